@@ -1,0 +1,22 @@
+// @ts-check
+import node from '@astrojs/node';
+import { defineConfig } from 'astro/config';
+
+export default defineConfig({
+  // Absolute links in prerendered pages (canonical URLs, the policy feed) use the public origin.
+  site: process.env.SITE_URL || 'http://localhost:4321',
+  output: 'static',
+  // Middleware mode: the project's own server (src/server) serves the built files and
+  // hands everything else to Astro.
+  adapter: node({ mode: 'middleware' }),
+  // This site keeps its own sessions in SQLite (src/lib/auth), not Astro's session store.
+  session: false,
+  trailingSlash: 'ignore',
+  security: {
+    checkOrigin: true,
+    csp: true,
+  },
+  // The policy and other Markdown hold no code; Shiki's inline styles would also break the CSP.
+  markdown: { syntaxHighlight: false },
+  devToolbar: { enabled: false },
+});

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_foundation.ts';
+
+/**
+ * Every migration, in order. Listed explicitly (not read from the folder at run time) so
+ * that the server, the CLI and the bundled Astro code all see the same list.
+ * Never edit or reorder a migration that has shipped: add a new one.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

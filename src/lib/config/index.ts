@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Runtime configuration, read once from the environment.
+ *
+ * This is a plain module rather than `astro:env` because the project's own HTTP server and
+ * command-line tools need the same values outside of Astro.
+ */
+export interface Config {
+  host: string;
+  port: number;
+  databasePath: string;
+  /** The public origin (scheme, host and port, no path), e.g. `https://customertrackr.com`. */
+  siteUrl: URL;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const port = z
+  .string()
+  .regex(/^\d{1,5}$/, 'must be a whole number from 0 to 65535')
+  .transform(Number)
+  .refine((n) => n <= 65535, 'must be a whole number from 0 to 65535');
+
+const siteUrl = z.string().transform((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URL such as https://example.com' });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: 'must use http or https' });
+    return z.NEVER;
+  }
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'must be an origin only (no path, query or credentials)' });
+    return z.NEVER;
+  }
+  return url;
+});
+
+const schema = z.object({
+  HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  PORT: port.default(4321),
+  DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('./data/customertrackr.db'),
+  SITE_URL: siteUrl.default(new URL('http://localhost:4321')),
+});
+
+/** Parses configuration from an environment; throws a ConfigError naming the first bad variable. */
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
+  // An empty variable means "not set", as shells and .env files commonly leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const name = String(issue.path[0]);
+    throw new ConfigError(`${name}=${JSON.stringify(env[name])} is invalid: ${issue.message}`);
+  }
+  const { HOST, PORT, DATABASE_PATH, SITE_URL } = result.data;
+  return {
+    host: HOST,
+    port: PORT,
+    databasePath: DATABASE_PATH === ':memory:' ? DATABASE_PATH : resolve(DATABASE_PATH),
+    siteUrl: SITE_URL,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration (parsed on first use). */
+export function config(): Config {
+  cached ??= parseConfig();
+  return cached;
+}

@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Migrator, type MigrationResultSet } from 'kysely/migration';
+import { migrations } from '../../../db/migrations/index.ts';
+import { config } from '../config/index.ts';
+import type { Database } from './schema.ts';
+
+export type { Database } from './schema.ts';
+export type DB = Kysely<Database>;
+
+export interface OpenDatabase {
+  db: DB;
+  /** The underlying connection, for what Kysely does not cover (backup, pragmas). */
+  sqlite: SQLite.Database;
+  path: string;
+  close(): Promise<void>;
+}
+
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
+/**
+ * Opens (creating if needed) the SQLite file at `path` with the settings every connection
+ * must have. The dialect is chosen here and nowhere else: moving to PostgreSQL means
+ * replacing this function with one that builds a `PostgresDialect`.
+ */
+export function openDatabase(path: string): OpenDatabase {
+  let sqlite: SQLite.Database;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    sqlite = new SQLite(path);
+    // WAL lets readers proceed while a write is in progress; NORMAL sync is durable across
+    // process crashes (not power loss of the last transaction), the usual WAL pairing.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    // A write test: opening succeeds on a read-only file, the first write would not.
+    sqlite.exec('BEGIN IMMEDIATE; ROLLBACK;');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new DatabaseError(`cannot open the database at ${path}: ${reason}`);
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  let closed = false;
+  return {
+    db,
+    sqlite,
+    path,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy(); // closes the better-sqlite3 connection too
+    },
+  };
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrate(db: Kysely<unknown>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    const reason = result.error instanceof Error ? result.error.message : String(result.error);
+    throw new DatabaseError(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${reason}`);
+  }
+  return result;
+}
+
+/** True when the database answers a query. */
+export async function isReachable(db: DB): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// One connection per process, shared by the project's server and the Astro bundle (which
+// carries its own copy of this module): the registry on globalThis is what they have in common.
+const SHARED = Symbol.for('customertrackr.database');
+type Registry = { [SHARED]?: Promise<OpenDatabase> };
+
+/**
+ * The process's database, opened and migrated on first use. The server calls
+ * `useDatabase` at start; pages, islands and actions call `database()`.
+ */
+export function database(): Promise<OpenDatabase> {
+  const registry = globalThis as Registry;
+  registry[SHARED] ??= (async () => {
+    const opened = openDatabase(config().databasePath);
+    await migrate(opened.db);
+    return opened;
+  })();
+  return registry[SHARED];
+}
+
+/** Makes `opened` the process's database (the server does this once it has migrated it). */
+export function useDatabase(opened: OpenDatabase): void {
+  (globalThis as Registry)[SHARED] = Promise.resolve(opened);
+}

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
+import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
+import { createSiteServer, type AstroHandler } from './server.ts';
+import { loadStaticFiles } from './static-files.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Prints one line and exits non-zero: start-up problems are the operator's to fix. */
+function fail(message: string): never {
+  console.error(`customertrackr: ${message}`);
+  process.exit(1);
+}
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+
+  const entry = `${root}dist/server/entry.mjs`;
+  if (!existsSync(entry)) fail('no build found in dist/: run `npm run build` (or `npm start`, which builds)');
+
+  let database;
+  try {
+    database = openDatabase(config.databasePath);
+    await migrate(database.db);
+  } catch (error) {
+    if (error instanceof DatabaseError) fail(`DATABASE_PATH: ${error.message}`);
+    throw error;
+  }
+  useDatabase(database);
+
+  const { handler } = (await import(pathToFileURL(entry).href)) as { handler: AstroHandler };
+  const staticFiles = loadStaticFiles(`${root}dist/client`);
+  const server = createSiteServer({ config, db: database.db, astro: handler, staticFiles });
+
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') fail(`PORT: ${config.host}:${config.port} is already in use`);
+    if (error.code === 'EACCES') fail(`PORT: not allowed to listen on ${config.host}:${config.port}`);
+    if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') fail(`HOST: ${config.host} is not an address of this machine`);
+    fail(`server error: ${error.message}`);
+  });
+
+  server.listen(config.port, config.host, () => {
+    const { port } = server.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    console.log(`CustomerTrackr is ready at http://${host}:${port}/ (database ${database.path})`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests, then stopping`);
+    // Force the exit if a client holds a request open past the grace period.
+    const force = setTimeout(() => {
+      console.error('customertrackr: requests still open after 10 s, closing them');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(async () => {
+      await database.close();
+      console.log('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,95 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Config } from '../lib/config/index.ts';
+import { isReachable, type DB } from '../lib/db/index.ts';
+import { securityHeaders } from '../lib/http/security-headers.ts';
+import { etagMatches, type StaticFile } from './static-files.ts';
+
+/** Astro's request handler in middleware mode, as `dist/server/entry.mjs` exports it. */
+export type AstroHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (err?: unknown) => void,
+  locals?: object,
+) => void | Promise<void>;
+
+export interface SiteServerOptions {
+  config: Config;
+  db: DB;
+  astro: AstroHandler;
+  staticFiles: Map<string, StaticFile>;
+}
+
+/**
+ * The site's HTTP server: the built client files and `/healthz` are answered here, on the
+ * hot path, without entering Astro; everything else goes to Astro's handler.
+ */
+export function createSiteServer({ config, db, astro, staticFiles }: SiteServerOptions): Server {
+  const baseHeaders = securityHeaders(config.siteUrl);
+  const notFoundPage = staticFiles.get('/404.html');
+
+  function sendNotFound(req: IncomingMessage, res: ServerResponse) {
+    res.statusCode = 404;
+    res.setHeader('Cache-Control', 'no-cache');
+    if (notFoundPage) {
+      res.setHeader('Content-Type', notFoundPage.contentType);
+      res.setHeader('Content-Length', notFoundPage.body.length);
+      res.end(req.method === 'HEAD' ? undefined : notFoundPage.body);
+    } else {
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(req.method === 'HEAD' ? undefined : 'Not found\n');
+    }
+  }
+
+  function sendStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile) {
+    res.setHeader('ETag', file.etag);
+    res.setHeader('Cache-Control', file.cacheControl);
+    if (etagMatches(req.headers['if-none-match'], file.etag)) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Length', file.body.length);
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  }
+
+  async function sendHealth(req: IncomingMessage, res: ServerResponse) {
+    const ok = await isReachable(db);
+    const body = JSON.stringify({ status: ok ? 'ok' : 'unavailable', database: ok ? 'reachable' : 'unreachable' });
+    res.writeHead(ok ? 200 : 503, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    for (const [name, value] of Object.entries(baseHeaders)) res.setHeader(name, value);
+    const rawPath = (req.url ?? '/').split('?', 1)[0]!;
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      if (rawPath === '/healthz') return sendHealth(req, res);
+      let path: string | undefined;
+      try {
+        path = decodeURIComponent(rawPath);
+      } catch {
+        // Malformed percent-encoding cannot name a file; let Astro's routing decide.
+      }
+      const file = path === undefined ? undefined : staticFiles.get(path);
+      if (file) return sendStatic(req, res, file);
+    }
+    await astro(req, res, () => sendNotFound(req, res));
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error(`error while answering ${req.method} ${req.url}:`, error);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Internal server error\n');
+      } else {
+        res.destroy();
+      }
+    });
+  });
+}
