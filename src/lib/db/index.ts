@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
@@ -23,6 +23,20 @@ export class DatabaseError extends Error {
 }
 
 /**
+ * Creates `dir` and its missing parents one level at a time. (Node's own recursive mkdir
+ * spins forever on some read-only file systems such as /proc instead of failing.)
+ */
+function ensureDirectory(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
+    return;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) ensureDirectory(parent);
+  mkdirSync(dir);
+}
+
+/**
  * Opens (creating if needed) the SQLite file at `path` with the settings every connection
  * must have. The dialect is chosen here and nowhere else: moving to PostgreSQL means
  * replacing this function with one that builds a `PostgresDialect`.
@@ -30,7 +44,7 @@ export class DatabaseError extends Error {
 export function openDatabase(path: string): OpenDatabase {
   let sqlite: SQLite.Database;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') ensureDirectory(dirname(path));
     sqlite = new SQLite(path);
     // WAL lets readers proceed while a write is in progress; NORMAL sync is durable across
     // process crashes (not power loss of the last transaction), the usual WAL pairing.

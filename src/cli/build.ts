@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const builtEntry = join(root, 'dist/server/entry.mjs');
+const SOURCES = ['src', 'public', 'db', 'astro.config.mjs', 'package.json', 'package-lock.json', 'tsconfig.json'];
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  let newest = stats.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/** True when there is no build, or a source file is newer than it. */
+export function buildIsStale(): boolean {
+  const builtAt = existsSync(builtEntry) ? statSync(builtEntry).mtimeMs : 0;
+  return builtAt < Math.max(...SOURCES.map((s) => newestMtime(join(root, s))));
+}
+
+/** Runs `astro build` in this process's Node; returns false when the build failed. */
+export function build(): boolean {
+  const astro = join(root, 'node_modules/astro/bin/astro.mjs');
+  const result = spawnSync(process.execPath, [astro, 'build'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ASTRO_TELEMETRY_DISABLED: '1', ...process.env },
+  });
+  return result.status === 0;
+}

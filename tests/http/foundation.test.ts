@@ -1,0 +1,180 @@
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { root, runServerUntilExit, startSite, type RunningSite } from '../support/site.ts';
+
+const PAGES = ['/', '/features', '/pricing', '/about', '/terms', '/privacy'];
+
+let site: RunningSite;
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.stop();
+});
+
+function count(haystack: string, pattern: RegExp): number {
+  return haystack.match(pattern)?.length ?? 0;
+}
+
+describe('pages', () => {
+  it.each(PAGES)('%s is a complete page', async (path) => {
+    const res = await fetch(site.url + path);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await res.text();
+    expect(html).toMatch(/<html[^>]* lang="en"/);
+    expect(html).toMatch(/<title>[^<]+ · CustomerTrackr<\/title>/);
+    expect(html).toMatch(/<meta name="description" content="[^"]{20,}"/);
+    expect(count(html, /<h1[\s>]/g)).toBe(1);
+    // Every page links the policy and the terms from its footer.
+    expect(html).toMatch(/<footer[\s\S]*href="\/privacy"[\s\S]*<\/footer>/);
+    expect(html).toMatch(/<footer[\s\S]*href="\/terms"[\s\S]*<\/footer>/);
+  });
+
+  it('answers unknown paths with the styled 404 page and status 404', async () => {
+    for (const path of ['/no-such-page', '/features/extra', '/%E0%A4%A']) {
+      const res = await fetch(site.url + path);
+      expect(res.status, path).toBe(404);
+      const html = await res.text();
+      expect(html).toMatch(/<h1[\s>]/);
+      expect(html).toContain('href="/"');
+    }
+  });
+
+  it('sets the security headers on every response', async () => {
+    for (const path of ['/', '/healthz', '/no-such-page']) {
+      const res = await fetch(site.url + path);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
+      expect(res.headers.get('referrer-policy'), path).toBe('strict-origin-when-cross-origin');
+      expect(res.headers.get('permissions-policy'), path).toContain('camera=()');
+      // Plain-http SITE_URL: no HSTS (it would be ignored, and misleading).
+      expect(res.headers.get('strict-transport-security'), path).toBeNull();
+    }
+  });
+});
+
+describe('caching', () => {
+  it('revalidates HTML with an ETag and answers 304 when it matches', async () => {
+    const first = await fetch(site.url + '/features');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=0, must-revalidate');
+    const again = await fetch(site.url + '/features', { headers: { 'if-none-match': etag! } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    const other = await fetch(site.url + '/features', { headers: { 'if-none-match': '"something-else"' } });
+    expect(other.status).toBe(200);
+  });
+
+  it('caches hashed assets for a year, immutably', async () => {
+    const html = await (await fetch(site.url + '/')).text();
+    const asset = /(?:href|src)="(\/_astro\/[^"]+)"/.exec(html)?.[1];
+    expect(asset, 'the home page references a hashed asset').toBeDefined();
+    const res = await fetch(site.url + asset);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('answers HEAD with the headers of GET and no body', async () => {
+    const get = await fetch(site.url + '/pricing');
+    const head = await fetch(site.url + '/pricing', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(get.headers.get('content-length'));
+    expect(head.headers.get('etag')).toBe(get.headers.get('etag'));
+    expect(await head.text()).toBe('');
+  });
+});
+
+describe('/healthz', () => {
+  it('is 200 with the database reachable, and never cached', async () => {
+    const res = await fetch(site.url + '/healthz');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(await res.json()).toEqual({ status: 'ok', database: 'reachable' });
+  });
+});
+
+describe('the database', () => {
+  it('is created at DATABASE_PATH, in WAL mode, with every table STRICT', () => {
+    const sqlite = new SQLite(site.databasePath, { readonly: true });
+    expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
+    const tables = sqlite
+      .prepare("select name, strict from pragma_table_list where schema = 'main' and type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'")
+      .all() as { name: string; strict: number }[];
+    expect(tables.length).toBeGreaterThan(0);
+    for (const table of tables) expect(table, table.name).toEqual({ name: table.name, strict: 1 });
+    sqlite.close();
+  });
+
+  it('can be backed up while the server runs', async () => {
+    const backup = join(site.dir, 'backup.db');
+    const out = execFileSync(process.execPath, [join(root, 'src/cli/db-backup.ts'), backup], {
+      cwd: root,
+      env: { ...process.env, DATABASE_PATH: site.databasePath },
+      encoding: 'utf8',
+    });
+    expect(out).toContain('backed up');
+    const copy = new SQLite(backup, { readonly: true });
+    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(copy.prepare('select count(*) as n from kysely_migration').get()).toEqual(
+      new SQLite(site.databasePath, { readonly: true }).prepare('select count(*) as n from kysely_migration').get(),
+    );
+    copy.close();
+  });
+});
+
+describe('start-up problems stop the server with one clear line', () => {
+  it.each([
+    [{ PORT: 'eighty' }, /PORT="eighty" is invalid/],
+    [{ PORT: '70000' }, /PORT="70000" is invalid/],
+    [{ SITE_URL: 'localhost:4321' }, /SITE_URL="localhost:4321" is invalid/],
+    [{ SITE_URL: 'https://example.com/app' }, /SITE_URL=.* is invalid: must be an origin only/],
+    [{ DATABASE_PATH: '/proc/customertrackr/site.db' }, /DATABASE_PATH: cannot open the database/],
+    [{ DATABASE_PATH: '/etc/hostname/site.db' }, /DATABASE_PATH: cannot open the database/],
+  ])('%o', async (env, message) => {
+    const { code, stderr } = await runServerUntilExit({ DATABASE_PATH: join(site.dir, 'other.db'), ...env });
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses a port already in use', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      const { code, stderr } = await runServerUntilExit({ PORT: String(port), DATABASE_PATH: join(site.dir, 'other.db') });
+      expect(code).not.toBe(0);
+      expect(stderr.trim()).toBe(`customertrackr: PORT: 127.0.0.1:${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('finishes a request in flight on SIGTERM, refuses new connections, and exits 0', async () => {
+    const own = await startSite();
+    const { hostname, port } = new URL(own.url);
+    // A request whose body has not fully arrived is in flight: the server must wait for it.
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    let response = '';
+    socket.on('data', (chunk) => (response += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.once('close', resolve));
+    socket.write(`POST /nothing-here HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nConnection: close\r\n\r\nhello`);
+    await new Promise((r) => setTimeout(r, 200));
+    const exit = own.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(fetch(own.url + '/')).rejects.toThrow();
+    socket.write('world');
+    await closed;
+    expect(response).toMatch(/^HTTP\/1\.1 \d{3} /);
+    expect(await exit).toBe(0);
+  });
+});

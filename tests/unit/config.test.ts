@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/lib/config/index.ts';
+
+describe('parseConfig', () => {
+  it('has defaults for everything', () => {
+    const config = parseConfig({});
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(4321);
+    expect(config.databasePath).toMatch(/\/data\/customertrackr\.db$/);
+    expect(config.siteUrl.href).toBe('http://localhost:4321/');
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseConfig({ PORT: '', SITE_URL: '' }).port).toBe(4321);
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({ HOST: '0.0.0.0', PORT: '8080', DATABASE_PATH: '/var/lib/ct/site.db', SITE_URL: 'https://customertrackr.com' });
+    expect(config).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      databasePath: '/var/lib/ct/site.db',
+      siteUrl: new URL('https://customertrackr.com'),
+    });
+  });
+
+  it.each([
+    ['PORT', '80a'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '4321.5'],
+    ['SITE_URL', 'customertrackr.com'],
+    ['SITE_URL', 'ftp://customertrackr.com'],
+    ['SITE_URL', 'https://customertrackr.com/path'],
+    ['SITE_URL', 'https://user:pw@customertrackr.com'],
+    ['HOST', '   '],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));
+  });
+});
