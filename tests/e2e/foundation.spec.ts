@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+
+const PAGES = [
+  ['home', '/'],
+  ['features', '/features'],
+  ['pricing', '/pricing'],
+  ['about', '/about'],
+  ['terms', '/terms'],
+  ['privacy', '/privacy'],
+  ['not-found', '/no-such-page'],
+] as const;
+
+for (const width of [320, 375, 1280]) {
+  for (const [name, path] of PAGES) {
+    test(`${name} renders at ${width}px without horizontal scrolling`, async ({ page }) => {
+      await page.setViewportSize({ width, height: 900 });
+      await page.goto(path);
+      await expect(page.locator('h1')).toHaveCount(1);
+      expect(await hasHorizontalScroll(page)).toBe(false);
+      await page.screenshot({ path: `test-results/screens/${name}-${width}.png`, fullPage: true });
+    });
+  }
+}
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  for (const [name, path] of PAGES) {
+    test(`${name} has no accessibility violations (${colorScheme})`, async ({ page }) => {
+      await page.emulateMedia({ colorScheme });
+      await page.goto(path);
+      await expectNoAxeViolations(page);
+      if (colorScheme === 'dark' && name === 'home') {
+        await page.screenshot({ path: `test-results/screens/${name}-dark.png`, fullPage: true });
+      }
+    });
+  }
+}
+
+test('the phone navigation opens and closes with the keyboard', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  await page.goto('/');
+  const menu = page.getByRole('button', { name: /menu/i });
+  const features = page.getByRole('navigation', { name: /main/i }).getByRole('link', { name: 'Features' });
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await expect(features).toBeHidden();
+
+  // Reach the button by keyboard, the way a keyboard user would.
+  for (let i = 0; i < 15 && !(await menu.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  await expect(menu).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await expect(features).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.locator(':focus')).toBeVisible();
+
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await expect(features).toBeHidden();
+  await expect(menu).toBeFocused();
+
+  await page.keyboard.press('Space');
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await page.keyboard.press('Space');
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+});
+
+test('the wide navigation shows every link without a menu button', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: /menu/i })).toBeHidden();
+  for (const name of ['Features', 'Pricing', 'About', 'Privacy']) {
+    await expect(page.getByRole('navigation', { name: /main/i }).getByRole('link', { name })).toBeVisible();
+  }
+});

@@ -1,0 +1,40 @@
+import { defineConfig, devices } from '@playwright/test';
+
+const PORT = Number(process.env.E2E_PORT ?? 4455);
+export const E2E_DATA_DIR = 'test-results/e2e-data';
+
+/**
+ * Browser tests run in Debian's Chromium (never a downloaded browser) against the real
+ * built server with a database that is new for every run.
+ */
+export default defineConfig({
+  testDir: './e2e',
+  outputDir: '../test-results/playwright',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 30_000,
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    ...devices['Desktop Chrome'],
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
+    },
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    command: `rm -rf ${E2E_DATA_DIR} && node src/cli/start.ts`,
+    cwd: '..',
+    url: `http://127.0.0.1:${PORT}/healthz`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    env: {
+      HOST: '127.0.0.1',
+      PORT: String(PORT),
+      DATABASE_PATH: `${E2E_DATA_DIR}/site.db`,
+      SITE_URL: `http://127.0.0.1:${PORT}`,
+    },
+  },
+});
