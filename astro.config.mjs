@@ -1,4 +1,5 @@
 // @ts-check
+import { satteri } from '@astrojs/markdown-satteri';
 import node from '@astrojs/node';
 import { defineConfig } from 'astro/config';
 
@@ -13,10 +14,17 @@ export default defineConfig({
   session: false,
   trailingSlash: 'ignore',
   security: {
-    checkOrigin: true,
+    // src/middleware.ts refuses cross-site requests itself, for every method and content
+    // type and against SITE_URL (so it also works behind a TLS proxy); see
+    // docs/decisions/0003-one-origin-check.md.
+    checkOrigin: false,
     csp: true,
   },
   // The policy and other Markdown hold no code; Shiki's inline styles would also break the CSP.
-  markdown: { syntaxHighlight: false },
+  markdown: {
+    syntaxHighlight: false,
+    // No smart punctuation: a policy version is published word for word, quotes included.
+    processor: satteri({ features: { smartPunctuation: false } }),
+  },
   devToolbar: { enabled: false },
 });

@@ -1,5 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_foundation.ts';
+import * as m0002 from './0002_policy_versions.ts';
+import * as m0003 from './0003_accounts.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder at run time) so
@@ -8,4 +10,6 @@ import * as m0001 from './0001_foundation.ts';
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_policy_versions': m0002,
+  '0003_accounts': m0003,
 };

@@ -3,6 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
 import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
+import {
+  INDEX_PATH,
+  parsePolicyIndex,
+  POLICY_CONTENT_TYPES,
+  PolicySyncError,
+  policyPathResolver,
+  syncPolicyVersions,
+} from '../lib/policy/index.ts';
 import { createSiteServer, type AstroHandler } from './server.ts';
 import { loadStaticFiles } from './static-files.ts';
 
@@ -38,8 +46,25 @@ async function main() {
   useDatabase(database);
 
   const { handler } = (await import(pathToFileURL(entry).href)) as { handler: AstroHandler };
-  const staticFiles = loadStaticFiles(`${root}dist/client`);
-  const server = createSiteServer({ config, db: database.db, astro: handler, staticFiles });
+  const staticFiles = loadStaticFiles(`${root}dist/client`, POLICY_CONTENT_TYPES);
+
+  // Record the policy versions this build publishes, so that agreements can refer to them.
+  const policyIndex = staticFiles.get(INDEX_PATH);
+  if (!policyIndex) fail(`the build has no ${INDEX_PATH}: run \`npm run build\``);
+  try {
+    await syncPolicyVersions(database.db, parsePolicyIndex(policyIndex.body.toString('utf8')));
+  } catch (error) {
+    if (error instanceof PolicySyncError) fail(`privacy policy: ${error.message}`);
+    throw error;
+  }
+
+  const server = createSiteServer({
+    config,
+    db: database.db,
+    astro: handler,
+    staticFiles,
+    resolvePath: policyPathResolver(staticFiles),
+  });
 
   server.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') fail(`PORT: ${config.host}:${config.port} is already in use`);

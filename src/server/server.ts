@@ -17,13 +17,28 @@ export interface SiteServerOptions {
   db: DB;
   astro: AstroHandler;
   staticFiles: Map<string, StaticFile>;
+  /**
+   * Maps a GET/HEAD path to the static file that answers it at `now`; `null` means "no
+   * static file". Default: the path itself. The privacy policy uses it to serve the page of
+   * the version in effect (src/lib/policy/request-time.ts: `policyPathResolver(staticFiles)`).
+   */
+  resolvePath?: (path: string, now: Date) => string | null;
+  /** The clock used by `resolvePath`; tests inject a fixed one. Default: the system clock. */
+  now?: () => Date;
 }
 
 /**
  * The site's HTTP server: the built client files and `/healthz` are answered here, on the
  * hot path, without entering Astro; everything else goes to Astro's handler.
  */
-export function createSiteServer({ config, db, astro, staticFiles }: SiteServerOptions): Server {
+export function createSiteServer({
+  config,
+  db,
+  astro,
+  staticFiles,
+  resolvePath = (path) => path,
+  now = () => new Date(),
+}: SiteServerOptions): Server {
   const baseHeaders = securityHeaders(config.siteUrl);
   const notFoundPage = staticFiles.get('/404.html');
 
@@ -75,7 +90,8 @@ export function createSiteServer({ config, db, astro, staticFiles }: SiteServerO
       } catch {
         // Malformed percent-encoding cannot name a file; let Astro's routing decide.
       }
-      const file = path === undefined ? undefined : staticFiles.get(path);
+      const resolved = path === undefined ? null : resolvePath(path, now());
+      const file = resolved === null ? undefined : staticFiles.get(resolved);
       if (file) return sendStatic(req, res, file);
     }
     await astro(req, res, () => sendNotFound(req, res));

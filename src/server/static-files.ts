@@ -48,7 +48,11 @@ function* walk(dir: string): Generator<string> {
  * serve each file (`/about`, `/about/` and `/about/index.html` for an `about/index.html`).
  * The site's client build is small (well under a few MB), so a request is a map lookup.
  */
-export function loadStaticFiles(clientDir: string): Map<string, StaticFile> {
+export function loadStaticFiles(
+  clientDir: string,
+  /** Content types by URL path, where the extension says too little (`/privacy/feed.xml` is Atom). */
+  contentTypeOverrides: Record<string, string> = {},
+): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   for (const full of walk(clientDir)) {
     const rel = relative(clientDir, full).split(sep).join('/');
@@ -56,7 +60,7 @@ export function loadStaticFiles(clientDir: string): Map<string, StaticFile> {
     const ext = extname(rel).toLowerCase();
     const file: StaticFile = {
       body,
-      contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
+      contentType: contentTypeOverrides[`/${rel}`] ?? CONTENT_TYPES[ext] ?? 'application/octet-stream',
       etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
       cacheControl: rel.startsWith('_astro/') ? IMMUTABLE : REVALIDATE,
       isHtml: ext === '.html',

@@ -21,6 +21,9 @@ describe('parseConfig', () => {
       port: 8080,
       databasePath: '/var/lib/ct/site.db',
       siteUrl: new URL('https://customertrackr.com'),
+      smtpUrl: undefined,
+      mailOutboxDir: expect.stringMatching(/\/data\/outbox$/),
+      mailFrom: 'CustomerTrackr <no-reply@customertrackr.com>',
     });
   });
 
@@ -34,8 +37,13 @@ describe('parseConfig', () => {
     ['SITE_URL', 'https://customertrackr.com/path'],
     ['SITE_URL', 'https://user:pw@customertrackr.com'],
     ['HOST', '   '],
+    ['SMTP_URL', 'mail.example.com'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));
   });
+});
+
+it('never repeats the SMTP URL, which may hold a password, in its message', () => {
+  expect(() => parseConfig({ SMTP_URL: 'http://user:secret@mail' })).toThrow(/^SMTP_URL=\(hidden\) is invalid/);
 });

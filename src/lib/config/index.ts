@@ -13,6 +13,11 @@ export interface Config {
   databasePath: string;
   /** The public origin (scheme, host and port, no path), e.g. `https://customertrackr.com`. */
   siteUrl: URL;
+  /** SMTP server for outgoing mail (`smtp://user:pass@host:587`); unset: write to the outbox. */
+  smtpUrl: string | undefined;
+  /** Where messages are written as `.eml` files when there is no SMTP server. */
+  mailOutboxDir: string;
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -49,6 +54,12 @@ const schema = z.object({
   PORT: port.default(4321),
   DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('./data/customertrackr.db'),
   SITE_URL: siteUrl.default(new URL('http://localhost:4321')),
+  SMTP_URL: z
+    .string()
+    .refine((v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_OUTBOX_DIR: z.string().trim().min(1).default('./data/outbox'),
+  MAIL_FROM: z.string().trim().min(3).default('CustomerTrackr <no-reply@customertrackr.com>'),
 });
 
 /** Parses configuration from an environment; throws a ConfigError naming the first bad variable. */
@@ -59,14 +70,18 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0]);
-    throw new ConfigError(`${name}=${JSON.stringify(env[name])} is invalid: ${issue.message}`);
+    const shown = name === 'SMTP_URL' ? '(hidden)' : JSON.stringify(env[name]);
+    throw new ConfigError(`${name}=${shown} is invalid: ${issue.message}`);
   }
-  const { HOST, PORT, DATABASE_PATH, SITE_URL } = result.data;
+  const { HOST, PORT, DATABASE_PATH, SITE_URL, SMTP_URL, MAIL_OUTBOX_DIR, MAIL_FROM } = result.data;
   return {
     host: HOST,
     port: PORT,
     databasePath: DATABASE_PATH === ':memory:' ? DATABASE_PATH : resolve(DATABASE_PATH),
     siteUrl: SITE_URL,
+    smtpUrl: SMTP_URL,
+    mailOutboxDir: resolve(MAIL_OUTBOX_DIR),
+    mailFrom: MAIL_FROM,
   };
 }
 

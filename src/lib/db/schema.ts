@@ -1,3 +1,7 @@
+import type { EmailTokenTable, PolicyAgreementTable, SessionTable, UserRoleTable, UserTable } from '../auth/tables.ts';
+import type { PolicyVersionTable } from '../policy/table.ts';
+import type { RateLimitTable } from '../rate-limit/table.ts';
+
 /**
  * The typed schema of the whole database, as Kysely sees it.
  *
@@ -11,4 +15,11 @@ export interface AppMetaTable {
 
 export interface Database {
   app_meta: AppMetaTable;
+  policy_version: PolicyVersionTable;
+  user: UserTable;
+  user_role: UserRoleTable;
+  session: SessionTable;
+  email_token: EmailTokenTable;
+  policy_agreement: PolicyAgreementTable;
+  rate_limit: RateLimitTable;
 }

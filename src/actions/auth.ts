@@ -1,0 +1,177 @@
+import { ActionError, defineAction, type ActionAPIContext } from 'astro:actions';
+import { z } from 'astro/zod';
+import {
+  checkNewPassword,
+  invalidateSession,
+  MAX_PASSWORD_LENGTH,
+  normalizeEmail,
+  policyVersionInEffect,
+  registerAccount,
+  requestPasswordReset,
+  sendVerificationEmail,
+  sessionCookie,
+  setPasswordWithToken,
+  signIn,
+  verifyEmail,
+} from '../lib/auth/index.ts';
+import { config } from '../lib/config/index.ts';
+import { database } from '../lib/db/index.ts';
+import { hitAll, LIMITS, type Limit } from '../lib/rate-limit/index.ts';
+
+/** The words next to the registration checkbox; recorded with each agreement. */
+export const AGREEMENT_WORDING = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
+
+const email = z
+  .string({ error: 'Enter your email address.' })
+  .max(1000, 'That is too long to be an email address.')
+  .transform((value, ctx) => {
+    const normalized = normalizeEmail(value);
+    if (!normalized) {
+      ctx.addIssue({ code: 'custom', message: 'Enter an email address like name@example.com.' });
+      return z.NEVER;
+    }
+    return normalized;
+  });
+
+// Sign-in takes whatever was typed: the rules apply to new passwords only.
+const currentPassword = z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(MAX_PASSWORD_LENGTH * 4, 'That password is too long.');
+
+const newPassword = z
+  .string({ error: 'Choose a password.' })
+  .max(MAX_PASSWORD_LENGTH * 4, `Use at most ${MAX_PASSWORD_LENGTH} characters.`)
+  .superRefine((value, ctx) => {
+    const verdict = checkNewPassword(value);
+    if (!verdict.ok) ctx.addIssue({ code: 'custom', message: verdict.reason });
+  });
+
+const token = z.string().max(200);
+
+/** Counts an attempt against rate limits; over a limit, refuses with 429 (and Retry-After). */
+async function limit(context: ActionAPIContext, checks: [Limit, string][]) {
+  const { db } = await database();
+  const decision = await hitAll(db, checks);
+  if (!decision.allowed) {
+    context.locals.retryAfterSeconds = decision.retryAfterSeconds;
+    throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: 'Too many attempts. Please wait a little and try again.' });
+  }
+}
+
+function startSession(context: ActionAPIContext, sessionToken: string) {
+  const cookie = sessionCookie(config().siteUrl);
+  context.cookies.set(cookie.name, sessionToken, { ...cookie.options, maxAge: cookie.maxAgeSeconds });
+}
+
+export const auth = {
+  register: defineAction({
+    accept: 'form',
+    input: z.object({
+      email,
+      password: newPassword,
+      agree: z.literal('yes', { error: 'To create an account, agree to the privacy policy and terms.' }),
+      policy: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    }),
+    handler: async (input, context) => {
+      await limit(context, [[LIMITS.registerPerIp, context.clientAddress], [LIMITS.emailPerAddress, input.email.normalized]]);
+      const { db } = await database();
+      const inEffect = await policyVersionInEffect(db);
+      if (!inEffect || inEffect.effective_date !== input.policy) {
+        // The policy changed between showing the form and submitting it: show the new one.
+        throw new ActionError({ code: 'CONFLICT', message: 'The privacy policy was updated while you were reading. Please review it and agree again.' });
+      }
+      // Re-check the password with the address as context (the field rule could not see it).
+      const verdict = checkNewPassword(input.password, [input.email.email]);
+      if (!verdict.ok) throw new ActionError({ code: 'BAD_REQUEST', message: verdict.reason });
+      await registerAccount(db, config().siteUrl, {
+        email: input.email,
+        password: input.password,
+        policyEffectiveDate: inEffect.effective_date,
+        agreementWording: AGREEMENT_WORDING,
+      });
+      // The same answer whether the address was new or taken.
+      return { email: input.email.email };
+    },
+  }),
+
+  signIn: defineAction({
+    accept: 'form',
+    input: z.object({ email: z.string().max(1000), password: currentPassword }),
+    handler: async (input, context) => {
+      const normalized = normalizeEmail(input.email)?.normalized ?? input.email.trim().toLowerCase();
+      await limit(context, [[LIMITS.signInPerIp, context.clientAddress], [LIMITS.signInPerAccount, normalized]]);
+      const { db } = await database();
+      const result = await signIn(db, input.email, input.password, context.request.headers.get('user-agent'));
+      if (!result.ok) throw new ActionError({ code: 'UNAUTHORIZED', message: 'That email and password do not match an account.' });
+      // A new session at every sign-in; one already held by this browser ends.
+      if (context.locals.session) await invalidateSession(db, context.locals.session.id);
+      startSession(context, result.token);
+      return { signedIn: true };
+    },
+  }),
+
+  resendVerification: defineAction({
+    accept: 'form',
+    handler: async (_input, context) => {
+      const user = context.locals.user;
+      if (!user) throw new ActionError({ code: 'UNAUTHORIZED', message: 'Please sign in first.' });
+      if (user.emailVerified) return { email: user.email, alreadyVerified: true };
+      await limit(context, [[LIMITS.emailPerAddress, user.email.toLowerCase()]]);
+      const { db } = await database();
+      await sendVerificationEmail(db, config().siteUrl, user.id, user.email);
+      return { email: user.email, alreadyVerified: false };
+    },
+  }),
+
+  forgotPassword: defineAction({
+    accept: 'form',
+    input: z.object({ email }),
+    handler: async (input, context) => {
+      await limit(context, [
+        [LIMITS.resetPerIp, context.clientAddress],
+        [LIMITS.resetPerAccount, input.email.normalized],
+        [LIMITS.emailPerAddress, input.email.normalized],
+      ]);
+      const { db } = await database();
+      await requestPasswordReset(db, config().siteUrl, input.email.normalized);
+      return { email: input.email.email };
+    },
+  }),
+
+  resetPassword: defineAction({
+    accept: 'form',
+    input: z.object({ token, password: newPassword, purpose: z.enum(['reset-password', 'set-password']) }),
+    handler: async (input, context) => {
+      await limit(context, [[LIMITS.resetPerIp, context.clientAddress]]);
+      const { db } = await database();
+      const result = await setPasswordWithToken(db, input.token, input.purpose, input.password);
+      if (!result.ok) {
+        if ('passwordProblem' in result) throw new ActionError({ code: 'BAD_REQUEST', message: result.passwordProblem });
+        throw new ActionError({ code: 'BAD_REQUEST', message: tokenMessage(result.problem) });
+      }
+      // Every session ended with the reset, this browser's included.
+      context.cookies.delete(sessionCookie(config().siteUrl).name, { path: '/' });
+      return { reset: true };
+    },
+  }),
+
+  verifyEmail: defineAction({
+    accept: 'form',
+    input: z.object({ token }),
+    handler: async (input) => {
+      const { db } = await database();
+      const result = await verifyEmail(db, input.token);
+      if (!result.ok) throw new ActionError({ code: 'BAD_REQUEST', message: tokenMessage(result.problem) });
+      return { verified: true };
+    },
+  }),
+};
+
+export function tokenMessage(problem: 'invalid' | 'expired' | 'used'): string {
+  switch (problem) {
+    case 'expired':
+      return 'This link has expired. Links work for a limited time: ask for a new one.';
+    case 'used':
+      return 'This link has already been used. Each link works once: ask for a new one if you need to.';
+    default:
+      return 'This link is not valid. Check that you copied the whole link from the message, or ask for a new one.';
+  }
+}

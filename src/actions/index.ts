@@ -1,0 +1,4 @@
+import { auth } from './auth.ts';
+
+/** Astro actions: every form of the site posts to one of these. */
+export const server = { auth };

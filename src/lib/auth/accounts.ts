@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import type { DB } from '../db/index.ts';
+import { sendMail } from '../mail/index.ts';
+import { versionInEffectAt } from '../policy/versions.ts';
+import { consumeEmailToken, createEmailToken, type TokenProblem } from './email-tokens.ts';
+import { alreadyRegisteredMessage, resetPasswordMessage, verifyEmailMessage } from './emails.ts';
+import { checkNewPassword, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords.ts';
+import { createSession, invalidateUserSessions } from './sessions.ts';
+import { ROLES, type Role } from './tables.ts';
+
+export const MAX_EMAIL_LENGTH = 254;
+const emailSchema = z.email({ pattern: z.regexes.html5Email }).max(MAX_EMAIL_LENGTH);
+
+export interface NormalizedEmail {
+  /** As the user typed it, trimmed. */
+  email: string;
+  /** The form compared for uniqueness and sign-in. */
+  normalized: string;
+}
+
+/** Trims and validates an address; undefined when it is not one. */
+export function normalizeEmail(input: string): NormalizedEmail | undefined {
+  const email = input.trim().normalize('NFC');
+  if (!emailSchema.safeParse(email).success) return undefined;
+  return { email, normalized: email.toLowerCase() };
+}
+
+function iso(now: Date) {
+  return now.toISOString();
+}
+
+/** Builds an absolute link on the public origin (never on the request's Host header). */
+export function siteLink(siteUrl: URL, path: string, params: Record<string, string> = {}): string {
+  const url = new URL(path, siteUrl);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return url.href;
+}
+
+export async function findUserByEmail(db: DB, email: string) {
+  const normalized = normalizeEmail(email)?.normalized;
+  if (!normalized) return undefined;
+  return db.selectFrom('user').selectAll().where('email_normalized', '=', normalized).executeTakeFirst();
+}
+
+/** The policy version in effect at `now`, as recorded in the database at start-up. */
+export async function policyVersionInEffect(db: DB, now = new Date()) {
+  const rows = await db.selectFrom('policy_version').select(['effective_date', 'title', 'version']).execute();
+  return versionInEffectAt(
+    rows.map((r) => ({ ...r, effective: r.effective_date })),
+    now,
+  );
+}
+
+export async function sendVerificationEmail(db: DB, siteUrl: URL, userId: number, email: string, now = new Date()) {
+  const token = await createEmailToken(db, userId, 'verify-email', email, now);
+  await sendMail(verifyEmailMessage(email, siteLink(siteUrl, '/verify-email', { token })));
+}
+
+export interface Registration {
+  email: NormalizedEmail;
+  password: string;
+  /** The policy version the form showed, and the exact words of the agreement checkbox. */
+  policyEffectiveDate: string;
+  agreementWording: string;
+}
+
+export type RegistrationOutcome = { kind: 'created'; userId: number } | { kind: 'already-registered' };
+
+/**
+ * Registers an account, or, when the address already has one, emails its owner instead. Both
+ * paths look the same to the person registering (the caller shows one response) and take the
+ * same time (the password is hashed either way), so the form cannot be used to find out who
+ * has an account.
+ */
+export async function registerAccount(db: DB, siteUrl: URL, registration: Registration, now = new Date()): Promise<RegistrationOutcome> {
+  const passwordHash = await hashPassword(registration.password);
+  const existing = await findUserByEmail(db, registration.email.normalized);
+  if (existing) {
+    await sendMail(
+      alreadyRegisteredMessage(existing.email, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')),
+    );
+    return { kind: 'already-registered' };
+  }
+  const userId = await db.transaction().execute(async (trx) => {
+    const { id } = await trx
+      .insertInto('user')
+      .values({
+        email: registration.email.email,
+        email_normalized: registration.email.normalized,
+        password_hash: passwordHash,
+        created_at: iso(now),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('policy_agreement')
+      .values({
+        user_id: id,
+        policy_effective_date: registration.policyEffectiveDate,
+        agreed_at: iso(now),
+        context: 'registration',
+        wording: registration.agreementWording,
+      })
+      .execute();
+    return id;
+  });
+  await sendVerificationEmail(db, siteUrl, userId, registration.email.email, now);
+  return { kind: 'created', userId };
+}
+
+export type SignInOutcome = { ok: true; userId: number; token: string } | { ok: false };
+
+/**
+ * Checks an email and password and starts a new session. Unknown address, no password set and
+ * wrong password all fail the same way and take the same time.
+ */
+export async function signIn(db: DB, email: string, password: string, userAgent: string | null, now = new Date()): Promise<SignInOutcome> {
+  const user = await findUserByEmail(db, email);
+  if (!user?.password_hash) {
+    await verifyAgainstDummy(password);
+    return { ok: false };
+  }
+  if (!(await verifyPassword(user.password_hash, password))) return { ok: false };
+  const update: { last_sign_in_at: string; password_hash?: string } = { last_sign_in_at: iso(now) };
+  if (needsRehash(user.password_hash)) update.password_hash = await hashPassword(password);
+  await db.updateTable('user').set(update).where('id', '=', user.id).execute();
+  const { token } = await createSession(db, user.id, userAgent, now);
+  return { ok: true, userId: user.id, token };
+}
+
+/** Emails a reset link when the address has an account; says nothing either way. */
+export async function requestPasswordReset(db: DB, siteUrl: URL, email: string, now = new Date()): Promise<void> {
+  const user = await findUserByEmail(db, email);
+  if (!user) return;
+  const token = await createEmailToken(db, user.id, 'reset-password', user.email, now);
+  await sendMail(resetPasswordMessage(user.email, siteLink(siteUrl, '/reset-password', { token })));
+}
+
+export type PasswordSetOutcome = { ok: true; userId: number } | { ok: false; problem: TokenProblem } | { ok: false; passwordProblem: string };
+
+/**
+ * Sets a new password through an emailed link (reset, or an operator-created account's first
+ * password). The link proves the owner reads the mailbox, so the address counts as verified.
+ * Every session of the account ends: whoever knew the old password is signed out.
+ */
+export async function setPasswordWithToken(
+  db: DB,
+  token: string,
+  purpose: 'reset-password' | 'set-password',
+  newPassword: string,
+  now = new Date(),
+): Promise<PasswordSetOutcome> {
+  const passwordHash = await hashPassword(newPassword);
+  return db.transaction().execute(async (trx) => {
+    const used = await consumeEmailToken(trx, token, purpose, now);
+    if (!used.ok) return used;
+    const user = await trx.selectFrom('user').select(['id', 'email', 'email_verified_at']).where('id', '=', used.token.userId).executeTakeFirstOrThrow();
+    const verdict = checkNewPassword(newPassword, [user.email]);
+    if (!verdict.ok) {
+      // Leave the link usable: roll back the token's use by throwing out of the transaction.
+      throw new PasswordRuleError(verdict.reason);
+    }
+    await trx
+      .updateTable('user')
+      .set({ password_hash: passwordHash, email_verified_at: user.email_verified_at ?? iso(now) })
+      .where('id', '=', user.id)
+      .execute();
+    await invalidateUserSessions(trx, user.id);
+    return { ok: true as const, userId: user.id };
+  }).catch((error: unknown) => {
+    if (error instanceof PasswordRuleError) return { ok: false as const, passwordProblem: error.message };
+    throw error;
+  });
+}
+
+class PasswordRuleError extends Error {}
+
+/** Marks the address of the token's account verified (if it is still the account's address). */
+export async function verifyEmail(db: DB, token: string, now = new Date()): Promise<{ ok: true } | { ok: false; problem: TokenProblem }> {
+  return db.transaction().execute(async (trx) => {
+    const used = await consumeEmailToken(trx, token, 'verify-email', now);
+    if (!used.ok) return used;
+    await trx
+      .updateTable('user')
+      .set({ email_verified_at: iso(now) })
+      .where('id', '=', used.token.userId)
+      .where('email', '=', used.token.email)
+      .where('email_verified_at', 'is', null)
+      .execute();
+    return { ok: true as const };
+  });
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+/** Creates a verified account for the operator's command-line tool. */
+export async function createAccount(
+  db: DB,
+  email: NormalizedEmail,
+  roles: Role[],
+  passwordHash: string | null,
+  now = new Date(),
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const { id } = await trx
+      .insertInto('user')
+      .values({ email: email.email, email_normalized: email.normalized, password_hash: passwordHash, email_verified_at: iso(now), created_at: iso(now) })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    for (const role of roles) await trx.insertInto('user_role').values({ user_id: id, role, granted_at: iso(now) }).execute();
+    return id;
+  });
+}
+
+export async function grantRole(db: DB, userId: number, role: Role, now = new Date()): Promise<boolean> {
+  const result = await db
+    .insertInto('user_role')
+    .values({ user_id: userId, role, granted_at: iso(now) })
+    .onConflict((oc) => oc.doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function revokeRole(db: DB, userId: number, role: Role): Promise<boolean> {
+  const result = await db.deleteFrom('user_role').where('user_id', '=', userId).where('role', '=', role).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,138 @@
+import Bowser from 'bowser';
+import type { DB } from '../db/index.ts';
+import type { Role } from './tables.ts';
+import { issueToken, parseToken, secretMatches } from './tokens.ts';
+
+/**
+ * Server-side sessions, following the Lucia design on @oslojs. A session ends when it has
+ * been idle for IDLE_TIMEOUT (sliding: activity is written at most once per
+ * ACTIVITY_WRITE_INTERVAL, so reads stay cheap), or at ABSOLUTE_LIFETIME after sign-in,
+ * whichever comes first, or when the user signs out.
+ */
+export const IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
+export const ABSOLUTE_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+export const ACTIVITY_WRITE_INTERVAL_MS = 60 * 60 * 1000;
+
+export interface SessionUser {
+  id: number;
+  email: string;
+  displayName: string | null;
+  emailVerified: boolean;
+  roles: Role[];
+}
+
+export interface Session {
+  id: string;
+  userId: number;
+  createdAt: Date;
+  lastActiveAt: Date;
+  /** When the session ends if there is no further activity. */
+  expiresAt: Date;
+}
+
+export interface ValidSession {
+  session: Session;
+  user: SessionUser;
+}
+
+/** "Firefox on Linux", from a User-Agent header: enough to recognise a device, no more. */
+export function describeClient(userAgent: string | null | undefined): string {
+  if (!userAgent) return 'Unknown browser';
+  const parsed = Bowser.parse(userAgent);
+  const browser = parsed.browser.name ?? 'Unknown browser';
+  const os = parsed.os.name;
+  return os ? `${browser} on ${os}` : browser;
+}
+
+function expiry(createdAt: number, lastActiveAt: number): number {
+  return Math.min(lastActiveAt + IDLE_TIMEOUT_MS, createdAt + ABSOLUTE_LIFETIME_MS);
+}
+
+/** Starts a new session (a new one at every sign-in); returns the token for the cookie. */
+export async function createSession(
+  db: DB,
+  userId: number,
+  userAgent: string | null | undefined,
+  now = new Date(),
+): Promise<{ token: string; session: Session }> {
+  const { id, token, secretHash } = issueToken();
+  const at = now.getTime();
+  await db
+    .insertInto('session')
+    .values({ id, user_id: userId, secret_hash: secretHash, created_at: at, last_active_at: at, client: describeClient(userAgent) })
+    .execute();
+  return { token, session: { id, userId, createdAt: now, lastActiveAt: now, expiresAt: new Date(expiry(at, at)) } };
+}
+
+/** The session and user a token belongs to, or undefined (and the stale row removed). */
+export async function validateSessionToken(db: DB, token: string | undefined | null, now = new Date()): Promise<ValidSession | undefined> {
+  const parsed = parseToken(token);
+  if (!parsed) return undefined;
+  const row = await db
+    .selectFrom('session')
+    .innerJoin('user', 'user.id', 'session.user_id')
+    .select([
+      'session.id',
+      'session.user_id',
+      'session.secret_hash',
+      'session.created_at',
+      'session.last_active_at',
+      'user.email',
+      'user.display_name',
+      'user.email_verified_at',
+    ])
+    .where('session.id', '=', parsed.id)
+    .executeTakeFirst();
+  if (!row || !secretMatches(parsed.secret, row.secret_hash)) return undefined;
+
+  const at = now.getTime();
+  if (at >= expiry(row.created_at, row.last_active_at)) {
+    await db.deleteFrom('session').where('id', '=', row.id).execute();
+    return undefined;
+  }
+  let lastActiveAt = row.last_active_at;
+  if (at - lastActiveAt >= ACTIVITY_WRITE_INTERVAL_MS) {
+    lastActiveAt = at;
+    await db.updateTable('session').set({ last_active_at: at }).where('id', '=', row.id).execute();
+  }
+  const roles = await db.selectFrom('user_role').select('role').where('user_id', '=', row.user_id).orderBy('role').execute();
+  return {
+    session: {
+      id: row.id,
+      userId: row.user_id,
+      createdAt: new Date(row.created_at),
+      lastActiveAt: new Date(lastActiveAt),
+      expiresAt: new Date(expiry(row.created_at, lastActiveAt)),
+    },
+    user: {
+      id: row.user_id,
+      email: row.email,
+      displayName: row.display_name,
+      emailVerified: row.email_verified_at !== null,
+      roles: roles.map((r) => r.role),
+    },
+  };
+}
+
+export async function invalidateSession(db: DB, sessionId: string): Promise<void> {
+  await db.deleteFrom('session').where('id', '=', sessionId).execute();
+}
+
+/** Ends every session of a user, optionally keeping one (the one making the request). */
+export async function invalidateUserSessions(db: DB, userId: number, exceptSessionId?: string): Promise<number> {
+  let query = db.deleteFrom('session').where('user_id', '=', userId);
+  if (exceptSessionId) query = query.where('id', '!=', exceptSessionId);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Session cookie settings: `__Host-` prefixed and Secure when the site is served over https. */
+export function sessionCookie(siteUrl: URL) {
+  const secure = siteUrl.protocol === 'https:';
+  return {
+    name: secure ? '__Host-session' : 'session',
+    options: { httpOnly: true, sameSite: 'lax' as const, path: '/', secure },
+    /** Max-Age for a new session's cookie; the server-side expiry is what counts. */
+    maxAgeSeconds: Math.floor(ABSOLUTE_LIFETIME_MS / 1000),
+  };
+}

@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import type { DB } from '../db/index.ts';
+
+/**
+ * Persistent fixed-window rate limits, stored in SQLite so that they survive restarts.
+ * What is limited (an IP address, an email address) is stored only as a SHA-256 hash.
+ */
+export interface Limit {
+  /** The name of what is limited, e.g. "sign-in:ip". */
+  bucket: string;
+  max: number;
+  windowMs: number;
+}
+
+export const LIMITS = {
+  signInPerIp: { bucket: 'sign-in:ip', max: 30, windowMs: 15 * 60_000 },
+  signInPerAccount: { bucket: 'sign-in:account', max: 10, windowMs: 15 * 60_000 },
+  registerPerIp: { bucket: 'register:ip', max: 10, windowMs: 60 * 60_000 },
+  resetPerIp: { bucket: 'reset:ip', max: 10, windowMs: 60 * 60_000 },
+  resetPerAccount: { bucket: 'reset:account', max: 3, windowMs: 60 * 60_000 },
+  emailPerAddress: { bucket: 'email:address', max: 5, windowMs: 60 * 60_000 },
+  exportPerAccount: { bucket: 'export:account', max: 5, windowMs: 60 * 60_000 },
+} satisfies Record<string, Limit>;
+
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
+function keyHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/**
+ * Counts one attempt against `limit` for `key` and says whether it is allowed. Counting and
+ * checking are one statement (an upsert), so concurrent requests cannot both slip through.
+ */
+export async function hit(db: DB, limit: Limit, key: string, now = new Date()): Promise<RateDecision> {
+  const at = now.getTime();
+  const windowStart = at - (at % limit.windowMs);
+  const row = await db
+    .insertInto('rate_limit')
+    .values({ bucket: limit.bucket, key_hash: keyHash(key), window_start: windowStart, count: 1 })
+    .onConflict((oc) =>
+      oc.columns(['bucket', 'key_hash']).doUpdateSet({
+        count: sql<number>`case when rate_limit.window_start = excluded.window_start then rate_limit.count + 1 else 1 end`,
+        window_start: sql<number>`excluded.window_start`,
+      }),
+    )
+    .returning(['count'])
+    .executeTakeFirstOrThrow();
+  if (row.count <= limit.max) return { allowed: true };
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((windowStart + limit.windowMs - at) / 1000)) };
+}
+
+/** Checks several limits, counting against each; the longest wait wins. */
+export async function hitAll(db: DB, checks: [Limit, string][], now = new Date()): Promise<RateDecision> {
+  let retryAfterSeconds = 0;
+  for (const [limit, key] of checks) {
+    const decision = await hit(db, limit, key, now);
+    if (!decision.allowed) retryAfterSeconds = Math.max(retryAfterSeconds, decision.retryAfterSeconds);
+  }
+  return retryAfterSeconds ? { allowed: false, retryAfterSeconds } : { allowed: true };
+}
+
+/** Deletes windows that ended before `now` (housekeeping; any time is safe). */
+export async function pruneRateLimits(db: DB, now = new Date()): Promise<void> {
+  const longest = Math.max(...Object.values(LIMITS).map((l) => l.windowMs));
+  await db.deleteFrom('rate_limit').where('window_start', '<', now.getTime() - longest).execute();
+}

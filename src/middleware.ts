@@ -1,0 +1,53 @@
+import { defineMiddleware } from 'astro:middleware';
+import { sessionCookie, validateSessionToken } from './lib/auth/sessions.ts';
+import { config } from './lib/config/index.ts';
+import { database } from './lib/db/index.ts';
+import { CROSS_SITE_MESSAGE, isAllowedOrigin } from './lib/http/origin.ts';
+
+/**
+ * Every on-demand request (pages, islands, actions, endpoints) passes here:
+ * 1. state-changing requests from other sites are refused;
+ * 2. the session cookie is checked and the user put in `locals`;
+ * 3. responses that do not say otherwise are private and never stored, since they may
+ *    depend on who asked.
+ * (Prerendered pages are answered by src/server before Astro is reached.)
+ */
+export const onRequest = defineMiddleware(async (context, next) => {
+  context.locals.user = null;
+  context.locals.session = null;
+  if (context.isPrerendered) return next();
+
+  const { siteUrl } = config();
+  const { request } = context;
+  if (!isAllowedOrigin(request.method, { origin: request.headers.get('origin'), secFetchSite: request.headers.get('sec-fetch-site') }, siteUrl)) {
+    return new Response(CROSS_SITE_MESSAGE + '\n', {
+      status: 403,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+    });
+  }
+
+  const cookie = sessionCookie(siteUrl);
+  const token = context.cookies.get(cookie.name)?.value;
+  if (token) {
+    const { db } = await database();
+    const valid = await validateSessionToken(db, token);
+    if (valid) {
+      context.locals.user = valid.user;
+      context.locals.session = valid.session;
+    } else {
+      context.cookies.delete(cookie.name, { path: '/' });
+    }
+  }
+
+  const response = await next();
+  if (response.headers.has('Cache-Control')) return response;
+  try {
+    response.headers.set('Cache-Control', 'private, no-store');
+    return response;
+  } catch {
+    // Some responses (redirects made with Response.redirect) have immutable headers.
+    const headers = new Headers(response.headers);
+    headers.set('Cache-Control', 'private, no-store');
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+});
