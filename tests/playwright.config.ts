@@ -34,6 +34,7 @@ export default defineConfig({
       HOST: '127.0.0.1',
       PORT: String(PORT),
       DATABASE_PATH: `${E2E_DATA_DIR}/site.db`,
+      MAIL_OUTBOX_DIR: `${E2E_DATA_DIR}/outbox`,
       SITE_URL: `http://127.0.0.1:${PORT}`,
     },
   },

@@ -9,9 +9,12 @@ export const root = fileURLToPath(new URL('../../', import.meta.url));
 export interface RunningSite {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:39211 */
   url: string;
+  /** The server's SITE_URL origin: what a same-origin browser request sends as `Origin`. */
   origin: string;
   dir: string;
   databasePath: string;
+  /** Where the server writes outgoing mail (one .eml file per message). */
+  outboxDir: string;
   process: ChildProcess;
   output: () => string;
   /** Sends SIGTERM and resolves with the exit code. */
@@ -36,7 +39,8 @@ function serverProcess(env: Record<string, string>): ChildProcess {
 export async function startSite(env: Record<string, string> = {}): Promise<RunningSite> {
   const dir = mkdtempSync(join(tmpdir(), 'ct-site-'));
   const databasePath = join(dir, 'data', 'site.db');
-  const child = serverProcess({ DATABASE_PATH: databasePath, ...env });
+  const outboxDir = join(dir, 'outbox');
+  const child = serverProcess({ DATABASE_PATH: databasePath, MAIL_OUTBOX_DIR: outboxDir, ...env });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
@@ -58,9 +62,10 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
   });
   return {
     url,
-    origin: url,
+    origin: new URL(env.SITE_URL ?? 'http://localhost:4321').origin,
     dir,
     databasePath,
+    outboxDir,
     process: child,
     output: () => output,
     async stop() {
