@@ -40,6 +40,14 @@ export function asOfPrefix(date: CalendarDate): string {
   return `${AS_OF_ROOT}/${date}`;
 }
 
+/** The public path a page is served at: `/privacy/as-of/2027-01-01/versions` → `/privacy/versions`. */
+export function publicPolicyPath(pathname: string): string {
+  const match = /^\/privacy\/as-of\/\d{4}-\d{2}-\d{2}(\/.*)?$/.exec(pathname);
+  if (!match) return pathname;
+  const rest = (match[1] ?? '').replace(/\/index\.html$|\/$/, '');
+  return `/privacy${rest}`;
+}
+
 /** Content types the static server must use for policy files whose extension says too little. */
 export const POLICY_CONTENT_TYPES: Record<string, string> = {
   [FEED_PATH]: 'application/atom+xml; charset=utf-8',
