@@ -3,9 +3,11 @@ import { satteri } from '@astrojs/markdown-satteri';
 import node from '@astrojs/node';
 import { defineConfig } from 'astro/config';
 
+const site = new URL(process.env.SITE_URL || 'http://localhost:4321');
+
 export default defineConfig({
   // Absolute links in prerendered pages (canonical URLs, the policy feed) use the public origin.
-  site: process.env.SITE_URL || 'http://localhost:4321',
+  site: site.origin,
   output: 'static',
   // Middleware mode: the project's own server (src/server) serves the built files and
   // hands everything else to Astro.
@@ -18,6 +20,9 @@ export default defineConfig({
     // type and against SITE_URL (so it also works behind a TLS proxy); see
     // docs/decisions/0003-one-origin-check.md.
     checkOrigin: false,
+    // Behind a TLS proxy, trust its X-Forwarded-Host/Proto/For only for the public host, so
+    // that Astro.url and the client address (rate limits) are the real ones.
+    allowedDomains: [{ hostname: site.hostname, protocol: site.protocol.replace(':', '') }],
     csp: true,
   },
   // The policy and other Markdown hold no code; Shiki's inline styles would also break the CSP.

@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const builtEntry = join(root, 'dist/server/entry.mjs');
+// The public origin is baked into prerendered pages (canonical links, the policy feed) and
+// into which proxy headers Astro trusts, so a build made for another SITE_URL is stale too.
+const builtFor = join(root, 'dist/.site-url');
+const siteUrl = () => process.env.SITE_URL || 'http://localhost:4321';
 const SOURCES = ['src', 'public', 'db', 'astro.config.mjs', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 function newestMtime(path: string): number {
@@ -19,6 +23,7 @@ function newestMtime(path: string): number {
 /** True when there is no build, or a source file is newer than it. */
 export function buildIsStale(): boolean {
   const builtAt = existsSync(builtEntry) ? statSync(builtEntry).mtimeMs : 0;
+  if (!existsSync(builtFor) || readFileSync(builtFor, 'utf8') !== siteUrl()) return true;
   return builtAt < Math.max(...SOURCES.map((s) => newestMtime(join(root, s))));
 }
 
@@ -30,5 +35,10 @@ export function build(): boolean {
     stdio: 'inherit',
     env: { ASTRO_TELEMETRY_DISABLED: '1', ...process.env },
   });
-  return result.status === 0;
+  if (result.status !== 0) return false;
+  writeFileSync(builtFor, siteUrl());
+  return true;
 }
+
+// `npm run build`
+if (import.meta.main && !build()) process.exit(1);
