@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { precompress } from '../server/precompress.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const builtEntry = join(root, 'dist/server/entry.mjs');
@@ -27,7 +28,7 @@ export function buildIsStale(): boolean {
   return builtAt < Math.max(...SOURCES.map((s) => newestMtime(join(root, s))));
 }
 
-/** Runs `astro build` in this process's Node; returns false when the build failed. */
+/** Runs `astro build` in this process's Node, then precompresses the client files; false when the build failed. */
 export function build(): boolean {
   const astro = join(root, 'node_modules/astro/bin/astro.mjs');
   const result = spawnSync(process.execPath, [astro, 'build'], {
@@ -36,6 +37,8 @@ export function build(): boolean {
     env: { ASTRO_TELEMETRY_DISABLED: '1', ...process.env },
   });
   if (result.status !== 0) return false;
+  const { files, bytesBefore, bytesAfterBrotli } = precompress(join(root, 'dist/client'));
+  console.log(`precompressed ${files} files: ${Math.round(bytesBefore / 1024)} KB → ${Math.round(bytesAfterBrotli / 1024)} KB with Brotli (gzip too)`);
   writeFileSync(builtFor, siteUrl());
   return true;
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Config } from '../lib/config/index.ts';
 import { isReachable, type DB } from '../lib/db/index.ts';
 import { securityHeaders } from '../lib/http/security-headers.ts';
-import { etagMatches, type StaticFile } from './static-files.ts';
+import { chooseVariant, etagMatches, type StaticFile } from './static-files.ts';
 
 /** Astro's request handler in middleware mode, as `dist/server/entry.mjs` exports it. */
 export type AstroHandler = (
@@ -56,16 +56,19 @@ export function createSiteServer({
   }
 
   function sendStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile) {
-    res.setHeader('ETag', file.etag);
+    const variant = chooseVariant(file, req.headers['accept-encoding']);
+    if (file.br || file.gzip) res.setHeader('Vary', 'Accept-Encoding');
+    res.setHeader('ETag', variant.etag);
     res.setHeader('Cache-Control', file.cacheControl);
-    if (etagMatches(req.headers['if-none-match'], file.etag)) {
+    if (etagMatches(req.headers['if-none-match'], variant.etag)) {
       res.statusCode = 304;
       res.end();
       return;
     }
     res.setHeader('Content-Type', file.contentType);
-    res.setHeader('Content-Length', file.body.length);
-    res.end(req.method === 'HEAD' ? undefined : file.body);
+    if (variant.encoding) res.setHeader('Content-Encoding', variant.encoding);
+    res.setHeader('Content-Length', variant.body.length);
+    res.end(req.method === 'HEAD' ? undefined : variant.body);
   }
 
   async function sendHealth(req: IncomingMessage, res: ServerResponse) {

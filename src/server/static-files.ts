@@ -2,13 +2,22 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 
-/** One file of the built client, held in memory with everything needed to answer for it. */
-export interface StaticFile {
+/** One encoding of a file: its bytes and their own ETag. */
+export interface Variant {
   body: Buffer;
-  contentType: string;
   etag: string;
+  /** `br`, `gzip`, or undefined for the file as it is. */
+  encoding?: 'br' | 'gzip';
+}
+
+/** One file of the built client, held in memory with everything needed to answer for it. */
+export interface StaticFile extends Variant {
+  contentType: string;
   cacheControl: string;
   isHtml: boolean;
+  /** Precompressed variants written at build time (src/server/precompress.ts). */
+  br?: Variant;
+  gzip?: Variant;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -54,17 +63,25 @@ export function loadStaticFiles(
   contentTypeOverrides: Record<string, string> = {},
 ): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
-  for (const full of walk(clientDir)) {
+  const all = new Set(walk(clientDir));
+  for (const full of all) {
+    // Precompressed variants are served as encodings of their original, never on their own.
+    if ((full.endsWith('.br') || full.endsWith('.gz')) && all.has(full.slice(0, -3))) continue;
     const rel = relative(clientDir, full).split(sep).join('/');
     const body = readFileSync(full);
     const ext = extname(rel).toLowerCase();
+    const etag = etagOf(body);
     const file: StaticFile = {
       body,
+      etag,
       contentType: contentTypeOverrides[`/${rel}`] ?? CONTENT_TYPES[ext] ?? 'application/octet-stream',
-      etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`,
       cacheControl: rel.startsWith('_astro/') ? IMMUTABLE : REVALIDATE,
       isHtml: ext === '.html',
     };
+    // Each encoding has its own ETag (RFC 9110 §8.8.3): a cache must not answer a gzip
+    // request with a matching Brotli body.
+    if (all.has(`${full}.br`)) file.br = { body: readFileSync(`${full}.br`), etag: `${etag.slice(0, -1)}-br"`, encoding: 'br' };
+    if (all.has(`${full}.gz`)) file.gzip = { body: readFileSync(`${full}.gz`), etag: `${etag.slice(0, -1)}-gz"`, encoding: 'gzip' };
     files.set(`/${rel}`, file);
     if (rel === 'index.html') files.set('/', file);
     else if (rel.endsWith('/index.html')) {
@@ -74,6 +91,29 @@ export function loadStaticFiles(
     }
   }
   return files;
+}
+
+function etagOf(body: Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}
+
+/**
+ * The best encoding of `file` the client accepts: Brotli, then gzip, then as it is.
+ * Honours `q=0` refusals; `identity` is always acceptable.
+ */
+export function chooseVariant(file: StaticFile, acceptEncoding: string | undefined): Variant {
+  if (!acceptEncoding || (!file.br && !file.gzip)) return file;
+  const accepted = new Map<string, number>();
+  for (const part of acceptEncoding.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    if (!name) continue;
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
+    accepted.set(name, q === undefined ? 1 : Number(q));
+  }
+  const wants = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
+  if (file.br && wants('br')) return file.br;
+  if (file.gzip && wants('gzip')) return file.gzip;
+  return file;
 }
 
 /** True when an `If-None-Match` header names `etag` (weak comparison, as RFC 9110 asks for GET). */

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -87,6 +89,41 @@ describe('caching', () => {
     expect(head.headers.get('content-length')).toBe(get.headers.get('content-length'));
     expect(head.headers.get('etag')).toBe(get.headers.get('etag'));
     expect(await head.text()).toBe('');
+  });
+});
+
+function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    request(site.url + path, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('compression', () => {
+  it('serves the best precompressed variant with its own ETag and length', async () => {
+    const plain = await rawGet('/features', {});
+    const br = await rawGet('/features', { 'accept-encoding': 'gzip, deflate, br' });
+    const gz = await rawGet('/features', { 'accept-encoding': 'gzip' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    for (const res of [plain, br, gz]) {
+      expect(res.headers.vary).toBe('Accept-Encoding');
+      expect(Number(res.headers['content-length'])).toBe(res.body.length);
+    }
+    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+    expect(new Set([plain.headers.etag, br.headers.etag, gz.headers.etag]).size).toBe(3);
+    const revalidated = await rawGet('/features', { 'accept-encoding': 'br', 'if-none-match': br.headers.etag as string });
+    expect(revalidated.status).toBe(304);
+    // A gzip client's cached copy does not match the Brotli variant.
+    const other = await rawGet('/features', { 'accept-encoding': 'br', 'if-none-match': gz.headers.etag as string });
+    expect(other.status).toBe(200);
   });
 });
 
