@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import compression from 'compression';
 import type { Config } from '../lib/config/index.ts';
 import { isReachable, type DB } from '../lib/db/index.ts';
 import { securityHeaders } from '../lib/http/security-headers.ts';
@@ -40,6 +41,9 @@ export function createSiteServer({
   now = () => new Date(),
 }: SiteServerOptions): Server {
   const baseHeaders = securityHeaders(config.siteUrl);
+  // Responses rendered on demand (pages, islands, JSON) are compressed on the fly when over
+  // 1 KB: Brotli at a fast setting, else gzip. Static files come precompressed instead.
+  const compressRendered = compression({ threshold: 1024 }) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   const notFoundPage = staticFiles.get('/404.html');
 
   function sendNotFound(req: IncomingMessage, res: ServerResponse) {
@@ -97,6 +101,7 @@ export function createSiteServer({
       const file = resolved === null ? undefined : staticFiles.get(resolved);
       if (file) return sendStatic(req, res, file);
     }
+    compressRendered(req, res, () => {});
     await astro(req, res, () => sendNotFound(req, res));
   }
 

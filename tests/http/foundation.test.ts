@@ -125,6 +125,15 @@ describe('compression', () => {
     const other = await rawGet('/features', { 'accept-encoding': 'br', 'if-none-match': gz.headers.etag as string });
     expect(other.status).toBe(200);
   });
+
+  it('compresses pages rendered on demand on the fly', async () => {
+    const plain = await rawGet('/login', {});
+    const br = await rawGet('/login', { 'accept-encoding': 'br' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toMatch(/Accept-Encoding/i);
+    expect(brotliDecompressSync(br.body).toString()).toContain('<h1');
+  });
 });
 
 describe('/healthz', () => {
