@@ -1,7 +1,7 @@
 // `npm run check:weight`: what each prerendered page costs a first-time visitor, against the
 // budget: at most 60 KB transferred (Brotli, as served) and 6 KB of JavaScript per page,
 // images excepted. Exits non-zero when a page is over budget.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync } from 'node:zlib';
