@@ -35,19 +35,25 @@ export const onRequest = defineMiddleware(async (context, next) => {
       context.locals.user = valid.user;
       context.locals.session = valid.session;
     } else {
-      context.cookies.delete(cookie.name, { path: '/' });
+      context.cookies.delete(cookie.name, cookie.options);
     }
   }
 
   const response = await next();
-  if (response.headers.has('Cache-Control')) return response;
+  const extra: Record<string, string> = {};
+  if (!response.headers.has('Cache-Control')) extra['Cache-Control'] = 'private, no-store';
+  // An action refused by a rate limit: pages set Retry-After themselves (ActionErrorAlert),
+  // calls to /_actions/… get it here.
+  const retryAfter = context.locals.retryAfterSeconds;
+  if (response.status === 429 && retryAfter && !response.headers.has('Retry-After')) extra['Retry-After'] = String(retryAfter);
+  if (Object.keys(extra).length === 0) return response;
   try {
-    response.headers.set('Cache-Control', 'private, no-store');
+    for (const [name, value] of Object.entries(extra)) response.headers.set(name, value);
     return response;
   } catch {
     // Some responses (redirects made with Response.redirect) have immutable headers.
     const headers = new Headers(response.headers);
-    headers.set('Cache-Control', 'private, no-store');
+    for (const [name, value] of Object.entries(extra)) headers.set(name, value);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 });

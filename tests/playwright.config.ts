@@ -35,7 +35,8 @@ export default defineConfig({
       PORT: String(PORT),
       DATABASE_PATH: `${E2E_DATA_DIR}/site.db`,
       MAIL_OUTBOX_DIR: `${E2E_DATA_DIR}/outbox`,
-      SITE_URL: `http://127.0.0.1:${PORT}`,
+      // SITE_URL stays the default, as in the HTTP tests, so both use the same build; the
+      // browser's Sec-Fetch-Site: same-origin satisfies the origin check on any host.
     },
   },
 });

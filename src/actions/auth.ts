@@ -64,12 +64,19 @@ function startSession(context: ActionAPIContext, sessionToken: string) {
 export const auth = {
   register: defineAction({
     accept: 'form',
-    input: z.object({
-      email,
-      password: newPassword,
-      agree: z.literal('yes', { error: 'To create an account, agree to the privacy policy and terms.' }),
-      policy: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-    }),
+    input: z
+      .object({
+        email,
+        password: newPassword,
+        agree: z.literal('yes', { error: 'To create an account, agree to the privacy policy and terms.' }),
+        policy: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+      })
+      // Re-check the password with the address as context (the field rule cannot see it), so
+      // that this refusal too is shown at the password field.
+      .superRefine((input, ctx) => {
+        const verdict = checkNewPassword(input.password, [input.email.email]);
+        if (!verdict.ok) ctx.addIssue({ code: 'custom', path: ['password'], message: verdict.reason });
+      }),
     handler: async (input, context) => {
       await limit(context, [[LIMITS.registerPerIp, context.clientAddress], [LIMITS.emailPerAddress, input.email.normalized]]);
       const { db } = await database();
@@ -78,9 +85,6 @@ export const auth = {
         // The policy changed between showing the form and submitting it: show the new one.
         throw new ActionError({ code: 'CONFLICT', message: 'The privacy policy was updated while you were reading. Please review it and agree again.' });
       }
-      // Re-check the password with the address as context (the field rule could not see it).
-      const verdict = checkNewPassword(input.password, [input.email.email]);
-      if (!verdict.ok) throw new ActionError({ code: 'BAD_REQUEST', message: verdict.reason });
       await registerAccount(db, config().siteUrl, {
         email: input.email,
         password: input.password,
@@ -144,11 +148,14 @@ export const auth = {
       const { db } = await database();
       const result = await setPasswordWithToken(db, input.token, input.purpose, input.password);
       if (!result.ok) {
-        if ('passwordProblem' in result) throw new ActionError({ code: 'BAD_REQUEST', message: result.passwordProblem });
+        // 422: the page shows this at the password field (a rule that needed the account's address).
+        if ('passwordProblem' in result) throw new ActionError({ code: 'UNPROCESSABLE_CONTENT', message: result.passwordProblem });
         throw new ActionError({ code: 'BAD_REQUEST', message: tokenMessage(result.problem) });
       }
-      // Every session ended with the reset, this browser's included.
-      context.cookies.delete(sessionCookie(config().siteUrl).name, { path: '/' });
+      // Every session ended with the reset, this browser's included. (A __Host- cookie is
+      // only replaced by one with the same attributes: Secure, Path=/.)
+      const cookie = sessionCookie(config().siteUrl);
+      context.cookies.delete(cookie.name, cookie.options);
       return { reset: true };
     },
   }),

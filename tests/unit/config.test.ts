@@ -8,6 +8,7 @@ describe('parseConfig', () => {
     expect(config.port).toBe(4321);
     expect(config.databasePath).toMatch(/\/data\/customertrackr\.db$/);
     expect(config.siteUrl.href).toBe('http://localhost:4321/');
+    expect(config.announcePolicyDays).toBe(30);
   });
 
   it('treats empty variables as unset', () => {
@@ -24,7 +25,16 @@ describe('parseConfig', () => {
       smtpUrl: undefined,
       mailOutboxDir: expect.stringMatching(/\/data\/outbox$/),
       mailFrom: 'CustomerTrackr <no-reply@customertrackr.com>',
+      announcePolicyDays: 30,
+      viewsRetentionDays: 730,
+      trustProxy: false,
     });
+  });
+
+  it('reads ANNOUNCE_POLICY_DAYS (0 turns policy announcements off)', () => {
+    expect(parseConfig({ ANNOUNCE_POLICY_DAYS: '45' }).announcePolicyDays).toBe(45);
+    expect(parseConfig({ ANNOUNCE_POLICY_DAYS: '0' }).announcePolicyDays).toBe(0);
+    expect(parseConfig({ ANNOUNCE_POLICY_DAYS: '365' }).announcePolicyDays).toBe(365);
   });
 
   it.each([
@@ -38,6 +48,10 @@ describe('parseConfig', () => {
     ['SITE_URL', 'https://user:pw@customertrackr.com'],
     ['HOST', '   '],
     ['SMTP_URL', 'mail.example.com'],
+    ['ANNOUNCE_POLICY_DAYS', '366'],
+    ['ANNOUNCE_POLICY_DAYS', '-1'],
+    ['ANNOUNCE_POLICY_DAYS', '1.5'],
+    ['ANNOUNCE_POLICY_DAYS', 'thirty'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => parseConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [name]: value })).toThrow(new RegExp(`^${name}=`));
@@ -46,4 +60,10 @@ describe('parseConfig', () => {
 
 it('never repeats the SMTP URL, which may hold a password, in its message', () => {
   expect(() => parseConfig({ SMTP_URL: 'http://user:secret@mail' })).toThrow(/^SMTP_URL=\(hidden\) is invalid/);
+});
+
+it('trusts proxy headers only when told to', () => {
+  expect(parseConfig({}).trustProxy).toBe(false);
+  expect(parseConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+  expect(() => parseConfig({ TRUST_PROXY: 'yes please' })).toThrow(/^TRUST_PROXY=/);
 });

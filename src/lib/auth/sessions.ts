@@ -39,7 +39,8 @@ export interface ValidSession {
 export function describeClient(userAgent: string | null | undefined): string {
   if (!userAgent) return 'Unknown browser';
   const parsed = Bowser.parse(userAgent);
-  const browser = parsed.browser.name ?? 'Unknown browser';
+  // Bowser names what it does not recognise '' (not undefined).
+  const browser = parsed.browser.name || 'Unknown browser';
   const os = parsed.os.name;
   return os ? `${browser} on ${os}` : browser;
 }

@@ -18,6 +18,15 @@ export interface Config {
   /** Where messages are written as `.eml` files when there is no SMTP server. */
   mailOutboxDir: string;
   mailFrom: string;
+  /** Days before and after a policy version's effective date that its announcement shows (0: never). */
+  announcePolicyDays: number;
+  /** Days of per-page daily view statistics kept; older days are pruned (page totals stay). */
+  viewsRetentionDays: number;
+  /**
+   * Whether a reverse proxy in front sets X-Forwarded-For/Host/Proto. Off: those headers are
+   * removed from every request, since any client could send them (and dodge rate limits).
+   */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +69,19 @@ const schema = z.object({
     .optional(),
   MAIL_OUTBOX_DIR: z.string().trim().min(1).default('./data/outbox'),
   MAIL_FROM: z.string().trim().min(3).default('CustomerTrackr <no-reply@customertrackr.com>'),
+  ANNOUNCE_POLICY_DAYS: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a whole number of days from 0 to 365')
+    .transform(Number)
+    .refine((n) => n <= 365, 'must be a whole number of days from 0 to 365')
+    .default(30),
+  VIEWS_RETENTION_DAYS: z
+    .string()
+    .regex(/^[1-9]\d{0,4}$/, 'must be a whole number of days from 1 to 36500')
+    .transform(Number)
+    .refine((n) => n <= 36500, 'must be a whole number of days from 1 to 36500')
+    .default(730),
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).default('false'),
 });
 
 /** Parses configuration from an environment; throws a ConfigError naming the first bad variable. */
@@ -73,7 +95,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     const shown = name === 'SMTP_URL' ? '(hidden)' : JSON.stringify(env[name]);
     throw new ConfigError(`${name}=${shown} is invalid: ${issue.message}`);
   }
-  const { HOST, PORT, DATABASE_PATH, SITE_URL, SMTP_URL, MAIL_OUTBOX_DIR, MAIL_FROM } = result.data;
+  const { HOST, PORT, DATABASE_PATH, SITE_URL, SMTP_URL, MAIL_OUTBOX_DIR, MAIL_FROM, ANNOUNCE_POLICY_DAYS } = result.data;
   return {
     host: HOST,
     port: PORT,
@@ -82,6 +104,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     smtpUrl: SMTP_URL,
     mailOutboxDir: resolve(MAIL_OUTBOX_DIR),
     mailFrom: MAIL_FROM,
+    announcePolicyDays: ANNOUNCE_POLICY_DAYS,
+    viewsRetentionDays: result.data.VIEWS_RETENTION_DAYS,
+    trustProxy: result.data.TRUST_PROXY === 'true' || result.data.TRUST_PROXY === '1',
   };
 }
 

@@ -1,0 +1,210 @@
+// `npm run user -- <command>`: the operator's tool for staff accounts (docs/operators.md).
+//
+//   add <email> [--role <role>]... [--password-stdin]   create a verified account
+//   grant <email> <role>                                 give an account a role
+//   revoke <email> <role>                                take a role away
+//
+// There are no default accounts anywhere: the first admin is made with this tool.
+// Exit codes: 0 done (or nothing to do), 1 refused (unknown account, duplicate, weak
+// password, configuration or database problem), 2 the command line is wrong.
+import { parseArgs } from 'node:util';
+import { setPasswordMessageText } from '../lib/auth/emails.ts';
+import {
+  checkNewPassword,
+  createAccount,
+  createEmailToken,
+  findUserByEmail,
+  grantRole,
+  hashPassword,
+  isRole,
+  MAX_PASSWORD_LENGTH,
+  normalizeEmail,
+  revokeRole,
+  ROLES,
+  siteLink,
+  type NormalizedEmail,
+  type Role,
+} from '../lib/auth/index.ts';
+import { config, ConfigError } from '../lib/config/index.ts';
+import { DatabaseError, migrate, openDatabase, type DB } from '../lib/db/index.ts';
+
+const USAGE = `Usage: npm run user -- <command>
+
+Commands:
+  add <email> [--role <role>]... [--password-stdin]
+      Create an account whose address counts as verified. Without --password-stdin,
+      prints a one-time link (valid 24 hours) where its owner chooses a password.
+      --password-stdin reads the password from standard input (a pipe, not a terminal).
+  grant <email> <role>
+      Give an account a role.
+  revoke <email> <role>
+      Take a role away from an account.
+
+Roles: ${ROLES.join(', ')}.
+The database is DATABASE_PATH; links use SITE_URL (set both as for the server).
+See docs/operators.md.`;
+
+/** A problem the operator can fix; printed as one line, never as a stack trace. */
+class Refusal extends Error {
+  readonly exitCode: 1 | 2;
+  constructor(message: string, exitCode: 1 | 2 = 1) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+function usage(message: string): never {
+  throw new Refusal(`${message}\n\n${USAGE}`, 2);
+}
+
+function parseEmail(value: string | undefined): NormalizedEmail {
+  if (value === undefined) usage('an email address is required');
+  const email = normalizeEmail(value);
+  if (!email) throw new Refusal(`${JSON.stringify(value)} is not a valid email address`, 2);
+  return email;
+}
+
+function parseRole(value: string | undefined): Role {
+  if (value === undefined) usage('a role is required');
+  if (!isRole(value)) throw new Refusal(`unknown role ${JSON.stringify(value)}: use one of ${ROLES.join(', ')}`, 2);
+  return value;
+}
+
+async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    throw new Refusal(
+      '--password-stdin reads the password from a pipe, e.g. `printf %s "$PASSWORD" | npm run user -- add …`; ' +
+        'to type nothing here, leave out --password-stdin and send the owner the link instead',
+      2,
+    );
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    // Enough for MAX_PASSWORD_LENGTH characters of 4 bytes each; more is not a password.
+    if (size > MAX_PASSWORD_LENGTH * 4 + 2) throw new Refusal(`the password is too long: use at most ${MAX_PASSWORD_LENGTH} characters`);
+  }
+  // One trailing line break is the end of the line, not part of the password (echo adds it).
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+  if (password === '') throw new Refusal('--password-stdin: no password was given on standard input');
+  return password;
+}
+
+async function account(db: DB, email: NormalizedEmail): Promise<{ id: number; email: string }> {
+  const user = await findUserByEmail(db, email.normalized);
+  if (!user) throw new Refusal(`there is no account for ${email.email}`);
+  return user;
+}
+
+async function add(db: DB, args: string[], roleOptions: string[], passwordStdin: boolean): Promise<void> {
+  if (args.length !== 1) usage(args.length === 0 ? 'add needs an email address' : `unexpected argument ${JSON.stringify(args[1])}`);
+  const email = parseEmail(args[0]);
+  const roles = [...new Set(roleOptions.map(parseRole))];
+  if (await findUserByEmail(db, email.normalized)) throw new Refusal(`${email.email} already has an account (use grant to give it a role)`);
+
+  let passwordHash: string | null = null;
+  if (passwordStdin) {
+    const password = await readPasswordFromStdin();
+    const verdict = checkNewPassword(password, [email.email]);
+    if (!verdict.ok) throw new Refusal(`the password was refused: ${verdict.reason}`);
+    passwordHash = await hashPassword(password);
+  }
+
+  let id: number;
+  try {
+    id = await createAccount(db, email, roles, passwordHash);
+  } catch (error) {
+    // Someone else created it between the check and now.
+    if (error instanceof Error && /UNIQUE constraint failed: user\.email_normalized/.test(error.message)) {
+      throw new Refusal(`${email.email} already has an account (use grant to give it a role)`);
+    }
+    throw error;
+  }
+  const withRoles = roles.length > 0 ? ` with the role${roles.length > 1 ? 's' : ''} ${roles.join(', ')}` : ' with no roles';
+  console.log(`Created the account ${email.email}${withRoles}; its address counts as verified.`);
+  if (passwordHash) {
+    console.log('Its password is set: it can sign in now.');
+    return;
+  }
+  const token = await createEmailToken(db, id, 'set-password', email.email);
+  const link = siteLink(config().siteUrl, '/reset-password', {
+    token,
+    purpose: 'set-password',
+  });
+  console.log(`It has no password yet. Send its owner this link, privately:\n${setPasswordMessageText(link)}`);
+}
+
+async function changeRole(db: DB, command: 'grant' | 'revoke', args: string[]): Promise<void> {
+  if (args.length !== 2) usage(`${command} needs an email address and a role`);
+  const email = parseEmail(args[0]);
+  const role = parseRole(args[1]);
+  const user = await account(db, email);
+  if (command === 'grant') {
+    const granted = await grantRole(db, user.id, role);
+    console.log(granted ? `Granted ${role} to ${user.email}.` : `${user.email} already has the role ${role}; nothing changed.`);
+  } else {
+    const revoked = await revokeRole(db, user.id, role);
+    // Roles are read at every request: the change applies to sessions already open.
+    console.log(revoked ? `Revoked ${role} from ${user.email}.` : `${user.email} does not have the role ${role}; nothing changed.`);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        role: { type: 'string', multiple: true },
+        'password-stdin': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.help || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (command === undefined) usage('a command is required');
+  if (command !== 'add' && command !== 'grant' && command !== 'revoke') usage(`unknown command ${JSON.stringify(command)}`);
+  if (command !== 'add' && (values.role || values['password-stdin'])) usage(`--role and --password-stdin go with add, not ${command}`);
+
+  // Check everything that needs no database first, so a typo changes nothing.
+  if (command === 'add') {
+    if (args.length === 1) parseEmail(args[0]);
+    for (const role of values.role ?? []) parseRole(role);
+  }
+
+  const database = openDatabase(config().databasePath);
+  try {
+    await migrate(database.db);
+    if (command === 'add') await add(database.db, args, values.role ?? [], values['password-stdin'] ?? false);
+    else await changeRole(database.db, command, args);
+  } finally {
+    await database.close();
+  }
+}
+
+try {
+  await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof Refusal || error instanceof ConfigError || error instanceof DatabaseError) {
+    console.error(`user: ${error.message}`);
+    process.exitCode = error instanceof Refusal ? error.exitCode : 1;
+  } else {
+    // Unexpected: still one line, no stack trace (set DEBUG=1 to see it).
+    console.error(`user: failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env.DEBUG) console.error(error);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,237 @@
+// Accounts in a real browser (issue 4): register, confirm the address from the mail, sign in
+// and out through the header, reset a forgotten password; accessibility of the forms.
+//
+// Other specs share the server and its database, so every test uses its own address. Mail is
+// read from the server's outbox (one .eml file per message).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
+import SQLite from 'better-sqlite3';
+import { expectNoAxeViolations } from './support.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const OUTBOX = join(root, 'test-results/e2e-data/outbox');
+const DATABASE = join(root, 'test-results/e2e-data/site.db');
+const PASSWORD = 'correct horse battery staple';
+
+// Every spec signs in from 127.0.0.1, and sign-in is limited to 30 attempts per address in
+// 15 minutes (registration to 10 an hour): start each test with the counters empty, so that
+// these journeys do not depend on how many sign-ins the specs before them made. (The limits
+// themselves are tested in tests/http/accounts.test.ts.)
+test.beforeEach(() => {
+  const db = new SQLite(DATABASE);
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.prepare('delete from rate_limit').run();
+  } finally {
+    db.close();
+  }
+});
+
+function uniqueEmail(label: string): string {
+  return `e2e-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
+
+/** Decodes a quoted-printable body (nodemailer's encoding for text with long lines or non-ASCII). */
+function decodeQuotedPrintable(body: string): string {
+  const joined = body.replace(/=\r?\n/g, '');
+  return Buffer.from(
+    joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
+}
+
+/** The newest message to `to` whose subject matches, waiting briefly for it to be written. */
+async function newestMail(to: string, subject: RegExp): Promise<{ subject: string; text: string }> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(OUTBOX).filter((f) => f.endsWith('.eml'));
+    } catch {
+      // No mail yet.
+    }
+    const messages = files
+      .map((f) => ({ path: join(OUTBOX, f), mtime: statSync(join(OUTBOX, f)).mtimeMs, name: f }))
+      .sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name))
+      .map(({ path }) => {
+        const raw = readFileSync(path, 'utf8');
+        const split = raw.indexOf('\n\n');
+        const head = raw.slice(0, split);
+        const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] ?? '';
+        return { to: header('To'), subject: header('Subject'), text: decodeQuotedPrintable(raw.slice(split + 2)) };
+      });
+    const found = messages.find((m) => m.to.toLowerCase() === to.toLowerCase() && subject.test(m.subject));
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no message to ${to} matching ${subject} in ${OUTBOX}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The link in a message, on the test server's origin (whatever SITE_URL the mail was written with). */
+function linkIn(mail: { text: string }, baseURL: string): string {
+  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+  if (!link) throw new Error('no link in the message');
+  const url = new URL(link);
+  return new URL(url.pathname + url.search, baseURL).href;
+}
+
+/** An account made by the operator's tool, with a password: no registration needed. */
+function addAccount(email: string, password = PASSWORD): void {
+  execFileSync(process.execPath, [join(root, 'src/cli/user.ts'), 'add', email, '--password-stdin'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_PATH: DATABASE },
+    input: password,
+    encoding: 'utf8',
+  });
+}
+
+async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The header's account menu (the server island), once it has arrived. */
+function accountMenu(page: Page) {
+  return page.locator('header [data-account-menu]');
+}
+
+test('register, confirm the address from the mail, sign in and out through the header', async ({ page, baseURL }) => {
+  const email = uniqueEmail('journey');
+  await page.goto('/register');
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await expect(page.locator('[data-hint-text]')).toHaveText(/Strong|Good/);
+  await page.getByLabel(/I have read and agree/).check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('status')).toContainText('Check your inbox');
+  await expect(page.getByRole('status')).toContainText(email);
+
+  // Confirm the address with the link from the message.
+  const mail = await newestMail(email, /Confirm your email address/);
+  await page.goto(linkIn(mail, baseURL!));
+  await page.getByRole('button', { name: 'Confirm my email address' }).click();
+  await expect(page.getByRole('status')).toContainText('Your email address is confirmed');
+
+  // Sign in: the header now shows who is signed in, with a menu.
+  await signIn(page, email);
+  await expect(page).toHaveURL(/\/account$/);
+  const menu = accountMenu(page);
+  await expect(menu.locator('summary')).toContainText(email);
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toHaveCount(0);
+  await menu.locator('summary').click();
+  await expect(menu.getByRole('link', { name: 'Account' })).toBeVisible();
+  const signOut = menu.getByRole('button', { name: 'Sign out' });
+  await expect(signOut).toBeVisible();
+
+  // Sign out from the menu: back to the sign-in links, and the account page asks to sign in.
+  await signOut.click();
+  await expect(page).toHaveURL(/\/\?signed-out$/);
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await expect(accountMenu(page)).toHaveCount(0);
+  await page.goto('/account');
+  await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
+
+  // And in again, straight back to where we were going.
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(accountMenu(page).locator('summary')).toContainText(email);
+});
+
+test('a failed sign-in keeps the address but not the password, says nothing about which was wrong, and passes axe-core', async ({ page }) => {
+  const email = uniqueEmail('wrong');
+  addAccount(email);
+  await signIn(page, email, 'not the right password at all');
+  await expect(page.getByRole('alert')).toHaveText('That email and password do not match an account.');
+  await expect(page.getByRole('alert')).toBeFocused();
+  await expect(page.getByLabel('Email address')).toHaveValue(email);
+  await expect(page.getByLabel('Password')).toHaveValue('');
+  await expect(accountMenu(page)).toHaveCount(0);
+  await expectNoAxeViolations(page);
+});
+
+test('forgot and reset the password', async ({ page, baseURL }) => {
+  const email = uniqueEmail('reset');
+  addAccount(email);
+
+  await page.goto('/login');
+  await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await expect(page).toHaveURL(/\/forgot-password$/);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Send me a link' }).click();
+  await expect(page.getByRole('status')).toContainText('Check your inbox');
+
+  const mail = await newestMail(email, /Reset your CustomerTrackr password/);
+  const link = linkIn(mail, baseURL!);
+  await page.goto(link);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Choose a new password');
+
+  // A refused password is explained at the field, and the link still works.
+  const field = page.getByLabel('New password');
+  await field.fill('qwertyuiopasdfgh');
+  await page.getByRole('button', { name: 'Save password' }).click();
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(field).toHaveAccessibleDescription(/keyboard|common/);
+  await expect(field).toHaveValue('');
+
+  const newPassword = 'four unrelated words here';
+  await field.fill(newPassword);
+  await page.getByRole('button', { name: 'Save password' }).click();
+  await expect(page.getByRole('status')).toContainText('Your password is set');
+
+  // The link was single-use.
+  await page.goto(link);
+  await expect(page.getByRole('alert')).toContainText('already been used');
+
+  // The new password works (that the old one no longer does is checked over HTTP).
+  await signIn(page, email, newPassword);
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(accountMenu(page).locator('summary')).toContainText(email);
+});
+
+test('registration errors are tied to their fields and keep what was typed', async ({ page }) => {
+  await page.goto('/register');
+  await page.getByLabel('Email address').fill('not-an-address');
+  await page.getByLabel('Password', { exact: true }).fill('passwordpassword');
+  await page.getByRole('button', { name: 'Create account' }).click();
+
+  await expect(page.getByRole('alert')).toBeFocused();
+  await expect(page.getByRole('alert')).toContainText('Please check the highlighted fields.');
+  const emailField = page.getByLabel('Email address');
+  await expect(emailField).toHaveValue('not-an-address');
+  await expect(emailField).toHaveAttribute('aria-invalid', 'true');
+  await expect(emailField).toHaveAccessibleDescription(/name@example\.com/);
+  const passwordField = page.getByLabel('Password', { exact: true });
+  await expect(passwordField).toHaveValue('');
+  await expect(passwordField).toHaveAccessibleDescription(/common passwords/);
+  const agree = page.getByLabel(/I have read and agree/);
+  await expect(agree).toHaveAttribute('aria-invalid', 'true');
+  await expect(agree).toHaveAccessibleDescription(/agree to the privacy policy/);
+});
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  for (const path of ['/register', '/login', '/forgot-password']) {
+    test(`${path} has no accessibility violations (${colorScheme})`, async ({ page }) => {
+      await page.emulateMedia({ colorScheme });
+      await page.goto(path);
+      await expectNoAxeViolations(page);
+    });
+  }
+
+  test(`a form showing errors has no accessibility violations (${colorScheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme });
+    await page.goto('/register');
+    await page.getByLabel('Email address').fill('not-an-address');
+    await page.getByLabel('Password', { exact: true }).fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByRole('alert')).toBeVisible();
+    await expectNoAxeViolations(page);
+  });
+}

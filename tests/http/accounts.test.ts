@@ -1,0 +1,870 @@
+// Accounts and sessions over HTTP, against the real built server (issue 4): registration,
+// sign-in and sign-out, cookies, cross-site refusal, rate limits, emailed links.
+//
+// Rate limits are per client address, and every request here comes from 127.0.0.1: each
+// group of tests that spends a limited budget (registrations, sign-ins, reset requests)
+// stays well inside it, and the tests of the limits themselves run against their own site.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/lib/auth/passwords.ts';
+import { root, startSite, type RunningSite } from '../support/site.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const AGREEMENT = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
+
+let counter = 0;
+/** A new address for each use, so tests never depend on each other's accounts. */
+function uniqueEmail(label: string): string {
+  return `${label}-${process.pid}-${++counter}@example.com`;
+}
+
+/** A minimal browser: keeps cookies, sends the site's Origin on POST, never follows redirects. */
+class Client {
+  readonly cookies = new Map<string, string>();
+  readonly site: RunningSite;
+  readonly origin: string;
+  constructor(site: RunningSite, origin = site.origin) {
+    this.site = site;
+    this.origin = origin;
+  }
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
+    const res = await fetch(this.site.url + path, {
+      ...init,
+      headers,
+      redirect: 'manual',
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';');
+      const [name, value] = pair!.split('=') as [string, string];
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=thu, 01 jan 1970/i.test(a));
+      if (expired) this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value);
+    }
+    return res;
+  }
+
+  get(path: string, headers: Record<string, string> = {}): Promise<Response> {
+    return this.request(path, { headers });
+  }
+
+  /** Submits a form the way a browser does (url-encoded, Origin of the page). */
+  post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    return this.request(path, {
+      method: 'POST',
+      body: new URLSearchParams(fields),
+      headers: {
+        origin: this.origin,
+        'content-type': 'application/x-www-form-urlencoded',
+        ...headers,
+      },
+    });
+  }
+}
+
+interface Mail {
+  file: string;
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** The messages in a site's outbox, oldest first, with quoted-printable bodies decoded. */
+function readOutbox(dir: string): Mail[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+  } catch {
+    return [];
+  }
+  return files.sort().map((file) => {
+    const raw = readFileSync(join(dir, file), 'utf8');
+    const split = raw.indexOf('\n\n');
+    const head = raw.slice(0, split);
+    const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] ?? '';
+    const qp = raw.slice(split + 2).replace(/=\r?\n/g, '');
+    const text = Buffer.from(
+      qp.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+      'latin1',
+    ).toString('utf8');
+    return { file, to: header('To'), subject: header('Subject'), text };
+  });
+}
+
+function mailsTo(site: RunningSite, address: string, subject?: RegExp): Mail[] {
+  return readOutbox(site.outboxDir).filter((m) => m.to.toLowerCase() === address.toLowerCase() && (!subject || subject.test(m.subject)));
+}
+
+/** The link in a message, moved to the test server's address (mail uses SITE_URL). */
+function linkIn(mail: Mail): string {
+  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+  if (!link) throw new Error(`no link in "${mail.subject}"`);
+  const url = new URL(link);
+  return url.pathname + url.search;
+}
+
+/** The visible text of a page: no tags, scripts or styles; whitespace collapsed. */
+function pageText(html: string): string {
+  return html
+    .replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** A page with what legitimately differs between two renderings (server-island ids and keys) masked. */
+function stableHtml(html: string): string {
+  return html
+    .replace(/data-island-id="[^"]+"/g, 'data-island-id="…"')
+    .replace(/replaceServerIsland\("[^"]+"/g, 'replaceServerIsland("…"')
+    .replace(/\/_server-islands\/(\w+)\?[^"]*"/g, '/_server-islands/$1?…"');
+}
+
+/** The error message tied to a field: the element its aria-describedby names, holding the error. */
+function fieldError(html: string, name: string): string | undefined {
+  const input = new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`).exec(html)?.[0];
+  if (!input || !/aria-invalid="true"/.test(input)) return undefined;
+  const ids = /aria-describedby="([^"]+)"/.exec(input)?.[1]?.split(' ') ?? [];
+  for (const id of ids) {
+    const match = new RegExp(`<p class="field-error" id="${id}">([^<]*)</p>`).exec(html);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+async function policyDate(client: Client): Promise<string> {
+  const html = await (await client.get('/register')).text();
+  const date = /name="policy" value="(\d{4}-\d{2}-\d{2})"/.exec(html)?.[1];
+  if (!date) throw new Error('the registration form names no policy version');
+  return date;
+}
+
+async function register(client: Client, email: string, password = PASSWORD): Promise<Response> {
+  return client.post('/register?_action=auth.register', {
+    email,
+    password,
+    agree: 'yes',
+    policy: await policyDate(client),
+  });
+}
+
+function signIn(client: Client, email: string, password = PASSWORD): Promise<Response> {
+  return client.post('/login?_action=auth.signIn', { email, password });
+}
+
+/** The server-island HTML of the header, as the browser fetches it after the page. */
+async function headerIsland(client: Client): Promise<Response> {
+  const html = await (await client.get('/about')).text();
+  const src = /\/_server-islands\/SignInStatus\?[^"]+/.exec(html)?.[0];
+  if (!src) throw new Error('no sign-in island on the page');
+  return client.get(src.replace(/&amp;/g, '&'));
+}
+
+/** Who the server thinks is signed in with this client's cookies (null: nobody), as /login says. */
+async function signedInAs(client: Client): Promise<string | null> {
+  const html = await (await client.get('/login')).text();
+  return /You are signed in as <strong>([^<]+)<\/strong>/.exec(html)?.[1] ?? null;
+}
+
+function openDb(site: RunningSite) {
+  return new SQLite(site.databasePath);
+}
+
+let passwordHash: Promise<string> | undefined;
+
+/**
+ * An account with PASSWORD, written straight into the site's database: for tests about
+ * something other than registration, which is limited to 10 an hour per client address.
+ */
+async function createUser(site: RunningSite, email: string): Promise<void> {
+  passwordHash ??= hashPassword(PASSWORD);
+  const hash = await passwordHash;
+  const db = openDb(site);
+  db.prepare('insert into user (email, email_normalized, password_hash, created_at) values (?, ?, ?, ?)').run(
+    email,
+    email.toLowerCase(),
+    hash,
+    new Date().toISOString(),
+  );
+  db.close();
+}
+
+describe('accounts (SITE_URL http)', () => {
+  let site: RunningSite;
+  beforeAll(async () => {
+    site = await startSite();
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+
+  it('starts with no accounts at all (no default users)', () => {
+    const db = openDb(site);
+    expect(db.prepare('select count(*) as n from user').get()).toEqual({
+      n: 0,
+    });
+    db.close();
+  });
+
+  describe('registration', () => {
+    it('creates the account, records the agreement as shown, and sends a verification link', async () => {
+      const client = new Client(site);
+      const email = uniqueEmail('Reg');
+      const res = await register(client, `  ${email.toUpperCase()} `);
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(pageText(html)).toContain(`We sent a message to ${email.toUpperCase()} . Open the link in it`);
+
+      const db = openDb(site);
+      const user = db.prepare('select * from user where email_normalized = ?').get(email.toLowerCase()) as Record<string, unknown>;
+      expect(user).toMatchObject({
+        email: email.toUpperCase(),
+        email_verified_at: null,
+      });
+      expect(user.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      const agreement = db.prepare('select * from policy_agreement where user_id = ?').get(user.id) as Record<string, string>;
+      expect(agreement).toMatchObject({
+        policy_effective_date: await policyDate(client),
+        context: 'registration',
+        wording: AGREEMENT,
+      });
+      expect(Date.now() - Date.parse(agreement.agreed_at!)).toBeLessThan(60_000);
+      db.close();
+      // The wording recorded is the one on the form.
+      expect(pageText(await (await client.get('/register')).text())).toContain(AGREEMENT);
+
+      const [mail] = mailsTo(site, email, /Confirm your email/);
+      expect(linkIn(mail!)).toMatch(/^\/verify-email\?token=[a-z2-7]{24}\.[a-z2-7]{32}$/);
+    });
+
+    it('answers a taken address exactly like a new one, and emails the owner instead', async () => {
+      const owner = uniqueEmail('owner');
+      await register(new Client(site), owner);
+      const before = readOutbox(site.outboxDir).length;
+
+      const typed = ` ${owner.toUpperCase()} `;
+      const fresh = uniqueEmail('fresh');
+      const taken = await register(new Client(site), typed, 'another long passphrase here');
+      const created = await register(new Client(site), fresh, 'another long passphrase here');
+      expect(taken.status).toBe(created.status);
+      const takenHtml = (await taken.text()).replaceAll(owner.toUpperCase(), 'EMAIL');
+      const createdHtml = (await created.text()).replaceAll(fresh, 'EMAIL');
+      expect(pageText(takenHtml)).toBe(pageText(createdHtml));
+      expect(stableHtml(takenHtml)).toBe(stableHtml(createdHtml));
+      expect(new Set(taken.headers.keys())).toEqual(new Set(created.headers.keys()));
+
+      // One message each: the owner is told, the new address gets its link.
+      const sent = readOutbox(site.outboxDir).slice(before);
+      expect(sent.map((m) => [m.to.toLowerCase(), m.subject]).sort()).toEqual(
+        [
+          [owner, 'Someone tried to register with your address'],
+          [fresh, 'Confirm your email address for CustomerTrackr'],
+        ].sort(),
+      );
+      // The existing account is untouched: still one row, still the first password.
+      const db = openDb(site);
+      expect(db.prepare('select count(*) as n from user where email_normalized = ?').get(owner)).toEqual({ n: 1 });
+      db.close();
+      expect(await signIn(new Client(site), owner, 'another long passphrase here')).toHaveProperty('status', 401);
+    });
+
+    it('keeps what was typed (but never the password) and ties each error to its field', async () => {
+      const client = new Client(site);
+      const res = await client.post('/register?_action=auth.register', {
+        email: 'not-an-address',
+        password: 'passwordpassword',
+        policy: await policyDate(client),
+      });
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      expect(html).toMatch(/<input[^>]*name="email"[^>]*value="not-an-address"/);
+      expect(html).not.toContain('passwordpassword');
+      expect(fieldError(html, 'email')).toMatch(/email address like name@example.com/);
+      expect(fieldError(html, 'password')).toMatch(/common passwords/);
+      expect(fieldError(html, 'agree')).toMatch(/agree to the privacy policy/);
+      expect(html).toMatch(/role="alert"/);
+    });
+
+    it('refuses a password made of the email address, at the password field', async () => {
+      const client = new Client(site);
+      const email = uniqueEmail('samepassword');
+      const res = await register(client, email, email);
+      expect(res.status).toBe(400);
+      const html = await res.text();
+      expect(fieldError(html, 'password')).toMatch(/too close to your email address/);
+      expect(html).toMatch(new RegExp(`<input[^>]*name="email"[^>]*value="${email}"`));
+      const db = openDb(site);
+      expect(db.prepare('select count(*) as n from user where email_normalized = ?').get(email)).toEqual({ n: 0 });
+      db.close();
+    });
+
+    it('asks to agree again when the policy changed after the form was shown', async () => {
+      const client = new Client(site);
+      const email = uniqueEmail('stale');
+      const res = await client.post('/register?_action=auth.register', {
+        email,
+        password: PASSWORD,
+        agree: 'yes',
+        policy: '2001-01-01',
+      });
+      expect(res.status).toBe(409);
+      expect(pageText(await res.text())).toContain('The privacy policy was updated while you were reading');
+    });
+  });
+
+  describe('sign-in and sign-out', () => {
+    // A new account for each test: sign-ins are limited to 10 per account in 15 minutes.
+    let email: string;
+    beforeEach(async () => {
+      email = uniqueEmail('session');
+      await createUser(site, email);
+    });
+
+    it('sets an HttpOnly, SameSite=Lax, Path=/ session cookie (not Secure on http) and goes to the account', async () => {
+      const client = new Client(site);
+      const res = await signIn(client, email);
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe('/account');
+      const [cookie, ...others] = res.headers.getSetCookie();
+      expect(others).toEqual([]);
+      expect(cookie).toMatch(/^session=[a-z2-7]{24}\.[a-z2-7]{32}; /);
+      const attributes = cookie!
+        .split('; ')
+        .slice(1)
+        .map((a) => a.toLowerCase());
+      expect(attributes).toEqual(expect.arrayContaining(['path=/', 'httponly', 'samesite=lax', `max-age=${30 * 24 * 3600}`]));
+      expect(attributes.some((a) => a === 'secure' || a.startsWith('domain='))).toBe(false);
+      expect(await signedInAs(client)).toBe(email);
+    });
+
+    it('shows the signed-in user in the header island, privately', async () => {
+      const visitor = await headerIsland(new Client(site));
+      expect(await visitor.text()).toContain('href="/login"');
+      const client = new Client(site);
+      await signIn(client, email);
+      const res = await headerIsland(client);
+      expect(res.headers.get('cache-control')).toBe('private, no-store');
+      const html = await res.text();
+      expect(html).toContain(email);
+      expect(html).toMatch(/<a href="\/account"[^>]*>Account<\/a>/);
+      expect(html).toMatch(/<form method="POST" action="\/logout"[\s\S]*Sign out/);
+    });
+
+    it('fails with one generic message for a wrong password and an unknown address', async () => {
+      const wrong = await signIn(new Client(site), email, `${PASSWORD}!`);
+      const unknown = await signIn(new Client(site), uniqueEmail('nobody'), PASSWORD);
+      expect(wrong.status).toBe(401);
+      expect(unknown.status).toBe(401);
+      expect(wrong.headers.getSetCookie()).toEqual([]);
+      const message = 'That email and password do not match an account.';
+      expect(pageText(await wrong.text())).toContain(message);
+      expect(pageText(await unknown.text())).toContain(message);
+    });
+
+    it('starts a new session at every sign-in, ending the one the browser had', async () => {
+      const client = new Client(site);
+      await signIn(client, email);
+      const first = client.cookieHeader();
+      await signIn(client, email);
+      expect(client.cookieHeader()).not.toBe(first);
+      expect(await signedInAs(client)).toBe(email);
+      const old = new Client(site);
+      old.cookies.set('session', first.split('=')[1]!);
+      expect(await signedInAs(old)).toBeNull();
+    });
+
+    it('signs out with a POST that ends the session on the server; the old cookie is useless', async () => {
+      const client = new Client(site);
+      await signIn(client, email);
+      const token = client.cookies.get('session')!;
+      // A GET (a link, a prefetch) changes nothing.
+      expect((await client.get('/logout')).status).toBe(200);
+      expect(await signedInAs(client)).toBe(email);
+
+      const res = await client.post('/logout', {});
+      expect(res.status).toBe(303);
+      expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[^;]*; .*(Expires=Thu, 01 Jan 1970|Max-Age=0)/i)]);
+      expect(client.cookies.has('session')).toBe(false);
+      const db = openDb(site);
+      expect(db.prepare('select count(*) as n from session where id = ?').get(token.split('.')[0])).toEqual({ n: 0 });
+      db.close();
+
+      const replay = new Client(site);
+      replay.cookies.set('session', token);
+      expect(await signedInAs(replay)).toBeNull();
+    });
+
+    it('ignores a tampered session cookie', async () => {
+      const client = new Client(site);
+      await signIn(client, email);
+      const token = client.cookies.get('session')!;
+      const tampered = new Client(site);
+      tampered.cookies.set('session', token.slice(0, -1) + (token.endsWith('a') ? 'b' : 'a'));
+      expect(await signedInAs(tampered)).toBeNull();
+      expect(await signedInAs(client)).toBe(email);
+    });
+
+    it('continues only to paths on this site', async () => {
+      for (const [next, location] of [
+        ['/account', '/account'],
+        ['//evil.example/', '/account'],
+        ['https://evil.example/', '/account'],
+        ['/\\evil.example', '/account'],
+      ] as const) {
+        const client = new Client(site);
+        const res = await client.post(`/login?_action=auth.signIn&next=${encodeURIComponent(next)}`, { email, password: PASSWORD });
+        expect(res.headers.get('location'), next).toBe(location);
+      }
+    });
+  });
+
+  describe('cross-site requests', () => {
+    const EVIL = 'https://evil.example';
+    let email: string;
+    beforeAll(async () => {
+      email = uniqueEmail('csrf');
+      await createUser(site, email);
+    });
+
+    it.each([
+      ['a foreign Origin', { origin: EVIL }],
+      ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site', origin: EVIL }],
+      ['Sec-Fetch-Site: same-site', { 'sec-fetch-site': 'same-site', origin: 'http://sub.localhost:4321' }],
+      ['neither header', {}],
+    ])('refuses a JSON action call with %s', async (_name, headers) => {
+      const res = await fetch(`${site.url}/_actions/auth.signIn`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      expect(res.status).toBe(403);
+      expect(res.headers.getSetCookie()).toEqual([]);
+      expect(await res.text()).toMatch(/came from another site/);
+    });
+
+    it('refuses a form sign-in posted from another site', async () => {
+      const client = new Client(site, EVIL);
+      const res = await signIn(client, email);
+      expect(res.status).toBe(403);
+      expect(res.headers.getSetCookie()).toEqual([]);
+      const bySecFetch = await new Client(site).post('/login?_action=auth.signIn', { email, password: PASSWORD }, { 'sec-fetch-site': 'cross-site' });
+      expect(bySecFetch.status).toBe(403);
+    });
+
+    it('refuses a cross-site registration without creating anything or sending mail', async () => {
+      const client = new Client(site, EVIL);
+      const victim = uniqueEmail('victim');
+      const res = await client.post('/register?_action=auth.register', {
+        email: victim,
+        password: PASSWORD,
+        agree: 'yes',
+        policy: await policyDate(client),
+      });
+      expect(res.status).toBe(403);
+      expect(mailsTo(site, victim)).toEqual([]);
+    });
+
+    it('refuses a cross-site sign-out, keeping the session', async () => {
+      const client = new Client(site);
+      await signIn(client, email);
+      const res = await client.request('/logout', {
+        method: 'POST',
+        headers: {
+          origin: EVIL,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+      });
+      expect(res.status).toBe(403);
+      expect(await signedInAs(client)).toBe(email);
+    });
+
+    it('accepts the same requests from this site', async () => {
+      const sameOrigin = await fetch(`${site.url}/_actions/auth.signIn`, {
+        method: 'POST',
+        headers: { 'sec-fetch-site': 'same-origin' },
+        body: new URLSearchParams({ email, password: PASSWORD }),
+      });
+      expect(sameOrigin.status).toBe(200);
+      const byOrigin = await fetch(`${site.url}/_actions/auth.signIn`, {
+        method: 'POST',
+        headers: { origin: site.origin },
+        body: new URLSearchParams({ email, password: PASSWORD }),
+      });
+      expect(byOrigin.status).toBe(200);
+    });
+  });
+});
+
+describe('emailed links', () => {
+  let site: RunningSite;
+  beforeAll(async () => {
+    site = await startSite();
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+
+  /** Moves a token's expiry into the past, as if its hour had gone by. */
+  function expire(token: string) {
+    const db = openDb(site);
+    const { changes } = db.prepare('update email_token set expires_at = ? where id = ?').run(Date.now() - 1, token.split('.')[0]);
+    db.close();
+    expect(changes).toBe(1);
+  }
+  const tokenOf = (link: string) => new URL(link, 'http://x').searchParams.get('token')!;
+
+  it('verification: opening the link changes nothing; confirming works once', async () => {
+    const email = uniqueEmail('verify');
+    const client = new Client(site);
+    await register(client, email);
+    const link = linkIn(mailsTo(site, email, /Confirm your email/).at(-1)!);
+    const verified = () => {
+      const db = openDb(site);
+      const row = db.prepare('select email_verified_at from user where email_normalized = ?').get(email) as { email_verified_at: string | null };
+      db.close();
+      return row.email_verified_at !== null;
+    };
+
+    const page = await client.get(link);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(await page.text()).toContain('Confirm my email address');
+    expect(verified()).toBe(false);
+
+    const confirm = () => client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(link))}`, { token: tokenOf(link) });
+    const first = await confirm();
+    expect(first.status).toBe(200);
+    expect(pageText(await first.text())).toContain('Your email address is confirmed');
+    expect(verified()).toBe(true);
+
+    const again = await confirm();
+    expect(again.status).toBe(400);
+    expect(pageText(await again.text())).toContain('This link has already been used');
+    const reopened = await client.get(link);
+    expect(reopened.status).toBe(400);
+    expect(pageText(await reopened.text())).toContain('This link has already been used');
+  });
+
+  it('verification: an expired link is refused', async () => {
+    const email = uniqueEmail('verify-late');
+    const client = new Client(site);
+    await register(client, email);
+    await signIn(client, email);
+    // A new link from the account page replaces the first one.
+    const resent = await client.post('/_actions/auth.resendVerification', {});
+    expect(resent.status).toBe(200);
+    const [first, second] = mailsTo(site, email, /Confirm your email/).map((m) => linkIn(m));
+    expect((await client.get(first!)).status).toBe(400);
+
+    expire(tokenOf(second!));
+    const page = await client.get(second!);
+    expect(page.status).toBe(400);
+    expect(pageText(await page.text())).toContain('This link has expired');
+    const confirm = await client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(second!))}`, { token: tokenOf(second!) });
+    expect(confirm.status).toBe(400);
+    expect(pageText(await confirm.text())).toContain('This link has expired');
+  });
+
+  it('password reset: the same answer for unknown addresses, and no mail', async () => {
+    const known = uniqueEmail('reset-known');
+    await createUser(site, known);
+    const unknown = uniqueEmail('reset-unknown');
+    const a = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email: known });
+    const b = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email: unknown });
+    expect(a.status).toBe(b.status);
+    expect(pageText((await a.text()).replaceAll(known, 'EMAIL'))).toBe(pageText((await b.text()).replaceAll(unknown, 'EMAIL')));
+    expect(mailsTo(site, known, /Reset your/)).toHaveLength(1);
+    expect(mailsTo(site, unknown)).toEqual([]);
+  });
+
+  it('password reset: sets the new password once, with no referrer, and ends every session', async () => {
+    const email = uniqueEmail('reset');
+    await createUser(site, email);
+    const elsewhere = new Client(site);
+    await signIn(elsewhere, email);
+    expect(await signedInAs(elsewhere)).toBe(email);
+
+    const client = new Client(site);
+    await client.post('/forgot-password?_action=auth.forgotPassword', {
+      email,
+    });
+    const link = linkIn(mailsTo(site, email, /Reset your/).at(-1)!);
+    const page = await client.get(link);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(await page.text()).toMatch(/<input[^>]*name="password"[^>]*autocomplete="new-password"/);
+
+    const newPassword = 'a completely new passphrase';
+    const save = (password: string) =>
+      client.post(`/reset-password?_action=auth.resetPassword&token=${encodeURIComponent(tokenOf(link))}`, {
+        token: tokenOf(link),
+        purpose: 'reset-password',
+        password,
+      });
+    const weak = await save('aaaaaaaaaaaaaaaaaaaa');
+    expect(weak.status).toBe(400);
+    expect(fieldError(await weak.text(), 'password')).toMatch(/repeats/);
+    // A rule that needs the account (the password is the address) is shown at the field too.
+    const likeAddress = await save(email);
+    expect(likeAddress.status).toBe(422);
+    expect(fieldError(await likeAddress.text(), 'password')).toMatch(/too close to your email address/);
+
+    const saved = await save(newPassword);
+    expect(saved.status).toBe(200);
+    expect(saved.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(pageText(await saved.text())).toContain('Your password is set');
+    expect(await signedInAs(elsewhere)).toBeNull();
+
+    const reused = await save('yet another new passphrase');
+    expect(reused.status).toBe(400);
+    expect(pageText(await reused.text())).toContain('This link has already been used');
+    expect((await signIn(new Client(site), email, PASSWORD)).status).toBe(401);
+    expect((await signIn(new Client(site), email, newPassword)).status).toBe(303);
+  });
+
+  it('password reset: an expired link is refused and the password stays', async () => {
+    const email = uniqueEmail('reset-late');
+    await createUser(site, email);
+    const client = new Client(site);
+    await client.post('/forgot-password?_action=auth.forgotPassword', {
+      email,
+    });
+    const link = linkIn(mailsTo(site, email, /Reset your/).at(-1)!);
+    expire(tokenOf(link));
+
+    const page = await client.get(link);
+    expect(page.status).toBe(400);
+    expect(pageText(await page.text())).toContain('This link has expired');
+    const save = await client.post(`/reset-password?_action=auth.resetPassword&token=${encodeURIComponent(tokenOf(link))}`, {
+      token: tokenOf(link),
+      purpose: 'reset-password',
+      password: 'a completely new passphrase',
+    });
+    expect(save.status).toBe(400);
+    expect(pageText(await save.text())).toContain('This link has expired');
+    expect((await signIn(new Client(site), email, PASSWORD)).status).toBe(303);
+  });
+
+  it("an operator-created account's set-password link (npm run user -- add) works once", async () => {
+    const email = uniqueEmail('staff');
+    const out = execFileSync(process.execPath, [join(root, 'src/cli/user.ts'), 'add', email, '--role', 'support'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_PATH: site.databasePath,
+        SITE_URL: site.origin,
+      },
+      encoding: 'utf8',
+    });
+    const link = /https?:\/\/\S+/.exec(out)?.[0];
+    expect(link).toMatch(/\/reset-password\?token=[a-z2-7.]+&purpose=set-password$/);
+    const url = new URL(link!);
+    expect(url.origin).toBe(site.origin);
+    const path = url.pathname + url.search;
+
+    const client = new Client(site);
+    const page = await client.get(path);
+    expect(page.status).toBe(200);
+    expect(pageText(await page.text())).toContain('Choose your password');
+    const token = url.searchParams.get('token')!;
+    const action = `/reset-password?_action=auth.resetPassword&token=${encodeURIComponent(token)}&purpose=set-password`;
+    const saved = await client.post(action, {
+      token,
+      purpose: 'set-password',
+      password: 'staff member passphrase',
+    });
+    expect(saved.status).toBe(200);
+    const signedIn = new Client(site);
+    expect((await signIn(signedIn, email, 'staff member passphrase')).status).toBe(303);
+    expect(await signedInAs(signedIn)).toBe(email);
+    expect(
+      (
+        await client.post(action, {
+          token,
+          purpose: 'set-password',
+          password: 'another staff passphrase',
+        })
+      ).status,
+    ).toBe(400);
+  });
+});
+
+describe('accounts (SITE_URL https)', () => {
+  const ORIGIN = 'https://customertrackr.test';
+  let site: RunningSite;
+  let email: string;
+  beforeAll(async () => {
+    site = await startSite({ SITE_URL: ORIGIN });
+    email = uniqueEmail('secure');
+    await createUser(site, email);
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+
+  it('uses a Secure __Host- cookie', async () => {
+    const client = new Client(site);
+    expect(client.origin).toBe(ORIGIN);
+    const res = await signIn(client, email);
+    expect(res.status).toBe(303);
+    const [cookie, ...others] = res.headers.getSetCookie();
+    expect(others).toEqual([]);
+    expect(cookie).toMatch(/^__Host-session=[a-z2-7]{24}\.[a-z2-7]{32}; /);
+    const attributes = cookie!
+      .split('; ')
+      .slice(1)
+      .map((a) => a.toLowerCase());
+    expect(attributes).toEqual(expect.arrayContaining(['path=/', 'httponly', 'secure', 'samesite=lax']));
+    expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
+    expect(await signedInAs(client)).toBe(email);
+  });
+
+  it('clears it with a cookie a browser accepts (__Host- needs Secure and Path=/)', async () => {
+    const client = new Client(site);
+    await signIn(client, email);
+    const res = await client.post('/logout', {});
+    expect(res.status).toBe(303);
+    const [cleared] = res.headers.getSetCookie();
+    expect(cleared).toMatch(/^__Host-session=/);
+    const attributes = cleared!
+      .split('; ')
+      .slice(1)
+      .map((a) => a.toLowerCase());
+    expect(attributes).toEqual(expect.arrayContaining(['path=/', 'secure']));
+    expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
+  });
+
+  it('sends HSTS', async () => {
+    for (const path of ['/', '/login']) {
+      expect((await fetch(site.url + path)).headers.get('strict-transport-security'), path).toMatch(/max-age=\d{7,}/);
+    }
+  });
+
+  it('refuses requests whose Origin is not the https origin', async () => {
+    const res = await signIn(new Client(site, 'http://customertrackr.test'), email);
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('rate limits', () => {
+  let site: RunningSite;
+  beforeAll(async () => {
+    site = await startSite();
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+
+  function expectTooMany(res: Response) {
+    expect(res.status).toBe(429);
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThan(0);
+    return retryAfter;
+  }
+
+  it('sign-in: per account, 429 with Retry-After and a friendly page after repeated failures', async () => {
+    const email = uniqueEmail('target');
+    await register(new Client(site), email);
+    for (let i = 0; i < 10; i++) expect((await signIn(new Client(site), email, `wrong password number ${i}`)).status).toBe(401);
+
+    const res = await signIn(new Client(site), email, 'wrong password again!');
+    expect(expectTooMany(res)).toBeLessThanOrEqual(15 * 60);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const text = pageText(await res.text());
+    expect(text).toContain('Too many attempts');
+    expect(text).toMatch(/try again in \d+ minutes?/);
+    // Even the right password waits: guessing must not go on.
+    const right = await signIn(new Client(site), email);
+    expectTooMany(right);
+    expect(right.headers.getSetCookie()).toEqual([]);
+
+    // Scripts calling the action directly get the same answer.
+    const rpc = await fetch(`${site.url}/_actions/auth.signIn`, {
+      method: 'POST',
+      headers: { origin: site.origin },
+      body: new URLSearchParams({ email, password: PASSWORD }),
+    });
+    expectTooMany(rpc);
+  });
+
+  it('sign-in: per address of the client, whatever X-Forwarded-For claims', async () => {
+    // The test above spent 13 of this client address's 30 sign-in attempts.
+    let allowed = 13;
+    let res: Response;
+    for (;;) {
+      res = await new Client(site).post(
+        '/login?_action=auth.signIn',
+        { email: uniqueEmail('spray'), password: PASSWORD },
+        { 'x-forwarded-for': `198.51.100.${allowed}` },
+      );
+      if (res.status !== 401) break;
+      allowed++;
+      if (allowed > 40) break;
+    }
+    expectTooMany(res);
+    expect(allowed).toBe(30);
+  });
+
+  // KNOWN BUG, reported to the lead (astro.config.mjs `security.allowedDomains`): when the Host
+  // header is SITE_URL's host, which every client can send, Astro takes the client address
+  // from the first X-Forwarded-For value, so rotating that header escapes the per-address
+  // limits. Remove `.fails` once the server only trusts X-Forwarded-For from a known proxy.
+  it('sign-in: per address of the client, even with the public Host and an X-Forwarded-For', async () => {
+    // This client address is over its sign-in limit (the test above).
+    const { port } = new URL(site.url);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const body = new URLSearchParams({ email: uniqueEmail('spoof'), password: PASSWORD }).toString();
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/login?_action=auth.signIn',
+          headers: {
+            host: new URL(site.origin).host,
+            'x-forwarded-for': '203.0.113.77',
+            origin: site.origin,
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(429);
+  });
+
+  it('registration: per client address', async () => {
+    for (let i = 0; i < 9; i++) expect((await register(new Client(site), uniqueEmail('bulk'))).status).toBe(200); // 1 spent above
+    expectTooMany(await register(new Client(site), uniqueEmail('bulk')));
+  });
+
+  it('password reset and email sending: per address', async () => {
+    const email = uniqueEmail('reset-spam');
+    const db = openDb(site);
+    db.prepare("insert into user (email, email_normalized, created_at) values (?, ?, '2026-01-01T00:00:00.000Z')").run(email, email);
+    db.close();
+    for (let i = 0; i < 3; i++) expect((await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email })).status).toBe(200);
+    const res = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email });
+    expectTooMany(res);
+    expect(pageText(await res.text())).toContain('Too many attempts');
+    expect(mailsTo(site, email)).toHaveLength(3);
+  });
+});
