@@ -2,6 +2,9 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_policy_versions.ts';
 import * as m0003 from './0003_accounts.ts';
+import * as m0004 from './0004_views.ts';
+import * as m0005 from './0005_profile.ts';
+import * as m0006 from './0006_announcements.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder at run time) so
@@ -12,4 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_policy_versions': m0002,
   '0003_accounts': m0003,
+  '0004_views': m0004,
+  '0005_profile': m0005,
+  '0006_announcements': m0006,
 };

@@ -1,4 +1,6 @@
+import { account } from './account.ts';
+import { announcements } from './announcements.ts';
 import { auth } from './auth.ts';
 
 /** Astro actions: every form of the site posts to one of these. */
-export const server = { auth };
+export const server = { auth, account, announcements };

@@ -4,6 +4,9 @@ import type { Config } from '../lib/config/index.ts';
 import { isReachable, type DB } from '../lib/db/index.ts';
 import { securityHeaders } from '../lib/http/security-headers.ts';
 import { chooseVariant, etagMatches, type StaticFile } from './static-files.ts';
+import { createViewsApi, isViewsApiPath } from './views-api.ts';
+
+const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];
 
 /** Astro's request handler in middleware mode, as `dist/server/entry.mjs` exports it. */
 export type AstroHandler = (
@@ -45,6 +48,7 @@ export function createSiteServer({
   // 1 KB: Brotli at a fast setting, else gzip. Static files come precompressed instead.
   const compressRendered = compression({ threshold: 1024 }) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   const notFoundPage = staticFiles.get('/404.html');
+  const viewsApi = createViewsApi({ config, staticFiles, resolvePath, now });
 
   function sendNotFound(req: IncomingMessage, res: ServerResponse) {
     res.statusCode = 404;
@@ -88,7 +92,12 @@ export function createSiteServer({
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     for (const [name, value] of Object.entries(baseHeaders)) res.setHeader(name, value);
+    if (!config.trustProxy) {
+      // Without a proxy of ours in front, these came from the client: never believe them.
+      for (const name of FORWARDED_HEADERS) delete req.headers[name];
+    }
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
+    if (isViewsApiPath(rawPath)) return viewsApi(req, res, rawPath);
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (rawPath === '/healthz') return sendHealth(req, res);
       let path: string | undefined;

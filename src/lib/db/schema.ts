@@ -1,6 +1,9 @@
+import type { AccountProfileTable, DataChangeTable, DeletionRecordTable, SharingChoiceTable } from '../accounts/tables.ts';
 import type { EmailTokenTable, PolicyAgreementTable, SessionTable, UserRoleTable, UserTable } from '../auth/tables.ts';
 import type { PolicyVersionTable } from '../policy/table.ts';
 import type { RateLimitTable } from '../rate-limit/table.ts';
+import type { ViewDailyTable, ViewEventKeyTable, ViewSaltTable, ViewSeenTable, ViewSiteDailyTable, ViewTotalTable } from '../views/table.ts';
+import type { AnnouncementChangeTable, AnnouncementTable, PolicyAnnouncementTable } from '../announcements/tables.ts';
 
 /**
  * The typed schema of the whole database, as Kysely sees it.
@@ -22,4 +25,17 @@ export interface Database {
   email_token: EmailTokenTable;
   policy_agreement: PolicyAgreementTable;
   rate_limit: RateLimitTable;
+  view_daily: ViewDailyTable;
+  view_total: ViewTotalTable;
+  view_site_daily: ViewSiteDailyTable;
+  view_salt: ViewSaltTable;
+  view_seen: ViewSeenTable;
+  view_event_key: ViewEventKeyTable;
+  account_profile: AccountProfileTable;
+  data_change: DataChangeTable;
+  sharing_choice: SharingChoiceTable;
+  deletion_record: DeletionRecordTable;
+  announcement: AnnouncementTable;
+  policy_announcement: PolicyAnnouncementTable;
+  announcement_change: AnnouncementChangeTable;
 }

@@ -1,0 +1,305 @@
+// `npm run bench`: throughput and latency of the site's hot paths, in one run, against a
+// baseline measured in the same run on the same machine. A benchmark, not a test: it prints
+// figures and ratios and writes them to bench-results/ (git-ignored); it fails only when
+// something could not be measured.
+//
+// It builds the site if the build is stale, starts the built server on a free port with a
+// new temporary database, starts a bare Node http server (src/cli/bench-raw-server.ts)
+// answering the same bytes, and drives each scenario with autocannon (32 connections).
+//
+// To measure something more, add one entry to SCENARIOS: a name, what it does, and `plan`,
+// which returns the request to repeat. Optional: a goal, and `verify` (run after).
+//
+// Environment: BENCH_SECONDS (default 5) per scenario, BENCH_CONNECTIONS (default 32).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { build, buildIsStale } from './build.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const WARMUP_SECONDS = 2;
+// The origin the server is started with (SITE_URL), as a same-site browser sends it.
+const SITE_ORIGIN = 'http://localhost:4321';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
+
+// ---------------------------------------------------------------------------------------
+// Scenarios
+
+interface Site {
+  url: string;
+  origin: string;
+}
+
+/** One request, repeated; `body` is called for every request (so each can differ). */
+interface RequestPlan {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: () => string;
+}
+
+interface Goal {
+  /** Requests per second at least. */
+  minRps?: number;
+  /** At least this fraction of the named scenario's requests per second. */
+  minRatioOf?: { scenario: string; ratio: number };
+  /** 99th-percentile latency below this many milliseconds. */
+  maxP99Ms?: number;
+}
+
+interface Scenario {
+  name: string;
+  description: string;
+  /** The request to repeat against the site. */
+  plan?: (site: Site) => Promise<RequestPlan>;
+  /** Instead of `plan`: the bare Node server answering this scenario's request with the site's bytes. */
+  baselineOf?: string;
+  goal?: Goal;
+  /** Checks run after the scenario; each returns a line to print (and whether it held). */
+  verify?: (site: Site) => Promise<{ ok: boolean; line: string }>;
+}
+
+const VIEW_PATH = '/features';
+
+async function viewCount(site: Site, path: string): Promise<number> {
+  const res = await fetch(`${site.url}/api/views?path=${encodeURIComponent(path)}`);
+  return ((await res.json()) as { views: number }).views;
+}
+
+const plans = new Map<string, RequestPlan>();
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'view-event',
+    description: `POST /api/views/event for ${VIEW_PATH}: a new page-load key each time, a returning visitor's cookie`,
+    plan: async (site) => ({
+      method: 'POST',
+      path: '/api/views/event',
+      headers: {
+        'content-type': 'application/json',
+        origin: site.origin,
+        'user-agent': BROWSER_UA,
+        cookie: 'visitor=BenchVisitor000000000001',
+      },
+      // Keys as the beacon makes them (time, then random hex), all of the same length so
+      // that the baseline gets requests of the same size.
+      body: () => JSON.stringify({ path: VIEW_PATH, key: `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}` }),
+    }),
+    goal: { minRatioOf: { scenario: 'raw-node', ratio: 0.5 }, maxP99Ms: 20 },
+    // Exactness under the same load: a burst of a known number of events (autocannon stops
+    // a timed run with requests in flight, so the timed runs cannot be checked exactly).
+    verify: async (site) => {
+      const plan = plans.get('view-event')!;
+      const before = await viewCount(site, VIEW_PATH);
+      const burst = await autocannon({ ...options(site.url, plan), amount: 5000 });
+      const added = (await viewCount(site, VIEW_PATH)) - before;
+      return { ok: burst['2xx'] === 5000 && added === 5000, line: `exact: 5,000 events sent, ${fmt(burst['2xx'])} accepted → +${fmt(added)} views` };
+    },
+  },
+  {
+    name: 'raw-node',
+    description: 'a bare Node http server reading the same requests and answering the same bytes',
+    baselineOf: 'view-event',
+  },
+  {
+    name: 'island',
+    description: `GET the ViewCount server island of ${VIEW_PATH} (rendered by Astro)`,
+    plan: async (site) => {
+      const html = await (await fetch(site.url + VIEW_PATH)).text();
+      const src = /\/_server-islands\/ViewCount[^"']*/.exec(html)?.[0]?.replaceAll('&amp;', '&');
+      if (!src) throw new Error(`no ViewCount island on ${VIEW_PATH}`);
+      return { method: 'GET', path: src, headers: { 'accept-language': 'en-US,en;q=0.9', 'user-agent': BROWSER_UA } };
+    },
+    goal: { minRps: 1000 },
+  },
+];
+
+// ---------------------------------------------------------------------------------------
+// Processes
+
+interface Running {
+  url: string;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<Running> {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1]!,
+          child,
+          stop: async () => {
+            if (child.exitCode === null) child.kill('SIGTERM');
+            await exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Measuring
+
+interface Measured {
+  name: string;
+  description: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+}
+
+function options(url: string, plan: RequestPlan): autocannon.Options {
+  return {
+    url: url + plan.path,
+    connections: CONNECTIONS,
+    method: plan.method,
+    headers: plan.headers ?? {},
+    requests: [{ setupRequest: (request) => (plan.body ? { ...request, body: plan.body() } : request) }],
+  };
+}
+
+async function drive(url: string, plan: RequestPlan, seconds: number): Promise<autocannon.Result> {
+  return autocannon({ ...options(url, plan), duration: seconds });
+}
+
+async function measure(name: string, description: string, url: string, plan: RequestPlan): Promise<Measured> {
+  await drive(url, plan, WARMUP_SECONDS);
+  const result = await drive(url, plan, SECONDS);
+  return {
+    name,
+    description,
+    rps: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+/** The site's exact answer to one request of the plan, for the baseline to repeat. */
+async function capture(site: Site, plan: RequestPlan) {
+  const res = await fetch(site.url + plan.path, { method: plan.method, headers: plan.headers ?? {}, body: plan.body?.() });
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (!['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) headers[name] = value;
+  });
+  return { status: res.status, headers, body: await res.text() };
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+// ---------------------------------------------------------------------------------------
+
+async function main() {
+  if (buildIsStale()) {
+    console.log('The build is missing or older than the sources: building the site.');
+    if (!build()) throw new Error('the build failed');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ct-bench-'));
+  const site = await startProcess(
+    [join(root, 'src/server/main.ts')],
+    { HOST: '127.0.0.1', PORT: '0', DATABASE_PATH: join(dir, 'site.db'), MAIL_OUTBOX_DIR: join(dir, 'outbox'), SITE_URL: SITE_ORIGIN },
+    /ready at (http:\/\/\S+?)\/? /,
+  );
+  const target: Site = { url: site.url, origin: SITE_ORIGIN };
+  const results: Measured[] = [];
+  const stopping: (() => Promise<void>)[] = [site.stop];
+  console.log(`Benchmark: ${CONNECTIONS} connections, ${SECONDS} s per scenario (after ${WARMUP_SECONDS} s of warm-up), ${cpus().length} CPUs, Node ${process.versions.node}\n`);
+  try {
+    for (const scenario of SCENARIOS) {
+      let result: Measured;
+      if (scenario.baselineOf) {
+        const plan = plans.get(scenario.baselineOf);
+        if (!plan) throw new Error(`${scenario.name}: run ${scenario.baselineOf} first`);
+        const reply = await capture(target, plan);
+        const raw = await startProcess([join(root, 'src/cli/bench-raw-server.ts'), JSON.stringify(reply)], {}, /ready at (http:\/\/\S+)/);
+        stopping.push(raw.stop);
+        result = await measure(scenario.name, scenario.description, raw.url, plan);
+        await raw.stop();
+      } else if (scenario.plan) {
+        const plan = await scenario.plan(target);
+        plans.set(scenario.name, plan);
+        result = await measure(scenario.name, scenario.description, target.url, plan);
+      } else {
+        throw new Error(`${scenario.name}: give it a plan or a baselineOf`);
+      }
+      results.push(result);
+      console.log(`${scenario.name.padEnd(12)} ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}`);
+      console.log(`${''.padEnd(12)} ${scenario.description}`);
+    }
+
+    const baselines = results.filter((r) => SCENARIOS.find((s) => s.name === r.name)?.baselineOf);
+    if (baselines.length > 0) console.log('\nRatios:');
+    for (const base of baselines) {
+      for (const r of results.filter((r) => !baselines.includes(r))) {
+        console.log(`  ${r.name} / ${base.name}: ${fmt((r.rps / base.rps) * 100, 1)} %`);
+      }
+    }
+
+    console.log('\nGoals:');
+    const checks: { ok: boolean; line: string }[] = [];
+    for (const scenario of SCENARIOS) {
+      const result = results.find((r) => r.name === scenario.name)!;
+      const { goal } = scenario;
+      if (goal?.minRatioOf) {
+        const base = results.find((r) => r.name === goal.minRatioOf!.scenario)!;
+        const ratio = result.rps / base.rps;
+        checks.push({
+          ok: ratio >= goal.minRatioOf.ratio,
+          line: `${scenario.name} / ${base.name}: ${fmt(ratio * 100, 1)} % of its requests per second (goal ≥ ${fmt(goal.minRatioOf.ratio * 100)} %)`,
+        });
+      }
+      if (goal?.minRps !== undefined) {
+        checks.push({ ok: result.rps >= goal.minRps, line: `${scenario.name}: ${fmt(result.rps)} per second (goal ≥ ${fmt(goal.minRps)})` });
+      }
+      if (goal?.maxP99Ms !== undefined) {
+        checks.push({ ok: result.p99 < goal.maxP99Ms, line: `${scenario.name}: p99 ${fmt(result.p99)} ms at ${CONNECTIONS} connections (goal < ${goal.maxP99Ms} ms)` });
+      }
+      if (scenario.verify) checks.push(await scenario.verify(target));
+    }
+    for (const check of checks) console.log(`  ${check.ok ? 'met    ' : 'NOT MET'}  ${check.line}`);
+
+    mkdirSync(join(root, 'bench-results'), { recursive: true });
+    const file = join(root, 'bench-results', `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify(
+        { at: new Date().toISOString(), node: process.versions.node, cpus: cpus().length, connections: CONNECTIONS, seconds: SECONDS, results, checks },
+        null,
+        2,
+      ) + '\n',
+    );
+    console.log(`\nWritten to ${file}`);
+  } finally {
+    for (const stop of stopping) await stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { normalizeEmail } from '../auth/accounts.ts';
+import type { DB } from '../db/index.ts';
+import { sendMail } from '../mail/index.ts';
+import { policyFacts } from './acknowledgements.ts';
+import { verifyCurrentPassword } from './credentials.ts';
+import { accountDeletedMessage } from './emails.ts';
+import { PERSONAL_DATA } from './registry.ts';
+import type { DeletionVia } from './tables.ts';
+
+/**
+ * Account deletion (docs/decisions/0008-account-deletion.md): immediate, in one transaction,
+ * through every table the registry lists. Nothing personal is left; a deletion record keeps
+ * when, how and which policy versions applied. `eraseAccount` is the one erasure function:
+ * self-service deletion calls it, and so will support staff's tools.
+ */
+
+export interface DeletionRecord {
+  deletedAt: string;
+  via: DeletionVia;
+  policyInEffect: string | null;
+  lastAgreedPolicy: string | null;
+}
+
+/** The key the rate limiter stores for `key` (the same SHA-256 hex that src/lib/rate-limit uses). */
+export function rateLimitKeyHash(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** The rate-limit key that counts a user's exports. */
+export function exportRateLimitKey(userId: number): string {
+  return `user:${userId}`;
+}
+
+type Untyped = Kysely<Record<string, Record<string, unknown>>>;
+
+/**
+ * Erases every row of personal data of `userId` and records the deletion. Returns the
+ * address the account had (for the confirmation message, which only the caller may send)
+ * and the record; undefined when there is no such account.
+ */
+export async function eraseAccount(
+  db: DB,
+  userId: number,
+  via: DeletionVia,
+  now = new Date(),
+): Promise<{ email: string; record: DeletionRecord } | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('user').select(['email', 'email_normalized']).where('id', '=', userId).executeTakeFirst();
+    if (!user) return undefined;
+    const policy = await policyFacts(trx, userId, now);
+    // Every address the rate limiter may have counted for this account.
+    const tokenEmails = await trx.selectFrom('email_token').select('email').where('user_id', '=', userId).execute();
+    const keys = new Set([user.email_normalized, user.email.toLowerCase(), exportRateLimitKey(userId)]);
+    for (const { email } of tokenEmails) {
+      keys.add(email.toLowerCase());
+      const normalized = normalizeEmail(email)?.normalized;
+      if (normalized) keys.add(normalized);
+    }
+
+    const untyped = trx as unknown as Untyped;
+    // Children before parents: the user row goes last.
+    for (const e of [...PERSONAL_DATA].reverse()) {
+      switch (e.erase) {
+        case 'delete-rows':
+          await untyped.deleteFrom(e.table).where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId)))).execute();
+          break;
+        case 'unlink':
+          for (const c of e.userColumns) await untyped.updateTable(e.table).set({ [c]: null }).where(c, '=', userId).execute();
+          break;
+        case 'rate-limit-keys':
+          await untyped.deleteFrom(e.table).where('key_hash', 'in', [...keys].map(rateLimitKeyHash)).execute();
+          break;
+      }
+    }
+    const record: DeletionRecord = { deletedAt: now.toISOString(), via, policyInEffect: policy.inEffect, lastAgreedPolicy: policy.lastAgreed };
+    await trx
+      .insertInto('deletion_record')
+      .values({ deleted_at: record.deletedAt, via, policy_in_effect: record.policyInEffect, last_agreed_policy: record.lastAgreedPolicy })
+      .execute();
+    return { email: user.email, record };
+  });
+}
+
+export type SelfDeletionOutcome = { ok: true; record: DeletionRecord } | { ok: false; problem: 'wrong-password' | 'no-account' };
+
+/**
+ * Self-service deletion: re-authenticates with the current password, erases, then emails a
+ * confirmation to the address the account had (kept in memory only). The mail goes after the
+ * erasure has committed, so it never confirms a deletion that did not happen; a mail failure
+ * is logged and does not undo or block the deletion.
+ */
+export async function deleteOwnAccount(db: DB, userId: number, password: string, now = new Date()): Promise<SelfDeletionOutcome> {
+  if (!(await verifyCurrentPassword(db, userId, password))) return { ok: false, problem: 'wrong-password' };
+  const erased = await eraseAccount(db, userId, 'self-service', now);
+  if (!erased) return { ok: false, problem: 'no-account' };
+  try {
+    await sendMail(accountDeletedMessage(erased.email, now));
+  } catch (error) {
+    console.error('account deletion: the confirmation message could not be sent:', error instanceof Error ? error.message : error);
+  }
+  return { ok: true, record: erased.record };
+}
+
+/** Deletion records, newest first (for staff reports; they hold nothing personal). */
+export async function listDeletionRecords(db: DB, limit = 100): Promise<DeletionRecord[]> {
+  const rows = await db.selectFrom('deletion_record').selectAll().orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => ({ deletedAt: r.deleted_at, via: r.via, policyInEffect: r.policy_in_effect, lastAgreedPolicy: r.last_agreed_policy }));
+}

@@ -1,0 +1,261 @@
+import type { Database } from '../db/schema.ts';
+
+/**
+ * THE list of where personal data lives: every table that holds data about a user, how the
+ * user's rows are found, and for every column whether it is exported (with what it means)
+ * or left out of the export (with why). Export (export.ts) and erasure (deletion.ts) both
+ * work from this list, and a test compares it with the live schema: a table or column added
+ * without an entry here fails `npm test`.
+ *
+ * Tables that hold no personal data are listed in NOT_PERSONAL, each with the reason.
+ */
+
+/** How a column's stored value is written in the export. */
+export type ExportFormat = 'text' | 'integer' | 'iso-time' | 'epoch-ms-as-iso-time' | 'boolean-0-1';
+
+export type ColumnRule = { export: string; format?: ExportFormat } | { exclude: string };
+
+/**
+ * What erasing an account does to the table's rows of that user:
+ * - `delete-rows`: the rows are the user's own data: deleted.
+ * - `unlink`: shared records the user acted on (as staff, say): the reference to the user is
+ *   set to null and the record stays, no longer saying whose it was.
+ * - `rate-limit-keys`: rows keyed by a SHA-256 of something about the user: deleted by those
+ *   hashes (deletion.ts computes them).
+ */
+export type Erasure = 'delete-rows' | 'unlink' | 'rate-limit-keys';
+
+export interface RegistryEntry {
+  table: keyof Database;
+  /** What the table holds, in the user's words (shown in the export and its documentation). */
+  description: string;
+  /** The columns that hold a user's id: a row is the user's when any of them is. */
+  userColumns: readonly string[];
+  erase: Erasure;
+  columns: Record<string, ColumnRule>;
+}
+
+type ColumnsOf<T extends keyof Database> = keyof Database[T] & string;
+
+/** Type-checks an entry against the table's row type: every column must have a rule. */
+function entry<T extends keyof Database>(e: {
+  table: T;
+  description: string;
+  userColumns: readonly ColumnsOf<T>[];
+  erase: Erasure;
+  columns: { [C in ColumnsOf<T>]-?: ColumnRule };
+}): RegistryEntry {
+  return e;
+}
+
+const TOKEN_ID = 'The lookup half of a secret token; together with the secret it would let someone act as you, so it is never shown or exported.';
+const RATE_LIMIT =
+  'Rate-limit counters hold only a SHA-256 hash of your email address or account number, which cannot be turned back into it, and last at most an hour. They are erased with your account.';
+const SECRET_HASH = 'A SHA-256 hash of the secret half of a token. It identifies nothing about you and is useful only to an attacker.';
+
+/** Parents before children: erasure runs through this list backwards. */
+export const PERSONAL_DATA: readonly RegistryEntry[] = [
+  entry({
+    table: 'user',
+    description: 'Your account.',
+    userColumns: ['id'],
+    erase: 'delete-rows',
+    columns: {
+      id: { export: 'The number of your account.', format: 'integer' },
+      email: { export: 'Your email address, as you typed it; you sign in with it.' },
+      email_normalized: { export: 'Your email address as we compare it (lower case), so that each address has one account.' },
+      email_verified_at: { export: 'When you confirmed that the address is yours (null: not yet).', format: 'iso-time' },
+      password_hash: { exclude: 'An Argon2id hash of your password (never the password itself). It cannot be turned back into the password, and exporting it would only help someone trying to guess it.' },
+      display_name: { export: 'The name shown in the site header when you are signed in (optional).' },
+      created_at: { export: 'When the account was created.', format: 'iso-time' },
+      last_sign_in_at: { export: 'When you last signed in with your password.', format: 'iso-time' },
+    },
+  }),
+  entry({
+    table: 'account_profile',
+    description: 'The optional details of your profile.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    columns: {
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      full_name: { export: 'Your full name (optional).' },
+      company: { export: 'The company you work for (optional).' },
+      job_title: { export: 'Your job title (optional).' },
+      phone: { export: 'Your phone number (optional).' },
+      updated_at: { export: 'When these details were last saved.', format: 'iso-time' },
+    },
+  }),
+  entry({
+    table: 'user_role',
+    description: 'Staff roles of the account (for CustomerTrackr employees only).',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    columns: {
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      role: { export: 'The role: support, editor or admin.' },
+      granted_at: { export: 'When the role was granted.', format: 'iso-time' },
+    },
+  }),
+  entry({
+    table: 'session',
+    description: 'Your active sessions: each browser where you are signed in.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    columns: {
+      id: { exclude: TOKEN_ID },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      secret_hash: { exclude: SECRET_HASH },
+      created_at: { export: 'When you signed in.', format: 'epoch-ms-as-iso-time' },
+      last_active_at: { export: 'When the session was last used (updated at most once an hour).', format: 'epoch-ms-as-iso-time' },
+      client: { export: 'The browser and operating system, e.g. "Firefox on Linux", from its User-Agent header.' },
+    },
+  }),
+  entry({
+    table: 'email_token',
+    description: 'Links we emailed you (to confirm an address, reset your password or change your address), until they are used or replaced.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    columns: {
+      id: { exclude: TOKEN_ID },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      purpose: { export: 'What the link was for: verify-email, reset-password, set-password or change-email.' },
+      secret_hash: { exclude: SECRET_HASH },
+      email: { export: 'The address the link was sent to (for change-email: the new address).' },
+      created_at: { export: 'When the link was sent.', format: 'epoch-ms-as-iso-time' },
+      expires_at: { export: 'When the link stops working.', format: 'epoch-ms-as-iso-time' },
+      used_at: { export: 'When the link was used (null: not used).', format: 'epoch-ms-as-iso-time' },
+    },
+  }),
+  entry({
+    table: 'policy_agreement',
+    description: 'The versions of the privacy policy you agreed to or acknowledged, and when.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    columns: {
+      id: { export: 'The number of the record.', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      policy_effective_date: { export: 'The version, named by the date it takes effect (see /privacy/<date>).' },
+      agreed_at: { export: 'When you agreed.', format: 'iso-time' },
+      context: { export: 'registration (the box you ticked when you registered) or acknowledgement ("I have read it").' },
+      wording: { export: 'The exact words you agreed to.' },
+    },
+  }),
+  entry({
+    table: 'sharing_choice',
+    description: 'Every choice about sharing your information with third parties or using it for new purposes; the latest one applies.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    columns: {
+      id: { export: 'The number of the record (later choices have higher numbers).', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      opted_out: { export: 'true: you refused sharing; false: you allowed it.', format: 'boolean-0-1' },
+      chosen_at: { export: 'When the choice was made.', format: 'iso-time' },
+      source: { export: 'account-page (you used the control on your account page) or gpc (your browser sent a Global Privacy Control signal).' },
+    },
+  }),
+  entry({
+    table: 'data_change',
+    description: 'The history of changes to your data: which field, when and by whom (never the old value).',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    columns: {
+      id: { export: 'The number of the record.', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      field: { export: 'The field that changed: display_name, full_name, company, job_title, phone, email or password.' },
+      changed_at: { export: 'When it changed.', format: 'iso-time' },
+      actor: { export: 'Who changed it: you, or support (our staff, at your request).' },
+    },
+  }),
+  entry({
+    table: 'announcement',
+    description: 'Announcements shown on the website that you created or last edited (staff accounts only).',
+    userColumns: ['created_by', 'updated_by'],
+    erase: 'unlink',
+    columns: {
+      id: { export: 'The number of the announcement.', format: 'integer' },
+      text: { export: 'What the announcement says.' },
+      level: { export: 'info or important.' },
+      audience: { export: 'Who sees it: everyone, signed-in or signed-out.' },
+      link_url: { export: 'Where its link leads (null: no link).' },
+      link_text: { export: 'The words of its link.' },
+      dismissible: { export: 'Whether readers may dismiss it.', format: 'boolean-0-1' },
+      starts_at: { export: 'When it starts being shown.', format: 'epoch-ms-as-iso-time' },
+      ends_at: { export: 'When it stops being shown (null: until ended).', format: 'epoch-ms-as-iso-time' },
+      revision: { export: 'How many times what readers see has changed.', format: 'integer' },
+      created_at: { export: 'When it was created.', format: 'iso-time' },
+      created_by: { export: 'The account that created it (yours, if it is listed because of this column).', format: 'integer' },
+      updated_at: { export: 'When it was last edited.', format: 'iso-time' },
+      updated_by: { export: 'The account that last edited it.', format: 'integer' },
+    },
+  }),
+  entry({
+    table: 'policy_announcement',
+    description: 'Changes you made, as an editor, to the automatic announcement of a privacy policy version (staff accounts only).',
+    userColumns: ['updated_by'],
+    erase: 'unlink',
+    columns: {
+      policy_effective_date: { export: 'The policy version the announcement is about.' },
+      text: { export: 'The text that replaces the default one (null: the default).' },
+      ended_at: { export: 'When it was ended early (null: it runs its course).', format: 'epoch-ms-as-iso-time' },
+      revision: { export: 'How many times what readers see has changed.', format: 'integer' },
+      updated_at: { export: 'When it was last changed.', format: 'iso-time' },
+      updated_by: { export: 'The account that last changed it.', format: 'integer' },
+    },
+  }),
+  entry({
+    table: 'announcement_change',
+    description: 'The append-only record of changes you made to announcements (staff accounts only).',
+    userColumns: ['by_user_id'],
+    erase: 'unlink',
+    columns: {
+      id: { export: 'The number of the record.', format: 'integer' },
+      announcement_id: { export: 'The announcement changed (null: a policy announcement).', format: 'integer' },
+      policy_effective_date: { export: 'The policy version whose announcement changed (null: an editor’s announcement).' },
+      at: { export: 'When.', format: 'iso-time' },
+      by_user_id: { export: 'The account that made the change.', format: 'integer' },
+      action: { export: 'What was done: created, edited, ended, text-edited, text-restored or resumed.' },
+      details: { export: 'The values the change set (JSON).' },
+    },
+  }),
+  entry({
+    table: 'rate_limit',
+    description: 'Counters that slow down password guessing and message floods.',
+    userColumns: [],
+    erase: 'rate-limit-keys',
+    columns: {
+      bucket: { exclude: RATE_LIMIT },
+      key_hash: { exclude: RATE_LIMIT },
+      window_start: { exclude: RATE_LIMIT },
+      count: { exclude: RATE_LIMIT },
+    },
+  }),
+];
+
+/**
+ * Tables with no personal data, and why. Visitor statistics and the like belong here: they
+ * must have no column, key or join path to an account.
+ */
+export const NOT_PERSONAL: Readonly<Record<string, string>> = {
+  app_meta: 'Facts about the database itself (when it was created).',
+  policy_version: 'The published versions of the privacy policy: the same for everyone.',
+  deletion_record: 'One row per deleted account holding only when, how, and which policy versions applied: no id, address or name.',
+  view_daily: 'Anonymous page-view counts per page and day: no column, key or join path to an account.',
+  view_total: 'Anonymous all-time page-view counts per page.',
+  view_site_daily: 'Anonymous count of visitors to the whole site per day.',
+  view_salt: "The day's random salt for counting visitors without identifying them (discarded after the day).",
+  view_seen: "Keyed hashes of the day's anonymous visitor identifiers (discarded after the day); never derived from an account.",
+  view_event_key: 'Idempotency keys of page-view events (random, discarded after the day).',
+  kysely_migration: 'Which database migrations have run.',
+  kysely_migration_lock: 'A lock used while migrations run.',
+};
+
+export function registryEntry(table: string): RegistryEntry | undefined {
+  return PERSONAL_DATA.find((e) => e.table === table);
+}
+
+/** The columns of `entry` that the export includes. */
+export function exportedColumns(e: RegistryEntry): string[] {
+  return Object.entries(e.columns)
+    .filter(([, rule]) => 'export' in rule)
+    .map(([name]) => name);
+}

@@ -1,0 +1,100 @@
+import { announcementKey, dismissToken, policyKey } from './dismissed.ts';
+import type { PolicyAnnouncement } from './policy.ts';
+import { isActiveAt, reaches } from './schedule.ts';
+import type { Audience, Level, Reader } from './tables.ts';
+
+/**
+ * A banner as the island (and the editors' preview) renders it: nothing about who is
+ * reading, only what to show.
+ */
+export interface Banner {
+  kind: 'announcement' | 'policy';
+  /** `a12`, `p20270101`: stable per announcement. */
+  key: string;
+  /** `a12r3`: what the dismiss cookie records (changes with each visible edit). */
+  token: string;
+  level: Level;
+  text: string;
+  link: { url: string; text: string } | null;
+  dismissible: boolean;
+  startsAt: number;
+}
+
+/** At most this many banners show at once: the important, then the newest. */
+export const MAX_BANNERS = 3;
+
+/** The fields of an announcement row a banner needs. */
+export interface AnnouncementFacts {
+  id: number;
+  text: string;
+  level: Level;
+  audience: Audience;
+  link_url: string | null;
+  link_text: string | null;
+  dismissible: number;
+  starts_at: number;
+  ends_at: number | null;
+  revision: number;
+}
+
+export function announcementBanner(row: AnnouncementFacts): Banner {
+  const key = announcementKey(row.id);
+  return {
+    kind: 'announcement',
+    key,
+    token: dismissToken(key, row.revision),
+    level: row.level,
+    text: row.text,
+    link: row.link_url !== null && row.link_text !== null ? { url: row.link_url, text: row.link_text } : null,
+    dismissible: row.dismissible === 1,
+    startsAt: row.starts_at,
+  };
+}
+
+/** Policy announcements reach everyone and can always be dismissed. */
+export function policyBanner(announcement: PolicyAnnouncement): Banner {
+  const key = policyKey(announcement.effective);
+  return {
+    kind: 'policy',
+    key,
+    token: dismissToken(key, announcement.revision),
+    level: announcement.level,
+    text: announcement.text,
+    link: announcement.link,
+    dismissible: true,
+    startsAt: announcement.windowStart,
+  };
+}
+
+function order(a: Banner, b: Banner): number {
+  if (a.level !== b.level) return a.level === 'important' ? -1 : 1;
+  if (a.kind !== b.kind) return a.kind === 'policy' ? -1 : 1;
+  if (a.startsAt !== b.startsAt) return b.startsAt - a.startsAt;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * What one reader sees at `now`: the active announcements for their audience and the
+ * active policy announcements, minus those they dismissed (unless an editor made them
+ * non-dismissible, or changed them since), important first, at most MAX_BANNERS.
+ */
+export function selectBanners(input: {
+  now: Date;
+  reader: Reader;
+  announcements: readonly AnnouncementFacts[];
+  policy: readonly PolicyAnnouncement[];
+  dismissed?: readonly string[];
+  limit?: number;
+}): Banner[] {
+  const dismissed = new Set(input.dismissed ?? []);
+  const candidates = [
+    ...input.announcements
+      .filter((a) => reaches(a.audience, input.reader) && isActiveAt({ startsAt: a.starts_at, endsAt: a.ends_at }, input.now))
+      .map(announcementBanner),
+    ...input.policy.filter((p) => p.status === 'active').map(policyBanner),
+  ];
+  return candidates
+    .filter((b) => !(b.dismissible && dismissed.has(b.token)))
+    .sort(order)
+    .slice(0, input.limit ?? MAX_BANNERS);
+}

@@ -1,0 +1,158 @@
+// The view counter in the browser (issue 6), as user stories: a visitor opens a page and
+// the counter shows the page's views, their own included, and the page is counted exactly
+// once (the island's preload and fetch never count); a reload counts again; the counter
+// arrives without moving anything; staff read the statistics, which pass axe-core. The
+// database is shared with the other specs: counts are compared before and after.
+import { join } from 'node:path';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import { createAccount, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
+import { openDatabase } from '../../src/lib/db/index.ts';
+import { E2E_DATA_DIR } from '../playwright.config.ts';
+import { root } from '../support/site.ts';
+import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const run = `${Date.now().toString(36)}-${process.pid}`;
+let counter = 0;
+
+async function views(request: APIRequestContext, path: string): Promise<number> {
+  const res = await request.get(`/api/views?path=${encodeURIComponent(path)}`);
+  expect(res.ok()).toBe(true);
+  return ((await res.json()) as { views: number }).views;
+}
+
+/** Opens (or reloads) a page and waits for its view to be counted and its counter to show. */
+async function load(page: Page, open: () => Promise<unknown>) {
+  const islandRequests: string[] = [];
+  const listener = (req: { url: () => string }) => {
+    if (req.url().includes('/_server-islands/ViewCount')) islandRequests.push(req.url());
+  };
+  page.on('request', listener);
+  const counted = page.waitForResponse((r) => r.url().endsWith('/api/views/event') && r.request().method() === 'POST');
+  await open();
+  const event = await counted;
+  expect(event.status()).toBe(200);
+  await expect(page.locator('[data-view-count] [data-views]')).toBeVisible();
+  page.off('request', listener);
+  return { event: (await event.json()) as { counted: boolean; views: number }, islandRequests };
+}
+
+async function signInAs(page: Page, ...roles: Role[]) {
+  const email = `views-${roles.join('-')}-${run}-${++counter}@example.com`;
+  const database = openDatabase(join(root, E2E_DATA_DIR, 'site.db'));
+  try {
+    await createAccount(database.db, normalizeEmail(email)!, roles, await hashPassword(PASSWORD));
+  } finally {
+    await database.close();
+  }
+  await page.goto('/login');
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/account$/);
+}
+
+test('a page loaded once counts once, its own view shown; a reload counts again', async ({ page, request }) => {
+  const before = await views(request, '/pricing');
+
+  const first = await load(page, () => page.goto('/pricing'));
+  expect(first.event).toMatchObject({ counted: true, views: before + 1 });
+  // The island was preloaded and fetched; neither counted.
+  expect(first.islandRequests.length).toBeGreaterThanOrEqual(1);
+  await expect(page.locator('[data-view-count]')).toHaveText(`Viewed ${(before + 1).toLocaleString('en-US')} times`);
+  await page.waitForTimeout(500); // anything late would show up now
+  expect(await views(request, '/pricing')).toBe(before + 1);
+
+  const second = await load(page, () => page.reload());
+  expect(second.event).toMatchObject({ counted: true, views: before + 2 });
+  await expect(page.locator('[data-view-count]')).toHaveText(`Viewed ${(before + 2).toLocaleString('en-US')} times`);
+  await page.waitForTimeout(500);
+  expect(await views(request, '/pricing')).toBe(before + 2);
+});
+
+test('the counter shows the reader’s own view even when the island answers first', async ({ page, request }) => {
+  // Hold the beacon until the island has answered: the island's count cannot include this view.
+  let releaseBeacon!: () => void;
+  const beaconHeld = new Promise<void>((resolve) => (releaseBeacon = resolve));
+  await page.route('**/api/views/event', async (route) => {
+    await beaconHeld;
+    await route.continue();
+  });
+  const before = await views(request, '/about');
+  const island = page.waitForResponse((r) => r.url().includes('/_server-islands/ViewCount'));
+  await page.goto('/about');
+  await island;
+  await expect(page.locator('[data-view-count]')).toHaveText(`Viewed ${before.toLocaleString('en-US')} ${before === 1 ? 'time' : 'times'}`);
+  const counted = page.waitForResponse((r) => r.url().endsWith('/api/views/event'));
+  releaseBeacon();
+  await counted;
+  await expect(page.locator('[data-view-count]')).toHaveText(`Viewed ${(before + 1).toLocaleString('en-US')} times`);
+});
+
+test('the counter arrives without moving anything', async ({ page }) => {
+  // Hold the island so that the fallback can be measured, then let it through.
+  let releaseIsland = () => {};
+  let islandHeld = Promise.resolve();
+  await page.route('**/_server-islands/ViewCount*', async (route) => {
+    await islandHeld;
+    await route.continue();
+  });
+  for (const width of [320, 1280]) {
+    islandHeld = new Promise<void>((resolve) => (releaseIsland = resolve));
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto('/features');
+    const line = page.locator('[data-view-count]');
+    await expect(line).toHaveText('Viewed … times');
+    const fallback = await line.boundingBox();
+    releaseIsland();
+    await expect(line.locator('[data-views]')).toBeVisible();
+    const shown = await line.boundingBox();
+    expect(shown?.height).toBe(fallback?.height);
+    expect(shown?.y).toBe(fallback?.y);
+    expect(await hasHorizontalScroll(page)).toBe(false);
+  }
+});
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test(`a page with its counter has no accessibility violations (${colorScheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme });
+    await load(page, () => page.goto('/terms'));
+    await expectNoAxeViolations(page);
+  });
+
+  test(`/admin/stats has no accessibility violations (${colorScheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme });
+    await signInAs(page, 'editor');
+    await page.goto('/admin/stats');
+    await expect(page.getByRole('heading', { level: 1, name: 'Visitor statistics' })).toBeVisible();
+    await expect(page.getByRole('img', { name: /Views and unique visitors per day/ })).toBeVisible();
+    await expectNoAxeViolations(page);
+    await page.screenshot({ path: `test-results/screens/admin-stats-${colorScheme}.png`, fullPage: true });
+  });
+}
+
+test('staff choose a date range; a bad one is explained', async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signInAs(page, 'admin');
+  await page.goto('/admin/stats');
+  await page.getByLabel('From').fill('2026-01-01');
+  await page.getByLabel('To').fill('2026-01-07');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/\/admin\/stats\?from=2026-01-01&to=2026-01-07$/);
+  await expect(page.getByRole('heading', { name: '2026-01-01 to 2026-01-07' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Site-wide, day by day' }).getByRole('row')).toHaveCount(8);
+  expect(await hasHorizontalScroll(page)).toBe(false);
+
+  await page.goto('/admin/stats?from=2026-03-10&to=2026-03-01');
+  await expect(page.getByRole('alert')).toContainText('on or before');
+  await expectNoAxeViolations(page);
+});
+
+test('a visitor not signed in is sent to sign in; a reader without a staff role is refused', async ({ page }) => {
+  await page.goto('/admin/stats');
+  await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Fstats$/);
+  await signInAs(page);
+  const res = await page.goto('/admin/stats');
+  expect(res?.status()).toBe(403);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('You cannot open this page');
+});

@@ -1,0 +1,149 @@
+// Deleting an account over HTTP: re-authenticated and confirmed; afterwards no table holds
+// the address, the name or the phone number, every session is refused, a deletion record
+// with nothing personal remains, the confirmation is emailed, and nothing else changes.
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, createUser, mailsTo, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { startSite, type RunningSite } from '../support/site.ts';
+
+let site: RunningSite;
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.stop();
+});
+
+const NAME = 'Zebedee Quixote-Marchbanks';
+const PHONE = '+1 617 555 0199';
+
+async function userWithData(label: string, phone = '+1 617 555 0111') {
+  const email = uniqueEmail(label);
+  const id = await createUser(site, email);
+  const client = new Client(site);
+  await client.signIn(email);
+  await client.post('/account?_action=account.updateProfile', { display_name: `${label} Q`, full_name: `${NAME} ${label}`, company: 'Deletion Corp', job_title: 'Leaver', phone });
+  await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
+  await client.post('/account?_action=account.changeEmail', { newEmail: uniqueEmail(`${label}-pending`), emailPassword: PASSWORD });
+  await client.post('/account/export.json', {});
+  return { id, email, client };
+}
+
+/** Every cell of every table whose text (or bytes read as text) contains one of `needles`. */
+function findEverywhere(needles: string[]): string[] {
+  const sqlite = new SQLite(site.databasePath, { readonly: true });
+  const found: string[] = [];
+  try {
+    const tables = sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[];
+    for (const { name } of tables) {
+      for (const row of sqlite.prepare(`select * from "${name}"`).all() as Record<string, unknown>[]) {
+        for (const [column, value] of Object.entries(row)) {
+          if (value === null || value === undefined) continue;
+          const text = (Buffer.isBuffer(value) ? value.toString('latin1') : String(value)).toLowerCase();
+          for (const needle of needles) if (text.includes(needle.toLowerCase())) found.push(`${name}.${column} holds "${needle}"`);
+        }
+      }
+    }
+  } finally {
+    sqlite.close();
+  }
+  return found;
+}
+
+function countRows(table: string): number {
+  const sqlite = new SQLite(site.databasePath, { readonly: true });
+  try {
+    return (sqlite.prepare(`select count(*) as n from "${table}"`).get() as { n: number }).n;
+  } finally {
+    sqlite.close();
+  }
+}
+
+describe('deleting an account', () => {
+  it('needs the current password and the typed confirmation, and deletes nothing without them', async () => {
+    const { id, client } = await userWithData('keep');
+    const wrong = await client.post('/account?_action=account.deleteAccount', { deletePassword: 'this is not it at all', confirmation: 'delete my account' });
+    expect(wrong.status).toBe(403);
+    expect(await wrong.text()).toMatch(/id="field-deletePassword-error">[^<]*not your current password/);
+    const unconfirmed = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'yes' });
+    expect(unconfirmed.status).toBe(400);
+    expect(await unconfirmed.text()).toMatch(/id="field-confirmation-error">[^<]*delete my account/);
+    const user = await withDatabase(site, (db) => db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst());
+    expect(user).toBeDefined();
+    expect((await client.get('/account')).status).toBe(200);
+  });
+
+  it('erases every row of personal data at once, ends every session, keeps an anonymous record and emails a confirmation', async () => {
+    const other = await userWithData('bystander');
+    const { id, email, client } = await userWithData('leaver', PHONE);
+    const elsewhere = new Client(site);
+    await elsewhere.signIn(email);
+    const oldCookie = client.cookies.get('session')!;
+    const needles = [email, `${NAME} leaver`, 'leaver Q', PHONE];
+    expect(findEverywhere(needles).length).toBeGreaterThan(0);
+    // Visitor statistics: whatever the counting capability holds must be untouched.
+    const statistics = ['view_daily', 'view_total', 'view_site_daily'].filter((t) => {
+      try {
+        countRows(t);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const before = Object.fromEntries(statistics.map((t) => [t, countRows(t)]));
+    const recordsBefore = countRows('deletion_record');
+
+    const res = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'Delete my account ' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/account/deleted');
+    expect(client.cookies.has('session')).toBe(false);
+    const page = await client.get('/account/deleted');
+    expect(page.status).toBe(200);
+
+    // No table holds the address, the name or the phone number.
+    expect(findEverywhere(needles)).toEqual([]);
+    await withDatabase(site, async (db) => {
+      for (const table of ['session', 'email_token', 'policy_agreement', 'sharing_choice', 'data_change', 'account_profile', 'user_role'] as const) {
+        const rows = await db.selectFrom(table).select('user_id').where('user_id', '=', id).execute();
+        expect(rows, table).toEqual([]);
+      }
+      expect(await db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst()).toBeUndefined();
+    });
+
+    // The old cookie is refused; so is the other browser's.
+    const replay = new Client(site);
+    replay.cookies.set('session', oldCookie);
+    const refused = await replay.get('/account');
+    expect(refused.status).toBe(303);
+    expect(refused.headers.get('location')).toBe('/login?next=%2Faccount');
+    expect((await elsewhere.get('/account')).status).toBe(303);
+    await expect(new Client(site).signIn(email)).rejects.toThrow();
+
+    // The record of the deletion: when, how, which policy versions — nothing else.
+    expect(countRows('deletion_record')).toBe(recordsBefore + 1);
+    const record = await withDatabase(site, (db) => db.selectFrom('deletion_record').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow());
+    expect(Object.keys(record).sort()).toEqual(['deleted_at', 'id', 'last_agreed_policy', 'policy_in_effect', 'via']);
+    expect(record).toMatchObject({ via: 'self-service', policy_in_effect: '2009-01-01', last_agreed_policy: '2009-01-01' });
+    expect(record.deleted_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    const [confirmation] = mailsTo(site, email, /account has been deleted/);
+    expect(confirmation).toBeDefined();
+
+    // Nobody else lost anything; visitor statistics are as they were.
+    expect((await other.client.get('/account')).status).toBe(200);
+    expect(findEverywhere([other.email, `${NAME} bystander`]).length).toBeGreaterThan(0);
+    for (const t of statistics) expect(countRows(t), t).toBe(before[t]);
+  });
+
+  it('lets the address register again as a new account', async () => {
+    const { email, client } = await userWithData('again');
+    await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'delete my account' });
+    const id = await createUser(site, email);
+    const fresh = new Client(site);
+    await fresh.signIn(email);
+    const data = (await (await fresh.post('/account/export.json', {})).json()) as { accountId: number; tables: Record<string, { rows: unknown[] }> };
+    expect(data.accountId).toBe(id);
+    expect(data.tables.account_profile!.rows).toEqual([]);
+    expect(data.tables.data_change!.rows).toEqual([]);
+  });
+});

@@ -1,0 +1,220 @@
+// "Download my data": the export holds every personal column of every table, checked against
+// the live schema of the running site's database — so a table or column added without an
+// entry in src/lib/accounts/registry.ts fails here — and never a secret.
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NOT_PERSONAL, PERSONAL_DATA, registryEntry } from '../../src/lib/accounts/registry.ts';
+import { Client, createUser, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { startSite, type RunningSite } from '../support/site.ts';
+
+let site: RunningSite;
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.stop();
+});
+
+interface Export {
+  format: string;
+  formatVersion: number;
+  exportedAt: string;
+  documentation: string;
+  accountId: number;
+  tables: Record<string, { description: string; columns: Record<string, string>; rows: Record<string, unknown>[] }>;
+  excluded: { table: string; column: string; reason: string }[];
+}
+
+interface LiveTable {
+  name: string;
+  columns: string[];
+  /** Columns with a foreign key to user(id). */
+  userKeys: string[];
+}
+
+/** Every table of the running site's database, its columns and its foreign keys to `user`. */
+function liveSchema(): LiveTable[] {
+  const sqlite = new SQLite(site.databasePath, { readonly: true });
+  try {
+    const tables = sqlite
+      .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name")
+      .all() as { name: string }[];
+    return tables.map(({ name }) => ({
+      name,
+      columns: (sqlite.prepare('select name from pragma_table_info(?)').all(name) as { name: string }[]).map((c) => c.name),
+      userKeys: (sqlite.prepare('select "from", "table", "to" from pragma_foreign_key_list(?)').all(name) as { from: string; table: string; to: string }[])
+        .filter((fk) => fk.table === 'user')
+        .map((fk) => fk.from),
+    }));
+  } finally {
+    sqlite.close();
+  }
+}
+
+/** A user with a row in every table that can hold personal data. */
+async function fullyPopulatedUser() {
+  const email = uniqueEmail('export');
+  const id = await createUser(site, email);
+  const client = new Client(site, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' });
+  await client.signIn(email);
+  await client.post('/account?_action=account.updateProfile', {
+    display_name: 'Exporter',
+    full_name: 'Ex Porter',
+    company: 'Export & Sons',
+    job_title: 'Archivist',
+    phone: '+1 617 555 0177',
+  });
+  await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
+  await client.post('/account?_action=account.changeEmail', { newEmail: uniqueEmail('export-next'), emailPassword: PASSWORD });
+  await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '/' });
+  // Staff data: a role, and announcements the account wrote.
+  await withDatabase(site, async (db) => {
+    const at = new Date().toISOString();
+    await db.insertInto('user_role').values({ user_id: id, role: 'editor', granted_at: at }).execute();
+    const { id: announcementId } = await db
+      .insertInto('announcement')
+      .values({ text: 'Hello', level: 'info', audience: 'everyone', link_url: null, link_text: null, dismissible: 1, starts_at: Date.now(), ends_at: null, revision: 1, created_at: at, created_by: id, updated_at: at, updated_by: id })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('announcement_change').values({ announcement_id: announcementId, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' }).execute();
+    // One row per policy version: the latest editor is the one it names.
+    await db
+      .insertInto('policy_announcement')
+      .values({ policy_effective_date: '2027-01-01', text: 'New policy', ended_at: null, revision: 1, updated_at: at, updated_by: id })
+      .onConflict((oc) => oc.column('policy_effective_date').doUpdateSet({ updated_by: id, updated_at: at }))
+      .execute();
+  });
+  return { id, email, client };
+}
+
+describe('the personal-data registry', () => {
+  it('classifies every table of the live schema, and every column of each personal table', () => {
+    const problems: string[] = [];
+    for (const table of liveSchema()) {
+      const entry = registryEntry(table.name);
+      if (!entry) {
+        if (!(table.name in NOT_PERSONAL)) problems.push(`table ${table.name} is neither in PERSONAL_DATA nor in NOT_PERSONAL (src/lib/accounts/registry.ts)`);
+        if (table.userKeys.length > 0) problems.push(`table ${table.name} references user (${table.userKeys.join(', ')}) but is not in PERSONAL_DATA`);
+        continue;
+      }
+      for (const column of table.columns) if (!(column in entry.columns)) problems.push(`${table.name}.${column} is neither exported nor excluded with a reason`);
+      for (const column of Object.keys(entry.columns)) if (!table.columns.includes(column)) problems.push(`${table.name}.${column} is in the registry but not in the database`);
+      for (const column of table.userKeys) if (!entry.userColumns.includes(column)) problems.push(`${table.name}.${column} references user but is not one of its userColumns`);
+    }
+    const live = new Set(liveSchema().map((t) => t.name));
+    for (const e of PERSONAL_DATA) if (!live.has(e.table)) problems.push(`registry table ${e.table} does not exist`);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('POST /account/export.json', () => {
+  it('downloads a JSON file, privately', async () => {
+    const { client } = await fullyPopulatedUser();
+    const res = await client.post('/account/export.json', {});
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="customertrackr-data-\d{4}-\d\d-\d\d\.json"$/);
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    const data = (await res.json()) as Export;
+    expect(data.format).toBe('customertrackr-account-export');
+    expect(data.formatVersion).toBe(1);
+    expect(data.documentation).toMatch(/\/account\/export-format$/);
+    // The documentation page exists and describes every table.
+    const doc = await (await fetch(`${site.url}/account/export-format`)).text();
+    for (const e of PERSONAL_DATA) expect(doc).toMatch(new RegExp(`<h2[^>]*><code[^>]*>${e.table}</code></h2>`));
+  });
+
+  it('contains every exported column of every personal table, with the stored values, and no excluded one', async () => {
+    const { id, client } = await fullyPopulatedUser();
+    const data = (await (await client.post('/account/export.json', {})).json()) as Export;
+    expect(data.accountId).toBe(id);
+    const sqlite = new SQLite(site.databasePath, { readonly: true });
+    try {
+      for (const table of liveSchema()) {
+        const entry = registryEntry(table.name);
+        if (!entry) continue;
+        const exported = table.columns.filter((c) => 'export' in entry.columns[c]!);
+        const excluded = table.columns.filter((c) => 'exclude' in entry.columns[c]!);
+        for (const column of excluded) {
+          expect(data.excluded, `${table.name}.${column}`).toContainEqual({ table: table.name, column, reason: expect.stringMatching(/.{20}/) });
+        }
+        if (exported.length === 0) {
+          expect(data.tables[table.name], table.name).toBeUndefined();
+          continue;
+        }
+        const section = data.tables[table.name]!;
+        expect(section, table.name).toBeDefined();
+        expect(Object.keys(section.columns).sort(), table.name).toEqual([...exported].sort());
+        // The user's rows, straight from the database.
+        const where = entry.userColumns.map((c) => `"${c}" = ?`).join(' or ');
+        const stored = sqlite.prepare(`select rowid as _rowid, * from "${table.name}" where ${where} order by rowid`).all(...entry.userColumns.map(() => id)) as Record<string, unknown>[];
+        expect(stored.length, `${table.name} has rows for this user`).toBeGreaterThan(0);
+        expect(section.rows, table.name).toHaveLength(stored.length);
+        stored.forEach((row, i) => {
+          const out = section.rows[i]!;
+          expect(Object.keys(out).sort(), table.name).toEqual([...exported].sort());
+          for (const column of exported) {
+            const rule = entry.columns[column]!;
+            const format = 'export' in rule ? rule.format : undefined;
+            const value = row[column];
+            const expected =
+              value === null ? null : format === 'epoch-ms-as-iso-time' ? new Date(Number(value)).toISOString() : format === 'boolean-0-1' ? value === 1 : value;
+            expect(out[column], `${table.name}.${column}`).toEqual(expected);
+          }
+          for (const column of excluded) expect(out, `${table.name}.${column}`).not.toHaveProperty(column);
+        });
+      }
+    } finally {
+      sqlite.close();
+    }
+  });
+
+  it('never contains a secret: no session or token id, no secret hash, no password hash', async () => {
+    const { id, client } = await fullyPopulatedUser();
+    const body = await (await client.post('/account/export.json', {})).text();
+    await withDatabase(site, async (db) => {
+      const user = await db.selectFrom('user').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow();
+      expect(body).not.toContain(user.password_hash!);
+      expect(body).not.toContain('$argon2');
+      const secrets = [
+        ...(await db.selectFrom('session').select(['id', 'secret_hash']).where('user_id', '=', id).execute()),
+        ...(await db.selectFrom('email_token').select(['id', 'secret_hash']).where('user_id', '=', id).execute()),
+      ];
+      expect(secrets.length).toBeGreaterThan(1);
+      for (const s of secrets) {
+        expect(body).not.toContain(s.id);
+        expect(body).not.toContain(Buffer.from(s.secret_hash).toString('hex'));
+        expect(body).not.toContain(Buffer.from(s.secret_hash).toString('base64'));
+      }
+    });
+    expect(body).not.toContain(client.cookies.get('session')!);
+  });
+
+  it('is a POST: a GET answers 405 and reveals nothing', async () => {
+    const { email, client } = await fullyPopulatedUser();
+    const res = await client.get('/account/export.json');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(await res.text()).not.toContain(email);
+  });
+
+  it('is rate-limited per account', async () => {
+    const email = uniqueEmail('export-limit');
+    await createUser(site, email);
+    const client = new Client(site);
+    await client.signIn(email);
+    for (let i = 0; i < 5; i++) expect((await client.post('/account/export.json', {})).status).toBe(200);
+    // A browser is sent back to the page, which says why; a script gets 429 and Retry-After.
+    const page = await client.post('/account/export.json', {});
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/account?done=export-limited#export');
+    const html = await (await client.get('/account?done=export-limited')).text();
+    expect(html).toMatch(/downloads are paused for a while/);
+    const script = await client.post('/account/export.json', {}, { accept: 'application/json' });
+    expect(script.status).toBe(429);
+    expect(Number(script.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The basic page's form comes back to the basic page.
+    const basic = await client.post('/account/export.json', { from: '/account/basic' });
+    expect(basic.headers.get('location')).toBe('/account/basic?done=export-limited#export');
+  });
+});

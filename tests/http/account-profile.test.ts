@@ -1,0 +1,440 @@
+// The account page over HTTP (issue 5): what it shows, profile editing, email and password
+// changes with re-authentication, sessions, the sharing preference with Global Privacy
+// Control, and policy acknowledgements — against the real built server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionRef } from '../../src/lib/accounts/sessions.ts';
+import { Client, createUser, island, linkIn, mailsTo, PASSWORD, textOf, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { startSite, type RunningSite } from '../support/site.ts';
+
+let site: RunningSite;
+beforeAll(async () => {
+  site = await startSite();
+});
+afterAll(async () => {
+  await site?.stop();
+});
+
+async function signedIn(label: string, headers: Record<string, string> = {}) {
+  const email = uniqueEmail(label);
+  const id = await createUser(site, email);
+  const client = new Client(site, headers);
+  await client.signIn(email);
+  return { email, id, client };
+}
+
+const ISLANDS = ['ProfileIsland', 'EmailIsland', 'SessionsIsland', 'SharingIsland', 'PolicyIsland', 'HistoryIsland'];
+
+describe('the account page', () => {
+  it('sends visitors to sign in, and back to the account page afterwards', async () => {
+    const visitor = new Client(site);
+    const res = await visitor.get('/account');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/login?next=%2Faccount');
+    expect((await visitor.get('/account/basic')).headers.get('location')).toBe('/login?next=%2Faccount%2Fbasic');
+
+    const email = uniqueEmail('next');
+    await createUser(site, email);
+    const back = await visitor.post('/login?_action=auth.signIn&next=%2Faccount', { email, password: PASSWORD });
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe('/account');
+  });
+
+  it('is private, holds no personal data itself, and shows everything through server islands', async () => {
+    const { email, client } = await signedIn('page');
+    const { page, html, islands } = await client.pageWithIslands('/account');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('private, no-store');
+    expect(html).not.toContain(email);
+    for (const name of ISLANDS) {
+      const found = island(islands, name);
+      expect(found.res.status, name).toBe(200);
+      expect(found.res.headers.get('cache-control'), name).toBe('private, no-store');
+    }
+    const profile = textOf(island(islands, 'ProfileIsland').html);
+    expect(profile).toContain(email);
+    expect(profile).toContain('Confirmed');
+    expect(profile).toMatch(/Account created \w+ \d+, \d{4} at .* UTC/);
+    expect(profile).toMatch(/Last sign-in \w+ \d+, \d{4} at .* UTC/);
+    expect(textOf(island(islands, 'SessionsIsland').html)).toMatch(/This browser/);
+    expect(textOf(island(islands, 'SharingIsland').html)).toContain('Allowed after notice');
+    expect(textOf(island(islands, 'PolicyIsland').html)).toMatch(/Version 1 \(effective January 1, 2009\) ?, agreed on/);
+    expect(textOf(island(islands, 'HistoryIsland').html)).toContain('No changes yet');
+  });
+
+  it('has a version without JavaScript that renders the same parts into the page', async () => {
+    const { email, client } = await signedIn('basic');
+    const res = await client.get('/account/basic');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('private, no-store');
+    const text = textOf(await res.text());
+    expect(text).toContain(email);
+    expect(text).toContain('This browser');
+    expect(text).toContain('Allowed after notice');
+  });
+});
+
+describe('profile editing', () => {
+  it('saves the fields, escapes what was typed and lists each change in the history without old values', async () => {
+    const { id, client } = await signedIn('edit');
+    const res = await client.post('/account?_action=account.updateProfile', {
+      display_name: '<script>alert(1)</script>',
+      full_name: 'Ada Lovelace',
+      company: 'Analytical & Co',
+      job_title: '',
+      phone: '+44 20 7946 0958',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/account?done=profile#profile');
+
+    const { html, islands } = await client.pageWithIslands('/account?done=profile');
+    expect(textOf(html)).toContain('Your profile was saved');
+    const profile = island(islands, 'ProfileIsland').html;
+    // In an attribute value the text stays text (quotes and ampersands are escaped)…
+    expect(profile).toContain('value="<script>alert(1)</script>"');
+    // …and nowhere outside attribute values is there a script element.
+    expect(profile.replace(/="[^"]*"/g, '=""')).not.toMatch(/<script/i);
+    expect(profile).toContain('value="Ada Lovelace"');
+    expect(profile).toContain('value="Analytical &amp; Co"');
+    // The header shows the new display name as text.
+    const header = island(islands, 'SignInStatus').html;
+    expect(header).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(header).not.toContain('<script>alert');
+
+    const history = textOf(island(islands, 'HistoryIsland').html);
+    for (const label of ['Display name', 'Full name', 'Company', 'Phone number']) expect(history).toContain(`${label} changed on`);
+    expect(history).not.toContain('Job title');
+    expect(history).not.toContain('Lovelace');
+    const rows = await withDatabase(site, (db) => db.selectFrom('data_change').selectAll().where('user_id', '=', id).execute());
+    expect(rows.map((r) => r.field).sort()).toEqual(['company', 'display_name', 'full_name', 'phone']);
+    expect(JSON.stringify(rows)).not.toContain('Lovelace');
+
+    // Saving the same values again changes nothing and records nothing.
+    const again = await client.post('/account?_action=account.updateProfile', {
+      display_name: '<script>alert(1)</script>',
+      full_name: 'Ada Lovelace',
+      company: 'Analytical & Co',
+      job_title: '',
+      phone: '+44 20 7946 0958',
+    });
+    expect(again.headers.get('location')).toBe('/account?done=profile-unchanged#profile');
+    expect(await withDatabase(site, (db) => db.selectFrom('data_change').select('id').where('user_id', '=', id).execute())).toHaveLength(4);
+  });
+
+  it('answers bad values with field-level messages, keeps what was typed and changes nothing', async () => {
+    const { id, client } = await signedIn('bad');
+    await client.post('/account?_action=account.updateProfile', { full_name: 'Grace Hopper', phone: '+1 617 555 0100' });
+    const before = await withDatabase(site, (db) => db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow());
+
+    const res = await client.post('/account?_action=account.updateProfile', {
+      display_name: 'x'.repeat(61),
+      full_name: 'Grace\u202eHopper',
+      company: 'Navy',
+      phone: 'call me maybe',
+    });
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(textOf(html)).toContain('Nothing was saved');
+    const islands = await client.islandsOf(html);
+    const profile = island(islands, 'ProfileIsland').html;
+    expect(profile).toMatch(/id="field-display_name-error">[^<]*at most 60 characters \(this has 61\)/);
+    expect(profile).toMatch(/id="field-full_name-error">[^<]*invisible or control characters/);
+    expect(profile).toMatch(/id="field-phone-error">[^<]*digits, spaces and/);
+    expect(profile).not.toContain('field-company-error');
+    expect(profile).toContain('aria-invalid="true"');
+    // What was typed is kept for correcting it.
+    expect(profile).toContain('value="Navy"');
+    expect(profile).toContain('value="call me maybe"');
+
+    const after = await withDatabase(site, (db) => db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow());
+    expect(after).toEqual(before);
+  });
+
+  it('removes what a field held when it is submitted empty', async () => {
+    const { id, client } = await signedIn('clear');
+    await client.post('/account?_action=account.updateProfile', { display_name: 'Al', full_name: 'Alan Turing', company: 'Bletchley', job_title: '', phone: '' });
+    await client.post('/account?_action=account.updateProfile', { display_name: 'Al', full_name: 'Alan Turing', company: '  ', job_title: '', phone: '' });
+    const row = await withDatabase(site, (db) => db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow());
+    expect(row.full_name).toBe('Alan Turing');
+    expect(row.company).toBeNull();
+    const user = await withDatabase(site, (db) => db.selectFrom('user').select('display_name').where('id', '=', id).executeTakeFirstOrThrow());
+    expect(user.display_name).toBe('Al');
+  });
+});
+
+describe('changing the email address', () => {
+  it('needs the current password', async () => {
+    const { id, email, client } = await signedIn('email-reauth');
+    const newEmail = uniqueEmail('email-new');
+    const res = await client.post('/account?_action=account.changeEmail', { newEmail, emailPassword: 'not my password at all' });
+    expect(res.status).toBe(403);
+    const islands = await client.islandsOf(await res.text());
+    expect(island(islands, 'EmailIsland').html).toMatch(/id="field-emailPassword-error">[^<]*not your current password/);
+    expect(island(islands, 'EmailIsland').html).toContain(`value="${newEmail}"`);
+    expect(mailsTo(site, newEmail)).toHaveLength(0);
+    const user = await withDatabase(site, (db) => db.selectFrom('user').select('email').where('id', '=', id).executeTakeFirstOrThrow());
+    expect(user.email).toBe(email);
+  });
+
+  it('changes only once the new address is confirmed, and tells the old address', async () => {
+    const { id, email, client } = await signedIn('email-old');
+    const newEmail = uniqueEmail('email-next');
+    const res = await client.post('/account?_action=account.changeEmail', { newEmail, emailPassword: PASSWORD });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/account?done=email-sent#email');
+    const [mail] = mailsTo(site, newEmail, /Confirm your new email address/);
+    expect(mail).toBeDefined();
+
+    // Nothing has changed yet; the page says a change is waiting.
+    let user = await withDatabase(site, (db) => db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    expect(user.email).toBe(email);
+    const { islands } = await client.pageWithIslands('/account');
+    expect(textOf(island(islands, 'EmailIsland').html)).toContain(`Waiting for confirmation of ${newEmail}`);
+
+    // Opening the link changes nothing; the button does (no sign-in needed: another browser).
+    const link = linkIn(mail!);
+    const other = new Client(site);
+    expect((await other.get(link)).status).toBe(200);
+    user = await withDatabase(site, (db) => db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    expect(user.email).toBe(email);
+    const token = new URL(link, site.url).searchParams.get('token')!;
+    const confirmed = await other.post(`/account/confirm-email?_action=account.confirmEmailChange&token=${token}`, { token });
+    expect(confirmed.status).toBe(200);
+    expect(textOf(await confirmed.text())).toContain(`You now sign in with ${newEmail}`);
+
+    user = await withDatabase(site, (db) => db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    expect(user.email).toBe(newEmail);
+    expect(user.email_normalized).toBe(newEmail.toLowerCase());
+    expect(user.email_verified_at).not.toBeNull();
+    const told = mailsTo(site, email, /email address was changed/);
+    expect(told).toHaveLength(1);
+    expect(told[0]!.text).not.toContain(newEmail);
+    const history = await withDatabase(site, (db) => db.selectFrom('data_change').select('field').where('user_id', '=', id).execute());
+    expect(history.map((h) => h.field)).toContain('email');
+
+    // The link works once; the new address signs in.
+    const reused = await other.post(`/account/confirm-email?_action=account.confirmEmailChange&token=${token}`, { token });
+    expect(reused.status).toBe(400);
+    await new Client(site).signIn(newEmail);
+  });
+
+  it('does not reveal that the new address has an account', async () => {
+    const { id, email, client } = await signedIn('email-taken');
+    const taken = uniqueEmail('email-owner');
+    await createUser(site, taken);
+    const res = await client.post('/account?_action=account.changeEmail', { newEmail: taken, emailPassword: PASSWORD });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/account?done=email-sent#email');
+    const mails = mailsTo(site, taken);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toMatch(/Someone tried/);
+    expect(mails[0]!.text).not.toMatch(/https?:\/\//);
+    const user = await withDatabase(site, (db) => db.selectFrom('user').select('email').where('id', '=', id).executeTakeFirstOrThrow());
+    expect(user.email).toBe(email);
+  });
+});
+
+describe('changing the password', () => {
+  it('needs the current password and follows the password rules', async () => {
+    const { client } = await signedIn('pw-rules');
+    const wrong = await client.post('/account?_action=account.changePassword', { currentPassword: 'nope nope nope nope', newPassword: 'a brand new long passphrase' });
+    expect(wrong.status).toBe(403);
+    expect(await wrong.text()).toMatch(/id="field-currentPassword-error">[^<]*not your current password/);
+    const weak = await client.post('/account?_action=account.changePassword', { currentPassword: PASSWORD, newPassword: 'short' });
+    expect(weak.status).toBe(422);
+    expect(await weak.text()).toMatch(/id="field-newPassword-error">[^<]*at least 15 characters/);
+  });
+
+  it('changes it, keeps this session and signs out the others when asked', async () => {
+    const { email, client } = await signedIn('pw-change');
+    const elsewhere = new Client(site);
+    await elsewhere.signIn(email);
+    const res = await client.post('/account?_action=account.changePassword', {
+      currentPassword: PASSWORD,
+      newPassword: 'violet kettle drums at noon',
+      signOutOthers: 'yes',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/account?done=password-others#password');
+    expect((await client.get('/account')).status).toBe(200);
+    expect((await elsewhere.get('/account')).status).toBe(303);
+    expect(mailsTo(site, email, /password was changed/)).toHaveLength(1);
+    await new Client(site).signIn(email, 'violet kettle drums at noon');
+    await expect(new Client(site).signIn(email)).rejects.toThrow();
+  });
+});
+
+describe('sessions', () => {
+  it('lists each session with its browser, times and the current one marked, without session ids', async () => {
+    const { email, id, client } = await signedIn('sessions', { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' });
+    const phone = new Client(site, {
+      'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+    });
+    await phone.signIn(email);
+    const { html, islands } = await client.pageWithIslands('/account');
+    const sessions = island(islands, 'SessionsIsland').html;
+    const text = textOf(sessions);
+    expect(text).toMatch(/Firefox on Linux This browser Signed in .* UTC Last active .* UTC/);
+    expect(text).toContain('Safari on iOS');
+    const ids = await withDatabase(site, (db) => db.selectFrom('session').select('id').where('user_id', '=', id).execute());
+    expect(ids).toHaveLength(2);
+    for (const { id: sessionId } of ids) {
+      expect(sessions).not.toContain(sessionId);
+      expect(html).not.toContain(sessionId);
+    }
+  });
+
+  it('signs out one other session, then all others', async () => {
+    const { email, id, client } = await signedIn('revoke');
+    const second = new Client(site);
+    await second.signIn(email);
+    const third = new Client(site);
+    await third.signIn(email);
+    const sessions = await withDatabase(site, (db) => db.selectFrom('session').select(['id', 'created_at']).where('user_id', '=', id).orderBy('created_at').execute());
+    const secondId = sessions[1]!.id;
+    const res = await client.post('/account?_action=account.revokeSession', { session: sessionRef(secondId) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/account?done=session#sessions');
+    expect((await second.get('/account')).status).toBe(303);
+    expect((await third.get('/account')).status).toBe(200);
+
+    // A reference to a session that is gone is refused, not an error page.
+    const again = await client.post('/account?_action=account.revokeSession', { session: sessionRef(secondId) });
+    expect(again.status).toBe(404);
+
+    const all = await client.post('/account?_action=account.revokeOtherSessions', {});
+    expect(all.headers.get('location')).toBe('/account?done=sessions#sessions');
+    expect((await third.get('/account')).status).toBe(303);
+    expect((await client.get('/account')).status).toBe(200);
+  });
+
+  it('signs out this browser when its own session is ended from the list', async () => {
+    const { client } = await signedIn('self-revoke');
+    const { islands } = await client.pageWithIslands('/account');
+    const ref = /name="session" value="([0-9a-f]+)"/.exec(island(islands, 'SessionsIsland').html);
+    // The current session has a "Sign out" form to /logout instead; post its reference anyway.
+    expect(ref).toBeNull();
+    const own = await withDatabase(site, (db) => db.selectFrom('session').select('id').execute());
+    const mine = own.find((s) => client.cookies.get('session')!.startsWith(s.id))!;
+    const res = await client.post('/account?_action=account.revokeSession', { session: sessionRef(mine.id) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/?signed-out');
+    expect(client.cookies.has('session')).toBe(false);
+  });
+});
+
+describe('the sharing preference', () => {
+  it('opts out and back in with one button each, effective at once, keeping every change with its time', async () => {
+    const { id, client } = await signedIn('sharing');
+    const out = await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
+    expect(out.headers.get('location')).toBe('/account?done=sharing-changed#sharing');
+    let { islands } = await client.pageWithIslands('/account');
+    let text = textOf(island(islands, 'SharingIsland').html);
+    expect(text).toContain('Off — you opted out');
+    expect(text).toMatch(/Opted out on \w+ \d+, \d{4} at .* UTC ?, by you, on this page/);
+    expect(island(islands, 'SharingIsland').html).toContain('value="opt-in"');
+
+    await client.post('/account?_action=account.setSharing', { choice: 'opt-in' });
+    ({ islands } = await client.pageWithIslands('/account'));
+    text = textOf(island(islands, 'SharingIsland').html);
+    expect(text).toContain('Allowed after notice');
+    expect(text.indexOf('Allowed sharing on')).toBeLessThan(text.indexOf('Opted out on'));
+
+    const rows = await withDatabase(site, (db) => db.selectFrom('sharing_choice').selectAll().where('user_id', '=', id).orderBy('id').execute());
+    expect(rows.map((r) => [r.opted_out, r.source])).toEqual([
+      [1, 'account-page'],
+      [0, 'account-page'],
+    ]);
+    for (const r of rows) expect(r.chosen_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+
+    const bad = await client.post('/account?_action=account.setSharing', { choice: 'maybe' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('treats Global Privacy Control as an opt-out: at once on the page, recorded at the next state change', async () => {
+    const { id, client } = await signedIn('gpc');
+    const gpc = { 'sec-gpc': '1' };
+    const { html, islands } = await client.pageWithIslands('/account', gpc);
+    expect(textOf(html)).toContain('We honour the Global Privacy Control signal');
+    const text = textOf(island(islands, 'SharingIsland').html);
+    expect(text).toContain('Your browser sends a Global Privacy Control (GPC) signal');
+    expect(text).toContain('Off — you opted out');
+    // Reading the page changed nothing (GET never changes state)…
+    const count = () => withDatabase(site, (db) => db.selectFrom('sharing_choice').selectAll().where('user_id', '=', id).execute());
+    expect(await count()).toHaveLength(0);
+
+    // …the next state-changing request that carries the signal records it.
+    await client.post('/account?_action=account.updateProfile', { company: 'Privacy Inc' }, gpc);
+    const rows = await count();
+    expect(rows.map((r) => [r.opted_out, r.source])).toEqual([[1, 'gpc']]);
+    // Only once.
+    await client.post('/account?_action=account.updateProfile', { company: 'Privacy Ltd' }, gpc);
+    expect(await count()).toHaveLength(1);
+
+    // Opting back in while the browser still sends GPC is refused.
+    const refused = await client.post('/account?_action=account.setSharing', { choice: 'opt-in' }, gpc);
+    expect(refused.headers.get('location')).toBe('/account?done=sharing-refused-gpc#sharing');
+    expect(await count()).toHaveLength(1);
+    // Without the signal, the user can opt in again.
+    await client.post('/account?_action=account.setSharing', { choice: 'opt-in' });
+    expect((await count()).map((r) => r.opted_out)).toEqual([1, 0]);
+  });
+
+  it('records GPC sent with a data export too', async () => {
+    const { id, client } = await signedIn('gpc-export');
+    const res = await client.post('/account/export.json', {}, { 'sec-gpc': '1', accept: 'application/json' });
+    expect(res.status).toBe(200);
+    const data = (await res.json()) as { tables: Record<string, { rows: { source: string }[] }> };
+    expect(data.tables.sharing_choice!.rows.map((r) => r.source)).toEqual(['gpc']);
+    const rows = await withDatabase(site, (db) => db.selectFrom('sharing_choice').selectAll().where('user_id', '=', id).execute());
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('policy acknowledgements', () => {
+  it('shows visitors nothing', async () => {
+    const home = await (await fetch(site.url + '/')).text();
+    const notice = (await new Client(site).islandsOf(home)).find((i) => i.name === 'PolicyNotice')!;
+    expect(notice.res.status).toBe(200);
+    expect(notice.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(notice.html.trim()).toBe('');
+  });
+
+  it('tells a user who agreed to an earlier version, on every page, and records "I have read it"', async () => {
+    const { id, client } = await signedIn('ack');
+    const home = await (await client.get('/pricing')).text();
+    const notice = island(await client.islandsOf(home, { referer: `${site.url}/pricing` }), 'PolicyNotice');
+    expect(notice.res.headers.get('cache-control')).toBe('private, no-store');
+    const text = textOf(notice.html);
+    expect(text).toContain('Our privacy policy changes on January 1, 2027');
+    expect(notice.html).toContain('href="/privacy/changes/2009-01-01...2027-01-01"');
+    expect(notice.html).toContain('name="next" value="/pricing"');
+
+    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '/pricing' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/pricing');
+    const rows = await withDatabase(site, (db) => db.selectFrom('policy_agreement').selectAll().where('user_id', '=', id).orderBy('id').execute());
+    expect(rows.map((r) => [r.policy_effective_date, r.context])).toEqual([
+      ['2009-01-01', 'registration'],
+      ['2027-01-01', 'acknowledgement'],
+    ]);
+    expect(rows[1]!.agreed_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    const after = island(await client.islandsOf(home), 'PolicyNotice');
+    expect(after.html.trim()).toBe('');
+    const { islands } = await client.pageWithIslands('/account');
+    expect(textOf(island(islands, 'PolicyIsland').html)).toContain('You are up to date');
+
+    // Acknowledging again, or a version that is not pending, changes nothing.
+    const again = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '/' });
+    expect(again.status).toBe(409);
+    const made_up = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2030-01-01', next: '/' });
+    expect(made_up.status).toBe(409);
+    expect(await withDatabase(site, (db) => db.selectFrom('policy_agreement').select('id').where('user_id', '=', id).execute())).toHaveLength(2);
+  });
+
+  it('never sends the user off the site after acknowledging', async () => {
+    const { client } = await signedIn('ack-next');
+    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '//evil.example/' });
+    expect(res.headers.get('location')).toBe('/account');
+  });
+});
