@@ -26,6 +26,24 @@ export const onRequest = defineMiddleware(async (context, next) => {
     });
   }
 
+  // Astro answers an action called with malformed JSON with a 500; it is the caller's error.
+  if (context.url.pathname.startsWith('/_actions/') && request.headers.get('content-type')?.includes('json')) {
+    if (Number(request.headers.get('content-length') ?? 0) > 64 * 1024) {
+      return new Response(JSON.stringify({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }), {
+        status: 413,
+        headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+      });
+    }
+    try {
+      await request.clone().json();
+    } catch {
+      return new Response(JSON.stringify({ code: 'BAD_REQUEST', message: 'The request body is not valid JSON.' }), {
+        status: 400,
+        headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
+      });
+    }
+  }
+
   const cookie = sessionCookie(siteUrl);
   const token = context.cookies.get(cookie.name)?.value;
   if (token) {

@@ -1,0 +1,299 @@
+// `npm run test:faults`: the server under load and faults. Each check starts the real built
+// server as a child process with its own temporary database, and fails loudly (exit 1)
+// when a promise is broken:
+//   1. 64 clients send view events for 20 s: the stored count equals the accepted responses.
+//   2. kill -9 in the middle of that load, restart: integrity_check is ok, no accepted
+//      event is missing.
+//   3. SIGTERM during load: requests in flight complete, the process exits 0 within 10 s.
+//   4. The database file made read-only while running: writes answer 503 with a message,
+//      reads and static pages keep working; restored, writes resume.
+//   5. 1,000 malformed requests: no 5xx, the server stays up, no row changes.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { build, buildIsStale } from './build.ts';
+import { startSiteProcess, type SiteProcess } from './site-process.ts';
+
+const ORIGIN = new URL(process.env.SITE_URL || 'http://localhost:4321').origin;
+const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
+const PAGE = '/features';
+const LOAD_SECONDS = Number(process.env.FAULTS_LOAD_SECONDS ?? 20);
+
+let failures = 0;
+function check(ok: boolean, what: string) {
+  console.log(`${ok ? '  ok  ' : '  FAIL'} ${what}`);
+  if (!ok) failures += 1;
+}
+
+const key = () => randomBytes(18).toString('base64url');
+
+function sendEvent(url: string): Promise<Response> {
+  return fetch(`${url}/api/views/event`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: ORIGIN, 'User-Agent': BROWSER },
+    body: JSON.stringify({ path: PAGE, key: key() }),
+  });
+}
+
+interface LoadResult {
+  accepted: number;
+  attempted: number;
+  /** Responses that arrived but were not an accepted count (e.g. 503). */
+  refused: Record<number, number>;
+  /** Requests that failed without a response (connection refused or closed). */
+  failed: number;
+  /** Responses whose body was cut off after it began. */
+  truncated: number;
+}
+
+/** `clients` loops posting view events until `stop()` resolves or the server goes away. */
+async function load(url: string, clients: number, stop: Promise<void>): Promise<LoadResult> {
+  const result: LoadResult = { accepted: 0, attempted: 0, refused: {}, failed: 0, truncated: 0 };
+  let stopped = false;
+  void stop.then(() => (stopped = true));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (!stopped) {
+        result.attempted += 1;
+        let res: Response;
+        try {
+          res = await sendEvent(url);
+        } catch {
+          result.failed += 1;
+          return; // the server is gone (killed or stopping): this client stops
+        }
+        try {
+          const body = (await res.json()) as { counted?: boolean };
+          if (res.status === 200 && body.counted === true) result.accepted += 1;
+          else result.refused[res.status] = (result.refused[res.status] ?? 0) + 1;
+        } catch {
+          result.truncated += 1;
+          return;
+        }
+      }
+    }),
+  );
+  return result;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function storedViews(url: string): Promise<number> {
+  const res = await fetch(`${url}/api/views?path=${encodeURIComponent(PAGE)}`);
+  return ((await res.json()) as { views: number }).views;
+}
+
+function withDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-faults-'));
+  return run(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+function siteEnv(dir: string) {
+  return { DATABASE_PATH: join(dir, 'site.db'), MAIL_OUTBOX_DIR: join(dir, 'outbox') };
+}
+
+async function stopSite(site: SiteProcess) {
+  if (site.child.exitCode === null && site.child.signalCode === null) site.child.kill('SIGTERM');
+  await site.exited;
+}
+
+async function exactUnderLoad() {
+  console.log(`1. 64 clients send view events for ${LOAD_SECONDS} s`);
+  await withDir(async (dir) => {
+    const site = await startSiteProcess(siteEnv(dir));
+    const result = await load(site.url, 64, sleep(LOAD_SECONDS * 1000));
+    const stored = await storedViews(site.url);
+    console.log(`     ${result.attempted} sent, ${result.accepted} accepted (${(result.accepted / LOAD_SECONDS).toFixed(0)}/s), stored ${stored}`);
+    check(result.accepted > 0, 'events were accepted');
+    check(stored === result.accepted, `stored count (${stored}) equals accepted responses (${result.accepted})`);
+    await stopSite(site);
+  });
+}
+
+async function killNine() {
+  console.log('2. kill -9 in the middle of the load, then restart');
+  await withDir(async (dir) => {
+    const env = siteEnv(dir);
+    const site = await startSiteProcess(env);
+    const running = load(site.url, 64, sleep(60_000));
+    await sleep(Math.max(2, LOAD_SECONDS / 4) * 1000);
+    site.child.kill('SIGKILL');
+    const result = await running;
+    await site.exited;
+    const sqlite = new SQLite(env.DATABASE_PATH);
+    const integrity = sqlite.pragma('integrity_check', { simple: true });
+    sqlite.close();
+    const again = await startSiteProcess(env);
+    const stored = await storedViews(again.url);
+    console.log(`     ${result.accepted} accepted before the kill, ${result.attempted} sent, stored after restart ${stored}`);
+    check(integrity === 'ok', `PRAGMA integrity_check after kill -9 is ok (${String(integrity)})`);
+    check(stored >= result.accepted, `no accepted event is missing (stored ${stored} ≥ accepted ${result.accepted})`);
+    check(stored <= result.attempted, `nothing was counted twice (stored ${stored} ≤ sent ${result.attempted})`);
+    await stopSite(again);
+  });
+}
+
+async function sigtermDuringLoad() {
+  console.log('3. SIGTERM during the load');
+  await withDir(async (dir) => {
+    const env = siteEnv(dir);
+    const site = await startSiteProcess(env);
+    const running = load(site.url, 64, sleep(60_000));
+    await sleep(2000);
+    const signalledAt = Date.now();
+    site.child.kill('SIGTERM');
+    const code = await site.exited;
+    const tookMs = Date.now() - signalledAt;
+    const result = await running;
+    const again = await startSiteProcess(env);
+    const stored = await storedViews(again.url);
+    console.log(`     exit ${code} after ${tookMs} ms; ${result.accepted} accepted, ${result.failed} refused connections, stored ${stored}`);
+    check(code === 0, 'the process exits 0');
+    check(tookMs < 10_000, 'within 10 s');
+    check(result.truncated === 0, 'no response was cut off (requests in flight completed)');
+    check(stored === result.accepted, `every accepted event is stored (${stored} = ${result.accepted})`);
+    await stopSite(again);
+  });
+}
+
+function chattr(flag: '+i' | '-i', files: string[]) {
+  execFileSync('chattr', [flag, ...files.filter((f) => existsSync(f))], { stdio: 'pipe' });
+}
+
+async function readOnlyDatabase() {
+  console.log('4. The database file made read-only while the server runs');
+  await withDir(async (dir) => {
+    const env = siteEnv(dir);
+    const site = await startSiteProcess(env);
+    const ok = await sendEvent(site.url);
+    check(ok.status === 200, 'a write before: 200');
+    const files = [env.DATABASE_PATH, `${env.DATABASE_PATH}-wal`];
+    try {
+      // Root ignores permission bits, so "read-only" is the immutable attribute.
+      chattr('+i', files);
+    } catch (error) {
+      check(false, `could not make the database read-only with chattr: ${(error as Error).message}`);
+      await stopSite(site);
+      return;
+    }
+    try {
+      const write = await sendEvent(site.url);
+      const body = (await write.json()) as { error?: string };
+      check(write.status === 503, `a write while read-only answers 503 (got ${write.status})`);
+      check(typeof body.error === 'string' && body.error.length > 10, `with a message: ${JSON.stringify(body.error)}`);
+      const page = await fetch(`${site.url}/pricing`);
+      check(page.status === 200, 'static pages keep working');
+      const read = await fetch(`${site.url}/api/views?path=${encodeURIComponent(PAGE)}`);
+      check(read.status === 200, 'reads keep working');
+      const login = await fetch(`${site.url}/login`);
+      check(login.status === 200, 'pages rendered on demand keep working');
+      check((await fetch(`${site.url}/healthz`)).status === 200, 'the server is up');
+    } finally {
+      chattr('-i', files);
+    }
+    let resumed = 0;
+    for (let i = 0; i < 3 && resumed !== 200; i++) resumed = (await sendEvent(site.url)).status;
+    check(resumed === 200, 'restored, writes resume');
+    check(site.child.exitCode === null, 'nothing crashed');
+    await stopSite(site);
+  });
+}
+
+function snapshot(path: string): string {
+  const sqlite = new SQLite(path, { readonly: true });
+  const tables = sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[];
+  const parts = tables.map(({ name }) => {
+    const rows = sqlite.prepare(`select * from "${name.replaceAll('"', '""')}"`).all();
+    return `${name}:${JSON.stringify(rows)}`;
+  });
+  sqlite.close();
+  return parts.join('\n');
+}
+
+/** A raw request, for bytes fetch() would refuse to send (invalid UTF-8 in the path). */
+function rawRequest(url: string, head: Buffer): Promise<number> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk.toString('latin1')));
+    socket.on('error', () => resolve(0));
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0)));
+    socket.write(Buffer.concat([head, Buffer.from('\r\nHost: x\r\nConnection: close\r\n\r\n')]));
+  });
+}
+
+async function malformed() {
+  console.log('5. 1,000 malformed requests');
+  await withDir(async (dir) => {
+    const env = siteEnv(dir);
+    const site = await startSiteProcess(env);
+    await sendEvent(site.url); // some data to protect
+    const html = await (await fetch(`${site.url}${PAGE}`)).text();
+    const island = /\/_server-islands\/ViewCountIsland\?[^"]+/.exec(html)?.[0]?.replaceAll('&amp;', '&') ?? '/_server-islands/ViewCountIsland?e=x&p=y&s=';
+    await sleep(200);
+    const before = snapshot(env.DATABASE_PATH);
+    const post = (path: string, body: string | Buffer, type = 'application/json', headers: Record<string, string> = {}) =>
+      fetch(`${site.url}${path}`, { method: 'POST', headers: { 'Content-Type': type, Origin: ORIGIN, 'User-Agent': BROWSER, ...headers }, body });
+    const kinds: [string, () => Promise<number>][] = [
+      ['bad JSON', async () => (await post('/api/views/event', '{"path": "/features", "key": ')).status],
+      ['not an object', async () => (await post('/api/views/event', '[1,2,3]')).status],
+      ['wrong types', async () => (await post('/api/views/event', JSON.stringify({ path: 42, key: {} }))).status],
+      ['bad key', async () => (await post('/api/views/event', JSON.stringify({ path: PAGE, key: 'x' }))).status],
+      ['unknown page', async () => (await post('/api/views/event', JSON.stringify({ path: '/nope/' + key(), key: key() }))).status],
+      ['huge body', async () => (await post('/api/views/event', Buffer.alloc(256 * 1024, 'a'))).status],
+      ['huge form to an action', async () => (await post('/login?_action=auth.signIn', Buffer.alloc(2 * 1024 * 1024, 'a'), 'application/x-www-form-urlencoded')).status],
+      ['bad JSON to an action', async () => (await post('/_actions/auth.signIn', '{"email":')).status],
+      ['bad island parameters', async () => (await fetch(`${site.url}/_server-islands/ViewCountIsland?e=garbage&p=%%%&s=`)).status],
+      ['tampered island parameters', async () => (await fetch(`${site.url}${island.replace(/p=[^&]{4}/, 'p=AAAA')}`)).status],
+      ['unknown island', async () => (await fetch(`${site.url}/_server-islands/NoSuchIsland?e=&p=&s=`)).status],
+      ['bad session cookie', async () => (await fetch(`${site.url}/account`, { headers: { Cookie: 'session=%%%; session=a.b.c' }, redirect: 'manual' })).status],
+      ['bad visitor cookie', async () => (await post('/api/views/event', JSON.stringify({ path: '/nope', key: key() }), 'application/json', { Cookie: 'ct_visitor=../../etc; ct-visitor=%00%ff; ct-visitor=;;==' })).status],
+      ['bad query', async () => (await fetch(`${site.url}/api/views?path=%E0%A4%A`)).status],
+      ['badge without path', async () => (await fetch(`${site.url}/api/views/badge.svg`)).status],
+      ['invalid UTF-8 in the path', () => rawRequest(site.url, Buffer.concat([Buffer.from('GET /privacy/'), Buffer.from([0xc0, 0xaf, 0xff]), Buffer.from(' HTTP/1.1')]))],
+      ['bad percent-encoding', async () => (await fetch(`${site.url}/%FF%FE%`)).status],
+      ['cross-site JSON', async () => (await post('/api/views/event', JSON.stringify({ path: PAGE, key: key() }), 'application/json', { Origin: 'https://evil.example' })).status],
+    ];
+    const statuses = new Map<string, Map<number, number>>();
+    let serverErrors = 0;
+    for (let i = 0; i < 1000; i += 10) {
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, j) => {
+          const [name, send] = kinds[(i + j) % kinds.length]!;
+          let status = 0;
+          try {
+            status = await send();
+          } catch {
+            status = 0;
+          }
+          if (status >= 500 || status === 0) serverErrors += 1;
+          const byStatus = statuses.get(name) ?? new Map<number, number>();
+          byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+          statuses.set(name, byStatus);
+        }),
+      );
+    }
+    for (const [name, byStatus] of statuses) console.log(`     ${name}: ${[...byStatus].map(([s, n]) => `${s}×${n}`).join(', ')}`);
+    check(serverErrors === 0, `no 5xx and no dropped connection (${serverErrors})`);
+    check((await fetch(`${site.url}/healthz`)).status === 200, 'the server stays up');
+    await stopSite(site);
+    check(snapshot(env.DATABASE_PATH) === before, 'no row changed');
+  });
+}
+
+if (buildIsStale() && !build()) process.exit(1);
+const started = Date.now();
+for (const run of [exactUnderLoad, killNine, sigtermDuringLoad, readOnlyDatabase, malformed]) {
+  try {
+    await run();
+  } catch (error) {
+    check(false, `${run.name} crashed: ${error instanceof Error ? error.stack : String(error)}`);
+  }
+}
+console.log(`\nfaults: ${failures === 0 ? 'all checks passed' : `${failures} check(s) failed`} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+process.exit(failures === 0 ? 0 : 1);
