@@ -5,6 +5,7 @@ import * as m0003 from './0003_accounts.ts';
 import * as m0004 from './0004_views.ts';
 import * as m0005 from './0005_profile.ts';
 import * as m0006 from './0006_announcements.ts';
+import * as m0007 from './0007_staff_audit.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder at run time) so
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0004_views': m0004,
   '0005_profile': m0005,
   '0006_announcements': m0006,
+  '0007_staff_audit': m0007,
 };

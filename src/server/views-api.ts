@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../lib/config/index.ts';
+import { checkpointInBackground } from '../lib/db/checkpoint.ts';
 import { database } from '../lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from '../lib/http/origin.ts';
 import {
@@ -156,6 +157,8 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
   function getRecorder(): Promise<ViewRecorder> {
     recorder ??= database().then(async (opened) => {
       const made = createViewRecorder(opened);
+      // Counting commits often: keep WAL checkpoints (and their fsync) off the event loop.
+      checkpointInBackground(opened);
       const maintain = async () => {
         try {
           await made.rotate(now());

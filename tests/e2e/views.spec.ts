@@ -15,6 +15,9 @@ const PASSWORD = 'correct horse battery staple';
 const run = `${Date.now().toString(36)}-${process.pid}`;
 let counter = 0;
 
+/** What the counter says for `n` views. */
+const viewed = (n: number) => `Viewed ${n.toLocaleString('en-US')} ${n === 1 ? 'time' : 'times'}`;
+
 async function views(request: APIRequestContext, path: string): Promise<number> {
   const res = await request.get(`/api/views?path=${encodeURIComponent(path)}`);
   expect(res.ok()).toBe(true);
@@ -59,13 +62,13 @@ test('a page loaded once counts once, its own view shown; a reload counts again'
   expect(first.event).toMatchObject({ counted: true, views: before + 1 });
   // The island was preloaded and fetched; neither counted.
   expect(first.islandRequests.length).toBeGreaterThanOrEqual(1);
-  await expect(page.locator('[data-view-count]')).toHaveText(`Viewed ${(before + 1).toLocaleString('en-US')} times`);
+  await expect(page.locator('[data-view-count]')).toHaveText(viewed(before + 1));
   await page.waitForTimeout(500); // anything late would show up now
   expect(await views(request, '/pricing')).toBe(before + 1);
 
   const second = await load(page, () => page.reload());
   expect(second.event).toMatchObject({ counted: true, views: before + 2 });
-  await expect(page.locator('[data-view-count]')).toHaveText(`Viewed ${(before + 2).toLocaleString('en-US')} times`);
+  await expect(page.locator('[data-view-count]')).toHaveText(viewed(before + 2));
   await page.waitForTimeout(500);
   expect(await views(request, '/pricing')).toBe(before + 2);
 });
@@ -82,11 +85,11 @@ test('the counter shows the reader’s own view even when the island answers fir
   const island = page.waitForResponse((r) => r.url().includes('/_server-islands/ViewCount'));
   await page.goto('/about');
   await island;
-  await expect(page.locator('[data-view-count]')).toHaveText(`Viewed ${before.toLocaleString('en-US')} ${before === 1 ? 'time' : 'times'}`);
+  await expect(page.locator('[data-view-count]')).toHaveText(viewed(before));
   const counted = page.waitForResponse((r) => r.url().endsWith('/api/views/event'));
   releaseBeacon();
   await counted;
-  await expect(page.locator('[data-view-count]')).toHaveText(`Viewed ${(before + 1).toLocaleString('en-US')} times`);
+  await expect(page.locator('[data-view-count]')).toHaveText(viewed(before + 1));
 });
 
 test('the counter arrives without moving anything', async ({ page }) => {
@@ -135,8 +138,8 @@ test('staff choose a date range; a bad one is explained', async ({ page }) => {
   await page.setViewportSize({ width: 375, height: 800 });
   await signInAs(page, 'admin');
   await page.goto('/admin/stats');
-  await page.getByLabel('From').fill('2026-01-01');
-  await page.getByLabel('To').fill('2026-01-07');
+  await page.getByLabel('From', { exact: true }).fill('2026-01-01');
+  await page.getByLabel('To', { exact: true }).fill('2026-01-07');
   await page.getByRole('button', { name: 'Show' }).click();
   await expect(page).toHaveURL(/\/admin\/stats\?from=2026-01-01&to=2026-01-07$/);
   await expect(page.getByRole('heading', { name: '2026-01-01 to 2026-01-07' })).toBeVisible();

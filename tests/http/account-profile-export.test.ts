@@ -77,6 +77,12 @@ async function fullyPopulatedUser() {
       .returning('id')
       .executeTakeFirstOrThrow();
     await db.insertInto('announcement_change').values({ announcement_id: announcementId, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' }).execute();
+    // Staff looked at the account; the owner asked support to delete it by email.
+    await db.insertInto('audit_log').values({ at, actor_user_id: id, actor_ip: '192.0.2.7', action: 'account.view', subject_user_id: id, fields: '["email"]', reason: 'Ticket ZD-1' }).execute();
+    await db
+      .insertInto('deletion_request')
+      .values({ ticket: 'ZD-2', requester_email: email, user_id: id, status: 'pending', received_at: at, recorded_at: at, token_id: null, token_hash: null, token_expires_at: Date.now() + 3_600_000, confirmed_at: null, confirmed_via: null, closed_at: null })
+      .execute();
     // One row per policy version: the latest editor is the one it names.
     await db
       .insertInto('policy_announcement')
@@ -146,8 +152,10 @@ describe('POST /account/export.json', () => {
         expect(section, table.name).toBeDefined();
         expect(Object.keys(section.columns).sort(), table.name).toEqual([...exported].sort());
         // The user's rows, straight from the database.
-        const where = entry.userColumns.map((c) => `"${c}" = ?`).join(' or ');
-        const stored = sqlite.prepare(`select rowid as _rowid, * from "${table.name}" where ${where} order by rowid`).all(...entry.userColumns.map(() => id)) as Record<string, unknown>[];
+        const created = (sqlite.prepare('select created_at from user where id = ?').get(id) as { created_at: string }).created_at;
+        const where = `(${entry.userColumns.map((c) => `"${c}" = ?`).join(' or ')})${entry.notBeforeAccount ? ` and "${entry.notBeforeAccount}" >= ?` : ''}`;
+        const params = [...entry.userColumns.map(() => id), ...(entry.notBeforeAccount ? [created] : [])];
+        const stored = sqlite.prepare(`select rowid as _rowid, * from "${table.name}" where ${where} order by rowid`).all(...params) as Record<string, unknown>[];
         expect(stored.length, `${table.name} has rows for this user`).toBeGreaterThan(0);
         expect(section.rows, table.name).toHaveLength(stored.length);
         stored.forEach((row, i) => {
@@ -188,6 +196,17 @@ describe('POST /account/export.json', () => {
       }
     });
     expect(body).not.toContain(client.cookies.get('session')!);
+  });
+
+  it("leaves out audit entries about an earlier account that had the same number", async () => {
+    const { id, client } = await fullyPopulatedUser();
+    await withDatabase(site, (db) =>
+      db.insertInto('audit_log').values({ at: '2000-01-01T00:00:00.000Z', actor_user_id: null, actor_ip: null, action: 'account.view', subject_user_id: id, fields: '[]', reason: 'from long ago' }).execute(),
+    );
+    const data = (await (await client.post('/account/export.json', {})).json()) as Export;
+    const reasons = data.tables.audit_log!.rows.map((r) => r.reason);
+    expect(reasons).toContain('Ticket ZD-1');
+    expect(reasons).not.toContain('from long ago');
   });
 
   it('is a POST: a GET answers 405 and reveals nothing', async () => {

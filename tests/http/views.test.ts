@@ -127,7 +127,7 @@ describe('counting view events', () => {
 describe('what is not counted', () => {
   it('ignores bots, prefetches and prerenders, and sets no cookie for them', async () => {
     const before = await counts('/features');
-    const ignored = [
+    const ignored: Record<string, string>[] = [
       { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
       { 'user-agent': 'curl/8.5.0' },
       { 'user-agent': '' },
@@ -146,7 +146,8 @@ describe('what is not counted', () => {
 
   it('refuses cross-site requests (the site’s one origin check)', async () => {
     const before = await counts('/features');
-    for (const headers of [{ origin: 'https://evil.example' }, { origin: site.origin, 'sec-fetch-site': 'cross-site' }, { origin: '' }]) {
+    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: site.origin, 'sec-fetch-site': 'cross-site' }, { origin: '' }];
+    for (const headers of crossSite) {
       const res = await sendEvent({ path: '/features', key: newKey() }, headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect((await res.json()).error).toMatch(/another site/);

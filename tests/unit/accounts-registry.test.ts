@@ -77,6 +77,14 @@ describe('the registry', () => {
     }
   });
 
+  it('keeps a table only when it says why, and such a table has no foreign key to user (erasure would change it)', () => {
+    const keys = new Map(schema().map((t) => [t.name, t.userKeys]));
+    for (const e of PERSONAL_DATA.filter((e) => e.erase === 'keep')) {
+      expect(e.kept?.length ?? 0, e.table).toBeGreaterThan(20);
+      expect(keys.get(e.table), e.table).toEqual([]);
+    }
+  });
+
   it('keeps the secrets out: password hash, session and token ids and secret hashes are excluded', () => {
     const excluded = PERSONAL_DATA.flatMap((e) => Object.entries(e.columns).filter(([, r]) => 'exclude' in r).map(([c]) => `${e.table}.${c}`));
     expect(excluded).toEqual(expect.arrayContaining(['user.password_hash', 'session.id', 'session.secret_hash', 'email_token.id', 'email_token.secret_hash']));
@@ -122,6 +130,12 @@ describe('eraseAccount', () => {
       .returning('id')
       .executeTakeFirstOrThrow();
     await database.db.insertInto('announcement_change').values({ announcement_id: announcement, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' }).execute();
+    // The audit log outlives the account; an open deletion request is closed and forgets the address.
+    await database.db.insertInto('audit_log').values({ at, actor_user_id: keep, actor_ip: '192.0.2.1', action: 'account.view', subject_user_id: id, fields: '["email"]', reason: 'Ticket 1' }).execute();
+    await database.db
+      .insertInto('deletion_request')
+      .values({ ticket: 'T-1', requester_email: 'gone@example.com', user_id: id, status: 'pending', received_at: at, recorded_at: at, token_id: null, token_hash: null, token_expires_at: null, confirmed_at: null, confirmed_via: null, closed_at: null })
+      .execute();
 
     const rateRows = async () => (await database.db.selectFrom('rate_limit').select('key_hash').execute()).map((r) => r.key_hash);
     expect(await rateRows()).toEqual(expect.arrayContaining([rateLimitKeyHash('gone@example.com'), rateLimitKeyHash(exportRateLimitKey(id))]));
@@ -134,7 +148,7 @@ describe('eraseAccount', () => {
     });
 
     for (const e of PERSONAL_DATA) {
-      if (e.erase === 'rate-limit-keys') continue;
+      if (e.erase === 'rate-limit-keys' || e.erase === 'keep') continue;
       for (const column of e.userColumns) {
         const { n } = (await sql<{ n: number }>`select count(*) as n from ${sql.table(e.table)} where ${sql.ref(column)} = ${id}`.execute(database.db)).rows[0]!;
         expect(n, `${e.table}.${column}`).toBe(0);
@@ -147,6 +161,12 @@ describe('eraseAccount', () => {
     // The announcement and its history remain, unlinked.
     expect(await database.db.selectFrom('announcement').select(['created_by', 'updated_by']).executeTakeFirstOrThrow()).toEqual({ created_by: null, updated_by: keep });
     expect(await database.db.selectFrom('announcement_change').select('by_user_id').executeTakeFirstOrThrow()).toEqual({ by_user_id: null });
+    expect(await database.db.selectFrom('audit_log').select('subject_user_id').execute()).toEqual([{ subject_user_id: id }]);
+    expect(await database.db.selectFrom('deletion_request').select(['user_id', 'requester_email', 'status']).executeTakeFirstOrThrow()).toEqual({
+      user_id: null,
+      requester_email: null,
+      status: 'completed',
+    });
     // The other account is whole.
     expect(await database.db.selectFrom('session').select('id').where('user_id', '=', keep).execute()).toHaveLength(1);
     expect(await listDeletionRecords(database.db)).toEqual([erased!.record]);

@@ -108,8 +108,9 @@ describe('configuration', () => {
 });
 
 describe('the chart geometry', () => {
-  it('rounds the scale up to a readable number', () => {
-    expect([0, 3, 7, 12, 99, 101, 240, 2600].map(niceMax)).toEqual([4, 4, 10, 20, 100, 200, 250, 5000]);
+  it('rounds the scale up so that every gridline is a whole, readable number', () => {
+    expect([0, 3, 6, 7, 12, 99, 101, 240, 2600].map(niceMax)).toEqual([4, 4, 8, 8, 20, 100, 200, 400, 4000]);
+    for (const max of [1, 9, 37, 123, 999, 12345]) expect(Number.isInteger(niceMax(max) / 4)).toBe(true);
   });
 
   it('labels every value of a short range, and the peak and the last of a long one', () => {

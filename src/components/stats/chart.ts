@@ -16,12 +16,18 @@ export const LABEL_ALL_UP_TO = 14;
 /** Markers are drawn up to this many points (more would blur into the line). */
 export const MARKERS_UP_TO = 62;
 
-/** The smallest "nice" number (1, 2, 2.5 or 5 × 10ⁿ) at or above `max`; at least 4. */
+/**
+ * The top of the scale: four gridline steps of a "nice" whole size (1, 2, 2.5 or 5 × 10ⁿ),
+ * so that every gridline is a whole number; at least 4.
+ */
 export function niceMax(max: number): number {
-  if (max <= 4) return 4;
-  const magnitude = 10 ** Math.floor(Math.log10(max));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= max) return step * magnitude;
-  return 10 * magnitude;
+  const rough = Math.max(1, max / 4);
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    const size = step * magnitude;
+    if (size >= rough && Number.isInteger(size)) return size * 4;
+  }
+  return 40 * magnitude;
 }
 
 export interface Point {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { normalizeEmail } from '../auth/accounts.ts';
 import type { DB } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
 import { sendMail } from '../mail/index.ts';
 import { policyFacts } from './acknowledgements.ts';
 import { verifyCurrentPassword } from './credentials.ts';
@@ -46,41 +47,55 @@ export async function eraseAccount(
   via: DeletionVia,
   now = new Date(),
 ): Promise<{ email: string; record: DeletionRecord } | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom('user').select(['email', 'email_normalized']).where('id', '=', userId).executeTakeFirst();
-    if (!user) return undefined;
-    const policy = await policyFacts(trx, userId, now);
-    // Every address the rate limiter may have counted for this account.
-    const tokenEmails = await trx.selectFrom('email_token').select('email').where('user_id', '=', userId).execute();
-    const keys = new Set([user.email_normalized, user.email.toLowerCase(), exportRateLimitKey(userId)]);
-    for (const { email } of tokenEmails) {
-      keys.add(email.toLowerCase());
-      const normalized = normalizeEmail(email)?.normalized;
-      if (normalized) keys.add(normalized);
-    }
+  return db.transaction().execute((trx) => eraseAccountIn(trx, userId, via, now));
+}
 
-    const untyped = trx as unknown as Untyped;
-    // Children before parents: the user row goes last.
-    for (const e of [...PERSONAL_DATA].reverse()) {
-      switch (e.erase) {
-        case 'delete-rows':
-          await untyped.deleteFrom(e.table).where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId)))).execute();
-          break;
-        case 'unlink':
-          for (const c of e.userColumns) await untyped.updateTable(e.table).set({ [c]: null }).where(c, '=', userId).execute();
-          break;
-        case 'rate-limit-keys':
-          await untyped.deleteFrom(e.table).where('key_hash', 'in', [...keys].map(rateLimitKeyHash)).execute();
-          break;
-      }
+/**
+ * The same erasure inside a transaction the caller holds, so that what the caller records
+ * with it (support's audit entry and deletion request) commits with the erasure or not at all.
+ */
+export async function eraseAccountIn(
+  trx: Transaction<Database>,
+  userId: number,
+  via: DeletionVia,
+  now = new Date(),
+): Promise<{ email: string; record: DeletionRecord } | undefined> {
+  const user = await trx.selectFrom('user').select(['email', 'email_normalized']).where('id', '=', userId).executeTakeFirst();
+  if (!user) return undefined;
+  const policy = await policyFacts(trx, userId, now);
+  // Every address the rate limiter may have counted for this account.
+  const tokenEmails = await trx.selectFrom('email_token').select('email').where('user_id', '=', userId).execute();
+  const keys = new Set([user.email_normalized, user.email.toLowerCase(), exportRateLimitKey(userId)]);
+  for (const { email } of tokenEmails) {
+    keys.add(email.toLowerCase());
+    const normalized = normalizeEmail(email)?.normalized;
+    if (normalized) keys.add(normalized);
+  }
+
+  const untyped = trx as unknown as Untyped;
+  // Children before parents: the user row goes last.
+  for (const e of [...PERSONAL_DATA].reverse()) {
+    switch (e.erase) {
+      case 'delete-rows':
+        await untyped.deleteFrom(e.table).where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId)))).execute();
+        break;
+      case 'unlink':
+        for (const c of e.userColumns) await untyped.updateTable(e.table).set({ [c]: null }).where(c, '=', userId).execute();
+        break;
+      case 'rate-limit-keys':
+        await untyped.deleteFrom(e.table).where('key_hash', 'in', [...keys].map(rateLimitKeyHash)).execute();
+        break;
+      case 'keep':
+        // Append-only records (see `kept` in the registry): left as they are.
+        break;
     }
-    const record: DeletionRecord = { deletedAt: now.toISOString(), via, policyInEffect: policy.inEffect, lastAgreedPolicy: policy.lastAgreed };
-    await trx
-      .insertInto('deletion_record')
-      .values({ deleted_at: record.deletedAt, via, policy_in_effect: record.policyInEffect, last_agreed_policy: record.lastAgreedPolicy })
-      .execute();
-    return { email: user.email, record };
-  });
+  }
+  const record: DeletionRecord = { deletedAt: now.toISOString(), via, policyInEffect: policy.inEffect, lastAgreedPolicy: policy.lastAgreed };
+  await trx
+    .insertInto('deletion_record')
+    .values({ deleted_at: record.deletedAt, via, policy_in_effect: record.policyInEffect, last_agreed_policy: record.lastAgreedPolicy })
+    .execute();
+  return { email: user.email, record };
 }
 
 export type SelfDeletionOutcome = { ok: true; record: DeletionRecord } | { ok: false; problem: 'wrong-password' | 'no-account' };

@@ -44,15 +44,16 @@ function convert(value: unknown, format: ExportFormat | undefined): unknown {
 // The registry names tables and columns at run time; Kysely still quotes every identifier.
 type Untyped = Kysely<Record<string, Record<string, unknown>>>;
 
-async function rowsOf(db: DB, e: RegistryEntry, userId: number): Promise<Record<string, unknown>[]> {
+async function rowsOf(db: DB, e: RegistryEntry, userId: number, accountCreatedAt: string): Promise<Record<string, unknown>[]> {
   const columns = exportedColumns(e);
   if (e.userColumns.length === 0 || columns.length === 0) return [];
-  const rows = await (db as unknown as Untyped)
+  let query = (db as unknown as Untyped)
     .selectFrom(e.table)
     .select(columns)
-    .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))))
-    .orderBy(sql`rowid`)
-    .execute();
+    .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))));
+  // Rows that outlive accounts and predate this one belong to an earlier holder of the number.
+  if (e.notBeforeAccount) query = query.where(e.notBeforeAccount, '>=', accountCreatedAt);
+  const rows = await query.orderBy(sql`rowid`).execute();
   return rows.map((row) =>
     Object.fromEntries(
       columns.map((c) => {
@@ -66,7 +67,7 @@ async function rowsOf(db: DB, e: RegistryEntry, userId: number): Promise<Record<
 /** The export of `userId`'s data, or undefined when there is no such user. Read in one transaction, so it is consistent. */
 export async function exportAccount(db: DB, userId: number, siteUrl: URL, now = new Date()): Promise<AccountExport | undefined> {
   return db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom('user').select('id').where('id', '=', userId).executeTakeFirst();
+    const user = await trx.selectFrom('user').select(['id', 'created_at']).where('id', '=', userId).executeTakeFirst();
     if (!user) return undefined;
     const tables: Record<string, ExportedTable> = {};
     const excluded: AccountExport['excluded'] = [];
@@ -76,7 +77,7 @@ export async function exportAccount(db: DB, userId: number, siteUrl: URL, now = 
         if ('export' in rule) columns[name] = rule.export;
         else excluded.push({ table: e.table, column: name, reason: rule.exclude });
       }
-      if (Object.keys(columns).length > 0) tables[e.table] = { description: e.description, columns, rows: await rowsOf(trx, e, userId) };
+      if (Object.keys(columns).length > 0) tables[e.table] = { description: e.description, columns, rows: await rowsOf(trx, e, userId, user.created_at) };
     }
     return {
       format: EXPORT_FORMAT,

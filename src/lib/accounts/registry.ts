@@ -22,8 +22,10 @@ export type ColumnRule = { export: string; format?: ExportFormat } | { exclude: 
  *   set to null and the record stays, no longer saying whose it was.
  * - `rate-limit-keys`: rows keyed by a SHA-256 of something about the user: deleted by those
  *   hashes (deletion.ts computes them).
+ * - `keep`: an append-only record that must outlive the account (the staff audit log); the
+ *   entry says why in `kept`. It must hold nothing but the account number.
  */
-export type Erasure = 'delete-rows' | 'unlink' | 'rate-limit-keys';
+export type Erasure = 'delete-rows' | 'unlink' | 'rate-limit-keys' | 'keep';
 
 export interface RegistryEntry {
   table: keyof Database;
@@ -32,6 +34,14 @@ export interface RegistryEntry {
   /** The columns that hold a user's id: a row is the user's when any of them is. */
   userColumns: readonly string[];
   erase: Erasure;
+  /** Why the rows stay when the account is erased (for `keep`). */
+  kept?: string;
+  /**
+   * For rows that outlive accounts: the column with the row's time (ISO 8601). Rows older
+   * than the account are not the account's — SQLite may give a freed account number to a new
+   * account — so the export leaves them out.
+   */
+  notBeforeAccount?: string;
   columns: Record<string, ColumnRule>;
 }
 
@@ -43,6 +53,8 @@ function entry<T extends keyof Database>(e: {
   description: string;
   userColumns: readonly ColumnsOf<T>[];
   erase: Erasure;
+  kept?: string;
+  notBeforeAccount?: ColumnsOf<T>;
   columns: { [C in ColumnsOf<T>]-?: ColumnRule };
 }): RegistryEntry {
   return e;
@@ -215,6 +227,46 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       by_user_id: { export: 'The account that made the change.', format: 'integer' },
       action: { export: 'What was done: created, edited, ended, text-edited, text-restored or resumed.' },
       details: { export: 'The values the change set (JSON).' },
+    },
+  }),
+  entry({
+    table: 'deletion_request',
+    description: 'Requests to delete your account that you sent to our support team by email.',
+    userColumns: ['user_id'],
+    // Unlinking also closes the request and forgets the address (a trigger, migration 0007).
+    erase: 'unlink',
+    columns: {
+      id: { export: 'The number of the request.', format: 'integer' },
+      ticket: { export: 'Our support ticket reference.' },
+      requester_email: { export: 'The address the request came from (removed once the request is closed).' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      status: { export: 'pending, confirmed, completed or cancelled.' },
+      received_at: { export: 'When support received the request.', format: 'iso-time' },
+      recorded_at: { export: 'When it was recorded here.', format: 'iso-time' },
+      token_id: { exclude: TOKEN_ID },
+      token_hash: { exclude: SECRET_HASH },
+      token_expires_at: { export: 'When the confirmation link we emailed stops working.', format: 'epoch-ms-as-iso-time' },
+      confirmed_at: { export: 'When the request was confirmed.', format: 'iso-time' },
+      confirmed_via: { export: 'How: email-link (you opened our link) or support.' },
+      closed_at: { export: 'When the request was completed or cancelled.', format: 'iso-time' },
+    },
+  }),
+  entry({
+    table: 'audit_log',
+    description: 'Each time a member of our staff looked at or acted on your information: who, when, what and why (and, for staff accounts, what you did).',
+    userColumns: ['subject_user_id', 'actor_user_id'],
+    erase: 'keep',
+    kept: 'The audit log is append-only by design (the database refuses to change or delete an entry) so that staff access can always be checked. It holds the account number and the names of the fields involved, never their values, an address or a name.',
+    notBeforeAccount: 'at',
+    columns: {
+      id: { export: 'The number of the entry.', format: 'integer' },
+      at: { export: 'When.', format: 'iso-time' },
+      actor_user_id: { export: 'The staff account that acted (null: you, through a link we emailed).', format: 'integer' },
+      actor_ip: { exclude: "The network address of the staff member's computer, kept for security investigations; it is not information about you." },
+      action: { export: 'What was done, e.g. account.view or account.delete.' },
+      subject_user_id: { export: 'The account whose information was involved.', format: 'integer' },
+      fields: { export: 'The names of the fields involved (JSON), never their values.' },
+      reason: { export: 'Why, where the action requires a reason.' },
     },
   }),
   entry({

@@ -52,6 +52,8 @@ export function openDatabase(path: string): OpenDatabase {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // Erased personal data is overwritten, not left in free pages until they are reused.
+    sqlite.pragma('secure_delete = ON');
     // A write test: opening succeeds on a read-only file, the first write would not.
     sqlite.exec('BEGIN IMMEDIATE; ROLLBACK;');
   } catch (error) {

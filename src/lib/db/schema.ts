@@ -4,6 +4,8 @@ import type { PolicyVersionTable } from '../policy/table.ts';
 import type { RateLimitTable } from '../rate-limit/table.ts';
 import type { ViewDailyTable, ViewEventKeyTable, ViewSaltTable, ViewSeenTable, ViewSiteDailyTable, ViewTotalTable } from '../views/table.ts';
 import type { AnnouncementChangeTable, AnnouncementTable, PolicyAnnouncementTable } from '../announcements/tables.ts';
+import type { AuditLogTable } from '../audit/tables.ts';
+import type { DeletionRequestTable } from '../staff/tables.ts';
 
 /**
  * The typed schema of the whole database, as Kysely sees it.
@@ -38,4 +40,6 @@ export interface Database {
   announcement: AnnouncementTable;
   policy_announcement: PolicyAnnouncementTable;
   announcement_change: AnnouncementChangeTable;
+  audit_log: AuditLogTable;
+  deletion_request: DeletionRequestTable;
 }

@@ -8,7 +8,7 @@ import { ROLES, type Role } from '../auth/tables.ts';
  * role-matrix tests are generated from it.
  */
 export interface AdminSection {
-  id: 'announcements' | 'stats' | 'users' | 'audit';
+  id: 'announcements' | 'stats' | 'users' | 'deletion-requests' | 'roles' | 'audit';
   path: string;
   label: string;
   description: string;
@@ -39,8 +39,22 @@ export const ADMIN_SECTIONS = [
     id: 'users',
     path: '/admin/users',
     label: 'Users',
-    description: 'Look up accounts and handle deletion requests.',
+    description: 'Look up an account, with its personal details masked; end its sessions or resend its confirmation email.',
     roles: ['support', 'admin'],
+  },
+  {
+    id: 'deletion-requests',
+    path: '/admin/deletion-requests',
+    label: 'Deletion requests',
+    description: 'Record the deletion requests that arrive by email, and follow them until the account is deleted.',
+    roles: ['support', 'admin'],
+  },
+  {
+    id: 'roles',
+    path: '/admin/roles',
+    label: 'Roles',
+    description: 'Who holds which staff role; grant and revoke roles.',
+    roles: ['admin'],
   },
   {
     id: 'audit',

@@ -1,0 +1,304 @@
+import { ActionError, defineAction, type ActionAPIContext } from 'astro:actions';
+import { z } from 'astro/zod';
+import type { SessionUser } from '../lib/auth/index.ts';
+import { isRole, normalizeEmail } from '../lib/auth/index.ts';
+import { config } from '../lib/config/index.ts';
+import { database } from '../lib/db/index.ts';
+import { hitAll, LIMITS, type Limit } from '../lib/rate-limit/index.ts';
+import {
+  cancelDeletionRequest,
+  checkDeletionRequestForm,
+  checkReason,
+  completeConfirmedRequest,
+  confirmDeletionByLink,
+  deleteWithVerifiedIdentity,
+  endSessions,
+  grantRoleByEmail,
+  isStaffField,
+  recordDeletionRequest,
+  resendDeletionLink,
+  resendVerification,
+  revealField,
+  revokeRoleFrom,
+  searchAccounts,
+  staffActionAccess,
+  type CompletionOutcome,
+  type RequestProblem,
+  type StaffActionName,
+  type StaffActor,
+} from '../lib/staff/index.ts';
+
+/**
+ * The staff area's forms: support tools on accounts, deletion requests, role administration
+ * (src/lib/staff), and the account holder's confirmation of a deletion request.
+ *
+ * Every handler first checks who is asking against STAFF_ACTIONS (src/lib/staff/permissions.ts,
+ * the table the role-matrix test is generated from), before it reads or writes anything. The
+ * input schemas below only bound the size of what is read; the rules (a reason of 10 to 500
+ * characters, a real address…) are checked after the role, so someone without the role gets
+ * 401 or 403 whatever they send. Such rule errors are BAD_REQUEST with a message the page
+ * shows next to the field.
+ */
+
+function requireAccess(context: ActionAPIContext, action: StaffActionName): SessionUser {
+  const user = context.locals.user;
+  switch (staffActionAccess(user, action)) {
+    case 'unauthenticated':
+      throw new ActionError({ code: 'UNAUTHORIZED', message: 'Please sign in first.' });
+    case 'forbidden':
+      throw new ActionError({ code: 'FORBIDDEN', message: 'Your account does not have a role that allows this.' });
+    case 'allowed':
+      return user!;
+  }
+}
+
+/** The signed-in staff member, with the IP address of the request (for the audit log). */
+function staffActor(context: ActionAPIContext, action: StaffActionName): StaffActor {
+  const user = requireAccess(context, action);
+  let ip: string | null = null;
+  try {
+    ip = context.clientAddress;
+  } catch {
+    // The adapter could not tell (it always can behind our server): the entry says so with null.
+  }
+  return { userId: user.id, ip };
+}
+
+/** Counts an attempt against rate limits; over a limit, refuses with 429 (and Retry-After). */
+async function limit(context: ActionAPIContext, checks: [Limit, string][]) {
+  const { db } = await database();
+  const decision = await hitAll(db, checks);
+  if (!decision.allowed) {
+    context.locals.retryAfterSeconds = decision.retryAfterSeconds;
+    throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: 'Too many messages to this account. Please wait a little and try again.' });
+  }
+}
+
+/** Mail that staff make the site send to one account: at most 5 an hour per account. */
+export const STAFF_MAIL_LIMIT: Limit = { bucket: 'staff-mail:account', max: 5, windowMs: 60 * 60_000 };
+
+const text = (max: number) => z.string().max(max, 'That is far too long.').nullish();
+
+function bad(message: string): never {
+  throw new ActionError({ code: 'BAD_REQUEST', message });
+}
+
+function id(value: string | null | undefined, what: string): number {
+  if (!value || !/^[1-9]\d{0,11}$/.test(value)) bad(`No ${what} was chosen.`);
+  return Number(value);
+}
+
+function reason(value: string | null | undefined): string {
+  const verdict = checkReason(value);
+  if (!verdict.ok) bad(verdict.message);
+  return verdict.value;
+}
+
+const REQUEST_PROBLEMS: Record<RequestProblem, { code: 'NOT_FOUND' | 'CONFLICT'; message: string }> = {
+  'not-found': { code: 'NOT_FOUND', message: 'That deletion request does not exist.' },
+  'not-pending': { code: 'CONFLICT', message: 'This request is no longer waiting for confirmation.' },
+  'not-confirmed': { code: 'CONFLICT', message: 'This request has not been confirmed.' },
+  closed: { code: 'CONFLICT', message: 'This request is already closed.' },
+  'last-admin': {
+    code: 'CONFLICT',
+    message: 'This account holds the only admin role, so it cannot be deleted: grant the admin role to someone else first.',
+  },
+};
+
+function problem(p: RequestProblem): never {
+  throw new ActionError(REQUEST_PROBLEMS[p]);
+}
+
+function completed(outcome: CompletionOutcome) {
+  if (!outcome.ok) problem(outcome.problem);
+  return { mailed: outcome.mailed };
+}
+
+export const staff = {
+  searchAccounts: defineAction({
+    accept: 'form',
+    input: z.object({ q: text(1000) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'searchAccounts');
+      const { db } = await database();
+      const outcome = await searchAccounts(db, actor, input.q ?? '');
+      if (!outcome.ok) bad(outcome.message);
+      return { accounts: outcome.accounts, truncated: outcome.truncated };
+    },
+  }),
+
+  revealField: defineAction({
+    accept: 'form',
+    input: z.object({ userId: text(20), field: text(40), reason: text(4000) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'revealField');
+      const userId = id(input.userId, 'account');
+      const field = input.field ?? '';
+      if (!isStaffField(field)) bad('Choose a field to reveal.');
+      const why = reason(input.reason);
+      const { db } = await database();
+      const revealed = await revealField(db, actor, userId, field, why);
+      if (!revealed) throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
+      return { userId, ...revealed };
+    },
+  }),
+
+  endSessions: defineAction({
+    accept: 'form',
+    input: z.object({ userId: text(20), reason: text(4000) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'endSessions');
+      const userId = id(input.userId, 'account');
+      const why = reason(input.reason);
+      const { db } = await database();
+      const ended = await endSessions(db, actor, userId, why);
+      if (ended === undefined) throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
+      return { userId, ended };
+    },
+  }),
+
+  resendVerification: defineAction({
+    accept: 'form',
+    input: z.object({ userId: text(20) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'resendVerification');
+      const userId = id(input.userId, 'account');
+      await limit(context, [[STAFF_MAIL_LIMIT, `user:${userId}`]]);
+      const { db } = await database();
+      const outcome = await resendVerification(db, config().siteUrl, actor, userId);
+      if (!outcome.ok) {
+        if (outcome.problem === 'no-account') throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
+        throw new ActionError({ code: 'CONFLICT', message: 'This address is already confirmed: no message was sent.' });
+      }
+      return { userId };
+    },
+  }),
+
+  recordDeletionRequest: defineAction({
+    accept: 'form',
+    input: z.object({ email: text(1000), receivedAt: text(100), ticket: text(1000) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'recordDeletionRequest');
+      const form = checkDeletionRequestForm(input);
+      // The page shows each problem next to its field (it runs the same check on what was typed).
+      if (!form.ok) bad('Please check the highlighted fields: nothing was recorded.');
+      await limit(context, [[LIMITS.emailPerAddress, form.value.email.normalized]]);
+      const { db } = await database();
+      const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
+      if (!outcome.ok) {
+        if (outcome.problem === 'no-account') {
+          throw new ActionError({
+            code: 'NOT_FOUND',
+            message: 'No account has this address. Check it against the request; if it is right, tell the requester that we hold no account for it.',
+          });
+        }
+        throw new ActionError({ code: 'CONFLICT', message: `This account already has an open deletion request (number ${outcome.id}).` });
+      }
+      return { id: outcome.id, mailed: outcome.mailed };
+    },
+  }),
+
+  resendDeletionLink: defineAction({
+    accept: 'form',
+    input: z.object({ requestId: text(20) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'resendDeletionLink');
+      const requestId = id(input.requestId, 'request');
+      await limit(context, [[STAFF_MAIL_LIMIT, `deletion-request:${requestId}`]]);
+      const { db } = await database();
+      const outcome = await resendDeletionLink(db, config().siteUrl, actor, requestId);
+      if (!outcome.ok) problem(outcome.problem);
+      return { id: requestId, mailed: outcome.mailed };
+    },
+  }),
+
+  deleteVerified: defineAction({
+    accept: 'form',
+    input: z.object({ requestId: text(20), reason: text(4000) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'deleteVerified');
+      const requestId = id(input.requestId, 'request');
+      const why = reason(input.reason);
+      const { db } = await database();
+      return { id: requestId, ...completed(await deleteWithVerifiedIdentity(db, actor, requestId, why)) };
+    },
+  }),
+
+  completeDeletion: defineAction({
+    accept: 'form',
+    input: z.object({ requestId: text(20) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'completeDeletion');
+      const requestId = id(input.requestId, 'request');
+      const { db } = await database();
+      return { id: requestId, ...completed(await completeConfirmedRequest(db, actor, requestId)) };
+    },
+  }),
+
+  cancelDeletionRequest: defineAction({
+    accept: 'form',
+    input: z.object({ requestId: text(20), reason: text(4000) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'cancelDeletionRequest');
+      const requestId = id(input.requestId, 'request');
+      const why = reason(input.reason);
+      const { db } = await database();
+      const outcome = await cancelDeletionRequest(db, actor, requestId, why);
+      if (!outcome.ok) problem(outcome.problem);
+      return { id: requestId };
+    },
+  }),
+
+  grantRole: defineAction({
+    accept: 'form',
+    input: z.object({ email: text(1000), role: text(40) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'grantRole');
+      const email = normalizeEmail(input.email ?? '');
+      if (!email) bad('Enter the address of the account, like name@example.com.');
+      const role = input.role ?? '';
+      if (!isRole(role)) bad('Choose a role.');
+      const { db } = await database();
+      const outcome = await grantRoleByEmail(db, actor, email.email, role);
+      if (!outcome.ok) throw new ActionError({ code: 'NOT_FOUND', message: 'No account has this address. The person must register (or be added with npm run user) first.' });
+      return { userId: outcome.userId, role, changed: outcome.changed };
+    },
+  }),
+
+  revokeRole: defineAction({
+    accept: 'form',
+    input: z.object({ userId: text(20), role: text(40) }),
+    handler: async (input, context) => {
+      const actor = staffActor(context, 'revokeRole');
+      const userId = id(input.userId, 'account');
+      const role = input.role ?? '';
+      if (!isRole(role)) bad('Choose a role.');
+      const { db } = await database();
+      const outcome = await revokeRoleFrom(db, actor, userId, role);
+      if (!outcome.ok) {
+        throw new ActionError({ code: 'CONFLICT', message: 'This is the last admin: there must always be one. Grant the admin role to someone else first.' });
+      }
+      return { userId, role, changed: outcome.changed };
+    },
+  }),
+
+  /** The account holder, from the emailed link: the link is the authority, no sign-in needed. */
+  confirmDeletion: defineAction({
+    accept: 'form',
+    input: z.object({ token: text(200) }),
+    handler: async (input, context) => {
+      requireAccess(context, 'confirmDeletion');
+      const { db } = await database();
+      const outcome = await confirmDeletionByLink(db, input.token);
+      if (!outcome.ok) {
+        const messages = {
+          invalid: 'This link is not valid, or it has already been used. Check that you copied the whole link from the message.',
+          expired: 'This link has expired (links work for 7 days). Reply to your request and our support team will send a new one.',
+          'last-admin': 'This account cannot be deleted this way. Please reply to your request: our support team will contact you.',
+        } as const;
+        throw new ActionError({ code: outcome.problem === 'last-admin' ? 'CONFLICT' : 'BAD_REQUEST', message: messages[outcome.problem] });
+      }
+      return { deleted: outcome.deleted };
+    },
+  }),
+};

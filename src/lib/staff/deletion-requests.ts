@@ -1,0 +1,419 @@
+import type { Transaction } from 'kysely';
+import { eraseAccountIn } from '../accounts/deletion.ts';
+import { accountDeletedMessage } from '../accounts/emails.ts';
+import { recordAudit, type AuditActor } from '../audit/log.ts';
+import { normalizeEmail, siteLink, type NormalizedEmail } from '../auth/accounts.ts';
+import { issueToken, parseToken, secretMatches } from '../auth/tokens.ts';
+import type { DB } from '../db/index.ts';
+import type { Database } from '../db/schema.ts';
+import { sendMail, type Message } from '../mail/index.ts';
+import type { StaffActor } from './lookup.ts';
+import { maskEmail } from './masking.ts';
+import type { ConfirmedVia, DeletionStatus } from './tables.ts';
+
+/**
+ * Deletion requests received by email (the policy: "request deletion by emailing support").
+ *
+ * 1. Support records the request: the requester's address, when it was received, the ticket.
+ *    The address must be an account's; the account's owner is emailed a single-use link
+ *    (7 days) to confirm.
+ * 2. The owner opens the link and presses the button (opening it changes nothing): the request
+ *    is confirmed, then the account is erased with the same erasure as self-service deletion
+ *    (eraseAccountIn, src/lib/accounts/deletion.ts), its audit entry and the request's
+ *    completion in the same transaction. If that second step fails, the request stays
+ *    "confirmed" and support completes it from the queue.
+ *    Or support, having verified the requester's identity another way, deletes with a reason.
+ * 3. A completed or cancelled request keeps no personal data: the address and link are
+ *    removed (a trigger does the same when the account is erased by any other path).
+ */
+
+export const DELETION_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
+export const CONFIRM_DELETION_PATH = '/account/confirm-deletion';
+export const MAX_TICKET_LENGTH = 100;
+
+// ---------------------------------------------------------------------------------------------
+// The form support fills in
+
+export interface DeletionRequestInput {
+  email?: string | null | undefined;
+  /** `YYYY-MM-DDTHH:MM` in UTC (a datetime-local field); empty: now. */
+  receivedAt?: string | null | undefined;
+  ticket?: string | null | undefined;
+}
+
+export interface DeletionRequestForm {
+  email: NormalizedEmail;
+  receivedAt: Date;
+  ticket: string;
+}
+
+export type FormCheck = { ok: true; value: DeletionRequestForm } | { ok: false; errors: Partial<Record<keyof DeletionRequestInput, string>> };
+
+const UTC_MINUTE = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+const CONTROL = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u;
+
+/** Checks the form; every problem is reported on its field. */
+export function checkDeletionRequestForm(input: DeletionRequestInput, now = new Date()): FormCheck {
+  const errors: Partial<Record<keyof DeletionRequestInput, string>> = {};
+  const email = normalizeEmail(input.email ?? '');
+  if (!email) errors.email = 'Enter the address the request came from, like name@example.com.';
+
+  let receivedAt = now;
+  const typed = input.receivedAt?.trim() ?? '';
+  if (typed !== '') {
+    const match = UTC_MINUTE.exec(typed);
+    const at = match ? new Date(`${match[1]}T${match[2]}:${match[3]}:${match[4] ?? '00'}.000Z`) : undefined;
+    if (!at || Number.isNaN(at.getTime()) || at.toISOString().slice(0, 16) !== typed.slice(0, 16)) {
+      errors.receivedAt = 'Enter the date and time like 2026-11-25T14:30 (UTC), or leave it empty for now.';
+    } else if (at.getTime() > now.getTime() + 5 * 60_000) {
+      errors.receivedAt = 'That is in the future: enter when the request arrived (UTC).';
+    } else {
+      receivedAt = at;
+    }
+  }
+
+  const ticket = (input.ticket ?? '').normalize('NFC').trim();
+  if (ticket === '') errors.ticket = 'Enter the ticket reference of the request, as your support system shows it.';
+  else if ([...ticket].length > MAX_TICKET_LENGTH) errors.ticket = `Use at most ${MAX_TICKET_LENGTH} characters.`;
+  else if (CONTROL.test(ticket)) errors.ticket = 'Remove the invisible or control characters.';
+
+  if (!email || Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, value: { email, receivedAt, ticket } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+function deletionConfirmationMessage(to: string, link: string, ticket: string): Message {
+  return {
+    to,
+    subject: 'Confirm the deletion of your CustomerTrackr account',
+    text: `Hello,
+
+We received a request to delete the CustomerTrackr account of this address (our reference:
+${ticket}). To confirm that the request is yours, open this link within 7 days and press the
+button on the page:
+
+${link}
+
+Deleting your account is immediate and cannot be undone. It erases your profile, your
+history, your preferences and your policy agreements, and signs you out everywhere.
+
+If you did not ask for this, ignore this message: nothing is deleted unless the link is used.
+You may also tell our customer support team by replying to your request.
+
+— CustomerTrackr
+`,
+  };
+}
+
+/** Sends a message; a failure is logged and reported as false (the caller says so to support). */
+async function trySend(message: Message): Promise<boolean> {
+  try {
+    await sendMail(message);
+    return true;
+  } catch (error) {
+    console.error('deletion request: a message could not be sent:', error instanceof Error ? error.message : error);
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording, resending, cancelling
+
+export type RecordOutcome =
+  | { ok: true; id: number; mailed: boolean }
+  | { ok: false; problem: 'no-account' }
+  | { ok: false; problem: 'already-open'; id: number };
+
+function newLink(now: Date) {
+  const { id, token, secretHash } = issueToken();
+  return { token, values: { token_id: id, token_hash: secretHash, token_expires_at: now.getTime() + DELETION_LINK_TTL_MS } };
+}
+
+/** Records a request and emails the account's owner a link to confirm it. */
+export async function recordDeletionRequest(db: DB, siteUrl: URL, actor: StaffActor, form: DeletionRequestForm, now = new Date()): Promise<RecordOutcome> {
+  const { token, values } = newLink(now);
+  const recorded = await db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('user').select(['id', 'email']).where('email_normalized', '=', form.email.normalized).executeTakeFirst();
+    if (!user) return { ok: false as const, problem: 'no-account' as const };
+    const open = await openRequestOf(trx, user.id);
+    if (open) return { ok: false as const, problem: 'already-open' as const, id: open.id };
+    const { id } = await trx
+      .insertInto('deletion_request')
+      .values({
+        ticket: form.ticket,
+        requester_email: form.email.email,
+        user_id: user.id,
+        status: 'pending',
+        received_at: form.receivedAt.toISOString(),
+        recorded_at: now.toISOString(),
+        ...values,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordAudit(trx, {
+      action: 'deletion-request.record',
+      actor,
+      subjectUserId: user.id,
+      fields: ['email'],
+      reason: `Deletion request ${form.ticket} received by email`,
+      at: now,
+    });
+    return { ok: true as const, id, email: user.email };
+  });
+  if (!recorded.ok) return recorded;
+  const link = siteLink(siteUrl, CONFIRM_DELETION_PATH, { token });
+  const mailed = await trySend(deletionConfirmationMessage(recorded.email, link, form.ticket));
+  return { ok: true, id: recorded.id, mailed };
+}
+
+async function openRequestOf(db: DB, userId: number) {
+  return db.selectFrom('deletion_request').select('id').where('user_id', '=', userId).where('status', 'in', ['pending', 'confirmed']).executeTakeFirst();
+}
+
+export type RequestProblem = 'not-found' | 'not-pending' | 'not-confirmed' | 'closed' | 'last-admin';
+
+/** A new link for a pending request (the old one stops working). */
+export async function resendDeletionLink(
+  db: DB,
+  siteUrl: URL,
+  actor: StaffActor,
+  requestId: number,
+  now = new Date(),
+): Promise<{ ok: true; mailed: boolean } | { ok: false; problem: RequestProblem }> {
+  const { token, values } = newLink(now);
+  const updated = await db.transaction().execute(async (trx) => {
+    const request = await trx.selectFrom('deletion_request').select(['id', 'status', 'user_id', 'ticket']).where('id', '=', requestId).executeTakeFirst();
+    if (!request) return { ok: false as const, problem: 'not-found' as const };
+    if (request.status !== 'pending' || request.user_id === null) return { ok: false as const, problem: 'not-pending' as const };
+    const user = await trx.selectFrom('user').select('email').where('id', '=', request.user_id).executeTakeFirstOrThrow();
+    await trx.updateTable('deletion_request').set(values).where('id', '=', requestId).execute();
+    await recordAudit(trx, {
+      action: 'deletion-request.resend',
+      actor,
+      subjectUserId: request.user_id,
+      fields: ['email'],
+      reason: `Deletion request ${request.ticket}: new confirmation link`,
+      at: now,
+    });
+    return { ok: true as const, email: user.email, ticket: request.ticket };
+  });
+  if (!updated.ok) return updated;
+  const link = siteLink(siteUrl, CONFIRM_DELETION_PATH, { token });
+  return { ok: true, mailed: await trySend(deletionConfirmationMessage(updated.email, link, updated.ticket)) };
+}
+
+/** Cancels an open request, with the reason (the requester changed their mind, say); it forgets the address. */
+export async function cancelDeletionRequest(
+  db: DB,
+  actor: StaffActor,
+  requestId: number,
+  reason: string,
+  now = new Date(),
+): Promise<{ ok: true } | { ok: false; problem: RequestProblem }> {
+  return db.transaction().execute(async (trx) => {
+    const request = await trx.selectFrom('deletion_request').select(['status', 'user_id']).where('id', '=', requestId).executeTakeFirst();
+    if (!request) return { ok: false, problem: 'not-found' };
+    if (request.status !== 'pending' && request.status !== 'confirmed') return { ok: false, problem: 'closed' };
+    await trx.updateTable('deletion_request').set(closedValues('cancelled', now)).where('id', '=', requestId).execute();
+    await recordAudit(trx, { action: 'deletion-request.cancel', actor, subjectUserId: request.user_id, reason, at: now });
+    return { ok: true };
+  });
+}
+
+function closedValues(status: Extract<DeletionStatus, 'completed' | 'cancelled'>, now: Date) {
+  return { status, closed_at: now.toISOString(), requester_email: null, token_id: null, token_hash: null, token_expires_at: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Confirming and completing
+
+export type LinkProblem = 'invalid' | 'expired';
+
+async function requestOfToken(db: DB, token: string | null | undefined, now: Date): Promise<{ id: number } | { problem: LinkProblem }> {
+  const parsed = parseToken(token);
+  if (!parsed) return { problem: 'invalid' };
+  const row = await db
+    .selectFrom('deletion_request')
+    .select(['id', 'token_hash', 'token_expires_at', 'status'])
+    .where('token_id', '=', parsed.id)
+    .executeTakeFirst();
+  if (!row?.token_hash || row.status !== 'pending' || !secretMatches(parsed.secret, row.token_hash)) return { problem: 'invalid' };
+  if (row.token_expires_at === null || now.getTime() >= row.token_expires_at) return { problem: 'expired' };
+  return { id: row.id };
+}
+
+/** Whether a link would be accepted now, without using it (for the page that shows the button). */
+export async function checkDeletionLink(db: DB, token: string | null | undefined, now = new Date()): Promise<LinkProblem | undefined> {
+  const found = await requestOfToken(db, token, now);
+  return 'problem' in found ? found.problem : undefined;
+}
+
+/** Whether the account is the only one with the admin role (it cannot be deleted by support then). */
+async function isLastAdmin(trx: DB, userId: number): Promise<boolean> {
+  const admins = await trx.selectFrom('user_role').select('user_id').where('role', '=', 'admin').limit(2).execute();
+  return admins.length === 1 && admins[0]!.user_id === userId;
+}
+
+export type CompletionOutcome = { ok: true; mailed: boolean } | { ok: false; problem: RequestProblem };
+
+/**
+ * Erases the account of a confirmed request, in one transaction with the audit entry and the
+ * request's completion; then tells the owner (after the commit, so the message never announces
+ * a deletion that did not happen).
+ */
+async function complete(db: DB, requestId: number, actor: AuditActor, reason: string, now: Date, confirm?: { via: ConfirmedVia }): Promise<CompletionOutcome> {
+  const done = await db.transaction().execute(async (trx: Transaction<Database>) => {
+    const request = await trx.selectFrom('deletion_request').select(['status', 'user_id']).where('id', '=', requestId).executeTakeFirst();
+    if (!request) return { ok: false as const, problem: 'not-found' as const };
+    if (request.status !== (confirm ? 'pending' : 'confirmed')) return { ok: false as const, problem: confirm ? ('not-pending' as const) : ('not-confirmed' as const) };
+    if (request.user_id !== null && (await isLastAdmin(trx, request.user_id))) return { ok: false as const, problem: 'last-admin' as const };
+    if (confirm) {
+      await trx
+        .updateTable('deletion_request')
+        .set({ status: 'confirmed', confirmed_via: confirm.via, confirmed_at: now.toISOString(), token_id: null, token_hash: null, token_expires_at: null })
+        .where('id', '=', requestId)
+        .execute();
+    }
+    let email: string | undefined;
+    if (request.user_id !== null) {
+      await recordAudit(trx, { action: 'account.delete', actor, subjectUserId: request.user_id, reason, at: now });
+      email = (await eraseAccountIn(trx, request.user_id, 'support', now))?.email;
+    }
+    await trx.updateTable('deletion_request').set(closedValues('completed', now)).where('id', '=', requestId).execute();
+    return { ok: true as const, email };
+  });
+  if (!done.ok) return done;
+  return { ok: true, mailed: done.email ? await trySend(accountDeletedMessage(done.email, now)) : false };
+}
+
+export type ConfirmOutcome = { ok: true; deleted: boolean } | { ok: false; problem: LinkProblem | 'last-admin' };
+
+/**
+ * The owner's confirmation through the emailed link: marks the request confirmed (the link is
+ * used up), then erases the account. When the erasure cannot happen now, the request stays
+ * confirmed for support to complete (`deleted: false`).
+ */
+export async function confirmDeletionByLink(db: DB, token: string | null | undefined, now = new Date()): Promise<ConfirmOutcome> {
+  const confirmed = await db.transaction().execute(async (trx): Promise<{ id: number } | { problem: LinkProblem | 'last-admin' }> => {
+    const found = await requestOfToken(trx, token, now);
+    if ('problem' in found) return { problem: found.problem };
+    // Checked before the link is used up: the owner is told to contact support instead.
+    const { user_id: userId } = await trx.selectFrom('deletion_request').select('user_id').where('id', '=', found.id).executeTakeFirstOrThrow();
+    if (userId !== null && (await isLastAdmin(trx, userId))) return { problem: 'last-admin' };
+    const { numUpdatedRows } = await trx
+      .updateTable('deletion_request')
+      .set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: now.toISOString(), token_id: null, token_hash: null, token_expires_at: null })
+      .where('id', '=', found.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return numUpdatedRows === 1n ? { id: found.id } : { problem: 'invalid' };
+  });
+  if ('problem' in confirmed) return { ok: false, problem: confirmed.problem };
+  const ticket = (await db.selectFrom('deletion_request').select('ticket').where('id', '=', confirmed.id).executeTakeFirst())?.ticket ?? '';
+  try {
+    const outcome = await complete(db, confirmed.id, 'account-holder', `Deletion request ${ticket} confirmed with the emailed link`, now);
+    if (!outcome.ok && outcome.problem === 'last-admin') return { ok: false, problem: 'last-admin' };
+    return { ok: true, deleted: outcome.ok };
+  } catch (error) {
+    console.error('deletion request: confirmed, but the erasure failed (support can complete it from the queue):', error instanceof Error ? error.message : error);
+    return { ok: true, deleted: false };
+  }
+}
+
+/** Support completes a confirmed request (the owner confirmed, but the erasure did not finish). */
+export async function completeConfirmedRequest(db: DB, actor: StaffActor, requestId: number, now = new Date()): Promise<CompletionOutcome> {
+  const request = await db.selectFrom('deletion_request').select(['ticket', 'confirmed_via']).where('id', '=', requestId).executeTakeFirst();
+  const how = request?.confirmed_via === 'support' ? 'by support' : 'with the emailed link';
+  return complete(db, requestId, actor, `Deletion request ${request?.ticket ?? ''} confirmed ${how}`, now);
+}
+
+/**
+ * Support deletes without the emailed confirmation, having verified the requester's identity
+ * another way; the reason says how (it is audited).
+ */
+export async function deleteWithVerifiedIdentity(db: DB, actor: StaffActor, requestId: number, reason: string, now = new Date()): Promise<CompletionOutcome> {
+  return complete(db, requestId, actor, reason, now, { via: 'support' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The queue
+
+export interface DeletionRequestView {
+  id: number;
+  ticket: string;
+  status: DeletionStatus;
+  /** The requester's address, masked; null once the request is closed. */
+  maskedEmail: string | null;
+  userId: number | null;
+  receivedAt: string;
+  recordedAt: string;
+  /** When the confirmation link stops working (pending requests only). */
+  linkExpiresAt: string | null;
+  linkExpired: boolean;
+  confirmedAt: string | null;
+  confirmedVia: ConfirmedVia | null;
+  closedAt: string | null;
+}
+
+type Row = Pick<
+  Database['deletion_request'],
+  'ticket' | 'status' | 'requester_email' | 'user_id' | 'received_at' | 'recorded_at' | 'token_expires_at' | 'confirmed_at' | 'confirmed_via' | 'closed_at'
+> & { id: number };
+
+const COLUMNS = [
+  'id',
+  'ticket',
+  'status',
+  'requester_email',
+  'user_id',
+  'received_at',
+  'recorded_at',
+  'token_expires_at',
+  'confirmed_at',
+  'confirmed_via',
+  'closed_at',
+] as const;
+
+function view(row: Row, now: Date): DeletionRequestView {
+  return {
+    id: row.id,
+    ticket: row.ticket,
+    status: row.status,
+    maskedEmail: row.requester_email === null ? null : maskEmail(row.requester_email),
+    userId: row.user_id,
+    receivedAt: row.received_at,
+    recordedAt: row.recorded_at,
+    linkExpiresAt: row.token_expires_at === null ? null : new Date(row.token_expires_at).toISOString(),
+    linkExpired: row.token_expires_at !== null && now.getTime() >= row.token_expires_at,
+    confirmedAt: row.confirmed_at,
+    confirmedVia: row.confirmed_via,
+    closedAt: row.closed_at,
+  };
+}
+
+export const CLOSED_SHOWN = 50;
+
+/** The queue: open requests oldest first; the latest closed ones newest first. */
+export async function deletionQueue(db: DB, now = new Date()): Promise<Record<'pending' | 'confirmed' | 'closed', DeletionRequestView[]>> {
+  const open = await db.selectFrom('deletion_request').select(COLUMNS).where('status', 'in', ['pending', 'confirmed']).orderBy('id').execute();
+  const closed = await db
+    .selectFrom('deletion_request')
+    .select(COLUMNS)
+    .where('status', 'in', ['completed', 'cancelled'])
+    .orderBy('closed_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(CLOSED_SHOWN)
+    .execute();
+  return {
+    pending: open.filter((r) => r.status === 'pending').map((r) => view(r, now)),
+    confirmed: open.filter((r) => r.status === 'confirmed').map((r) => view(r, now)),
+    closed: closed.map((r) => view(r, now)),
+  };
+}
+
+export async function getDeletionRequest(db: DB, id: number, now = new Date()): Promise<DeletionRequestView | undefined> {
+  const row = await db.selectFrom('deletion_request').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+  return row ? view(row, now) : undefined;
+}

@@ -1,0 +1,173 @@
+import { sql } from 'kysely';
+import { getProfile } from '../accounts/profile.ts';
+import { recordAudit } from '../audit/log.ts';
+import { sendVerificationEmail } from '../auth/accounts.ts';
+import { invalidateUserSessions } from '../auth/sessions.ts';
+import type { Role } from '../auth/tables.ts';
+import type { DB } from '../db/index.ts';
+import { maskEmail, maskField, STAFF_FIELDS, type StaffField } from './masking.ts';
+import type { DeletionStatus } from './tables.ts';
+
+/**
+ * Support's tools on one account: find it by address, see its record masked, reveal one field
+ * with a reason, end its sessions, resend the address confirmation. Each read or change of
+ * personal data writes an audit entry in the same transaction (src/lib/audit).
+ */
+
+/** The staff member acting, and the IP address of their request. */
+export interface StaffActor {
+  userId: number;
+  ip: string | null;
+}
+
+export const MIN_PREFIX_LENGTH = 3;
+export const MAX_SEARCH_RESULTS = 20;
+
+export interface AccountMatch {
+  id: number;
+  maskedEmail: string;
+  createdAt: string;
+  emailVerified: boolean;
+}
+
+export type SearchOutcome = { ok: true; accounts: AccountMatch[]; truncated: boolean } | { ok: false; message: string };
+
+/** What was typed in the search box, as addresses are compared (trimmed, NFC, lower case). */
+export function searchTerm(input: string): string {
+  return input.normalize('NFC').trim().toLowerCase();
+}
+
+/**
+ * Accounts whose address is `input` or starts with it (at least MIN_PREFIX_LENGTH characters),
+ * the exact match first, at most MAX_SEARCH_RESULTS. Each account listed is an audited read of
+ * its masked address ('account.search').
+ */
+export async function searchAccounts(db: DB, actor: StaffActor, input: string, now = new Date()): Promise<SearchOutcome> {
+  const term = searchTerm(input);
+  if ([...term].length < MIN_PREFIX_LENGTH) return { ok: false, message: `Type at least ${MIN_PREFIX_LENGTH} characters of the address.` };
+  if (term.length > 254) return { ok: false, message: 'That is longer than any email address.' };
+  // LIKE with its wildcards escaped: what support types is matched literally.
+  const pattern = `${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('user')
+      .select(['id', 'email', 'created_at', 'email_verified_at'])
+      .where((eb) => eb.or([eb('email_normalized', '=', term), sql<boolean>`${sql.ref('email_normalized')} like ${pattern} escape '\\'`]))
+      .orderBy(sql`${sql.ref('email_normalized')} = ${term}`, 'desc')
+      .orderBy('email_normalized')
+      .limit(MAX_SEARCH_RESULTS + 1)
+      .execute();
+    const listed = rows.slice(0, MAX_SEARCH_RESULTS);
+    for (const row of listed) {
+      await recordAudit(trx, { action: 'account.search', actor, subjectUserId: row.id, fields: ['email'], at: now });
+    }
+    return {
+      ok: true as const,
+      truncated: rows.length > MAX_SEARCH_RESULTS,
+      accounts: listed.map((r) => ({ id: r.id, maskedEmail: maskEmail(r.email), createdAt: r.created_at, emailVerified: r.email_verified_at !== null })),
+    };
+  });
+}
+
+export interface AccountRecord {
+  id: number;
+  createdAt: string;
+  emailVerified: boolean;
+  lastSignInAt: string | null;
+  roles: Role[];
+  activeSessions: number;
+  /** Each personal field, masked; null when it is not filled in. */
+  masked: Record<StaffField, string | null>;
+  /** The open deletion request for this account, if any. */
+  deletionRequest: { id: number; status: DeletionStatus } | null;
+}
+
+/** The account's record, masked, as an audited read ('account.view'); undefined when there is no such account. */
+export async function viewAccount(db: DB, actor: StaffActor, userId: number, now = new Date()): Promise<AccountRecord | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const profile = await getProfile(trx, userId);
+    if (!profile) return undefined;
+    const roles = await trx.selectFrom('user_role').select('role').where('user_id', '=', userId).orderBy('role').execute();
+    const { n } = await trx
+      .selectFrom('session')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    const request = await trx
+      .selectFrom('deletion_request')
+      .select(['id', 'status'])
+      .where('user_id', '=', userId)
+      .where('status', 'in', ['pending', 'confirmed'])
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    const masked = Object.fromEntries(STAFF_FIELDS.map((f) => [f, maskField(f, profile[f])])) as Record<StaffField, string | null>;
+    await recordAudit(trx, {
+      action: 'account.view',
+      actor,
+      subjectUserId: userId,
+      fields: STAFF_FIELDS.filter((f) => masked[f] !== null),
+      at: now,
+    });
+    return {
+      id: userId,
+      createdAt: profile.createdAt,
+      emailVerified: profile.emailVerifiedAt !== null,
+      lastSignInAt: profile.lastSignInAt,
+      roles: roles.map((r) => r.role),
+      activeSessions: Number(n),
+      masked,
+      deletionRequest: request ?? null,
+    };
+  });
+}
+
+/**
+ * One field in clear, with the reason (checked by the caller: reasons.ts). The read and its
+ * audit entry are one transaction. Undefined when there is no such account.
+ */
+export async function revealField(
+  db: DB,
+  actor: StaffActor,
+  userId: number,
+  field: StaffField,
+  reason: string,
+  now = new Date(),
+): Promise<{ field: StaffField; value: string | null } | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const profile = await getProfile(trx, userId);
+    if (!profile) return undefined;
+    await recordAudit(trx, { action: 'account.reveal', actor, subjectUserId: userId, fields: [field], reason, at: now });
+    return { field, value: profile[field] };
+  });
+}
+
+/** Signs the account out everywhere, with the reason; the number of sessions ended, or undefined when there is no such account. */
+export async function endSessions(db: DB, actor: StaffActor, userId: number, reason: string, now = new Date()): Promise<number | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('user').select('id').where('id', '=', userId).executeTakeFirst();
+    if (!user) return undefined;
+    const ended = await invalidateUserSessions(trx, userId);
+    await recordAudit(trx, { action: 'account.end-sessions', actor, subjectUserId: userId, reason, at: now });
+    return ended;
+  });
+}
+
+export type ResendOutcome = { ok: true } | { ok: false; problem: 'no-account' | 'already-verified' };
+
+/**
+ * Sends a new address confirmation link. The entry is committed before the message is sent
+ * (sending cannot be part of a transaction): a failed send leaves an entry for an attempt,
+ * never a message without an entry.
+ */
+export async function resendVerification(db: DB, siteUrl: URL, actor: StaffActor, userId: number, now = new Date()): Promise<ResendOutcome> {
+  const user = await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('user').select(['id', 'email', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
+    if (!row || row.email_verified_at !== null) return row;
+    await recordAudit(trx, { action: 'account.resend-verification', actor, subjectUserId: userId, fields: ['email'], at: now });
+    return row;
+  });
+  if (!user) return { ok: false, problem: 'no-account' };
+  if (user.email_verified_at !== null) return { ok: false, problem: 'already-verified' };
+  await sendVerificationEmail(db, siteUrl, user.id, user.email, now);
+  return { ok: true };
+}

@@ -1,0 +1,76 @@
+import { recordAudit } from '../audit/log.ts';
+import { grantRole, normalizeEmail, revokeRole } from '../auth/accounts.ts';
+import { ROLES, type Role } from '../auth/tables.ts';
+import type { DB } from '../db/index.ts';
+import type { StaffActor } from './lookup.ts';
+
+/**
+ * Admins' role administration (/admin/roles): who holds which role, granting and revoking.
+ * Each change is audited in its transaction. There is always at least one admin: revoking the
+ * last admin role is refused inside the transaction that would remove it, so two admins
+ * revoking each other at the same moment cannot both succeed.
+ */
+
+export interface RoleHolder {
+  id: number;
+  email: string;
+  displayName: string | null;
+  roles: { role: Role; grantedAt: string }[];
+}
+
+/** Every account that holds a role, by address, with its roles in the order of ROLES. */
+export async function listRoleHolders(db: DB): Promise<RoleHolder[]> {
+  const rows = await db
+    .selectFrom('user_role')
+    .innerJoin('user', 'user.id', 'user_role.user_id')
+    .select(['user.id', 'user.email', 'user.display_name', 'user_role.role', 'user_role.granted_at'])
+    .orderBy('user.email_normalized')
+    .execute();
+  const holders = new Map<number, RoleHolder>();
+  for (const r of rows) {
+    let holder = holders.get(r.id);
+    if (!holder) holders.set(r.id, (holder = { id: r.id, email: r.email, displayName: r.display_name, roles: [] }));
+    holder.roles.push({ role: r.role, grantedAt: r.granted_at });
+  }
+  for (const holder of holders.values()) holder.roles.sort((a, b) => ROLES.indexOf(a.role) - ROLES.indexOf(b.role));
+  return [...holders.values()];
+}
+
+export type GrantOutcome = { ok: true; userId: number; changed: boolean } | { ok: false; problem: 'no-account' };
+
+/** Grants `role` to the account with address `email`. */
+export async function grantRoleByEmail(db: DB, actor: StaffActor, email: string, role: Role, now = new Date()): Promise<GrantOutcome> {
+  const normalized = normalizeEmail(email)?.normalized;
+  return db.transaction().execute(async (trx) => {
+    const user = normalized ? await trx.selectFrom('user').select('id').where('email_normalized', '=', normalized).executeTakeFirst() : undefined;
+    if (!user) return { ok: false, problem: 'no-account' };
+    const changed = await grantRole(trx, user.id, role, now);
+    if (changed) await recordAudit(trx, { action: 'role.grant', actor, subjectUserId: user.id, fields: [`role:${role}`], at: now });
+    return { ok: true, userId: user.id, changed };
+  });
+}
+
+export type RevokeOutcome = { ok: true; changed: boolean } | { ok: false; problem: 'last-admin' };
+
+class LastAdmin extends Error {}
+
+/** Takes `role` away from account `userId`; refused when it is the last admin role. */
+export async function revokeRoleFrom(db: DB, actor: StaffActor, userId: number, role: Role, now = new Date()): Promise<RevokeOutcome> {
+  try {
+    return await db.transaction().execute(async (trx) => {
+      // Remove first, then count: the write takes the database's write lock before the count,
+      // so a concurrent revocation waits and then sees this one.
+      const changed = await revokeRole(trx, userId, role);
+      if (!changed) return { ok: true as const, changed: false };
+      if (role === 'admin') {
+        const { n } = await trx.selectFrom('user_role').select((eb) => eb.fn.countAll<number>().as('n')).where('role', '=', 'admin').executeTakeFirstOrThrow();
+        if (Number(n) === 0) throw new LastAdmin();
+      }
+      await recordAudit(trx, { action: 'role.revoke', actor, subjectUserId: userId, fields: [`role:${role}`], at: now });
+      return { ok: true as const, changed: true };
+    });
+  } catch (error) {
+    if (error instanceof LastAdmin) return { ok: false, problem: 'last-admin' };
+    throw error;
+  }
+}
