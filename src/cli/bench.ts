@@ -6,11 +6,14 @@
 // It builds the site if the build is stale, starts the built server on a free port with a
 // new temporary database, starts a bare Node http server (src/cli/bench-raw-server.ts)
 // answering the same bytes, and drives each scenario with autocannon (32 connections).
+// The scenarios take turns, round after round, so that other work on the machine weighs
+// on all of them alike; a ratio is the median of its per-round ratios.
 //
 // To measure something more, add one entry to SCENARIOS: a name, what it does, and `plan`,
 // which returns the request to repeat. Optional: a goal, and `verify` (run after).
 //
-// Environment: BENCH_SECONDS (default 5) per scenario, BENCH_CONNECTIONS (default 32).
+// Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per scenario and round (default 3),
+// BENCH_CONNECTIONS (default 32).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,9 +22,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { build, buildIsStale } from './build.ts';
+import { startSiteProcess } from './site-process.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const WARMUP_SECONDS = 2;
 // The origin the server is started with (SITE_URL), as a same-site browser sends it.
@@ -123,6 +128,7 @@ const SCENARIOS: Scenario[] = [
 // ---------------------------------------------------------------------------------------
 // Processes
 
+/** The baseline server (the site itself is started by site-process.ts). */
 interface Running {
   url: string;
   child: ChildProcess;
@@ -165,8 +171,13 @@ function startProcess(args: string[], env: Record<string, string>, ready: RegExp
 interface Measured {
   name: string;
   description: string;
+  /** Requests answered 2xx per second, over all rounds. */
   rps: number;
+  /** Per round. */
+  roundsRps: number[];
+  /** Median of the rounds' medians. */
   p50: number;
+  /** The worst round's 99th percentile. */
   p99: number;
   ok: number;
   non2xx: number;
@@ -187,18 +198,25 @@ async function drive(url: string, plan: RequestPlan, seconds: number): Promise<a
   return autocannon({ ...options(url, plan), duration: seconds });
 }
 
-async function measure(name: string, description: string, url: string, plan: RequestPlan): Promise<Measured> {
-  await drive(url, plan, WARMUP_SECONDS);
-  const result = await drive(url, plan, SECONDS);
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+function summarize(name: string, description: string, rounds: autocannon.Result[]): Measured {
+  const ok = rounds.reduce((sum, r) => sum + r['2xx'], 0);
+  const seconds = rounds.reduce((sum, r) => sum + r.duration, 0);
   return {
     name,
     description,
-    rps: result['2xx'] / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors,
+    rps: ok / seconds,
+    roundsRps: rounds.map((r) => r['2xx'] / r.duration),
+    p50: median(rounds.map((r) => r.latency.p50)),
+    p99: Math.max(...rounds.map((r) => r.latency.p99)),
+    ok,
+    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: rounds.reduce((sum, r) => sum + r.errors, 0),
   };
 }
 
@@ -222,43 +240,57 @@ async function main() {
     if (!build()) throw new Error('the build failed');
   }
   const dir = mkdtempSync(join(tmpdir(), 'ct-bench-'));
-  const site = await startProcess(
-    [join(root, 'src/server/main.ts')],
-    { HOST: '127.0.0.1', PORT: '0', DATABASE_PATH: join(dir, 'site.db'), MAIL_OUTBOX_DIR: join(dir, 'outbox'), SITE_URL: SITE_ORIGIN },
-    /ready at (http:\/\/\S+?)\/? /,
-  );
+  const site = await startSiteProcess({ DATABASE_PATH: join(dir, 'site.db'), MAIL_OUTBOX_DIR: join(dir, 'outbox'), SITE_URL: SITE_ORIGIN });
   const target: Site = { url: site.url, origin: SITE_ORIGIN };
   const results: Measured[] = [];
-  const stopping: (() => Promise<void>)[] = [site.stop];
-  console.log(`Benchmark: ${CONNECTIONS} connections, ${SECONDS} s per scenario (after ${WARMUP_SECONDS} s of warm-up), ${cpus().length} CPUs, Node ${process.versions.node}\n`);
+  const stopSite = async () => {
+    if (site.child.exitCode === null) site.child.kill('SIGTERM');
+    await site.exited;
+  };
+  const stopping: (() => Promise<void>)[] = [stopSite];
+  console.log(
+    `Benchmark: ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SECONDS} s per scenario, taking turns (after ${WARMUP_SECONDS} s of warm-up); ${cpus().length} CPUs; Node ${process.versions.node}\n`,
+  );
   try {
+    // What to drive for each scenario: the site, or a bare server answering with its bytes.
+    const targets: { scenario: Scenario; url: string; plan: RequestPlan }[] = [];
     for (const scenario of SCENARIOS) {
-      let result: Measured;
       if (scenario.baselineOf) {
         const plan = plans.get(scenario.baselineOf);
-        if (!plan) throw new Error(`${scenario.name}: run ${scenario.baselineOf} first`);
+        if (!plan) throw new Error(`${scenario.name}: list ${scenario.baselineOf} before it`);
         const reply = await capture(target, plan);
         const raw = await startProcess([join(root, 'src/cli/bench-raw-server.ts'), JSON.stringify(reply)], {}, /ready at (http:\/\/\S+)/);
         stopping.push(raw.stop);
-        result = await measure(scenario.name, scenario.description, raw.url, plan);
-        await raw.stop();
+        targets.push({ scenario, url: raw.url, plan });
       } else if (scenario.plan) {
         const plan = await scenario.plan(target);
         plans.set(scenario.name, plan);
-        result = await measure(scenario.name, scenario.description, target.url, plan);
+        targets.push({ scenario, url: target.url, plan });
       } else {
         throw new Error(`${scenario.name}: give it a plan or a baselineOf`);
       }
+    }
+    for (const t of targets) await drive(t.url, t.plan, WARMUP_SECONDS);
+    const rounds = new Map<string, autocannon.Result[]>(targets.map((t) => [t.scenario.name, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const t of targets) rounds.get(t.scenario.name)!.push(await drive(t.url, t.plan, SECONDS));
+    }
+    for (const { scenario } of targets) {
+      const result = summarize(scenario.name, scenario.description, rounds.get(scenario.name)!);
       results.push(result);
       console.log(`${scenario.name.padEnd(12)} ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}`);
       console.log(`${''.padEnd(12)} ${scenario.description}`);
+      console.log(`${''.padEnd(12)} rounds: ${result.roundsRps.map((r) => fmt(r)).join(', ')} req/s`);
     }
 
+    /** The median over rounds of `a`'s requests per second over `b`'s. */
+    const ratio = (a: Measured, b: Measured) => median(a.roundsRps.map((r, i) => r / b.roundsRps[i]!));
     const baselines = results.filter((r) => SCENARIOS.find((s) => s.name === r.name)?.baselineOf);
-    if (baselines.length > 0) console.log('\nRatios:');
+    if (baselines.length > 0) console.log('\nRatios (median of the rounds):');
     for (const base of baselines) {
       for (const r of results.filter((r) => !baselines.includes(r))) {
-        console.log(`  ${r.name} / ${base.name}: ${fmt((r.rps / base.rps) * 100, 1)} %`);
+        const perRound = r.roundsRps.map((x, i) => fmt((x / base.roundsRps[i]!) * 100, 1)).join(', ');
+        console.log(`  ${r.name} / ${base.name}: ${fmt(ratio(r, base) * 100, 1)} %   (rounds: ${perRound} %)`);
       }
     }
 
@@ -269,10 +301,10 @@ async function main() {
       const { goal } = scenario;
       if (goal?.minRatioOf) {
         const base = results.find((r) => r.name === goal.minRatioOf!.scenario)!;
-        const ratio = result.rps / base.rps;
+        const value = ratio(result, base);
         checks.push({
-          ok: ratio >= goal.minRatioOf.ratio,
-          line: `${scenario.name} / ${base.name}: ${fmt(ratio * 100, 1)} % of its requests per second (goal ≥ ${fmt(goal.minRatioOf.ratio * 100)} %)`,
+          ok: value >= goal.minRatioOf.ratio,
+          line: `${scenario.name} / ${base.name}: ${fmt(value * 100, 1)} % of its requests per second (goal ≥ ${fmt(goal.minRatioOf.ratio * 100)} %)`,
         });
       }
       if (goal?.minRps !== undefined) {
@@ -290,7 +322,7 @@ async function main() {
     writeFileSync(
       file,
       JSON.stringify(
-        { at: new Date().toISOString(), node: process.versions.node, cpus: cpus().length, connections: CONNECTIONS, seconds: SECONDS, results, checks },
+        { at: new Date().toISOString(), node: process.versions.node, cpus: cpus().length, connections: CONNECTIONS, rounds: ROUNDS, seconds: SECONDS, results, checks },
         null,
         2,
       ) + '\n',

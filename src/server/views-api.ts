@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../lib/config/index.ts';
-import { checkpointInBackground } from '../lib/db/checkpoint.ts';
 import { database } from '../lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from '../lib/http/origin.ts';
 import {
@@ -154,11 +153,11 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
   // The recorder, on the process's shared database connection, made on first use; daily
   // maintenance (salt rotation, retention) is scheduled from then on.
   let recorder: Promise<ViewRecorder> | undefined;
-  function getRecorder(): Promise<ViewRecorder> {
+  let ready: ViewRecorder | undefined; // the same, once made: no await on the hot path
+  function getRecorder(): ViewRecorder | Promise<ViewRecorder> {
+    if (ready) return ready;
     recorder ??= database().then(async (opened) => {
       const made = createViewRecorder(opened);
-      // Counting commits often: keep WAL checkpoints (and their fsync) off the event loop.
-      checkpointInBackground(opened);
       const maintain = async () => {
         try {
           await made.rotate(now());
@@ -174,6 +173,7 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
       };
       await maintain();
       schedule();
+      ready = made;
       return made;
     });
     recorder.catch(() => (recorder = undefined)); // retried by the next request
@@ -191,7 +191,8 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
     const { path, key } = parseEvent(await readBody(req, MAX_EVENT_BYTES));
     if (!isPage(path)) throw new HttpError(404, `${path} is not a page of this site.`);
 
-    const views = await getRecorder();
+    const recorderNow = getRecorder();
+    const views = recorderNow instanceof Promise ? await recorderNow : recorderNow;
     const kind = countability({
       userAgent: req.headers['user-agent'],
       secPurpose: req.headers['sec-purpose'] as string | undefined,
@@ -218,7 +219,8 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
   }
 
   async function counts(path: string): Promise<PageCounts> {
-    return (await getRecorder()).counts(path);
+    const recorderNow = getRecorder();
+    return (recorderNow instanceof Promise ? await recorderNow : recorderNow).counts(path);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, rawPath: string) {

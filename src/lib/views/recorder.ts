@@ -9,12 +9,13 @@ import { hashKey, keyedHash } from './visitor.ts';
  *
  * A view event, inside a SQLite transaction: record the page load's idempotency key (a
  * repeat stops here), mark the visitor as seen for the page and for the site today (keyed
- * hashes), then add to the page's day, the page's total and the site's day. better-sqlite3
- * is synchronous, so a transaction runs start to finish without yielding; it holds Kysely's
- * connection lock meanwhile, so that it never lands inside a transaction another request
- * has open on the shared connection. Events that arrive together are committed together
- * (group commit). A caller is answered only after the commit that holds its event: an
- * acknowledged view is never lost, and none is counted twice.
+ * hashes), then add to the page's day, the page's total and the site's day. Events that
+ * arrive together are committed together (group commit). better-sqlite3 is synchronous, so
+ * a transaction runs start to finish without yielding. It never runs while another request
+ * has a transaction open on the shared connection (it would become a savepoint inside it
+ * and share its fate): then it waits for Kysely's connection lock. A caller is answered
+ * only after the commit that holds its event: an acknowledged view is never lost, and none
+ * is counted twice.
  *
  * The statements are written out here (constant SQL with placeholders, prepared once)
  * rather than built with Kysely per event: this is the hot path of every page view. They are
@@ -161,19 +162,33 @@ export function createViewRecorder({ db, sqlite }: Pick<OpenDatabase, 'db' | 'sq
   });
   const startDay = sqlite.transaction((day: Day) => keyOf(day));
 
-  /** Runs `work` in an immediate transaction, holding Kysely's lock on the shared connection. */
+  /**
+   * Runs `work` (which opens and commits its own transaction) once nothing else has a
+   * transaction open on the shared connection. If none is open now, it runs at once: it is
+   * synchronous, so nothing can begin meanwhile. If one is (a Kysely transaction between two
+   * of its awaits), it waits for Kysely's connection lock, which that transaction holds.
+   */
   function exclusive<T>(work: () => T): Promise<T> {
-    return db.connection().execute(async () => {
-      if (sqlite.inTransaction) throw new Error('view counting: the connection is inside another transaction');
-      draft = committed;
+    if (!sqlite.inTransaction) {
       try {
-        const result = work();
-        committed = draft; // only now: the transaction that read the salt has committed
-        return result;
-      } finally {
-        draft = committed;
+        return Promise.resolve(runAlone(work));
+      } catch (error) {
+        return Promise.reject(error);
       }
-    });
+    }
+    return db.connection().execute(async () => runAlone(work));
+  }
+
+  function runAlone<T>(work: () => T): T {
+    if (sqlite.inTransaction) throw new Error('view counting: the connection is inside another transaction');
+    draft = committed;
+    try {
+      const result = work();
+      committed = draft; // only now: the transaction that read the salt has committed
+      return result;
+    } finally {
+      draft = committed;
+    }
   }
 
   // Group commit: the events that arrive while the event loop is busy are counted together,

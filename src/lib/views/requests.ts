@@ -19,8 +19,21 @@ export interface CountabilityHeaders {
 
 const PREFETCH_RE = /\b(?:prefetch|prerender)\b/i;
 
+// A few browsers send most requests: remember their verdicts (isbot is one large regex).
+const verdicts = new Map<string, boolean>();
+
+function isBot(userAgent: string): boolean {
+  let verdict = verdicts.get(userAgent);
+  if (verdict === undefined) {
+    verdict = isbot(userAgent);
+    if (verdicts.size >= 1000) verdicts.clear();
+    verdicts.set(userAgent, verdict);
+  }
+  return verdict;
+}
+
 export function countability({ userAgent, secPurpose, purpose }: CountabilityHeaders): Countability {
   if ((secPurpose && PREFETCH_RE.test(secPurpose)) || (purpose && PREFETCH_RE.test(purpose))) return 'prefetch';
-  if (!userAgent || isbot(userAgent)) return 'bot';
+  if (!userAgent || isBot(userAgent)) return 'bot';
   return 'countable';
 }
