@@ -75,7 +75,7 @@ async function limit(context: ActionAPIContext, checks: [Limit, string][]) {
 }
 
 /** Mail that staff make the site send to one account: at most 5 an hour per account. */
-export const STAFF_MAIL_LIMIT: Limit = { bucket: 'staff-mail:account', max: 5, windowMs: 60 * 60_000 };
+const STAFF_MAIL_LIMIT: Limit = { bucket: 'staff-mail:account', max: 5, windowMs: 60 * 60_000 };
 
 const text = (max: number) => z.string().max(max, 'That is far too long.').nullish();
 

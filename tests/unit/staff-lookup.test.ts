@@ -31,8 +31,8 @@ describe('searchAccounts', () => {
     expect(found).toEqual({ ok: true, truncated: false, accounts: [{ id: jane, maskedEmail: 'j•••@example.com', createdAt: expect.any(String), emailVerified: true }] });
     const prefix = await searchAccounts(database.db, actor, 'jan');
     expect(prefix.ok && prefix.accounts.map((a) => [a.id, a.maskedEmail])).toEqual([
-      [jane, 'j•••@example.com'],
-      [janet, 'j•••@example.org'],
+      [jane, 'jan•••@example.com'],
+      [janet, 'jan•••@example.org'],
     ]);
     expect(JSON.stringify(prefix)).not.toContain('jane@');
     expect(await entries()).toEqual([

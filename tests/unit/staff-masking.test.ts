@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkReason } from '../../src/lib/staff/reasons.ts';
-import { maskEmail, maskField, maskPhone, maskText } from '../../src/lib/staff/masking.ts';
+import { maskEmail, maskEmailFoundBy, maskField, maskPhone, maskText } from '../../src/lib/staff/masking.ts';
 
 describe('masking', () => {
   it('shows an address’s first character and its domain', () => {
@@ -8,6 +8,14 @@ describe('masking', () => {
     expect(maskEmail('j@example.com')).toBe('j•••@example.com');
     expect(maskEmail('"odd@local"@example.com')).toBe('"•••@example.com');
     expect(maskEmail('not-an-address')).toBe('•••');
+  });
+
+  it('in search results, shows no more than support typed', () => {
+    expect(maskEmailFoundBy('Jane.Doe@example.com', 'jane')).toBe('jane•••@example.com');
+    expect(maskEmailFoundBy('jane.doe@example.com', 'jane.doe@example.com')).toBe('j•••@example.com');
+    expect(maskEmailFoundBy('jane.doe@example.com', 'jane.doe')).toBe('j•••@example.com');
+    expect(maskEmailFoundBy('jane.doe@example.com', 'j')).toBe('j•••@example.com');
+    expect(maskEmailFoundBy('bob@example.com', 'jan')).toBe('b•••@example.com');
   });
 
   it('shows a phone number’s last two digits', () => {

@@ -11,10 +11,10 @@ describe('admin sections', () => {
     const ids = (u: SessionUser | null) => sectionsFor(u).map((s) => s.id);
     expect(ids(null)).toEqual([]);
     expect(ids(user())).toEqual([]);
-    expect(ids(user('support'))).toEqual(['users']);
+    expect(ids(user('support'))).toEqual(['users', 'deletion-requests']);
     expect(ids(user('editor'))).toEqual(['announcements', 'stats']);
-    expect(ids(user('admin'))).toEqual(['announcements', 'stats', 'users', 'audit']);
-    expect(ids(user('support', 'editor'))).toEqual(['announcements', 'stats', 'users']);
+    expect(ids(user('admin'))).toEqual(['announcements', 'stats', 'users', 'deletion-requests', 'roles', 'audit']);
+    expect(ids(user('support', 'editor'))).toEqual(['announcements', 'stats', 'users', 'deletion-requests']);
   });
 
   it('guards each route with the same table', () => {

@@ -5,7 +5,7 @@ import { sendVerificationEmail } from '../auth/accounts.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
 import type { Role } from '../auth/tables.ts';
 import type { DB } from '../db/index.ts';
-import { maskEmail, maskField, STAFF_FIELDS, type StaffField } from './masking.ts';
+import { maskEmailFoundBy, maskField, STAFF_FIELDS, type StaffField } from './masking.ts';
 import type { DeletionStatus } from './tables.ts';
 
 /**
@@ -39,8 +39,8 @@ export function searchTerm(input: string): string {
 
 /**
  * Accounts whose address is `input` or starts with it (at least MIN_PREFIX_LENGTH characters),
- * the exact match first, at most MAX_SEARCH_RESULTS. Each account listed is an audited read of
- * its masked address ('account.search').
+ * the exact match first, at most MAX_SEARCH_RESULTS. Addresses are masked except for what
+ * support typed. Each account listed is an audited read of its masked address ('account.search').
  */
 export async function searchAccounts(db: DB, actor: StaffActor, input: string, now = new Date()): Promise<SearchOutcome> {
   const term = searchTerm(input);
@@ -64,7 +64,7 @@ export async function searchAccounts(db: DB, actor: StaffActor, input: string, n
     return {
       ok: true as const,
       truncated: rows.length > MAX_SEARCH_RESULTS,
-      accounts: listed.map((r) => ({ id: r.id, maskedEmail: maskEmail(r.email), createdAt: r.created_at, emailVerified: r.email_verified_at !== null })),
+      accounts: listed.map((r) => ({ id: r.id, maskedEmail: maskEmailFoundBy(r.email, term), createdAt: r.created_at, emailVerified: r.email_verified_at !== null })),
     };
   });
 }

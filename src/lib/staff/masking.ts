@@ -32,6 +32,17 @@ export function maskEmail(email: string): string {
   return `${firstCharacter(email.slice(0, at))}${HIDDEN}${email.slice(at)}`;
 }
 
+/**
+ * An address found by what support typed (`jan` → `jan•••@example.com`): the typed beginning
+ * of the local part, which support knows already, then the mask. Otherwise as maskEmail.
+ */
+export function maskEmailFoundBy(email: string, typed: string): string {
+  const at = email.lastIndexOf('@');
+  const local = email.slice(0, at).normalize('NFC').toLowerCase();
+  if (at < 1 || typed.includes('@') || typed.length < 2 || !local.startsWith(typed) || local === typed) return maskEmail(email);
+  return `${typed}${HIDDEN}${email.slice(at)}`;
+}
+
 /** `+1 617 555 0142` → `•••• 42`: the last two digits. */
 export function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');

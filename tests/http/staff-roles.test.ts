@@ -1,0 +1,212 @@
+// The role matrix of the staff area, against the real built server: every admin route and
+// every staff action × every kind of visitor (none, a user without a role, support, editor,
+// admin) → the status the tables say. Generated from src/lib/staff/sections.ts (routes) and
+// src/lib/staff/permissions.ts (actions): a page under src/pages/admin or an action in
+// src/actions/staff.ts without an entry here fails.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkRole } from '../../src/lib/auth/roles.ts';
+import { openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { STAFF_ACTIONS, staffActionRoles, type StaffActionName } from '../../src/lib/staff/permissions.ts';
+import { ADMIN_HOME, ADMIN_HOME_ROLES, ADMIN_SECTIONS } from '../../src/lib/staff/sections.ts';
+import type { Client } from '../support/account-profile.ts';
+import { root, startSite, type RunningSite } from '../support/site.ts';
+import { auditCount, clientFor, confirmedRequest, makeAccount, pendingRequest, rolesOf, WHO, type Who } from '../support/staff-http.ts';
+
+let site: RunningSite;
+let database: OpenDatabase;
+const clients = new Map<Who, Client>();
+const ids = new Map<Who, number | null>();
+const fixtures = { announcement: 0, policyDate: '', user: 0, request: 0 };
+
+beforeAll(async () => {
+  site = await startSite();
+  database = openDatabase(site.databasePath);
+  for (const who of WHO) {
+    const { client, id } = await clientFor(site, database.db, who);
+    clients.set(who, client);
+    ids.set(who, id);
+  }
+  const index = JSON.parse(readFileSync(join(root, 'dist/client/privacy/versions.json'), 'utf8')) as { versions: { effective: string }[] };
+  fixtures.policyDate = index.versions.map((v) => v.effective).sort().at(-1)!;
+  const at = new Date().toISOString();
+  fixtures.announcement = (
+    await database.db
+      .insertInto('announcement')
+      .values({ text: 'Matrix', level: 'info', audience: 'everyone', link_url: null, link_text: null, dismissible: 1, starts_at: 0, ends_at: null, revision: 1, created_at: at, created_by: null, updated_at: at, updated_by: null })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  fixtures.user = (await makeAccount(database.db, 'matrix-subject')).id;
+  fixtures.request = (await pendingRequest(database.db, 'matrix-request')).requestId;
+});
+afterAll(async () => {
+  await database?.close();
+  await site?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Routes
+
+/** Every page and endpoint under src/pages/admin, with the address to ask for it. */
+const ROUTES: Record<string, () => string> = {
+  'index.astro': () => ADMIN_HOME,
+  'announcements/index.astro': () => '/admin/announcements',
+  'announcements/new.astro': () => '/admin/announcements/new',
+  'announcements/preview.astro': () => '/admin/announcements/preview',
+  'announcements/[id].astro': () => `/admin/announcements/${fixtures.announcement}`,
+  'announcements/policy/[date].astro': () => `/admin/announcements/policy/${fixtures.policyDate}`,
+  'stats.astro': () => '/admin/stats',
+  'stats.csv.ts': () => '/admin/stats.csv',
+  'users/index.astro': () => '/admin/users',
+  'users/[id].astro': () => `/admin/users/${fixtures.user}`,
+  'deletion-requests/index.astro': () => '/admin/deletion-requests',
+  'deletion-requests/new.astro': () => '/admin/deletion-requests/new',
+  'deletion-requests/[id].astro': () => `/admin/deletion-requests/${fixtures.request}`,
+  'roles.astro': () => '/admin/roles',
+  'audit.astro': () => '/admin/audit',
+  'audit.csv.ts': () => '/admin/audit.csv',
+};
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesUnder(join(dir, d.name)) : [join(dir, d.name)]));
+}
+
+/** The roles that may open `path`: its section's (the longest section path it is under), or the admin home's. */
+function rolesFor(path: string) {
+  if (path === ADMIN_HOME) return ADMIN_HOME_ROLES;
+  const section = ADMIN_SECTIONS.filter((s) => path === s.path || path.startsWith(`${s.path}/`) || path.startsWith(`${s.path}.`)).sort((a, b) => b.path.length - a.path.length)[0];
+  if (!section) throw new Error(`${path} is under no section of ADMIN_SECTIONS`);
+  return section.roles;
+}
+
+function expectedStatus(who: Who, roles: readonly string[]): number {
+  if (who === 'visitor') return 303;
+  return rolesOf(who).some((r) => roles.includes(r)) ? 200 : 403;
+}
+
+describe('the route table', () => {
+  it('lists every page and endpoint under src/pages/admin, and nothing else', () => {
+    const files = filesUnder(join(root, 'src/pages/admin')).map((f) => relative(join(root, 'src/pages/admin'), f).split('\\').join('/'));
+    expect(files.sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  it('has a route for every section of ADMIN_SECTIONS', () => {
+    const paths = Object.values(ROUTES).map((route) => route());
+    for (const section of ADMIN_SECTIONS) expect(paths, section.id).toContain(section.path);
+  });
+});
+
+describe('routes × roles', () => {
+  for (const [file, route] of Object.entries(ROUTES)) {
+    it(`${file} answers each role as its section says`, async () => {
+      const path = route();
+      const roles = rolesFor(path);
+      for (const who of WHO) {
+        const res = await clients.get(who)!.get(path);
+        const expected = expectedStatus(who, roles);
+        expect(res.status, `${who} → ${path}`).toBe(expected);
+        expect(res.headers.get('cache-control'), `${who} → ${path}`).toBe('private, no-store');
+        if (expected === 303) expect(res.headers.get('location')).toBe(`/login?next=${encodeURIComponent(path)}`);
+        const body = await res.text();
+        if (expected === 403 && path.endsWith('.csv')) expect(body).toMatch(/does not have a role/);
+        else if (expected === 403) expect(body).toContain('You cannot open this page');
+      }
+    });
+  }
+
+  it('answers editors 403 on every route with personal data', async () => {
+    const personal = Object.values(ROUTES)
+      .map((r) => r())
+      .filter((p) => /^\/admin\/(users|deletion-requests|roles|audit)/.test(p));
+    expect(personal.length).toBeGreaterThanOrEqual(7);
+    for (const path of personal) expect((await clients.get('editor')!.get(path)).status, path).toBe(403);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+/** Valid input for each action, on things made for the call (so allowed calls succeed: 200). */
+const CALLS: Record<StaffActionName, () => Promise<Record<string, string>>> = {
+  searchAccounts: async () => ({ q: 'matrix' }),
+  revealField: async () => ({ userId: String((await makeAccount(database.db, 'reveal')).id), field: 'email', reason: 'Role matrix: checking who may reveal' }),
+  endSessions: async () => ({ userId: String((await makeAccount(database.db, 'end')).id), reason: 'Role matrix: checking who may end sessions' }),
+  resendVerification: async () => ({ userId: String((await makeAccount(database.db, 'resend', [], { verified: false })).id) }),
+  recordDeletionRequest: async () => ({ email: (await makeAccount(database.db, 'record')).email, receivedAt: '', ticket: 'MATRIX-1' }),
+  resendDeletionLink: async () => ({ requestId: String((await pendingRequest(database.db, 'relink')).requestId) }),
+  deleteVerified: async () => ({ requestId: String((await pendingRequest(database.db, 'verified')).requestId), reason: 'Role matrix: identity verified by phone' }),
+  completeDeletion: async () => ({ requestId: String((await confirmedRequest(database.db, 'complete')).requestId) }),
+  cancelDeletionRequest: async () => ({ requestId: String((await pendingRequest(database.db, 'cancel')).requestId), reason: 'Role matrix: the requester withdrew it' }),
+  grantRole: async () => ({ email: (await makeAccount(database.db, 'grant')).email, role: 'support' }),
+  revokeRole: async () => ({ userId: String((await makeAccount(database.db, 'revoke', ['support'])).id), role: 'support' }),
+  confirmDeletion: async () => ({ token: (await pendingRequest(database.db, 'link')).token }),
+};
+
+/** The audit entry each action writes when it succeeds: every staff read and write is audited. */
+const AUDITED: Record<StaffActionName, string> = {
+  searchAccounts: 'account.search',
+  revealField: 'account.reveal',
+  endSessions: 'account.end-sessions',
+  resendVerification: 'account.resend-verification',
+  recordDeletionRequest: 'deletion-request.record',
+  resendDeletionLink: 'deletion-request.resend',
+  deleteVerified: 'account.delete',
+  completeDeletion: 'account.delete',
+  cancelDeletionRequest: 'deletion-request.cancel',
+  grantRole: 'role.grant',
+  revokeRole: 'role.revoke',
+  confirmDeletion: 'account.delete',
+};
+
+describe('the action table', () => {
+  it('has an entry for every action of src/actions/staff.ts, and a call for each', () => {
+    const source = readFileSync(join(root, 'src/actions/staff.ts'), 'utf8');
+    const defined = [...source.matchAll(/^ {2}(\w+): defineAction\(/gm)].map((m) => m[1]!);
+    expect(defined.length).toBeGreaterThan(5);
+    expect(defined.sort()).toEqual(Object.keys(STAFF_ACTIONS).sort());
+    expect(Object.keys(CALLS).sort()).toEqual(Object.keys(STAFF_ACTIONS).sort());
+    expect(Object.keys(AUDITED).sort()).toEqual(Object.keys(STAFF_ACTIONS).sort());
+  });
+});
+
+describe('actions × roles', () => {
+  for (const action of Object.keys(STAFF_ACTIONS) as StaffActionName[]) {
+    const roles = staffActionRoles(action);
+    it(`staff.${action} answers each role as STAFF_ACTIONS says (${roles === 'anyone' ? 'anyone with the link' : roles.join(', ')})`, async () => {
+      for (const who of WHO) {
+        const fields = await CALLS[action]();
+        const before = await auditCount(database.db);
+        const res = await clients.get(who)!.post(`/_actions/staff.${action}`, fields, { accept: 'application/json' });
+        const user = who === 'visitor' ? null : { id: 0, email: '', displayName: null, emailVerified: true, roles: rolesOf(who) };
+        const expected = roles === 'anyone' ? 200 : who === 'visitor' ? 401 : checkRole(user, roles) === 'allowed' ? 200 : 403;
+        expect(res.status, `${who} → staff.${action}: ${await res.clone().text()}`).toBe(expected);
+        // Refused calls read and write nothing, so they leave no audit entry; allowed ones leave
+        // theirs, naming the staff member and their address (the account holder: neither).
+        if (expected !== 200) {
+          expect(await auditCount(database.db), `${who} → staff.${action}`).toBe(before);
+          continue;
+        }
+        const entry = await database.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+        expect(entry.id, `${who} → staff.${action} wrote an entry`).toBeGreaterThan(before);
+        const staff = roles !== 'anyone';
+        expect(entry, `${who} → staff.${action}`).toMatchObject({ action: AUDITED[action], actor_user_id: staff ? ids.get(who) : null });
+        if (staff) expect(entry.actor_ip).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+        else expect(entry.actor_ip).toBeNull();
+      }
+    });
+  }
+
+  it('refuses editors on every action that touches personal data, whatever they send', async () => {
+    const editor = clients.get('editor')!;
+    for (const action of Object.keys(STAFF_ACTIONS) as StaffActionName[]) {
+      if (STAFF_ACTIONS[action] === 'link-holder') continue;
+      const junk: Record<string, string>[] = [{}, { userId: 'x', reason: '' }, { requestId: '-1', email: 'not an address' }];
+      for (const fields of junk) {
+        const res = await editor.post(`/_actions/staff.${action}`, fields, { accept: 'application/json' });
+        expect(res.status, `editor → staff.${action} ${JSON.stringify(fields)}`).toBe(403);
+      }
+    }
+  });
+});

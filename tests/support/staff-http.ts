@@ -1,0 +1,79 @@
+// Helpers for the staff HTTP tests (tests/http/staff*.test.ts): signed-in clients for each
+// role, made straight in the site's database (no sign-in form, so no sign-in rate limit), and
+// accounts and deletion requests to act on.
+import { createAccount, createSession, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
+import { issueToken } from '../../src/lib/auth/tokens.ts';
+import type { DB } from '../../src/lib/db/index.ts';
+import { DELETION_LINK_TTL_MS } from '../../src/lib/staff/deletion-requests.ts';
+import { Client, PASSWORD } from './account-profile.ts';
+import type { RunningSite } from './site.ts';
+
+/** Who asks: a visitor, a signed-in user without a role, or a staff member with one role. */
+export type Who = 'visitor' | 'user' | Role;
+export const WHO: readonly Who[] = ['visitor', 'user', 'support', 'editor', 'admin'];
+
+export function rolesOf(who: Who): Role[] {
+  return who === 'visitor' || who === 'user' ? [] : [who];
+}
+
+let counter = 0;
+export function uniqueAddress(label: string): string {
+  return `${label}-${process.pid}-${++counter}@example.com`;
+}
+
+/** A verified account with `roles`; returns its id and address. */
+export async function makeAccount(db: DB, label: string, roles: Role[] = [], options: { verified?: boolean; password?: boolean } = {}) {
+  const email = uniqueAddress(label);
+  const id = await createAccount(db, normalizeEmail(email)!, roles, options.password ? await hashPassword(PASSWORD) : null);
+  if (options.verified === false) await db.updateTable('user').set({ email_verified_at: null }).where('id', '=', id).execute();
+  return { id, email };
+}
+
+/** A client signed in as a new account with `roles` (a session made directly, as the sign-in form would). */
+export async function clientFor(site: RunningSite, db: DB, who: Who): Promise<{ client: Client; id: number | null; email: string | null }> {
+  const client = new Client(site);
+  if (who === 'visitor') return { client, id: null, email: null };
+  const { id, email } = await makeAccount(db, who, rolesOf(who));
+  const { token } = await createSession(db, id, 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0');
+  client.cookies.set('session', token);
+  return { client, id, email };
+}
+
+/** A pending deletion request for a new account, with the token of its confirmation link. */
+export async function pendingRequest(db: DB, label = 'request') {
+  const { id: userId, email } = await makeAccount(db, label);
+  const { id: tokenId, token, secretHash } = issueToken();
+  const now = new Date();
+  const { id } = await db
+    .insertInto('deletion_request')
+    .values({
+      ticket: `T-${userId}`,
+      requester_email: email,
+      user_id: userId,
+      status: 'pending',
+      received_at: now.toISOString(),
+      recorded_at: now.toISOString(),
+      token_id: tokenId,
+      token_hash: secretHash,
+      token_expires_at: now.getTime() + DELETION_LINK_TTL_MS,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { requestId: id, userId, email, token };
+}
+
+/** A confirmed request whose erasure has not run (as after a failure between the two steps). */
+export async function confirmedRequest(db: DB, label = 'confirmed') {
+  const request = await pendingRequest(db, label);
+  await db
+    .updateTable('deletion_request')
+    .set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: new Date().toISOString(), token_id: null, token_hash: null, token_expires_at: null })
+    .where('id', '=', request.requestId)
+    .execute();
+  return request;
+}
+
+export async function auditCount(db: DB): Promise<number> {
+  const row = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
