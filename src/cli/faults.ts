@@ -87,9 +87,13 @@ async function storedViews(url: string): Promise<number> {
   return ((await res.json()) as { views: number }).views;
 }
 
-function withDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
+async function withDir<T>(run: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'ct-faults-'));
-  return run(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
+  try {
+    return await run(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function siteEnv(dir: string) {
@@ -237,7 +241,7 @@ async function malformed() {
     const island = /\/_server-islands\/ViewCountIsland\?[^"]+/.exec(html)?.[0]?.replaceAll('&amp;', '&') ?? '/_server-islands/ViewCountIsland?e=x&p=y&s=';
     await sleep(200);
     const before = snapshot(env.DATABASE_PATH);
-    const post = (path: string, body: string | Buffer, type = 'application/json', headers: Record<string, string> = {}) =>
+    const post = (path: string, body: string | Uint8Array<ArrayBuffer>, type = 'application/json', headers: Record<string, string> = {}) =>
       fetch(`${site.url}${path}`, { method: 'POST', headers: { 'Content-Type': type, Origin: ORIGIN, 'User-Agent': BROWSER, ...headers }, body });
     const kinds: [string, () => Promise<number>][] = [
       ['bad JSON', async () => (await post('/api/views/event', '{"path": "/features", "key": ')).status],
@@ -245,8 +249,8 @@ async function malformed() {
       ['wrong types', async () => (await post('/api/views/event', JSON.stringify({ path: 42, key: {} }))).status],
       ['bad key', async () => (await post('/api/views/event', JSON.stringify({ path: PAGE, key: 'x' }))).status],
       ['unknown page', async () => (await post('/api/views/event', JSON.stringify({ path: '/nope/' + key(), key: key() }))).status],
-      ['huge body', async () => (await post('/api/views/event', Buffer.alloc(256 * 1024, 'a'))).status],
-      ['huge form to an action', async () => (await post('/login?_action=auth.signIn', Buffer.alloc(2 * 1024 * 1024, 'a'), 'application/x-www-form-urlencoded')).status],
+      ['huge body', async () => (await post('/api/views/event', new Uint8Array(256 * 1024).fill(97))).status],
+      ['huge form to an action', async () => (await post('/login?_action=auth.signIn', new Uint8Array(2 * 1024 * 1024).fill(97), 'application/x-www-form-urlencoded')).status],
       ['bad JSON to an action', async () => (await post('/_actions/auth.signIn', '{"email":')).status],
       ['bad island parameters', async () => (await fetch(`${site.url}/_server-islands/ViewCountIsland?e=garbage&p=%%%&s=`)).status],
       ['tampered island parameters', async () => (await fetch(`${site.url}${island.replace(/p=[^&]{4}/, 'p=AAAA')}`)).status],
