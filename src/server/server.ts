@@ -35,6 +35,8 @@ export interface SiteServerOptions {
  * The site's HTTP server: the built client files and `/healthz` are answered here, on the
  * hot path, without entering Astro; everything else goes to Astro's handler.
  */
+export type SiteServer = Server & { drain(onClosed: () => void): void };
+
 export function createSiteServer({
   config,
   db,
@@ -42,7 +44,7 @@ export function createSiteServer({
   staticFiles,
   resolvePath = (path) => path,
   now = () => new Date(),
-}: SiteServerOptions): Server {
+}: SiteServerOptions): SiteServer {
   const baseHeaders = securityHeaders(config.siteUrl);
   // Responses rendered on demand (pages, islands, JSON) are compressed on the fly when over
   // 1 KB: Brotli at a fast setting, else gzip. Static files come precompressed instead.
@@ -90,8 +92,13 @@ export function createSiteServer({
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  // Set once the server is stopping: each response then closes its connection, so that
+  // keep-alive clients sending request after request let the server finish.
+  let draining = false;
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     for (const [name, value] of Object.entries(baseHeaders)) res.setHeader(name, value);
+    if (draining) res.setHeader('Connection', 'close');
     if (!config.trustProxy) {
       // Without a proxy of ours in front, these came from the client: never believe them.
       for (const name of FORWARDED_HEADERS) delete req.headers[name];
@@ -114,7 +121,7 @@ export function createSiteServer({
     await astro(req, res, () => sendNotFound(req, res));
   }
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error(`error while answering ${req.method} ${req.url}:`, error);
       if (!res.headersSent) {
@@ -124,5 +131,13 @@ export function createSiteServer({
         res.destroy();
       }
     });
+  });
+  return Object.assign(server, {
+    /** Stops accepting connections and lets the requests in flight finish (then 'close'). */
+    drain(onClosed: () => void) {
+      draining = true;
+      server.close(onClosed);
+      server.closeIdleConnections();
+    },
   });
 }
