@@ -101,10 +101,10 @@ export function neighbours<T extends { effective: CalendarDate }>(
 }
 
 /** The summary placeholder `npm run policy -- new` writes; the check rejects it. */
-export const SUMMARY_PLACEHOLDER = 'TODO: in one or two sentences, say what changed and why';
+export const SUMMARY_PLACEHOLDER = 'REPLACE THIS: in one or two sentences, say what changed and why';
 
 export function isPlaceholderSummary(summary: string | undefined): boolean {
-  return summary !== undefined && /^\s*TODO\b/i.test(summary);
+  return summary !== undefined && /^\s*REPLACE THIS\b/i.test(summary);
 }
 
 /**
