@@ -253,15 +253,17 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
   }),
   entry({
     table: 'audit_log',
-    description: 'Each time a member of our staff looked at or acted on your information: who, when, what and why (and, for staff accounts, what you did).',
-    userColumns: ['subject_user_id', 'actor_user_id'],
+    description: 'Each time a member of our staff looked at or acted on your information: when, what and why.',
+    // Only entries about you: a staff member's own export must not list other customers'
+    // records, and a customer sees what was done, not by whom.
+    userColumns: ['subject_user_id'],
     erase: 'keep',
     kept: 'The audit log is append-only by design (the database refuses to change or delete an entry) so that staff access can always be checked. It holds the account number and the names of the fields involved, never their values, an address or a name.',
     notBeforeAccount: 'at',
     columns: {
       id: { export: 'The number of the entry.', format: 'integer' },
       at: { export: 'When.', format: 'iso-time' },
-      actor_user_id: { export: 'The staff account that acted (null: you, through a link we emailed).', format: 'integer' },
+      actor_user_id: { exclude: 'Which staff account acted: information about our staff, not about you (the action and reason are shown).' },
       actor_ip: { exclude: "The network address of the staff member's computer, kept for security investigations; it is not information about you." },
       action: { export: 'What was done, e.g. account.view or account.delete.' },
       subject_user_id: { export: 'The account whose information was involved.', format: 'integer' },
