@@ -4,12 +4,11 @@
 // Other specs share the server and its database, so every test uses its own address. Mail is
 // read from the server's outbox (one .eml file per message).
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
-import SQLite from 'better-sqlite3';
-import { expectNoAxeViolations } from './support.ts';
+import { clearRateLimits, expectNoAxeViolations } from './support.ts';
+import { linkPath, waitForMail } from '../support/outbox.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const OUTBOX = join(root, 'test-results/e2e-data/outbox');
@@ -20,62 +19,10 @@ const PASSWORD = 'correct horse battery staple';
 // 15 minutes (registration to 10 an hour): start each test with the counters empty, so that
 // these journeys do not depend on how many sign-ins the specs before them made. (The limits
 // themselves are tested in tests/http/accounts.test.ts.)
-test.beforeEach(() => {
-  const db = new SQLite(DATABASE);
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.prepare('delete from rate_limit').run();
-  } finally {
-    db.close();
-  }
-});
+test.beforeEach(() => clearRateLimits(DATABASE));
 
 function uniqueEmail(label: string): string {
   return `e2e-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-}
-
-/** Decodes a quoted-printable body (nodemailer's encoding for text with long lines or non-ASCII). */
-function decodeQuotedPrintable(body: string): string {
-  const joined = body.replace(/=\r?\n/g, '');
-  return Buffer.from(
-    joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    'latin1',
-  ).toString('utf8');
-}
-
-/** The newest message to `to` whose subject matches, waiting briefly for it to be written. */
-async function newestMail(to: string, subject: RegExp): Promise<{ subject: string; text: string }> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    let files: string[] = [];
-    try {
-      files = readdirSync(OUTBOX).filter((f) => f.endsWith('.eml'));
-    } catch {
-      // No mail yet.
-    }
-    const messages = files
-      .map((f) => ({ path: join(OUTBOX, f), mtime: statSync(join(OUTBOX, f)).mtimeMs, name: f }))
-      .sort((a, b) => b.mtime - a.mtime || b.name.localeCompare(a.name))
-      .map(({ path }) => {
-        const raw = readFileSync(path, 'utf8');
-        const split = raw.indexOf('\n\n');
-        const head = raw.slice(0, split);
-        const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] ?? '';
-        return { to: header('To'), subject: header('Subject'), text: decodeQuotedPrintable(raw.slice(split + 2)) };
-      });
-    const found = messages.find((m) => m.to.toLowerCase() === to.toLowerCase() && subject.test(m.subject));
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no message to ${to} matching ${subject} in ${OUTBOX}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** The link in a message, on the test server's origin (whatever SITE_URL the mail was written with). */
-function linkIn(mail: { text: string }, baseURL: string): string {
-  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
-  if (!link) throw new Error('no link in the message');
-  const url = new URL(link);
-  return new URL(url.pathname + url.search, baseURL).href;
 }
 
 /** An account made by the operator's tool, with a password: no registration needed. */
@@ -113,8 +60,8 @@ test('register, confirm the address from the mail, sign in and out through the h
   await expect(page.getByRole('status')).toContainText(email);
 
   // Confirm the address with the link from the message.
-  const mail = await newestMail(email, /Confirm your email address/);
-  await page.goto(linkIn(mail, baseURL!));
+  const mail = await waitForMail(OUTBOX, email, /Confirm your email address/);
+  await page.goto(new URL(linkPath(mail), baseURL).href);
   await page.getByRole('button', { name: 'Confirm my email address' }).click();
   await expect(page.getByRole('status')).toContainText('Your email address is confirmed');
 
@@ -168,8 +115,8 @@ test('forgot and reset the password', async ({ page, baseURL }) => {
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await expect(page.getByRole('status')).toContainText('Check your inbox');
 
-  const mail = await newestMail(email, /Reset your CustomerTrackr password/);
-  const link = linkIn(mail, baseURL!);
+  const mail = await waitForMail(OUTBOX, email, /Reset your CustomerTrackr password/);
+  const link = new URL(linkPath(mail), baseURL).href;
   await page.goto(link);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Choose a new password');
 

@@ -6,14 +6,13 @@
 // Other specs share the server and its database, so every test makes its own accounts,
 // straight in the e2e database (the server shares the SQLite file in WAL mode). Mail is read
 // from the server's outbox (one .eml file per message).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import SQLite from 'better-sqlite3';
 import { createAccount, createSession, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
 import { openDatabase } from '../../src/lib/db/index.ts';
-import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+import { clearRateLimits, expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+import { linkPath, waitForMail } from '../support/outbox.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const DATABASE = join(root, 'test-results/e2e-data/site.db');
@@ -22,15 +21,7 @@ const PASSWORD = 'correct horse battery staple';
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
 
 // Every spec signs in from 127.0.0.1 (30 sign-ins per 15 minutes): start with the counters empty.
-test.beforeEach(() => {
-  const db = new SQLite(DATABASE);
-  try {
-    db.pragma('busy_timeout = 5000');
-    db.prepare('delete from rate_limit').run();
-  } finally {
-    db.close();
-  }
-});
+test.beforeEach(() => clearRateLimits(DATABASE));
 
 function uniqueEmail(label: string): string {
   return `e2e-staff-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
@@ -73,49 +64,6 @@ async function signIn(page: Page, email: string, next: string): Promise<void> {
   await expect(page).toHaveURL(new RegExp(`${next.replace(/[/?]/g, '\\$&')}$`));
 }
 
-function decodeQuotedPrintable(body: string): string {
-  const joined = body.replace(/=\r?\n/g, '');
-  return Buffer.from(
-    joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    'latin1',
-  ).toString('utf8');
-}
-
-/** The newest message to `to` whose subject matches, waiting briefly for it to be written. */
-async function newestMail(to: string, subject: RegExp): Promise<{ subject: string; text: string }> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    let files: string[] = [];
-    try {
-      files = readdirSync(OUTBOX).filter((f) => f.endsWith('.eml'));
-    } catch {
-      // No mail yet.
-    }
-    const found = files
-      .map((f) => ({ path: join(OUTBOX, f), mtime: statSync(join(OUTBOX, f)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime)
-      .map(({ path }) => {
-        const raw = readFileSync(path, 'utf8');
-        const split = raw.indexOf('\n\n');
-        const head = raw.slice(0, split);
-        const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] ?? '';
-        return { to: header('To'), subject: header('Subject'), text: decodeQuotedPrintable(raw.slice(split + 2)) };
-      })
-      .find((m) => m.to.toLowerCase() === to.toLowerCase() && subject.test(m.subject));
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no message to ${to} matching ${subject} in ${OUTBOX}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** The link in a message, on the test server's origin. */
-function linkIn(mail: { text: string }, baseURL: string): string {
-  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
-  if (!link) throw new Error('no link in the message');
-  const url = new URL(link);
-  return new URL(url.pathname + url.search, baseURL).href;
-}
-
 function region(page: Page, name: string | RegExp) {
   return page.getByRole('region', { name });
 }
@@ -146,18 +94,18 @@ test('a deletion request received by email: support records it, the user confirm
   await expect(page.locator('body')).not.toContainText(customer.email);
 
   // The user opens the link from the message (not signed in) and confirms.
-  const mail = await newestMail(customer.email, /Confirm the deletion of your CustomerTrackr account/);
+  const mail = await waitForMail(OUTBOX, customer.email, /Confirm the deletion of your CustomerTrackr account/);
   expect(mail.text).toContain(ticket);
   const userContext = await browser.newContext();
   const userPage = await userContext.newPage();
-  await userPage.goto(linkIn(mail, baseURL!));
+  await userPage.goto(new URL(linkPath(mail), baseURL).href);
   await expect(userPage.getByRole('heading', { level: 1 })).toHaveText('Confirm the deletion of your account');
   await expectNoAxeViolations(userPage);
   await userPage.getByRole('button', { name: 'Delete my account' }).click();
   await expect(userPage.getByRole('status')).toContainText('Your account has been deleted');
-  await newestMail(customer.email, /Your CustomerTrackr account has been deleted/);
+  await waitForMail(OUTBOX, customer.email, /Your CustomerTrackr account has been deleted/);
   // The link worked once.
-  await userPage.goto(linkIn(mail, baseURL!));
+  await userPage.goto(new URL(linkPath(mail), baseURL).href);
   await expect(userPage.getByRole('alert')).toContainText('already been used');
   await userContext.close();
 

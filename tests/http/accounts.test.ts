@@ -5,12 +5,12 @@
 // group of tests that spends a limited budget (registrations, sign-ins, reset requests)
 // stays well inside it, and the tests of the limits themselves run against their own site.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/auth/passwords.ts';
+import { linkPath, mailsIn, readOutbox, type Mail } from '../support/outbox.ts';
 import { root, startSite, type RunningSite } from '../support/site.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -72,45 +72,8 @@ class Client {
   }
 }
 
-interface Mail {
-  file: string;
-  to: string;
-  subject: string;
-  text: string;
-}
-
-/** The messages in a site's outbox, oldest first, with quoted-printable bodies decoded. */
-function readOutbox(dir: string): Mail[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
-  } catch {
-    return [];
-  }
-  return files.sort().map((file) => {
-    const raw = readFileSync(join(dir, file), 'utf8');
-    const split = raw.indexOf('\n\n');
-    const head = raw.slice(0, split);
-    const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] ?? '';
-    const qp = raw.slice(split + 2).replace(/=\r?\n/g, '');
-    const text = Buffer.from(
-      qp.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-      'latin1',
-    ).toString('utf8');
-    return { file, to: header('To'), subject: header('Subject'), text };
-  });
-}
-
 function mailsTo(site: RunningSite, address: string, subject?: RegExp): Mail[] {
-  return readOutbox(site.outboxDir).filter((m) => m.to.toLowerCase() === address.toLowerCase() && (!subject || subject.test(m.subject)));
-}
-
-/** The link in a message, moved to the test server's address (mail uses SITE_URL). */
-function linkIn(mail: Mail): string {
-  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
-  if (!link) throw new Error(`no link in "${mail.subject}"`);
-  const url = new URL(link);
-  return url.pathname + url.search;
+  return mailsIn(site.outboxDir, address, subject);
 }
 
 /** The visible text of a page: no tags, scripts or styles; whitespace collapsed. */
@@ -245,7 +208,7 @@ describe('accounts (SITE_URL http)', () => {
       expect(pageText(await (await client.get('/register')).text())).toContain(AGREEMENT);
 
       const [mail] = mailsTo(site, email, /Confirm your email/);
-      expect(linkIn(mail!)).toMatch(/^\/verify-email\?token=[a-z2-7]{24}\.[a-z2-7]{32}$/);
+      expect(linkPath(mail!)).toMatch(/^\/verify-email\?token=[a-z2-7]{24}\.[a-z2-7]{32}$/);
     });
 
     it('answers a taken address exactly like a new one, and emails the owner instead', async () => {
@@ -528,7 +491,7 @@ describe('emailed links', () => {
     const email = uniqueEmail('verify');
     const client = new Client(site);
     await register(client, email);
-    const link = linkIn(mailsTo(site, email, /Confirm your email/).at(-1)!);
+    const link = linkPath(mailsTo(site, email, /Confirm your email/).at(-1)!);
     const verified = () => {
       const db = openDb(site);
       const row = db.prepare('select email_verified_at from user where email_normalized = ?').get(email) as { email_verified_at: string | null };
@@ -564,7 +527,7 @@ describe('emailed links', () => {
     // A new link from the account page replaces the first one.
     const resent = await client.post('/_actions/auth.resendVerification', {});
     expect(resent.status).toBe(200);
-    const [first, second] = mailsTo(site, email, /Confirm your email/).map((m) => linkIn(m));
+    const [first, second] = mailsTo(site, email, /Confirm your email/).map((m) => linkPath(m));
     expect((await client.get(first!)).status).toBe(400);
 
     expire(tokenOf(second!));
@@ -599,7 +562,7 @@ describe('emailed links', () => {
     await client.post('/forgot-password?_action=auth.forgotPassword', {
       email,
     });
-    const link = linkIn(mailsTo(site, email, /Reset your/).at(-1)!);
+    const link = linkPath(mailsTo(site, email, /Reset your/).at(-1)!);
     const page = await client.get(link);
     expect(page.status).toBe(200);
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
@@ -640,7 +603,7 @@ describe('emailed links', () => {
     await client.post('/forgot-password?_action=auth.forgotPassword', {
       email,
     });
-    const link = linkIn(mailsTo(site, email, /Reset your/).at(-1)!);
+    const link = linkPath(mailsTo(site, email, /Reset your/).at(-1)!);
     expire(tokenOf(link));
 
     const page = await client.get(link);

@@ -1,10 +1,9 @@
 // Helpers for the profile and data-rights HTTP tests (tests/http/account-profile*.test.ts):
 // a cookie-keeping client, accounts created straight in the site's database, the islands of
 // a page, and the site's outbox.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createAccount, hashPassword, normalizeEmail } from '../../src/lib/auth/index.ts';
 import { openDatabase } from '../../src/lib/db/index.ts';
+import { linkPath, mailsIn, type Mail } from './outbox.ts';
 import type { RunningSite } from './site.ts';
 
 export const PASSWORD = 'correct horse battery staple';
@@ -137,42 +136,12 @@ export function island(islands: Island[], name: string): Island {
   return found;
 }
 
-export interface Mail {
-  to: string;
-  subject: string;
-  text: string;
-}
-
-/** The messages in a site's outbox, oldest first, with quoted-printable bodies decoded. */
-export function readOutbox(site: RunningSite): Mail[] {
-  let files: string[];
-  try {
-    files = readdirSync(site.outboxDir).filter((f) => f.endsWith('.eml'));
-  } catch {
-    return [];
-  }
-  return files.sort().map((file) => {
-    const raw = readFileSync(join(site.outboxDir, file), 'utf8');
-    const split = raw.indexOf('\n\n');
-    const head = raw.slice(0, split);
-    const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] ?? '';
-    const qp = raw.slice(split + 2).replace(/=\r?\n/g, '');
-    const text = Buffer.from(qp.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
-    return { to: header('To'), subject: header('Subject'), text };
-  });
-}
-
 export function mailsTo(site: RunningSite, address: string, subject?: RegExp): Mail[] {
-  return readOutbox(site).filter((m) => m.to.toLowerCase() === address.toLowerCase() && (!subject || subject.test(m.subject)));
+  return mailsIn(site.outboxDir, address, subject);
 }
 
-/** The path and query of the link in a message (mail links use SITE_URL, not the test server). */
-export function linkIn(mail: Mail): string {
-  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
-  if (!link) throw new Error(`no link in "${mail.subject}"`);
-  const url = new URL(link);
-  return url.pathname + url.search;
-}
+export type { Mail };
+export { linkPath as linkIn };
 
 /** The visible text of some HTML: no tags, scripts or styles; whitespace collapsed. */
 export function textOf(html: string): string {

@@ -1,11 +1,12 @@
 // Helpers for the staff and audit unit tests (tests/unit/staff-*.test.ts, audit-*.test.ts): a
 // migrated in-memory database, accounts with a profile, and a temporary outbox.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { updateProfile, type ProfileValues } from '../../src/lib/accounts/index.ts';
 import { createAccount, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
 import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { readOutbox, type Mail } from './outbox.ts';
 
 /** A migrated in-memory database with the first policy version recorded. */
 export async function freshDatabase(): Promise<OpenDatabase> {
@@ -25,11 +26,7 @@ export async function account(database: OpenDatabase, email: string, roles: Role
   return id;
 }
 
-export interface Mail {
-  to: string;
-  subject: string;
-  text: string;
-}
+export type { Mail };
 
 /**
  * Points the mail module at a new temporary outbox (config() reads the environment on first
@@ -41,34 +38,12 @@ export function temporaryOutbox(): { dir: string; mails: () => Mail[]; clear: ()
   delete process.env.SMTP_URL;
   return {
     dir,
-    mails: () => readOutboxDir(dir),
+    mails: () => readOutbox(dir),
     clear: () => {
       rmSync(dir, { recursive: true, force: true });
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
-}
-
-/** The messages in `dir`, oldest first, with quoted-printable bodies decoded. */
-export function readOutboxDir(dir: string): Mail[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
-  } catch {
-    return [];
-  }
-  return files.sort().map((f) => {
-    const raw = readFileSync(join(dir, f), 'utf8');
-    const split = raw.indexOf('\n\n');
-    const head = raw.slice(0, split);
-    const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] ?? '';
-    const qp = raw.slice(split + 2).replace(/=\r?\n/g, '');
-    const text = Buffer.from(
-      qp.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-      'latin1',
-    ).toString('utf8');
-    return { to: header('To'), subject: header('Subject'), text };
-  });
 }
 
 /** The token of the link in a message. */

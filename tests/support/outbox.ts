@@ -1,0 +1,60 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One message the server wrote to its outbox (MAIL_OUTBOX_DIR), body decoded. */
+export interface Mail {
+  file: string;
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** Decodes a quoted-printable body (nodemailer's encoding for long lines or non-ASCII). */
+function decodeQuotedPrintable(body: string): string {
+  const joined = body.replace(/=\r?\n/g, '');
+  return Buffer.from(
+    joined.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  ).toString('utf8');
+}
+
+/** The messages in an outbox folder, oldest first (file names start with the time sent). */
+export function readOutbox(dir: string): Mail[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+  } catch {
+    return [];
+  }
+  return files.sort().map((file) => {
+    const raw = readFileSync(join(dir, file), 'utf8');
+    const split = raw.indexOf('\n\n');
+    const head = raw.slice(0, split);
+    const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head)?.[1] ?? '';
+    return { file, to: header('To'), subject: header('Subject'), text: decodeQuotedPrintable(raw.slice(split + 2)) };
+  });
+}
+
+/** The messages to `address` (any case), optionally only those whose subject matches. */
+export function mailsIn(dir: string, address: string, subject?: RegExp): Mail[] {
+  return readOutbox(dir).filter((m) => m.to.toLowerCase() === address.toLowerCase() && (!subject || subject.test(m.subject)));
+}
+
+/** The newest message to `address` whose subject matches, waiting briefly for it to be written. */
+export async function waitForMail(dir: string, address: string, subject: RegExp, timeoutMs = 5_000): Promise<Mail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = mailsIn(dir, address, subject).at(-1);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no message to ${address} matching ${subject} in ${dir}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The path and query of the first link in a message (mail links use SITE_URL, not the test server). */
+export function linkPath(mail: Pick<Mail, 'subject' | 'text'>): string {
+  const link = /https?:\/\/\S+/.exec(mail.text)?.[0];
+  if (!link) throw new Error(`no link in "${mail.subject}"`);
+  const url = new URL(link);
+  return url.pathname + url.search;
+}
