@@ -267,6 +267,12 @@ export const account = {
       const outcome = await deleteOwnAccount(db, user.id, input.deletePassword);
       if (!outcome.ok) {
         if (outcome.problem === 'wrong-password') throw new ActionError({ code: 'FORBIDDEN', message: WRONG_PASSWORD });
+        if (outcome.problem === 'last-admin') {
+          throw new ActionError({
+            code: 'CONFLICT',
+            message: 'Your account was not deleted: you are the only admin, and there must always be one. Grant the admin role to someone else first (on the Roles page of the staff area, /admin/roles), then delete your account.',
+          });
+        }
         throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
       }
       // Every session ended with the account; this browser's cookie goes too.

@@ -6,7 +6,7 @@
 //
 // There are no default accounts anywhere: the first admin is made with this tool.
 // Exit codes: 0 done (or nothing to do), 1 refused (unknown account, duplicate, weak
-// password, configuration or database problem), 2 the command line is wrong.
+// password, the last admin, configuration or database problem), 2 the command line is wrong.
 import { parseArgs } from 'node:util';
 import { setPasswordMessageText } from '../lib/auth/emails.ts';
 import {
@@ -38,7 +38,8 @@ Commands:
   grant <email> <role>
       Give an account a role.
   revoke <email> <role>
-      Take a role away from an account.
+      Take a role away from an account. There is always at least one admin: the last
+      admin role cannot be revoked.
 
 Roles: ${ROLES.join(', ')}.
 The database is DATABASE_PATH; links use SITE_URL (set both as for the server).
@@ -147,9 +148,10 @@ async function changeRole(db: DB, command: 'grant' | 'revoke', args: string[]): 
     const granted = await grantRole(db, user.id, role);
     console.log(granted ? `Granted ${role} to ${user.email}.` : `${user.email} already has the role ${role}; nothing changed.`);
   } else {
-    const revoked = await revokeRole(db, user.id, role);
+    const revoked = await db.transaction().execute((trx) => revokeRole(trx, user.id, role));
+    if (revoked === 'last-admin') throw new Refusal(`${user.email} is the last admin: grant the admin role to someone else first.`);
     // Roles are read at every request: the change applies to sessions already open.
-    console.log(revoked ? `Revoked ${role} from ${user.email}.` : `${user.email} does not have the role ${role}; nothing changed.`);
+    console.log(revoked === 'revoked' ? `Revoked ${role} from ${user.email}.` : `${user.email} does not have the role ${role}; nothing changed.`);
   }
 }
 

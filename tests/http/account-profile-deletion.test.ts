@@ -1,8 +1,10 @@
 // Deleting an account over HTTP: re-authenticated and confirmed; afterwards no table holds
 // the address, the name or the phone number, every session is refused, a deletion record
-// with nothing personal remains, the confirmation is emailed, and nothing else changes.
+// with nothing personal remains, the confirmation is emailed, and nothing else changes. The
+// last admin cannot delete their account.
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantRole } from '../../src/lib/auth/accounts.ts';
 import { Client, createUser, mailsTo, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
@@ -145,5 +147,30 @@ describe('deleting an account', () => {
     expect(data.accountId).toBe(id);
     expect(data.tables.account_profile!.rows).toEqual([]);
     expect(data.tables.data_change!.rows).toEqual([]);
+  });
+
+  it('refuses to delete the last admin, says why and keeps what was typed but the password; with a second admin it deletes', async () => {
+    const email = uniqueEmail('only-admin');
+    const id = await createUser(site, email);
+    await withDatabase(site, (db) => grantRole(db, id, 'admin'));
+    const client = new Client(site);
+    await client.signIn(email);
+
+    const refused = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'Delete my account' });
+    expect(refused.status).toBe(409);
+    const html = await refused.text();
+    expect(html).toContain('you are the only admin, and there must always be one. Grant the admin role to someone else first');
+    expect(html).toMatch(/<input[^>]*name="confirmation"[^>]*value="Delete my account"/);
+    expect(html).not.toContain(PASSWORD);
+    expect(await withDatabase(site, (db) => db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst())).toEqual({ id });
+    expect((await client.get('/account')).status).toBe(200);
+    expect(mailsTo(site, email, /account has been deleted/)).toEqual([]);
+
+    const second = await createUser(site, uniqueEmail('second-admin'));
+    await withDatabase(site, (db) => grantRole(db, second, 'admin'));
+    const deleted = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'delete my account' });
+    expect(deleted.status).toBe(303);
+    expect(deleted.headers.get('location')).toBe('/account/deleted');
+    expect(await withDatabase(site, (db) => db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst())).toBeUndefined();
   });
 });

@@ -156,6 +156,23 @@ describe('npm run user -- grant / revoke', () => {
     expectRefused(user([command, 'staff@example.com']), 2, /needs an email address and a role/);
     expect(rolesOf('staff@example.com')).toEqual(['editor']);
   });
+
+  it('never revokes the last admin role', () => {
+    // Ops.Lead@Example.com, added above, is the only admin.
+    const refused = user(['revoke', 'ops.lead@example.com', 'admin']);
+    expectRefused(refused, 1, /^user: Ops\.Lead@Example\.com is the last admin: grant the admin role to someone else first\.$/m);
+    expect(refused.stdout).toBe('');
+    expect(rolesOf('ops.lead@example.com')).toEqual(['admin', 'support']);
+
+    // With a second admin, either may go, but not both.
+    expect(user(['grant', 'staff@example.com', 'admin']).code).toBe(0);
+    const run = user(['revoke', 'ops.lead@example.com', 'admin']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Revoked admin from Ops.Lead@Example.com.');
+    expect(rolesOf('ops.lead@example.com')).toEqual(['support']);
+    expectRefused(user(['revoke', 'staff@example.com', 'admin']), 1, /staff@example\.com is the last admin/);
+    expect(rolesOf('staff@example.com')).toEqual(['admin', 'editor']);
+  });
 });
 
 describe('npm run user (usage)', () => {

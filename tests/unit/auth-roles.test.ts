@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAccount, grantRole, isRole, normalizeEmail, revokeRole } from '../../src/lib/auth/accounts.ts';
+import { createAccount, grantRole, isLastAdmin, isRole, normalizeEmail, revokeRole } from '../../src/lib/auth/accounts.ts';
 import { checkRole, hasRole } from '../../src/lib/auth/roles.ts';
 import type { SessionUser } from '../../src/lib/auth/sessions.ts';
 import { ROLES, type Role } from '../../src/lib/auth/tables.ts';
@@ -55,6 +55,7 @@ describe('granting and revoking', () => {
   });
   afterEach(() => database.close());
 
+  const revoke = (id: number, role: Role) => database.db.transaction().execute((trx) => revokeRole(trx, id, role));
   const rolesOf = async (id: number) =>
     (await database.db.selectFrom('user_role').select('role').where('user_id', '=', id).orderBy('role').execute()).map((r) => r.role);
 
@@ -81,9 +82,28 @@ describe('granting and revoking', () => {
     expect(await grantRole(database.db, id, 'editor')).toBe(true);
     expect(await grantRole(database.db, id, 'editor')).toBe(false);
     expect(await rolesOf(id)).toEqual(['editor']);
-    expect(await revokeRole(database.db, id, 'editor')).toBe(true);
-    expect(await revokeRole(database.db, id, 'editor')).toBe(false);
+    expect(await revoke(id, 'editor')).toBe('revoked');
+    expect(await revoke(id, 'editor')).toBe('not-held');
     expect(await rolesOf(id)).toEqual([]);
+  });
+
+  it('never revokes the last admin role', async () => {
+    const first = await createAccount(database.db, normalizeEmail('first@example.com')!, ['admin', 'editor'], null);
+    const lastAdmin = (id: number) => database.db.transaction().execute((trx) => isLastAdmin(trx, id));
+    expect(await lastAdmin(first)).toBe(true);
+    expect(await revoke(first, 'admin')).toBe('last-admin');
+    // Other roles of the last admin go as usual.
+    expect(await revoke(first, 'editor')).toBe('revoked');
+    expect(await rolesOf(first)).toEqual(['admin']);
+
+    const second = await createAccount(database.db, normalizeEmail('second@example.com')!, ['admin'], null);
+    const plain = await createAccount(database.db, normalizeEmail('plain@example.com')!, [], null);
+    expect(await lastAdmin(first)).toBe(false);
+    expect(await lastAdmin(plain)).toBe(false);
+    expect(await revoke(first, 'admin')).toBe('revoked');
+    expect(await lastAdmin(second)).toBe(true);
+    expect(await revoke(second, 'admin')).toBe('last-admin');
+    expect(await rolesOf(second)).toEqual(['admin']);
   });
 
   it('stores only known roles', async () => {

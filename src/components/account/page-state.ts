@@ -102,7 +102,7 @@ export async function accountPage(Astro: AstroGlobal, path: string): Promise<Acc
     { section: 'sessions', result: Astro.getActionResult(actions.account.revokeSession), done: (d: { signedOut: boolean }) => (d.signedOut ? 'signed-out' : 'session') },
     { section: 'sessions', result: Astro.getActionResult(actions.account.revokeOtherSessions), done: () => 'sessions' },
     { section: 'sharing', result: Astro.getActionResult(actions.account.setSharing), done: (d: { outcome: string }) => `sharing-${d.outcome}` },
-    { section: 'delete', result: deletion, done: () => 'deleted', codes: ERROR_FIELDS.deleteAccount },
+    { section: 'delete', result: deletion, keep: ['confirmation'], done: () => 'deleted', codes: ERROR_FIELDS.deleteAccount },
   ];
 
   let failed: { section: Section; error: ActionError; fieldError: boolean; state: FormState } | undefined;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { normalizeEmail } from '../auth/accounts.ts';
+import { isLastAdmin, normalizeEmail } from '../auth/accounts.ts';
 import type { DB } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { sendMail } from '../mail/index.ts';
@@ -13,8 +13,9 @@ import type { DeletionVia } from './tables.ts';
 /**
  * Account deletion (docs/decisions/0008-account-deletion.md): immediate, in one transaction,
  * through every table the registry lists. Nothing personal is left; a deletion record keeps
- * when, how and which policy versions applied. `eraseAccount` is the one erasure function:
- * self-service deletion calls it, and so will support staff's tools.
+ * when, how and which policy versions applied. `eraseAccount` (or `eraseAccountIn`) is the one
+ * erasure function: self-service deletion and support's deletion requests call it, each first
+ * refusing the last admin (isLastAdmin) in the same transaction.
  */
 
 export interface DeletionRecord {
@@ -39,7 +40,8 @@ type Untyped = Kysely<Record<string, Record<string, unknown>>>;
 /**
  * Erases every row of personal data of `userId` and records the deletion. Returns the
  * address the account had (for the confirmation message, which only the caller may send)
- * and the record; undefined when there is no such account.
+ * and the record; undefined when there is no such account. The caller decides whether the
+ * account may go: in particular, it refuses the last admin (isLastAdmin).
  */
 export async function eraseAccount(
   db: DB,
@@ -98,18 +100,22 @@ export async function eraseAccountIn(
   return { email: user.email, record };
 }
 
-export type SelfDeletionOutcome = { ok: true; record: DeletionRecord } | { ok: false; problem: 'wrong-password' | 'no-account' };
+export type SelfDeletionOutcome = { ok: true; record: DeletionRecord } | { ok: false; problem: 'wrong-password' | 'no-account' | 'last-admin' };
 
 /**
  * Self-service deletion: re-authenticates with the current password, erases, then emails a
  * confirmation to the address the account had (kept in memory only). The mail goes after the
  * erasure has committed, so it never confirms a deletion that did not happen; a mail failure
- * is logged and does not undo or block the deletion.
+ * is logged and does not undo or block the deletion. The last admin cannot delete their
+ * account (isLastAdmin): someone must be left to administer the site.
  */
 export async function deleteOwnAccount(db: DB, userId: number, password: string, now = new Date()): Promise<SelfDeletionOutcome> {
   if (!(await verifyCurrentPassword(db, userId, password))) return { ok: false, problem: 'wrong-password' };
-  const erased = await eraseAccount(db, userId, 'self-service', now);
-  if (!erased) return { ok: false, problem: 'no-account' };
+  const erased = await db.transaction().execute(async (trx) => {
+    if (await isLastAdmin(trx, userId)) return 'last-admin' as const;
+    return (await eraseAccountIn(trx, userId, 'self-service', now)) ?? ('no-account' as const);
+  });
+  if (typeof erased === 'string') return { ok: false, problem: erased };
   try {
     await sendMail(accountDeletedMessage(erased.email, now));
   } catch (error) {

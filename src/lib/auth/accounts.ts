@@ -1,5 +1,6 @@
+import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import type { DB } from '../db/index.ts';
+import type { Database, DB } from '../db/index.ts';
 import { sendMail } from '../mail/index.ts';
 import { versionInEffectAt } from '../policy/versions.ts';
 import { consumeEmailToken, createEmailToken, type TokenProblem } from './email-tokens.ts';
@@ -223,7 +224,23 @@ export async function grantRole(db: DB, userId: number, role: Role, now = new Da
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-export async function revokeRole(db: DB, userId: number, role: Role): Promise<boolean> {
-  const result = await db.deleteFrom('user_role').where('user_id', '=', userId).where('role', '=', role).executeTakeFirst();
-  return result.numDeletedRows > 0n;
+/**
+ * The rule that there is always at least one admin: whether taking the admin role from account
+ * `userId`, or deleting the account, would leave none. Every path that removes an admin role or
+ * an account asks this before the removal, in the transaction that removes (hence the type):
+ * SQLite runs write transactions one at a time and fails one whose earlier reads another has
+ * since changed, so two admins removed at the same moment cannot both pass on the same count.
+ */
+export async function isLastAdmin(trx: Transaction<Database>, userId: number): Promise<boolean> {
+  const admins = await trx.selectFrom('user_role').select('user_id').where('role', '=', 'admin').limit(2).execute();
+  return admins.length === 1 && admins[0]!.user_id === userId;
+}
+
+export type RoleRevocation = 'revoked' | 'not-held' | 'last-admin';
+
+/** Takes `role` away from account `userId`, unless it is the last admin role (see isLastAdmin). */
+export async function revokeRole(trx: Transaction<Database>, userId: number, role: Role): Promise<RoleRevocation> {
+  if (role === 'admin' && (await isLastAdmin(trx, userId))) return 'last-admin';
+  const result = await trx.deleteFrom('user_role').where('user_id', '=', userId).where('role', '=', role).executeTakeFirst();
+  return result.numDeletedRows > 0n ? 'revoked' : 'not-held';
 }

@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import { eraseAccountIn } from '../accounts/deletion.ts';
 import { accountDeletedMessage } from '../accounts/emails.ts';
 import { recordAudit, type AuditActor } from '../audit/log.ts';
-import { normalizeEmail, siteLink, type NormalizedEmail } from '../auth/accounts.ts';
+import { isLastAdmin, normalizeEmail, siteLink, type NormalizedEmail } from '../auth/accounts.ts';
 import { issueToken, parseToken, secretMatches } from '../auth/tokens.ts';
 import type { DB } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
@@ -248,12 +248,6 @@ async function requestOfToken(db: DB, token: string | null | undefined, now: Dat
 export async function checkDeletionLink(db: DB, token: string | null | undefined, now = new Date()): Promise<LinkProblem | undefined> {
   const found = await requestOfToken(db, token, now);
   return 'problem' in found ? found.problem : undefined;
-}
-
-/** Whether the account is the only one with the admin role (it cannot be deleted by support then). */
-async function isLastAdmin(trx: DB, userId: number): Promise<boolean> {
-  const admins = await trx.selectFrom('user_role').select('user_id').where('role', '=', 'admin').limit(2).execute();
-  return admins.length === 1 && admins[0]!.user_id === userId;
 }
 
 export type CompletionOutcome = { ok: true; mailed: boolean } | { ok: false; problem: RequestProblem };

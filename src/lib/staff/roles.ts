@@ -6,9 +6,8 @@ import type { StaffActor } from './lookup.ts';
 
 /**
  * Admins' role administration (/admin/roles): who holds which role, granting and revoking.
- * Each change is audited in its transaction. There is always at least one admin: revoking the
- * last admin role is refused inside the transaction that would remove it, so two admins
- * revoking each other at the same moment cannot both succeed.
+ * Each change is audited in its transaction. There is always at least one admin: revokeRole
+ * refuses the last admin role (isLastAdmin, src/lib/auth/accounts.ts).
  */
 
 export interface RoleHolder {
@@ -52,25 +51,12 @@ export async function grantRoleByEmail(db: DB, actor: StaffActor, email: string,
 
 export type RevokeOutcome = { ok: true; changed: boolean } | { ok: false; problem: 'last-admin' };
 
-class LastAdmin extends Error {}
-
 /** Takes `role` away from account `userId`; refused when it is the last admin role. */
 export async function revokeRoleFrom(db: DB, actor: StaffActor, userId: number, role: Role, now = new Date()): Promise<RevokeOutcome> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      // Remove first, then count: the write takes the database's write lock before the count,
-      // so a concurrent revocation waits and then sees this one.
-      const changed = await revokeRole(trx, userId, role);
-      if (!changed) return { ok: true as const, changed: false };
-      if (role === 'admin') {
-        const { n } = await trx.selectFrom('user_role').select((eb) => eb.fn.countAll<number>().as('n')).where('role', '=', 'admin').executeTakeFirstOrThrow();
-        if (Number(n) === 0) throw new LastAdmin();
-      }
-      await recordAudit(trx, { action: 'role.revoke', actor, subjectUserId: userId, fields: [`role:${role}`], at: now });
-      return { ok: true as const, changed: true };
-    });
-  } catch (error) {
-    if (error instanceof LastAdmin) return { ok: false, problem: 'last-admin' };
-    throw error;
-  }
+  return db.transaction().execute(async (trx) => {
+    const revoked = await revokeRole(trx, userId, role);
+    if (revoked === 'last-admin') return { ok: false, problem: 'last-admin' };
+    if (revoked === 'revoked') await recordAudit(trx, { action: 'role.revoke', actor, subjectUserId: userId, fields: [`role:${role}`], at: now });
+    return { ok: true, changed: revoked === 'revoked' };
+  });
 }
