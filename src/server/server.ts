@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import compression from 'compression';
 import type { Config } from '../lib/config/index.ts';
 import { isReachable, type DB } from '../lib/db/index.ts';
 import { securityHeaders } from '../lib/http/security-headers.ts';
-import { chooseVariant, etagMatches, type StaticFile } from './static-files.ts';
+import { chooseVariant, etagMatches, type StaticFile, type Variant } from './static-files.ts';
 import { createViewsApi, isViewsApiPath } from './views-api.ts';
 
 const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];
@@ -65,19 +65,37 @@ export function createSiteServer({
     }
   }
 
+  // Set once the server is stopping: each response then closes its connection, so that
+  // keep-alive clients sending request after request let the server finish.
+  let draining = false;
+
+  // The headers of each static answer, built on first use and kept: one writeHead with a
+  // ready object costs a fraction of a setHeader call per header, and static files are the
+  // hot path (docs/performance.md).
+  const staticHeaders = new WeakMap<Variant, { ok: OutgoingHttpHeaders; notModified: OutgoingHttpHeaders }>();
+  function headersOf(file: StaticFile, variant: Variant) {
+    let headers = staticHeaders.get(variant);
+    if (!headers) {
+      const notModified: OutgoingHttpHeaders = { ...baseHeaders, ETag: variant.etag, 'Cache-Control': file.cacheControl };
+      if (file.br || file.gzip) notModified.Vary = 'Accept-Encoding';
+      const ok: OutgoingHttpHeaders = { ...notModified, 'Content-Type': file.contentType, 'Content-Length': variant.body.length };
+      if (variant.encoding) ok['Content-Encoding'] = variant.encoding;
+      headers = { ok, notModified };
+      staticHeaders.set(variant, headers);
+    }
+    return headers;
+  }
+
   function sendStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile) {
     const variant = chooseVariant(file, req.headers['accept-encoding']);
-    if (file.br || file.gzip) res.setHeader('Vary', 'Accept-Encoding');
-    res.setHeader('ETag', variant.etag);
-    res.setHeader('Cache-Control', file.cacheControl);
+    const headers = headersOf(file, variant);
+    const closing = draining ? { Connection: 'close' } : undefined;
     if (etagMatches(req.headers['if-none-match'], variant.etag)) {
-      res.statusCode = 304;
+      res.writeHead(304, closing ? { ...headers.notModified, ...closing } : headers.notModified);
       res.end();
       return;
     }
-    res.setHeader('Content-Type', file.contentType);
-    if (variant.encoding) res.setHeader('Content-Encoding', variant.encoding);
-    res.setHeader('Content-Length', variant.body.length);
+    res.writeHead(200, closing ? { ...headers.ok, ...closing } : headers.ok);
     res.end(req.method === 'HEAD' ? undefined : variant.body);
   }
 
@@ -92,21 +110,9 @@ export function createSiteServer({
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  // Set once the server is stopping: each response then closes its connection, so that
-  // keep-alive clients sending request after request let the server finish.
-  let draining = false;
-
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    for (const [name, value] of Object.entries(baseHeaders)) res.setHeader(name, value);
-    if (draining) res.setHeader('Connection', 'close');
-    if (!config.trustProxy) {
-      // Without a proxy of ours in front, these came from the client: never believe them.
-      for (const name of FORWARDED_HEADERS) delete req.headers[name];
-    }
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
-    if (isViewsApiPath(rawPath)) return viewsApi(req, res, rawPath);
     if (req.method === 'GET' || req.method === 'HEAD') {
-      if (rawPath === '/healthz') return sendHealth(req, res);
       let path: string | undefined;
       try {
         path = decodeURIComponent(rawPath);
@@ -117,6 +123,14 @@ export function createSiteServer({
       const file = resolved === null ? undefined : staticFiles.get(resolved);
       if (file) return sendStatic(req, res, file);
     }
+    for (const [name, value] of Object.entries(baseHeaders)) res.setHeader(name, value);
+    if (draining) res.setHeader('Connection', 'close');
+    if (!config.trustProxy) {
+      // Without a proxy of ours in front, these came from the client: never believe them.
+      for (const name of FORWARDED_HEADERS) delete req.headers[name];
+    }
+    if (isViewsApiPath(rawPath)) return viewsApi(req, res, rawPath);
+    if (rawPath === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return sendHealth(req, res);
     compressRendered(req, res, () => {});
     await astro(req, res, () => sendNotFound(req, res));
   }

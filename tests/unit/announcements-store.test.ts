@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   announcementHistory,
@@ -154,5 +157,43 @@ describe('announcements in the database', () => {
     await expect(database.db.insertInto('announcement').values({ ...values, text: 'x'.repeat(281) }).execute()).rejects.toThrow(/CHECK/);
     await expect(database.db.insertInto('announcement').values({ ...values, link_url: '/privacy' }).execute()).rejects.toThrow(/CHECK/);
     await expect(database.db.insertInto('announcement').values({ ...values, level: 'urgent' as never }).execute()).rejects.toThrow(/CHECK/);
+  });
+});
+
+describe('the banners’ sources, kept between requests', () => {
+  const texts = async (db: OpenDatabase['db'], now: Date) => (await bannersFor(db, { now, reader: 'signed-out', policyDays: 0 })).map((b) => b.text).sort();
+
+  it('are read again after any change, from this connection or another one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ct-banners-'));
+    const path = join(dir, 'site.db');
+    const site = openDatabase(path);
+    await migrate(site.db);
+    const other = openDatabase(path);
+    try {
+      const author = await createAccount(site.db, normalizeEmail('author@example.com')!, ['editor'], null, T0);
+      expect(await texts(site.db, later(1))).toEqual([]);
+      const first = await createAnnouncement(site.db, input({ text: 'First.' }), author, T0);
+      expect(await texts(site.db, later(1))).toEqual(['First.']);
+      // Written by another process (here: another connection), with plain SQL.
+      await other.db.updateTable('announcement').set({ text: 'Changed elsewhere.' }).where('id', '=', first).execute();
+      expect(await texts(site.db, later(2))).toEqual(['Changed elsewhere.']);
+      // Written on the same connection, around the store.
+      await site.db.deleteFrom('announcement').where('id', '=', first).execute();
+      expect(await texts(site.db, later(3))).toEqual([]);
+    } finally {
+      await other.close();
+      await site.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('follow time without a change: an announcement ends, and a look at the past still sees it', async () => {
+    await createAnnouncement(database.db, input({ text: 'Until noon.', endsAt: '2026-11-25T12:00' }), editor, T0);
+    expect(await texts(database.db, later(1))).toEqual(['Until noon.']);
+    expect(await texts(database.db, new Date('2026-11-25T12:00:00Z'))).toEqual([]);
+    // Read afresh after it ended (a change elsewhere), then asked about a time before: it was showing then.
+    await createAnnouncement(database.db, input({ text: 'Later.', startsAt: '2026-11-26T00:00' }), editor, T0);
+    expect(await texts(database.db, new Date('2026-11-25T13:00:00Z'))).toEqual([]);
+    expect(await texts(database.db, later(2))).toEqual(['Until noon.']);
   });
 });

@@ -8,5 +8,6 @@ export * from './dismissed.ts';
 export * from './policy.ts';
 export * from './rules.ts';
 export * from './schedule.ts';
+export * from './sources.ts';
 export * from './store.ts';
 export * from './tables.ts';

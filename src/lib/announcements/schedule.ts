@@ -39,8 +39,3 @@ export function readerOf(user: unknown): Reader {
 export function reaches(audience: Audience, reader: Reader): boolean {
   return audience === 'everyone' || audience === reader;
 }
-
-/** The audiences whose announcements `reader` sees (for a database query). */
-export function audiencesSeenBy(reader: Reader): Audience[] {
-  return ['everyone', reader];
-}

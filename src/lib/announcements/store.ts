@@ -3,7 +3,8 @@ import type { CalendarDate } from '../policy/dates.ts';
 import { announcementBanner, selectBanners, type Banner } from './banners.ts';
 import { policyAnnouncements, type PolicyAnnouncement, type PolicyOverride } from './policy.ts';
 import { formatInstant, type AnnouncementInput } from './rules.ts';
-import { audiencesSeenBy, statusAt, type Status } from './schedule.ts';
+import { bannerSources } from './sources.ts';
+import { statusAt, type Status } from './schedule.ts';
 import type { Audience, ChangeAction, Level, Reader } from './tables.ts';
 
 /**
@@ -335,14 +336,7 @@ export async function bannersFor(
   db: DB,
   options: { now: Date; reader: Reader; policyDays: number; dismissed?: readonly string[] },
 ): Promise<Banner[]> {
-  const at = options.now.getTime();
-  const announcements = await db
-    .selectFrom('announcement')
-    .select(['id', 'text', 'level', 'audience', 'link_url', 'link_text', 'dismissible', 'starts_at', 'ends_at', 'revision'])
-    .where('starts_at', '<=', at)
-    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', at)]))
-    .where('audience', 'in', audiencesSeenBy(options.reader))
-    .execute();
-  const policy = options.policyDays > 0 ? await listPolicyAnnouncements(db, options.policyDays, options.now) : [];
-  return selectBanners({ now: options.now, reader: options.reader, announcements, policy, dismissed: options.dismissed ?? [] });
+  const sources = await bannerSources(db, options.now);
+  const policy = options.policyDays > 0 ? policyAnnouncements(sources.versions, sources.overrides, options.policyDays, options.now) : [];
+  return selectBanners({ now: options.now, reader: options.reader, announcements: sources.announcements, policy, dismissed: options.dismissed ?? [] });
 }

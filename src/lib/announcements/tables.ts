@@ -61,6 +61,12 @@ export interface PolicyAnnouncementTable {
   updated_by: number | null;
 }
 
+/** One row (id 1): moved forward by triggers on every change to the banners' sources (migration 0008). */
+export interface BannerGenerationTable {
+  id: number;
+  generation: number;
+}
+
 export const CHANGE_ACTIONS = ['created', 'edited', 'ended', 'text-edited', 'text-restored', 'resumed'] as const;
 export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 

@@ -3,7 +3,7 @@ import type { EmailTokenTable, PolicyAgreementTable, SessionTable, UserRoleTable
 import type { PolicyVersionTable } from '../policy/table.ts';
 import type { RateLimitTable } from '../rate-limit/table.ts';
 import type { ViewDailyTable, ViewEventKeyTable, ViewSaltTable, ViewSeenTable, ViewSiteDailyTable, ViewTotalTable } from '../views/table.ts';
-import type { AnnouncementChangeTable, AnnouncementTable, PolicyAnnouncementTable } from '../announcements/tables.ts';
+import type { AnnouncementChangeTable, AnnouncementTable, BannerGenerationTable, PolicyAnnouncementTable } from '../announcements/tables.ts';
 import type { AuditLogTable } from '../audit/tables.ts';
 import type { DeletionRequestTable } from '../staff/tables.ts';
 
@@ -40,6 +40,7 @@ export interface Database {
   announcement: AnnouncementTable;
   policy_announcement: PolicyAnnouncementTable;
   announcement_change: AnnouncementChangeTable;
+  banner_generation: BannerGenerationTable;
   audit_log: AuditLogTable;
   deletion_request: DeletionRequestTable;
 }
