@@ -1,4 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
+import { SERVER_V8_FLAGS } from '../src/server/v8-flags.ts';
 
 const PORT = Number(process.env.E2E_PORT ?? 4455);
 export const E2E_DATA_DIR = 'test-results/e2e-data';
@@ -25,7 +26,7 @@ export default defineConfig({
     trace: 'retain-on-failure',
   },
   webServer: {
-    command: `rm -rf ${E2E_DATA_DIR} && node src/cli/start.ts`,
+    command: `rm -rf ${E2E_DATA_DIR} && node ${SERVER_V8_FLAGS.join(' ')} src/cli/start.ts`,
     cwd: '..',
     url: `http://127.0.0.1:${PORT}/healthz`,
     timeout: 180_000,

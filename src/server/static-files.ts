@@ -97,22 +97,43 @@ function etagOf(body: Buffer): string {
   return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 }
 
-/**
- * The best encoding of `file` the client accepts: Brotli, then gzip, then as it is.
- * Honours `q=0` refusals; `identity` is always acceptable.
- */
-export function chooseVariant(file: StaticFile, acceptEncoding: string | undefined): Variant {
-  if (!acceptEncoding || (!file.br && !file.gzip)) return file;
+/** Which of the precompressed encodings an `Accept-Encoding` header accepts. */
+interface Accepts {
+  br: boolean;
+  gzip: boolean;
+}
+
+// Browsers send a handful of distinct Accept-Encoding values; parsing each once keeps the
+// static hot path free of string splitting. Bounded, since the header is the client's to choose.
+const acceptsByHeader = new Map<string, Accepts>();
+const MAX_REMEMBERED_HEADERS = 256;
+
+function parseAcceptEncoding(header: string): Accepts {
   const accepted = new Map<string, number>();
-  for (const part of acceptEncoding.toLowerCase().split(',')) {
+  for (const part of header.toLowerCase().split(',')) {
     const [name, ...params] = part.trim().split(';');
     if (!name) continue;
     const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find(Boolean);
     accepted.set(name, q === undefined ? 1 : Number(q));
   }
   const wants = (name: string) => (accepted.get(name) ?? accepted.get('*') ?? 0) > 0;
-  if (file.br && wants('br')) return file.br;
-  if (file.gzip && wants('gzip')) return file.gzip;
+  return { br: wants('br'), gzip: wants('gzip') };
+}
+
+/**
+ * The best encoding of `file` the client accepts: Brotli, then gzip, then as it is.
+ * Honours `q=0` refusals; `identity` is always acceptable.
+ */
+export function chooseVariant(file: StaticFile, acceptEncoding: string | undefined): Variant {
+  if (!acceptEncoding || (!file.br && !file.gzip)) return file;
+  let accepts = acceptsByHeader.get(acceptEncoding);
+  if (!accepts) {
+    accepts = parseAcceptEncoding(acceptEncoding);
+    if (acceptsByHeader.size >= MAX_REMEMBERED_HEADERS) acceptsByHeader.clear();
+    acceptsByHeader.set(acceptEncoding, accepts);
+  }
+  if (file.br && accepts.br) return file.br;
+  if (file.gzip && accepts.gzip) return file.gzip;
   return file;
 }
 

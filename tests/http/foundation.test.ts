@@ -92,7 +92,8 @@ describe('caching', () => {
   });
 });
 
-function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+/** `headers` as an object, or as a flat list of names and values (to repeat a header). */
+function rawGet(path: string, headers: Record<string, string> | string[]): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     request(site.url + path, { headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -124,6 +125,10 @@ describe('compression', () => {
     // A gzip client's cached copy does not match the Brotli variant.
     const other = await rawGet('/features', { 'accept-encoding': 'br', 'if-none-match': gz.headers.etag as string });
     expect(other.status).toBe(200);
+    // A header sent on several lines counts as one list (RFC 9110 §5.3).
+    const repeated = await rawGet('/features', ['Host', new URL(site.url).host, 'Accept-Encoding', 'identity', 'accept-encoding', 'br', 'If-None-Match', '"other"', 'if-none-match', br.headers.etag as string]);
+    expect(repeated.status).toBe(304);
+    expect(repeated.headers.etag).toBe(br.headers.etag);
   });
 
   it('compresses pages rendered on demand on the fly', async () => {

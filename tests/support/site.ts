@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_V8_FLAGS } from '../../src/server/v8-flags.ts';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -28,7 +29,7 @@ export interface ExitedProcess {
 }
 
 function serverProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(root, 'src/server/main.ts')], {
+  return spawn(process.execPath, [...SERVER_V8_FLAGS, join(root, 'src/server/main.ts')], {
     cwd: root,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

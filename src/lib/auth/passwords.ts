@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
+import pLimit from 'p-limit';
 import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
 import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 
@@ -12,16 +14,23 @@ import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
 // `algorithm: 2` is Algorithm.Argon2id (a const enum, which type stripping cannot import).
 const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+// Hashes run one fewer at a time than there are CPUs (at least one): hashing is CPU-bound, so
+// more at once cannot finish sooner, and one CPU stays free for the event loop, which serves
+// every page while a burst of sign-ins waits here. Each hash holds 19 MiB: without this,
+// libuv's pool runs four at once and the burst raises the server's memory with them
+// (figures in docs/performance.md).
+const hashing = pLimit(Math.max(1, availableParallelism() - 1));
+
 export const MIN_PASSWORD_LENGTH = 15;
 export const MAX_PASSWORD_LENGTH = 256;
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+  return hashing(() => hash(password, ARGON2_OPTIONS));
 }
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await hashing(() => verify(passwordHash, password));
   } catch {
     return false; // a malformed stored hash never matches
   }
