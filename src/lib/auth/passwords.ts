@@ -58,11 +58,16 @@ export function needsRehash(passwordHash: string): boolean {
 
 // The "passwords-common" list (about 49,000 entries, from the maintained zxcvbn-ts
 // project) and keyboard layouts for detecting walks such as "qwertyuiop" or "1q2w3e4r".
-const COMMON_PASSWORDS = new Set(dictionary['passwords-common']);
-const estimator = new ZxcvbnFactory({
-  dictionary: { 'passwords-common': dictionary['passwords-common'] },
-  graphs: adjacencyGraphs,
-});
+// Built on first use (a registration or a password change), not at start: together they hold
+// ~5 MB that a server answering page views and sign-ins never needs.
+let checker: { common: Set<string>; estimator: ZxcvbnFactory } | undefined;
+function passwordChecker() {
+  checker ??= {
+    common: new Set(dictionary['passwords-common']),
+    estimator: new ZxcvbnFactory({ dictionary: { 'passwords-common': dictionary['passwords-common'] }, graphs: adjacencyGraphs }),
+  };
+  return checker;
+}
 
 // Below 10^8 estimated guesses, a password of 15+ characters is made of nothing but repeats,
 // sequences, keyboard walks and common passwords: offline attackers try those first.
@@ -91,7 +96,8 @@ export function checkNewPassword(password: string, context: string[] = []): Pass
   if (length > MAX_PASSWORD_LENGTH) {
     return { ok: false, reason: `Use at most ${MAX_PASSWORD_LENGTH} characters (this one has ${length}).` };
   }
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) {
+  const { common, estimator } = passwordChecker();
+  if (common.has(password.toLowerCase())) {
     return { ok: false, reason: 'This is one of the most common passwords, the first ones attackers try.' };
   }
   const contextWords = context.flatMap((c) => [c, ...c.split(/[@.+_-]/)]).filter((w) => w.length >= 3);
