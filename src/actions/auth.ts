@@ -16,7 +16,7 @@ import {
 } from '../lib/auth/index.ts';
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
-import { hitAll, LIMITS, type Limit } from '../lib/rate-limit/index.ts';
+import { hitAll, LIMITS, refund, type Limit } from '../lib/rate-limit/index.ts';
 
 /** The words next to the registration checkbox; recorded with each agreement. */
 export const AGREEMENT_WORDING = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
@@ -105,6 +105,9 @@ export const auth = {
       const { db } = await database();
       const result = await signIn(db, input.email, input.password, context.request.headers.get('user-agent'));
       if (!result.ok) throw new ActionError({ code: 'UNAUTHORIZED', message: 'That email and password do not match an account.' });
+      // The account's limit is on guesses: signing in on several devices in a row must not lock
+      // its owner out. The client address's limit keeps counting (it bounds hashing per client).
+      await refund(db, LIMITS.signInPerAccount, normalized);
       // A new session at every sign-in; one already held by this browser ends.
       if (context.locals.session) await invalidateSession(db, context.locals.session.id);
       startSession(context, result.token);

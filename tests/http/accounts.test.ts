@@ -831,3 +831,22 @@ describe('rate limits', () => {
     expect(mailsTo(site, email)).toHaveLength(3);
   });
 });
+
+describe('rate limits: what a successful sign-in spends', () => {
+  let site: RunningSite;
+  beforeAll(async () => {
+    site = await startSite();
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+
+  it('signing in again and again does not lock the owner out, and guesses are still limited', async () => {
+    const email = uniqueEmail('many-devices');
+    await register(new Client(site), email);
+    // More sign-ins than the account's limit of 10 in 15 minutes: a phone, a laptop, a tablet…
+    for (let i = 0; i < 11; i++) expect((await signIn(new Client(site), email)).status).toBe(303);
+    for (let i = 0; i < 10; i++) expect((await signIn(new Client(site), email, `wrong password number ${i}`)).status).toBe(401);
+    expect((await signIn(new Client(site), email, 'wrong password again!')).status).toBe(429);
+  });
+});

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
-import { hit, hitAll, pruneRateLimits } from '../../src/lib/rate-limit/index.ts';
+import { hit, hitAll, pruneRateLimits, refund } from '../../src/lib/rate-limit/index.ts';
 
 let database: OpenDatabase;
 beforeEach(async () => {
@@ -20,6 +20,22 @@ describe('hit', () => {
     expect(await hit(database.db, limit, 'other', t0)).toEqual({ allowed: true });
     // A new window starts afresh.
     expect(await hit(database.db, limit, 'k', new Date('2026-01-01T00:01:00Z'))).toEqual({ allowed: true });
+  });
+
+  it('gives back an attempt in the same window only, never below zero', async () => {
+    const t0 = new Date('2026-01-01T00:00:10Z');
+    for (let i = 0; i < 3; i++) await hit(database.db, limit, 'k', t0);
+    await refund(database.db, limit, 'k', t0);
+    expect(await hit(database.db, limit, 'k', t0)).toEqual({ allowed: true });
+    expect((await hit(database.db, limit, 'k', t0)).allowed).toBe(false);
+    // In the next window there is nothing of this one to give back.
+    const t1 = new Date('2026-01-01T00:01:10Z');
+    await refund(database.db, limit, 'k', t1);
+    await hit(database.db, limit, 'k', t1);
+    await refund(database.db, limit, 'k', t1);
+    await refund(database.db, limit, 'k', t1);
+    const [row] = await database.db.selectFrom('rate_limit').select(['count', 'window_start']).execute();
+    expect(row).toEqual({ count: 0, window_start: t1.getTime() - 10_000 });
   });
 
   it('stores only a hash of the key', async () => {

@@ -61,6 +61,22 @@ export async function hitAll(db: DB, checks: [Limit, string][], now = new Date()
   return retryAfterSeconds ? { allowed: false, retryAfterSeconds } : { allowed: true };
 }
 
+/**
+ * Gives back one attempt that `hit` counted for `key` in the current window: for attempts
+ * that turn out not to be what the limit is about (a sign-in that succeeded is not a guess).
+ */
+export async function refund(db: DB, limit: Limit, key: string, now = new Date()): Promise<void> {
+  const at = now.getTime();
+  await db
+    .updateTable('rate_limit')
+    .set({ count: sql<number>`count - 1` })
+    .where('bucket', '=', limit.bucket)
+    .where('key_hash', '=', keyHash(key))
+    .where('window_start', '=', at - (at % limit.windowMs))
+    .where('count', '>', 0)
+    .execute();
+}
+
 /** Deletes windows that ended before `now` (housekeeping; any time is safe). */
 export async function pruneRateLimits(db: DB, now = new Date()): Promise<void> {
   const longest = Math.max(...Object.values(LIMITS).map((l) => l.windowMs));
