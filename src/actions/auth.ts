@@ -14,6 +14,7 @@ import {
   signIn,
   verifyEmail,
 } from '../lib/auth/index.ts';
+import { recordGpcSignal, sendsGpc } from '../lib/accounts/index.ts';
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
 import { hitAll, LIMITS, refund, type Limit } from '../lib/rate-limit/index.ts';
@@ -85,12 +86,14 @@ export const auth = {
         // The policy changed between showing the form and submitting it: show the new one.
         throw new ActionError({ code: 'CONFLICT', message: 'The privacy policy was updated while you were reading. Please review it and agree again.' });
       }
-      await registerAccount(db, config().siteUrl, {
+      const outcome = await registerAccount(db, config().siteUrl, {
         email: input.email,
         password: input.password,
         policyEffectiveDate: inEffect.effective_date,
         agreementWording: AGREEMENT_WORDING,
       });
+      // Global Privacy Control is recorded at the first state change that carries it (docs/decisions/0005-gpc.md).
+      if (outcome.kind === 'created' && sendsGpc(context.request.headers)) await recordGpcSignal(db, outcome.userId);
       // The same answer whether the address was new or taken.
       return { email: input.email.email };
     },
@@ -108,6 +111,7 @@ export const auth = {
       // The account's limit is on guesses: signing in on several devices in a row must not lock
       // its owner out. The client address's limit keeps counting (it bounds hashing per client).
       await refund(db, LIMITS.signInPerAccount, normalized);
+      if (sendsGpc(context.request.headers)) await recordGpcSignal(db, result.userId);
       // A new session at every sign-in; one already held by this browser ends.
       if (context.locals.session) await invalidateSession(db, context.locals.session.id);
       startSession(context, result.token);

@@ -379,6 +379,21 @@ describe('the sharing preference', () => {
     expect((await count()).map((r) => r.opted_out)).toEqual([1, 0]);
   });
 
+  it('records GPC sent with a sign-in or a registration', async () => {
+    const sources = (id: number) =>
+      withDatabase(site, (db) => db.selectFrom('sharing_choice').select(['opted_out', 'source']).where('user_id', '=', id).execute());
+    const { id } = await signedIn('gpc-sign-in', { 'sec-gpc': '1' });
+    expect(await sources(id)).toEqual([{ opted_out: 1, source: 'gpc' }]);
+
+    const client = new Client(site, { 'sec-gpc': '1' });
+    const policy = /name="policy" value="([^"]+)"/.exec(await (await client.get('/register')).text())?.[1];
+    const email = uniqueEmail('gpc-register');
+    const res = await client.post('/register?_action=auth.register', { email, password: 'a long enough pass phrase for gpc', agree: 'yes', policy: policy! });
+    expect(res.status).toBe(200);
+    const registered = await withDatabase(site, (db) => db.selectFrom('user').select('id').where('email', '=', email).executeTakeFirstOrThrow());
+    expect(await sources(registered.id)).toEqual([{ opted_out: 1, source: 'gpc' }]);
+  });
+
   it('records GPC sent with a data export too', async () => {
     const { id, client } = await signedIn('gpc-export');
     const res = await client.post('/account/export.json', {}, { 'sec-gpc': '1', accept: 'application/json' });
