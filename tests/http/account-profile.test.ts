@@ -214,6 +214,9 @@ describe('changing the email address', () => {
     // The link works once; the new address signs in.
     const reused = await other.post(`/account/confirm-email?_action=account.confirmEmailChange&token=${token}`, { token });
     expect(reused.status).toBe(400);
+    const reopened = await other.get(link);
+    expect(reopened.status).toBe(400);
+    expect(textOf(await reopened.text())).toContain('This link has already been used. Each link works once: ask for a new one if you need to. You can start the change again from your account page');
     await new Client(site).signIn(newEmail);
   });
 

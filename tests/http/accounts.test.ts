@@ -516,7 +516,9 @@ describe('emailed links', () => {
     expect(pageText(await again.text())).toContain('This link has already been used');
     const reopened = await client.get(link);
     expect(reopened.status).toBe(400);
-    expect(pageText(await reopened.text())).toContain('This link has already been used');
+    const reopenedText = pageText(await reopened.text());
+    expect(reopenedText).toContain('This link has already been used');
+    expect(reopenedText).toContain('Sign in to send a new link');
   });
 
   it('verification: an expired link is refused', async () => {
