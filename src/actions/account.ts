@@ -22,7 +22,7 @@ import { invalidateSession, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, normalizeEmai
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
 import { safeNextPath } from '../lib/http/forms.ts';
-import { hitAll, LIMITS, type Limit } from '../lib/rate-limit/index.ts';
+import { hitAll, LIMITS, refund, type Limit } from '../lib/rate-limit/index.ts';
 
 /**
  * The account page's forms (src/pages/account/index.astro). Every action works on the
@@ -65,6 +65,12 @@ async function limit(context: ActionAPIContext, checks: [Limit, string][]) {
  */
 function reauthLimit(email: string): [Limit, string] {
   return [LIMITS.signInPerAccount, normalizeEmail(email)?.normalized ?? email.toLowerCase()];
+}
+
+/** A right password is not a guess: it gives back its attempt, as a successful sign-in does. */
+async function refundReauth(email: string) {
+  const [reauth, key] = reauthLimit(email);
+  await refund((await database()).db, reauth, key);
 }
 
 /** Global Privacy Control: a state-changing request that carries it records an opt-out (docs/decisions/0005-gpc.md). */
@@ -132,6 +138,7 @@ export const account = {
       await limit(context, [reauthLimit(user.email), [LIMITS.emailPerAddress, input.newEmail.normalized]]);
       const { db } = await database();
       const outcome = await requestEmailChange(db, config().siteUrl, user.id, input.emailPassword, input.newEmail);
+      if (outcome.ok || outcome.problem !== 'wrong-password') await refundReauth(user.email);
       if (!outcome.ok) {
         if (outcome.problem === 'wrong-password') throw new ActionError({ code: 'FORBIDDEN', message: WRONG_PASSWORD });
         throw new ActionError({ code: 'CONFLICT', message: 'That is already your address.' });
@@ -186,6 +193,7 @@ export const account = {
       await limit(context, [reauthLimit(user.email)]);
       const { db } = await database();
       const outcome = await changePassword(db, user.id, session.id, input.currentPassword, input.newPassword, input.signOutOthers === 'yes');
+      if (outcome.ok || outcome.problem !== 'wrong-password') await refundReauth(user.email);
       if (!outcome.ok) {
         if (outcome.problem === 'wrong-password') throw new ActionError({ code: 'FORBIDDEN', message: WRONG_PASSWORD });
         throw new ActionError({ code: 'UNPROCESSABLE_CONTENT', message: outcome.reason });
@@ -265,6 +273,8 @@ export const account = {
       await limit(context, [reauthLimit(user.email)]);
       const { db } = await database();
       const outcome = await deleteOwnAccount(db, user.id, input.deletePassword);
+      // (Once deleted, the account's limits are erased with it.)
+      if (!outcome.ok && outcome.problem !== 'wrong-password') await refundReauth(user.email);
       if (!outcome.ok) {
         if (outcome.problem === 'wrong-password') throw new ActionError({ code: 'FORBIDDEN', message: WRONG_PASSWORD });
         if (outcome.problem === 'last-admin') {

@@ -247,6 +247,15 @@ describe('changing the password', () => {
     expect(await weak.text()).toMatch(/id="field-newPassword-error">[^<]*at least 15 characters/);
   });
 
+  it('limits wrong current passwords, not right ones', async () => {
+    const { client } = await signedIn('pw-limit');
+    const attempt = (currentPassword: string) => client.post('/account?_action=account.changePassword', { currentPassword, newPassword: 'short' });
+    // More than the account's 10 attempts in 15 minutes, each with the right password.
+    for (let i = 0; i < 11; i++) expect((await attempt(PASSWORD)).status).toBe(422);
+    for (let i = 0; i < 10; i++) expect((await attempt(`not it, guess number ${i}`)).status).toBe(403);
+    expect((await attempt(PASSWORD)).status).toBe(429);
+  });
+
   it('changes it, keeps this session and signs out the others when asked', async () => {
     const { email, client } = await signedIn('pw-change');
     const elsewhere = new Client(site);
