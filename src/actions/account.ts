@@ -21,8 +21,9 @@ import {
 import { invalidateSession, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, normalizeEmail, sessionCookie } from '../lib/auth/index.ts';
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
+import { limit } from './rate-limits.ts';
 import { safeNextPath } from '../lib/http/forms.ts';
-import { hitAll, LIMITS, refund, type Limit } from '../lib/rate-limit/index.ts';
+import { LIMITS, refund, type Limit } from '../lib/rate-limit/index.ts';
 
 /**
  * The account page's forms (src/pages/account/index.astro). Every action works on the
@@ -49,15 +50,6 @@ function signedIn(context: ActionAPIContext) {
   return { user, session };
 }
 
-/** Counts an attempt against rate limits; over a limit, refuses with 429 (and Retry-After). */
-async function limit(context: ActionAPIContext, checks: [Limit, string][]) {
-  const { db } = await database();
-  const decision = await hitAll(db, checks);
-  if (!decision.allowed) {
-    context.locals.retryAfterSeconds = decision.retryAfterSeconds;
-    throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: 'Too many attempts. Please wait a little and try again.' });
-  }
-}
 
 /**
  * Re-authentication attempts count against the same per-account limit as sign-in: a stolen

@@ -17,7 +17,8 @@ import {
 import { recordGpcSignal, sendsGpc } from '../lib/accounts/index.ts';
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
-import { hitAll, LIMITS, refund, type Limit } from '../lib/rate-limit/index.ts';
+import { limit } from './rate-limits.ts';
+import { LIMITS, refund } from '../lib/rate-limit/index.ts';
 
 /** The words next to the registration checkbox; recorded with each agreement. */
 export const AGREEMENT_WORDING = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
@@ -47,15 +48,6 @@ const newPassword = z
 
 const token = z.string().max(200);
 
-/** Counts an attempt against rate limits; over a limit, refuses with 429 (and Retry-After). */
-async function limit(context: ActionAPIContext, checks: [Limit, string][]) {
-  const { db } = await database();
-  const decision = await hitAll(db, checks);
-  if (!decision.allowed) {
-    context.locals.retryAfterSeconds = decision.retryAfterSeconds;
-    throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: 'Too many attempts. Please wait a little and try again.' });
-  }
-}
 
 function startSession(context: ActionAPIContext, sessionToken: string) {
   const cookie = sessionCookie(config().siteUrl);

@@ -4,7 +4,8 @@ import type { SessionUser } from '../lib/auth/index.ts';
 import { isRole, normalizeEmail } from '../lib/auth/index.ts';
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
-import { hitAll, LIMITS, type Limit } from '../lib/rate-limit/index.ts';
+import { limit } from './rate-limits.ts';
+import { LIMITS, type Limit } from '../lib/rate-limit/index.ts';
 import {
   cancelDeletionRequest,
   checkDeletionRequestForm,
@@ -64,15 +65,8 @@ function staffActor(context: ActionAPIContext, action: StaffActionName): StaffAc
   return { userId: user.id, ip };
 }
 
-/** Counts an attempt against rate limits; over a limit, refuses with 429 (and Retry-After). */
-async function limit(context: ActionAPIContext, checks: [Limit, string][]) {
-  const { db } = await database();
-  const decision = await hitAll(db, checks);
-  if (!decision.allowed) {
-    context.locals.retryAfterSeconds = decision.retryAfterSeconds;
-    throw new ActionError({ code: 'TOO_MANY_REQUESTS', message: 'Too many messages to this account. Please wait a little and try again.' });
-  }
-}
+
+const TOO_MANY_MESSAGES = 'Too many messages to this account. Please wait a little and try again.';
 
 /** Mail that staff make the site send to one account: at most 5 an hour per account. */
 const STAFF_MAIL_LIMIT: Limit = { bucket: 'staff-mail:account', max: 5, windowMs: 60 * 60_000 };
@@ -163,7 +157,7 @@ export const staff = {
     handler: async (input, context) => {
       const actor = staffActor(context, 'resendVerification');
       const userId = id(input.userId, 'account');
-      await limit(context, [[STAFF_MAIL_LIMIT, `user:${userId}`]]);
+      await limit(context, [[STAFF_MAIL_LIMIT, `user:${userId}`]], TOO_MANY_MESSAGES);
       const { db } = await database();
       const outcome = await resendVerification(db, config().siteUrl, actor, userId);
       if (!outcome.ok) {
@@ -182,7 +176,7 @@ export const staff = {
       const form = checkDeletionRequestForm(input);
       // The page shows each problem next to its field (it runs the same check on what was typed).
       if (!form.ok) bad('Please check the highlighted fields: nothing was recorded.');
-      await limit(context, [[LIMITS.emailPerAddress, form.value.email.normalized]]);
+      await limit(context, [[LIMITS.emailPerAddress, form.value.email.normalized]], TOO_MANY_MESSAGES);
       const { db } = await database();
       const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
       if (!outcome.ok) {
@@ -204,7 +198,7 @@ export const staff = {
     handler: async (input, context) => {
       const actor = staffActor(context, 'resendDeletionLink');
       const requestId = id(input.requestId, 'request');
-      await limit(context, [[STAFF_MAIL_LIMIT, `deletion-request:${requestId}`]]);
+      await limit(context, [[STAFF_MAIL_LIMIT, `deletion-request:${requestId}`]], TOO_MANY_MESSAGES);
       const { db } = await database();
       const outcome = await resendDeletionLink(db, config().siteUrl, actor, requestId);
       if (!outcome.ok) problem(outcome.problem);
