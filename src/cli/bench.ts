@@ -416,7 +416,8 @@ async function main() {
 
     /** The median over rounds of `a`'s requests per second over `b`'s. */
     const ratio = (a: Measured, b: Measured) => median(a.roundsRps.map((r, i) => r / b.roundsRps[i]!));
-    const checks: { ok: boolean; line: string }[] = [];
+    // ok: null when the goal could not be measured here (a peer is not installed).
+    const checks: { ok: boolean | null; line: string }[] = [];
     const ratios: { of: string; to: string; ratio: number; rounds: number[] }[] = [];
     for (const scenario of scenarios) {
       const result = results.find((r) => r.name === scenario.name);
@@ -425,7 +426,7 @@ async function main() {
       for (const wanted of goal.minRatios ?? []) {
         const base = results.find((r) => r.name === wanted.scenario);
         if (!base) {
-          checks.push({ ok: true, line: `${scenario.name} / ${wanted.scenario}: not measured (nginx is not installed)` });
+          checks.push({ ok: null, line: `${scenario.name} / ${wanted.scenario}: not measured (nginx is not installed)` });
           continue;
         }
         const value = ratio(result, base);
@@ -472,7 +473,7 @@ async function main() {
     if (!WRK) console.log('(wrk is not installed here: autocannon, at about 20,000 responses per second, may be the limit for static pages. apt-get install wrk.)');
 
     console.log('\nGoals:');
-    for (const check of checks) console.log(`  ${check.ok ? 'met    ' : 'NOT MET'}  ${check.line}`);
+    for (const check of checks) console.log(`  ${check.ok === null ? 'n/a    ' : check.ok ? 'met    ' : 'NOT MET'}  ${check.line}`);
 
     mkdirSync(join(root, 'bench-results'), { recursive: true });
     const file = join(root, 'bench-results', `bench-${new Date().toISOString().replaceAll(':', '-')}.json`);
