@@ -211,16 +211,21 @@ for (const colorScheme of ['light', 'dark'] as const) {
 }
 
 test('a policy version announces itself in the weeks around its effective date', async ({ page }) => {
-  // A server of its own, whose window reaches today from the newest version's date.
+  // A server of its own, whose window reaches today from the newest version's date, if the
+  // longest window allowed (ANNOUNCE_POLICY_DAYS ≤ 365) can: else the notice must not show.
   const index = (await (await page.request.get('/privacy/versions.json')).json()) as { versions: { effective: string }[] };
   const newest = index.versions.map((v) => v.effective).sort().at(-1)!;
   const days = Math.abs(daysBetween(utcDateOf(new Date()), newest)) + 2;
-  test.skip(days > 365, `the newest policy version (${newest}) is more than a year away from today`);
-  const site = await startSite({ ANNOUNCE_POLICY_DAYS: String(days) });
+  const site = await startSite({ ANNOUNCE_POLICY_DAYS: String(Math.min(days, 365)) });
   try {
     await page.emulateMedia({ colorScheme: 'dark' });
     await visit(page, `${site.url}/pricing`);
     const notice = page.getByRole('region', { name: 'Announcements' }).getByRole('listitem').filter({ hasText: /Our privacy policy change[sd] on/ });
+    if (days > 365) {
+      // The newest version is more than a year from today: no window reaches it.
+      await expect(notice).toHaveCount(0);
+      return;
+    }
     await expect(notice).toBeVisible();
     await expect(notice).toContainText('Important');
     const link = notice.getByRole('link', { name: /See what change[sd]/ });

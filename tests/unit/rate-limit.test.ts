@@ -15,27 +15,30 @@ describe('hit', () => {
   it('allows max attempts per window, then says how long to wait', async () => {
     const t0 = new Date('2026-01-01T00:00:10Z');
     for (let i = 0; i < 3; i++) expect(await hit(database.db, limit, 'k', t0)).toEqual({ allowed: true });
-    expect(await hit(database.db, limit, 'k', t0)).toEqual({ allowed: false, retryAfterSeconds: 50 });
+    expect(await hit(database.db, limit, 'k', new Date('2026-01-01T00:00:20Z'))).toEqual({ allowed: false, retryAfterSeconds: 50 });
     // Other keys are counted separately.
     expect(await hit(database.db, limit, 'other', t0)).toEqual({ allowed: true });
-    // A new window starts afresh.
-    expect(await hit(database.db, limit, 'k', new Date('2026-01-01T00:01:00Z'))).toEqual({ allowed: true });
+    // The window is the key's own, opened by its first attempt: a minute on the clock
+    // turning over gives no fresh allowance…
+    expect((await hit(database.db, limit, 'k', new Date('2026-01-01T00:01:05Z'))).allowed).toBe(false);
+    // …a minute after that first attempt does.
+    expect(await hit(database.db, limit, 'k', new Date('2026-01-01T00:01:10Z'))).toEqual({ allowed: true });
   });
 
-  it('gives back an attempt in the same window only, never below zero', async () => {
+  it('gives back an attempt in the open window only, never below zero', async () => {
     const t0 = new Date('2026-01-01T00:00:10Z');
     for (let i = 0; i < 3; i++) await hit(database.db, limit, 'k', t0);
     await refund(database.db, limit, 'k', t0);
     expect(await hit(database.db, limit, 'k', t0)).toEqual({ allowed: true });
     expect((await hit(database.db, limit, 'k', t0)).allowed).toBe(false);
-    // In the next window there is nothing of this one to give back.
+    // Once the window has closed there is nothing of it to give back.
     const t1 = new Date('2026-01-01T00:01:10Z');
     await refund(database.db, limit, 'k', t1);
     await hit(database.db, limit, 'k', t1);
     await refund(database.db, limit, 'k', t1);
     await refund(database.db, limit, 'k', t1);
     const [row] = await database.db.selectFrom('rate_limit').select(['count', 'window_start']).execute();
-    expect(row).toEqual({ count: 0, window_start: t1.getTime() - 10_000 });
+    expect(row).toEqual({ count: 0, window_start: t1.getTime() });
   });
 
   it('stores only a hash of the key', async () => {

@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import type { DB } from '../db/index.ts';
 
 /**
- * Persistent fixed-window rate limits, stored in SQLite so that they survive restarts.
+ * Persistent rate limits (a window per key, opened by its first attempt), stored in SQLite so
+ * that they survive restarts.
  * What is limited (an IP address, an email address) is stored only as a SHA-256 hash.
  */
 export interface Limit {
@@ -32,23 +33,28 @@ function keyHash(key: string): string {
 /**
  * Counts one attempt against `limit` for `key` and says whether it is allowed. Counting and
  * checking are one statement (an upsert), so concurrent requests cannot both slip through.
+ *
+ * A key's window opens at its first attempt and lasts `windowMs` (not windows aligned on the
+ * clock): a burst that straddles a clock boundary gets no fresh allowance halfway, and the
+ * wait announced is the same whenever the burst happens.
  */
 export async function hit(db: DB, limit: Limit, key: string, now = new Date()): Promise<RateDecision> {
   const at = now.getTime();
-  const windowStart = at - (at % limit.windowMs);
+  // In SQLite's UPDATE every expression sees the row as it was: both columns test the old window.
+  const inWindow = sql<boolean>`excluded.window_start < rate_limit.window_start + ${limit.windowMs}`;
   const row = await db
     .insertInto('rate_limit')
-    .values({ bucket: limit.bucket, key_hash: keyHash(key), window_start: windowStart, count: 1 })
+    .values({ bucket: limit.bucket, key_hash: keyHash(key), window_start: at, count: 1 })
     .onConflict((oc) =>
       oc.columns(['bucket', 'key_hash']).doUpdateSet({
-        count: sql<number>`case when rate_limit.window_start = excluded.window_start then rate_limit.count + 1 else 1 end`,
-        window_start: sql<number>`excluded.window_start`,
+        count: sql<number>`case when ${inWindow} then rate_limit.count + 1 else 1 end`,
+        window_start: sql<number>`case when ${inWindow} then rate_limit.window_start else excluded.window_start end`,
       }),
     )
-    .returning(['count'])
+    .returning(['count', 'window_start'])
     .executeTakeFirstOrThrow();
   if (row.count <= limit.max) return { allowed: true };
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((windowStart + limit.windowMs - at) / 1000)) };
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((row.window_start + limit.windowMs - at) / 1000)) };
 }
 
 /** Checks several limits, counting against each; the longest wait wins. */
@@ -62,17 +68,16 @@ export async function hitAll(db: DB, checks: [Limit, string][], now = new Date()
 }
 
 /**
- * Gives back one attempt that `hit` counted for `key` in the current window: for attempts
+ * Gives back one attempt that `hit` counted for `key` in its open window: for attempts
  * that turn out not to be what the limit is about (a sign-in that succeeded is not a guess).
  */
 export async function refund(db: DB, limit: Limit, key: string, now = new Date()): Promise<void> {
-  const at = now.getTime();
   await db
     .updateTable('rate_limit')
     .set({ count: sql<number>`count - 1` })
     .where('bucket', '=', limit.bucket)
     .where('key_hash', '=', keyHash(key))
-    .where('window_start', '=', at - (at % limit.windowMs))
+    .where('window_start', '>', now.getTime() - limit.windowMs)
     .where('count', '>', 0)
     .execute();
 }
