@@ -10,81 +10,11 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/auth/passwords.ts';
-import { linkPath, mailsIn, readOutbox, type Mail } from '../support/outbox.ts';
+import { Client, mailsTo, PASSWORD, textOf, uniqueEmail } from '../support/account-profile.ts';
+import { linkPath, readOutbox } from '../support/outbox.ts';
 import { root, startSite, type RunningSite } from '../support/site.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const AGREEMENT = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
-
-let counter = 0;
-/** A new address for each use, so tests never depend on each other's accounts. */
-function uniqueEmail(label: string): string {
-  return `${label}-${process.pid}-${++counter}@example.com`;
-}
-
-/** A minimal browser: keeps cookies, sends the site's Origin on POST, never follows redirects. */
-class Client {
-  readonly cookies = new Map<string, string>();
-  readonly site: RunningSite;
-  readonly origin: string;
-  constructor(site: RunningSite, origin = site.origin) {
-    this.site = site;
-    this.origin = origin;
-  }
-
-  cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
-    const res = await fetch(this.site.url + path, {
-      ...init,
-      headers,
-      redirect: 'manual',
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';');
-      const [name, value] = pair!.split('=') as [string, string];
-      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=thu, 01 jan 1970/i.test(a));
-      if (expired) this.cookies.delete(name.trim());
-      else this.cookies.set(name.trim(), value);
-    }
-    return res;
-  }
-
-  get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    return this.request(path, { headers });
-  }
-
-  /** Submits a form the way a browser does (url-encoded, Origin of the page). */
-  post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-    return this.request(path, {
-      method: 'POST',
-      body: new URLSearchParams(fields),
-      headers: {
-        origin: this.origin,
-        'content-type': 'application/x-www-form-urlencoded',
-        ...headers,
-      },
-    });
-  }
-}
-
-function mailsTo(site: RunningSite, address: string, subject?: RegExp): Mail[] {
-  return mailsIn(site.outboxDir, address, subject);
-}
-
-/** The visible text of a page: no tags, scripts or styles; whitespace collapsed. */
-function pageText(html: string): string {
-  return html
-    .replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
 
 /** A page with what legitimately differs between two renderings (server-island ids and keys) masked. */
 function stableHtml(html: string): string {
@@ -187,7 +117,7 @@ describe('accounts (SITE_URL http)', () => {
       const res = await register(client, `  ${email.toUpperCase()} `);
       expect(res.status).toBe(200);
       const html = await res.text();
-      expect(pageText(html)).toContain(`We sent a message to ${email.toUpperCase()} . Open the link in it`);
+      expect(textOf(html)).toContain(`We sent a message to ${email.toUpperCase()} . Open the link in it`);
 
       const db = openDb(site);
       const user = db.prepare('select * from user where email_normalized = ?').get(email.toLowerCase()) as Record<string, unknown>;
@@ -205,7 +135,7 @@ describe('accounts (SITE_URL http)', () => {
       expect(Date.now() - Date.parse(agreement.agreed_at!)).toBeLessThan(60_000);
       db.close();
       // The wording recorded is the one on the form.
-      expect(pageText(await (await client.get('/register')).text())).toContain(AGREEMENT);
+      expect(textOf(await (await client.get('/register')).text())).toContain(AGREEMENT);
 
       const [mail] = mailsTo(site, email, /Confirm your email/);
       expect(linkPath(mail!)).toMatch(/^\/verify-email\?token=[a-z2-7]{24}\.[a-z2-7]{32}$/);
@@ -223,7 +153,7 @@ describe('accounts (SITE_URL http)', () => {
       expect(taken.status).toBe(created.status);
       const takenHtml = (await taken.text()).replaceAll(owner.toUpperCase(), 'EMAIL');
       const createdHtml = (await created.text()).replaceAll(fresh, 'EMAIL');
-      expect(pageText(takenHtml)).toBe(pageText(createdHtml));
+      expect(textOf(takenHtml)).toBe(textOf(createdHtml));
       expect(stableHtml(takenHtml)).toBe(stableHtml(createdHtml));
       expect(new Set(taken.headers.keys())).toEqual(new Set(created.headers.keys()));
 
@@ -282,7 +212,7 @@ describe('accounts (SITE_URL http)', () => {
         policy: '2001-01-01',
       });
       expect(res.status).toBe(409);
-      expect(pageText(await res.text())).toContain('The privacy policy was updated while you were reading');
+      expect(textOf(await res.text())).toContain('The privacy policy was updated while you were reading');
     });
   });
 
@@ -331,8 +261,8 @@ describe('accounts (SITE_URL http)', () => {
       expect(unknown.status).toBe(401);
       expect(wrong.headers.getSetCookie()).toEqual([]);
       const message = 'That email and password do not match an account.';
-      expect(pageText(await wrong.text())).toContain(message);
-      expect(pageText(await unknown.text())).toContain(message);
+      expect(textOf(await wrong.text())).toContain(message);
+      expect(textOf(await unknown.text())).toContain(message);
     });
 
     it('starts a new session at every sign-in, ending the one the browser had', async () => {
@@ -417,7 +347,7 @@ describe('accounts (SITE_URL http)', () => {
     });
 
     it('refuses a form sign-in posted from another site', async () => {
-      const client = new Client(site, EVIL);
+      const client = new Client(site, {}, EVIL);
       const res = await signIn(client, email);
       expect(res.status).toBe(403);
       expect(res.headers.getSetCookie()).toEqual([]);
@@ -426,7 +356,7 @@ describe('accounts (SITE_URL http)', () => {
     });
 
     it('refuses a cross-site registration without creating anything or sending mail', async () => {
-      const client = new Client(site, EVIL);
+      const client = new Client(site, {}, EVIL);
       const victim = uniqueEmail('victim');
       const res = await client.post('/register?_action=auth.register', {
         email: victim,
@@ -508,15 +438,15 @@ describe('emailed links', () => {
     const confirm = () => client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(link))}`, { token: tokenOf(link) });
     const first = await confirm();
     expect(first.status).toBe(200);
-    expect(pageText(await first.text())).toContain('Your email address is confirmed');
+    expect(textOf(await first.text())).toContain('Your email address is confirmed');
     expect(verified()).toBe(true);
 
     const again = await confirm();
     expect(again.status).toBe(400);
-    expect(pageText(await again.text())).toContain('This link has already been used');
+    expect(textOf(await again.text())).toContain('This link has already been used');
     const reopened = await client.get(link);
     expect(reopened.status).toBe(400);
-    const reopenedText = pageText(await reopened.text());
+    const reopenedText = textOf(await reopened.text());
     expect(reopenedText).toContain('This link has already been used');
     expect(reopenedText).toContain('Sign in to send a new link');
   });
@@ -535,10 +465,10 @@ describe('emailed links', () => {
     expire(tokenOf(second!));
     const page = await client.get(second!);
     expect(page.status).toBe(400);
-    expect(pageText(await page.text())).toContain('This link has expired');
+    expect(textOf(await page.text())).toContain('This link has expired');
     const confirm = await client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(second!))}`, { token: tokenOf(second!) });
     expect(confirm.status).toBe(400);
-    expect(pageText(await confirm.text())).toContain('This link has expired');
+    expect(textOf(await confirm.text())).toContain('This link has expired');
   });
 
   it('password reset: the same answer for unknown addresses, and no mail', async () => {
@@ -548,7 +478,7 @@ describe('emailed links', () => {
     const a = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email: known });
     const b = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email: unknown });
     expect(a.status).toBe(b.status);
-    expect(pageText((await a.text()).replaceAll(known, 'EMAIL'))).toBe(pageText((await b.text()).replaceAll(unknown, 'EMAIL')));
+    expect(textOf((await a.text()).replaceAll(known, 'EMAIL'))).toBe(textOf((await b.text()).replaceAll(unknown, 'EMAIL')));
     expect(mailsTo(site, known, /Reset your/)).toHaveLength(1);
     expect(mailsTo(site, unknown)).toEqual([]);
   });
@@ -588,12 +518,12 @@ describe('emailed links', () => {
     const saved = await save(newPassword);
     expect(saved.status).toBe(200);
     expect(saved.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(pageText(await saved.text())).toContain('Your password is set');
+    expect(textOf(await saved.text())).toContain('Your password is set');
     expect(await signedInAs(elsewhere)).toBeNull();
 
     const reused = await save('yet another new passphrase');
     expect(reused.status).toBe(400);
-    expect(pageText(await reused.text())).toContain('This link has already been used');
+    expect(textOf(await reused.text())).toContain('This link has already been used');
     expect((await signIn(new Client(site), email, PASSWORD)).status).toBe(401);
     expect((await signIn(new Client(site), email, newPassword)).status).toBe(303);
   });
@@ -610,14 +540,14 @@ describe('emailed links', () => {
 
     const page = await client.get(link);
     expect(page.status).toBe(400);
-    expect(pageText(await page.text())).toContain('This link has expired');
+    expect(textOf(await page.text())).toContain('This link has expired');
     const save = await client.post(`/reset-password?_action=auth.resetPassword&token=${encodeURIComponent(tokenOf(link))}`, {
       token: tokenOf(link),
       purpose: 'reset-password',
       password: 'a completely new passphrase',
     });
     expect(save.status).toBe(400);
-    expect(pageText(await save.text())).toContain('This link has expired');
+    expect(textOf(await save.text())).toContain('This link has expired');
     expect((await signIn(new Client(site), email, PASSWORD)).status).toBe(303);
   });
 
@@ -641,7 +571,7 @@ describe('emailed links', () => {
     const client = new Client(site);
     const page = await client.get(path);
     expect(page.status).toBe(200);
-    expect(pageText(await page.text())).toContain('Choose your password');
+    expect(textOf(await page.text())).toContain('Choose your password');
     const token = url.searchParams.get('token')!;
     const action = `/reset-password?_action=auth.resetPassword&token=${encodeURIComponent(token)}&purpose=set-password`;
     const saved = await client.post(action, {
@@ -717,7 +647,7 @@ describe('accounts (SITE_URL https)', () => {
   });
 
   it('refuses requests whose Origin is not the https origin', async () => {
-    const res = await signIn(new Client(site, 'http://customertrackr.test'), email);
+    const res = await signIn(new Client(site, {}, 'http://customertrackr.test'), email);
     expect(res.status).toBe(403);
   });
 });
@@ -747,7 +677,7 @@ describe('rate limits', () => {
     const res = await signIn(new Client(site), email, 'wrong password again!');
     expect(expectTooMany(res)).toBeLessThanOrEqual(15 * 60);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
-    const text = pageText(await res.text());
+    const text = textOf(await res.text());
     expect(text).toContain('Too many attempts');
     expect(text).toMatch(/try again in \d+ minutes?/);
     // Even the right password waits: guessing must not go on.
@@ -829,7 +759,7 @@ describe('rate limits', () => {
     for (let i = 0; i < 3; i++) expect((await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email })).status).toBe(200);
     const res = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email });
     expectTooMany(res);
-    expect(pageText(await res.text())).toContain('Too many attempts');
+    expect(textOf(await res.text())).toContain('Too many attempts');
     expect(mailsTo(site, email)).toHaveLength(3);
   });
 });

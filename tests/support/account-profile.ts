@@ -47,15 +47,22 @@ export class Client {
   readonly cookies = new Map<string, string>();
   readonly site: RunningSite;
   readonly headers: Record<string, string>;
-  constructor(site: RunningSite, headers: Record<string, string> = {}) {
+  /** The Origin its POSTs send: the site's own, unless a test plays another site. */
+  readonly origin: string;
+  constructor(site: RunningSite, headers: Record<string, string> = {}, origin = site.origin) {
     this.site = site;
     this.headers = headers;
+    this.origin = origin;
+  }
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     for (const [k, v] of Object.entries(this.headers)) if (!headers.has(k)) headers.set(k, v);
-    if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
     const res = await fetch(this.site.url + path, { ...init, headers, redirect: 'manual' });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
@@ -76,7 +83,7 @@ export class Client {
     return this.request(path, {
       method: 'POST',
       body: new URLSearchParams(fields),
-      headers: { origin: this.site.origin, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
+      headers: { origin: this.origin, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', ...headers },
     });
   }
 
