@@ -1,7 +1,8 @@
+import type { Selectable } from 'kysely';
 import { announcementKey, dismissToken, policyKey } from './dismissed.ts';
 import type { PolicyAnnouncement } from './policy.ts';
 import { isActiveAt, reaches } from './schedule.ts';
-import type { Audience, Level, Reader } from './tables.ts';
+import type { AnnouncementTable, Level, Reader } from './tables.ts';
 
 /**
  * A banner as the island (and the editors' preview) renders it: nothing about who is
@@ -23,19 +24,9 @@ export interface Banner {
 /** At most this many banners show at once: the important, then the newest. */
 export const MAX_BANNERS = 3;
 
-/** The fields of an announcement row a banner needs. */
-export interface AnnouncementFacts {
-  id: number;
-  text: string;
-  level: Level;
-  audience: Audience;
-  link_url: string | null;
-  link_text: string | null;
-  dismissible: number;
-  starts_at: number;
-  ends_at: number | null;
-  revision: number;
-}
+/** The columns of an announcement a banner needs (what the island reads, src/lib/announcements/sources.ts). */
+export const BANNER_COLUMNS = ['id', 'text', 'level', 'audience', 'link_url', 'link_text', 'dismissible', 'starts_at', 'ends_at', 'revision'] as const;
+export type AnnouncementFacts = Pick<Selectable<AnnouncementTable>, (typeof BANNER_COLUMNS)[number]>;
 
 export function announcementBanner(row: AnnouncementFacts): Banner {
   const key = announcementKey(row.id);

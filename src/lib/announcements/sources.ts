@@ -1,8 +1,7 @@
 import type { DB } from '../db/index.ts';
 import type { CalendarDate } from '../policy/dates.ts';
-import type { AnnouncementFacts } from './banners.ts';
-import type { PolicyOverride } from './policy.ts';
-import type { PolicyVersionFact } from './policy.ts';
+import { BANNER_COLUMNS, type AnnouncementFacts } from './banners.ts';
+import type { PolicyOverride, PolicyVersionFact } from './policy.ts';
 
 /**
  * What the banners are made of, read once and kept until it changes. The banner island is
@@ -36,7 +35,7 @@ export async function bannerSources(db: DB, now: Date): Promise<BannerSources> {
   const at = now.getTime();
   const announcements = await db
     .selectFrom('announcement')
-    .select(['id', 'text', 'level', 'audience', 'link_url', 'link_text', 'dismissible', 'starts_at', 'ends_at', 'revision'])
+    .select(BANNER_COLUMNS)
     .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', at)]))
     .execute();
   const versions = await db.selectFrom('policy_version').select(['effective_date', 'version', 'material']).execute();
