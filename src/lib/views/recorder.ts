@@ -138,7 +138,9 @@ export function createViewRecorder({ db, sqlite }: Pick<OpenDatabase, 'db' | 'sq
       let newPageVisitor = 0;
       if (event.visitorId !== null) {
         newPageVisitor = statements.insertSeen.run(keyedHash(key, 'page', day, event.path, event.visitorId), day).changes;
-        if (statements.insertSeen.run(keyedHash(key, 'site', day, event.visitorId), day).changes === 1) {
+        // Seen on this page today means seen on the site today (both marks are made together
+        // and expire together): only a first view of a page can be a first view of the site.
+        if (newPageVisitor === 1 && statements.insertSeen.run(keyedHash(key, 'site', day, event.visitorId), day).changes === 1) {
           newSiteVisitors.set(day, (newSiteVisitors.get(day) ?? 0) + 1);
         }
       }
