@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { SERVER_V8_FLAGS } from '../src/server/v8-flags.ts';
+import { SERVER_ENV, SERVER_V8_FLAGS } from '../src/server/runtime-settings.ts';
 
 const PORT = Number(process.env.E2E_PORT ?? 4455);
 export const E2E_DATA_DIR = 'test-results/e2e-data';
@@ -32,6 +32,7 @@ export default defineConfig({
     timeout: 180_000,
     reuseExistingServer: false,
     env: {
+      ...SERVER_ENV,
       HOST: '127.0.0.1',
       PORT: String(PORT),
       DATABASE_PATH: `${E2E_DATA_DIR}/site.db`,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_V8_FLAGS } from '../server/v8-flags.ts';
+import { SERVER_V8_FLAGS, serverEnv } from '../server/runtime-settings.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,7 +21,7 @@ export interface SiteProcess {
 export function startSiteProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<SiteProcess> {
   const child = spawn(process.execPath, [...SERVER_V8_FLAGS, join(root, 'src/server/main.ts')], {
     cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
+    env: serverEnv(process.env, { HOST: '127.0.0.1', PORT: '0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_V8_FLAGS } from '../../src/server/v8-flags.ts';
+import { SERVER_V8_FLAGS, serverEnv } from '../../src/server/runtime-settings.ts';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,7 +31,7 @@ export interface ExitedProcess {
 function serverProcess(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [...SERVER_V8_FLAGS, join(root, 'src/server/main.ts')], {
     cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
+    env: serverEnv(process.env, { HOST: '127.0.0.1', PORT: '0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

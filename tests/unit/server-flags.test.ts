@@ -1,21 +1,49 @@
-// The server runs with the same V8 heap settings however it is started (src/server/v8-flags.ts).
+// The server runs with the same V8 flags and C library settings however it is started
+// (src/server/runtime-settings.ts): npm start and npm run serve, which operators use, spell
+// them out in package.json.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SERVER_V8_FLAGS } from '../../src/server/v8-flags.ts';
+import { SERVER_ENV, SERVER_V8_FLAGS, serverEnv } from '../../src/server/runtime-settings.ts';
 
 const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const ENTRY = { start: 'src/cli/start.ts', serve: 'src/server/main.ts' };
 
-describe('the server’s V8 flags', () => {
-  it.each(['start', 'serve'])('npm run %s passes them to node', (name) => {
-    const args = scripts[name]!.split(/\s+/);
-    expect(args[0]).toBe('node');
-    expect(args.slice(1, 1 + SERVER_V8_FLAGS.length)).toEqual(SERVER_V8_FLAGS);
+/** Runs `script` through the shell, as npm does, with node printing `expression` instead of starting the site. */
+function runScript(script: string, entry: string, expression: string, env: NodeJS.ProcessEnv = {}) {
+  const command = script.replace(entry, `-e 'console.log(${expression})'`);
+  // The project's Node first on PATH, as npm puts node_modules/.bin there.
+  const path = `${dirname(process.execPath)}:${process.env.PATH}`;
+  const { MALLOC_ARENA_MAX: _, ...inherited } = process.env;
+  return spawnSync('sh', ['-c', command], { encoding: 'utf8', env: { ...inherited, PATH: path, ...env } });
+}
+
+describe('the server’s runtime settings', () => {
+  it.each(Object.entries(ENTRY))('npm run %s sets them', (name, entry) => {
+    const script = scripts[name]!;
+    const words = script.split(/\s+/);
+    const node = words.indexOf('node');
+    expect(words.slice(0, node)).toEqual(Object.entries(SERVER_ENV).map(([key, value]) => `${key}=\${${key}:-${value}}`));
+    expect(words.slice(node + 1, node + 1 + SERVER_V8_FLAGS.length)).toEqual(SERVER_V8_FLAGS);
+    expect(words.at(-1)).toBe(entry);
+
+    const defaults = runScript(script, entry, 'JSON.stringify({ env: process.env.MALLOC_ARENA_MAX, argv: process.execArgv.slice(0, -2) })');
+    expect(defaults.stderr).toBe('');
+    // execArgv ends with this test's own -e and its code.
+    expect(JSON.parse(defaults.stdout)).toEqual({ env: SERVER_ENV.MALLOC_ARENA_MAX, argv: SERVER_V8_FLAGS });
+    // An operator's own value is kept.
+    expect(runScript(script, entry, 'process.env.MALLOC_ARENA_MAX', { MALLOC_ARENA_MAX: '4' }).stdout.trim()).toBe('4');
   });
 
-  it('are flags this Node accepts', async () => {
-    const { spawnSync } = await import('node:child_process');
+  it('are flags this Node accepts', () => {
     const result = spawnSync(process.execPath, [...SERVER_V8_FLAGS, '-e', 'process.exit(0)'], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
+  });
+
+  it('reach the processes the tests and the benchmark start, under what the caller sets', () => {
+    expect(serverEnv({ PATH: '/bin' }, { PORT: '0' })).toEqual({ ...SERVER_ENV, PATH: '/bin', PORT: '0' });
+    expect(serverEnv({ MALLOC_ARENA_MAX: '8' }).MALLOC_ARENA_MAX).toBe('8');
   });
 });
