@@ -15,15 +15,23 @@ export interface SiteProcess {
 }
 
 /**
- * Starts the built server (`src/server/main.ts`) with `env` and waits for its ready line.
- * Used by the benchmark and the fault tests, which need a real process they can signal.
+ * Spawns the built server (`src/server/main.ts`) with the server's runtime settings, on
+ * 127.0.0.1 and a free port unless `env` says otherwise.
  */
-export function startSiteProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<SiteProcess> {
-  const child = spawn(process.execPath, [...SERVER_V8_FLAGS, join(root, 'src/server/main.ts')], {
+export function spawnSiteProcess(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [...SERVER_V8_FLAGS, join(root, 'src/server/main.ts')], {
     cwd: root,
     env: serverEnv(process.env, { HOST: '127.0.0.1', PORT: '0', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * Starts the built server with `env` and waits for its ready line. Used by the benchmark,
+ * the fault script and the HTTP tests, which need a real process they can signal.
+ */
+export function startSiteProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<SiteProcess> {
+  const child = spawnSiteProcess(env);
   let output = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   return new Promise((resolve, reject) => {

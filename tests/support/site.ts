@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVER_V8_FLAGS, serverEnv } from '../../src/server/runtime-settings.ts';
+import { spawnSiteProcess, startSiteProcess } from '../../src/cli/site-process.ts';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,8 +18,8 @@ export interface RunningSite {
   outboxDir: string;
   process: ChildProcess;
   output: () => string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop: () => Promise<number | null>;
+  /** Sends SIGTERM and resolves with the exit code (or the signal's name). */
+  stop: () => Promise<number | string>;
 }
 
 export interface ExitedProcess {
@@ -28,39 +28,12 @@ export interface ExitedProcess {
   stderr: string;
 }
 
-function serverProcess(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [...SERVER_V8_FLAGS, join(root, 'src/server/main.ts')], {
-    cwd: root,
-    env: serverEnv(process.env, { HOST: '127.0.0.1', PORT: '0', ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
-
 /** Starts the built server on a free port with a new temporary database. */
 export async function startSite(env: Record<string, string> = {}): Promise<RunningSite> {
   const dir = mkdtempSync(join(tmpdir(), 'ct-site-'));
   const databasePath = join(dir, 'data', 'site.db');
   const outboxDir = join(dir, 'outbox');
-  const child = serverProcess({ DATABASE_PATH: databasePath, MAIL_OUTBOX_DIR: outboxDir, ...env });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /ready at (http:\/\/\S+?)\/? /.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before it was ready:\n${output}`));
-    });
-  });
+  const { url, child, output, exited } = await startSiteProcess({ DATABASE_PATH: databasePath, MAIL_OUTBOX_DIR: outboxDir, ...env });
   return {
     url,
     origin: new URL(env.SITE_URL ?? 'http://localhost:4321').origin,
@@ -68,7 +41,7 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
     databasePath,
     outboxDir,
     process: child,
-    output: () => output,
+    output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
@@ -80,7 +53,7 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
 
 /** Runs the server with `env` expecting it to refuse to start; resolves when it exits. */
 export function runServerUntilExit(env: Record<string, string>, timeoutMs = 20_000): Promise<ExitedProcess> {
-  const child = serverProcess(env);
+  const child = spawnSiteProcess(env);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
