@@ -431,9 +431,13 @@ async function main() {
         }
         const value = ratio(result, base);
         ratios.push({ of: result.name, to: base.name, ratio: value, rounds: result.roundsRps.map((x, i) => x / base.roundsRps[i]!) });
+        // Against nginx, what the bare Node server reaches too: the ceiling of node:http here.
+        const againstNginx = scenarios.some((s) => s.name === base.name && s.nginxOf);
+        const bare = againstNginx ? results.find((r) => scenarios.some((s) => s.name === r.name && s.baselineOf === scenario.name)) : undefined;
+        const reference = bare ? `; ${bare.name} itself: ${fmt(ratio(bare, base) * 100, 1)} %` : '';
         checks.push({
           ok: value >= wanted.ratio,
-          line: `${scenario.name} / ${base.name}: ${fmt(value * 100, 1)} % of its requests per second (goal ≥ ${fmt(wanted.ratio * 100)} %)`,
+          line: `${scenario.name} / ${base.name}: ${fmt(value * 100, 1)} % of its requests per second (goal ≥ ${fmt(wanted.ratio * 100)} %${reference})`,
         });
       }
       if (goal.minRps !== undefined) {
