@@ -24,14 +24,15 @@ describe('the server’s runtime settings', () => {
     const script = scripts[name]!;
     const words = script.split(/\s+/);
     const node = words.indexOf('node');
-    expect(words.slice(0, node)).toEqual(Object.entries(SERVER_ENV).map(([key, value]) => `${key}=\${${key}:-${value}}`));
+    // `exec`: the shell becomes Node, so a signal sent to npm's child (SIGTERM) reaches the server.
+    expect(words.slice(0, node)).toEqual([...Object.entries(SERVER_ENV).map(([key, value]) => `${key}=\${${key}:-${value}}`), 'exec']);
     expect(words.slice(node + 1, node + 1 + SERVER_V8_FLAGS.length)).toEqual(SERVER_V8_FLAGS);
     expect(words.at(-1)).toBe(entry);
 
-    const defaults = runScript(script, entry, 'JSON.stringify({ env: process.env.MALLOC_ARENA_MAX, argv: process.execArgv.slice(0, -2) })');
+    const defaults = runScript(script, entry, 'JSON.stringify({ env: process.env.MALLOC_ARENA_MAX, argv: process.execArgv.slice(0, -2), pid: process.pid })');
     expect(defaults.stderr).toBe('');
-    // execArgv ends with this test's own -e and its code.
-    expect(JSON.parse(defaults.stdout)).toEqual({ env: SERVER_ENV.MALLOC_ARENA_MAX, argv: SERVER_V8_FLAGS });
+    // execArgv ends with this test's own -e and its code; the shell's process is Node's.
+    expect(JSON.parse(defaults.stdout)).toEqual({ env: SERVER_ENV.MALLOC_ARENA_MAX, argv: SERVER_V8_FLAGS, pid: defaults.pid });
     // An operator's own value is kept.
     expect(runScript(script, entry, 'process.env.MALLOC_ARENA_MAX', { MALLOC_ARENA_MAX: '4' }).stdout.trim()).toBe('4');
   });
