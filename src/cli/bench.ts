@@ -33,7 +33,7 @@ import { nginxBinary, nginxVersion, startNginx } from './bench/nginx.ts';
 import type { Reply } from './bench/reply.ts';
 import { benchSignIn } from './bench/sign-in.ts';
 import { runWrk, wrkBinary, type LoadRun } from './bench/wrk.ts';
-import { startSiteProcess } from './site-process.ts';
+import { startSiteProcess, whenReady } from './site-process.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -187,34 +187,17 @@ interface Running {
   stop: () => Promise<void>;
 }
 
-function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<Running> {
+async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<Running> {
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`did not start:\n${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({
-          url: match[1]!,
-          child,
-          stop: async () => {
-            if (child.exitCode === null) child.kill('SIGTERM');
-            await exited;
-          },
-        });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before it was ready:\n${output}`));
-    });
-  });
+  const { url, exited } = await whenReady(child, ready, 30_000);
+  return {
+    url,
+    child,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------

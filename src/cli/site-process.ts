@@ -27,18 +27,17 @@ export function spawnSiteProcess(env: Record<string, string>): ChildProcess {
 }
 
 /**
- * Starts the built server with `env` and waits for its ready line. Used by the benchmark,
- * the fault script and the HTTP tests, which need a real process they can signal.
+ * Waits until `child` prints a line matching `ready` (whose first group is its URL), on
+ * stdout or stderr; rejects if it exits first or takes longer than `timeoutMs`.
  */
-export function startSiteProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<SiteProcess> {
-  const child = spawnSiteProcess(env);
+export function whenReady(child: ChildProcess, ready: RegExp, timeoutMs = 20_000): Promise<SiteProcess> {
   let output = '';
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`the process did not start:\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /ready at (http:\/\/\S+?)\/? /.exec(output);
+      const match = ready.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({ url: match[1]!, child, output: () => output, exited });
@@ -48,7 +47,15 @@ export function startSiteProcess(env: Record<string, string>, timeoutMs = 20_000
     child.stderr!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the server exited (${code}) before it was ready:\n${output}`));
+      reject(new Error(`the process exited (${code}) before it was ready:\n${output}`));
     });
   });
+}
+
+/**
+ * Starts the built server with `env` and waits for its ready line. Used by the benchmark,
+ * the fault script and the HTTP tests, which need a real process they can signal.
+ */
+export function startSiteProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<SiteProcess> {
+  return whenReady(spawnSiteProcess(env), /ready at (http:\/\/\S+?)\/? /, timeoutMs);
 }
