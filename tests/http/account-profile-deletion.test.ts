@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantRole } from '../../src/lib/auth/accounts.ts';
 import { Client, createUser, mailsTo, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
 let site: RunningSite;
@@ -125,7 +126,8 @@ describe('deleting an account', () => {
     expect(countRows('deletion_record')).toBe(recordsBefore + 1);
     const record = await withDatabase(site, (db) => db.selectFrom('deletion_record').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow());
     expect(Object.keys(record).sort()).toEqual(['deleted_at', 'id', 'last_agreed_policy', 'policy_in_effect', 'via']);
-    expect(record).toMatchObject({ via: 'self-service', policy_in_effect: '2009-01-01', last_agreed_policy: '2009-01-01' });
+    // createUser records agreement to the first version at registration.
+    expect(record).toMatchObject({ via: 'self-service', policy_in_effect: versionInEffect().effective, last_agreed_policy: publishedVersions()[0]!.effective });
     expect(record.deleted_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     const [confirmation] = mailsTo(site, email, /account has been deleted/);

@@ -3,7 +3,9 @@
 // Control, and policy acknowledgements — against the real built server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionRef } from '../../src/lib/accounts/sessions.ts';
+import { formatDate } from '../../src/lib/policy/dates.ts';
 import { Client, createUser, island, linkIn, mailsTo, PASSWORD, textOf, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
 let site: RunningSite;
@@ -431,18 +433,23 @@ describe('policy acknowledgements', () => {
     const home = await (await client.get('/pricing')).text();
     const notice = island(await client.islandsOf(home, { referer: `${site.url}/pricing` }), 'PolicyNotice');
     expect(notice.res.headers.get('cache-control')).toBe('private, no-store');
+    // The user agreed to the first version; the notice names the newest one that has taken
+    // effect since, or a material one announced ahead of its date.
+    const [first, ...later] = publishedVersions();
+    const target = later.filter((v) => v.material || v.effective <= versionInEffect().effective).at(-1)!;
+    const inEffect = target.effective <= versionInEffect().effective;
     const text = textOf(notice.html);
-    expect(text).toContain('Our privacy policy changes on January 1, 2027');
-    expect(notice.html).toContain('href="/privacy/changes/2009-01-01...2027-01-01"');
+    expect(text).toContain(`Our privacy policy ${inEffect ? 'changed' : 'changes'} on ${formatDate(target.effective)}`);
+    expect(notice.html).toContain(`href="/privacy/changes/${first!.effective}...${later[0]!.effective}"`);
     expect(notice.html).toContain('name="next" value="/pricing"');
 
-    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '/pricing' });
+    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: target.effective, next: '/pricing' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/pricing');
     const rows = await withDatabase(site, (db) => db.selectFrom('policy_agreement').selectAll().where('user_id', '=', id).orderBy('id').execute());
     expect(rows.map((r) => [r.policy_effective_date, r.context])).toEqual([
-      ['2009-01-01', 'registration'],
-      ['2027-01-01', 'acknowledgement'],
+      [first!.effective, 'registration'],
+      [target.effective, 'acknowledgement'],
     ]);
     expect(rows[1]!.agreed_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
@@ -452,7 +459,7 @@ describe('policy acknowledgements', () => {
     expect(textOf(island(islands, 'PolicyIsland').html)).toContain('You are up to date');
 
     // Acknowledging again, or a version that is not pending, changes nothing.
-    const again = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '/' });
+    const again = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: target.effective, next: '/' });
     expect(again.status).toBe(409);
     const made_up = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2030-01-01', next: '/' });
     expect(made_up.status).toBe(409);

@@ -6,8 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/lib/config/index.ts';
 import { openDatabase } from '../../src/lib/db/index.ts';
 import { POLICY_CONTENT_TYPES, policyPathResolver } from '../../src/lib/policy/index.ts';
+import { effectiveInstant, formatDate } from '../../src/lib/policy/dates.ts';
+import { parseAsOfManifest, type AsOfManifest } from '../../src/lib/policy/request-time.ts';
+import { AS_OF_MANIFEST_PATH } from '../../src/lib/policy/urls.ts';
 import { createSiteServer } from '../../src/server/server.ts';
 import { loadStaticFiles } from '../../src/server/static-files.ts';
+import { newestVersion, nextVersion, publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { root, startSite, type RunningSite } from '../support/site.ts';
 
 interface IndexEntry {
@@ -55,9 +59,11 @@ describe('the policy routes', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('href="/privacy/versions"');
-    expect(html).toMatch(/datetime="2009-01-01"/);
-    // The upcoming version is announced with its date.
-    expect(html).toMatch(/takes effect on[\s\S]{0,200}January 1, 2027/);
+    expect(html).toContain(`datetime="${versionInEffect().effective}"`);
+    // The upcoming version, when one is published, is announced with its date.
+    const next = nextVersion();
+    if (next) expect(html).toMatch(new RegExp(`takes effect on[\\s\\S]{0,200}${formatDate(next.effective)}`));
+    else expect(html).not.toMatch(/takes effect on/);
   });
 
   it('has a permanent page for every version, saying which one is in effect', async () => {
@@ -65,16 +71,25 @@ describe('the policy routes', () => {
       const res = await get(`/privacy/${v.effective}`);
       expect(res.status, v.effective).toBe(200);
     }
-    const upcoming = await (await get('/privacy/2027-01-01')).text();
-    expect(upcoming).toMatch(/takes effect on/);
-    expect(upcoming).toContain('href="/privacy"');
+    // Every version but the one in effect points the reader at /privacy; a version not yet
+    // in effect says when it takes effect.
+    const inEffect = versionInEffect();
+    for (const v of publishedVersions().filter((v) => v.effective !== inEffect.effective)) {
+      const html = await (await get(`/privacy/${v.effective}`)).text();
+      expect(html, v.effective).toContain('href="/privacy"');
+      expect(/takes effect on/.test(html), v.effective).toBe(v.effective > inEffect.effective);
+    }
   });
 
   it('has an archive with every version and its status', async () => {
     const html = await (await get('/privacy/versions')).text();
     for (const v of versions) expect(html).toContain(`/privacy/${v.effective}`);
+    const published = publishedVersions();
+    const inEffect = versionInEffect();
     expect(html).toMatch(/In effect/);
-    expect(html).toMatch(/Upcoming/);
+    // "Upcoming" and "Previous" appear exactly when such versions exist today.
+    expect(/Upcoming/.test(html)).toBe(published.some((v) => v.effective > inEffect.effective));
+    expect(/Previous/.test(html)).toBe(published.some((v) => v.effective < inEffect.effective));
   });
 
   it('shows a word-level diff between consecutive versions, readable without colour', async () => {
@@ -117,8 +132,10 @@ describe('correct in time: /privacy follows the clock with no new build', () => 
   let clock = new Date();
   let server: Server;
   let base: string;
+  let manifest: AsOfManifest;
   beforeAll(async () => {
     const staticFiles = loadStaticFiles(join(root, 'dist/client'), POLICY_CONTENT_TYPES);
+    manifest = parseAsOfManifest(Buffer.from(staticFiles.get(AS_OF_MANIFEST_PATH)!.body).toString('utf8'));
     const database = openDatabase(':memory:');
     server = createSiteServer({
       config: parseConfig({}),
@@ -133,22 +150,38 @@ describe('correct in time: /privacy follows the clock with no new build', () => 
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  async function policyAt(instant: string): Promise<string> {
-    clock = new Date(instant);
-    return (await fetch(`${base}/privacy`)).text();
+  async function pageAt(path: string, instant: Date): Promise<string> {
+    clock = instant;
+    return (await fetch(`${base}${path}`)).text();
   }
+  /** The effective date that /privacy says is in effect. */
+  const inEffectOn = (html: string) => /In effect since <time datetime="(\d{4}-\d\d-\d\d)"/.exec(html)?.[1];
 
-  it('switches at exactly midnight UTC of the effective date', async () => {
-    const before = await policyAt('2026-12-31T23:59:59.999Z');
-    expect(before).toContain('Our primary goal in collecting personal information');
-    expect(before).toMatch(/takes effect on/);
+  // The instants come from the build itself: every version upcoming when the site was built
+  // has its own prerendered pages, which must take over at exactly 00:00 UTC of its date.
+  it('has prepared pages for exactly the versions upcoming at build time', () => {
+    const builtAt = new Date(manifest.builtAt);
+    expect(manifest.variants.map((v) => v.from)).toEqual(publishedVersions().filter((v) => effectiveInstant(v.effective) > builtAt).map((v) => v.effective));
+  });
 
-    const after = await policyAt('2027-01-01T00:00:00.000Z');
-    expect(after).toContain('What this policy covers');
-    expect(after).not.toMatch(/takes effect on/);
-    // The archive agrees: version 1 is now "previous".
-    clock = new Date('2027-01-01T00:00:00.000Z');
-    const archive = await (await fetch(`${base}/privacy/versions`)).text();
-    expect(archive).toMatch(/Previous/);
+  it('switches at exactly midnight UTC of each effective date', async () => {
+    const builtAt = new Date(manifest.builtAt);
+    const inEffectAtBuild = versionInEffect(builtAt).effective;
+    expect(inEffectOn(await pageAt('/privacy', builtAt))).toBe(inEffectAtBuild);
+    let previous = inEffectAtBuild;
+    for (const { from } of manifest.variants) {
+      const start = effectiveInstant(from);
+      const before = await pageAt('/privacy', new Date(start.getTime() - 1));
+      expect(inEffectOn(before), from).toBe(previous);
+      expect(before).toMatch(new RegExp(`takes effect on[\\s\\S]{0,200}${formatDate(from)}`));
+
+      const after = await pageAt('/privacy', start);
+      expect(inEffectOn(after), from).toBe(from);
+      // The archive agrees: the version before is now "previous".
+      expect(await pageAt('/privacy/versions', start)).toMatch(/Previous/);
+      previous = from;
+    }
+    // Long after the last date, the newest version stays in effect.
+    expect(inEffectOn(await pageAt('/privacy', new Date(Date.UTC(9999, 0, 1))))).toBe(newestVersion().effective);
   });
 });
