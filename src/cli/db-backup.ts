@@ -2,8 +2,8 @@
 // online backup API, so the server can keep running (and writing) while it is made.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import SQLite from 'better-sqlite3';
 import { config, ConfigError } from '../lib/config/index.ts';
+import { backupDatabase } from '../lib/db/maintenance.ts';
 
 const target = process.argv[2];
 if (!target || process.argv.length > 3) {
@@ -22,10 +22,7 @@ try {
     console.error(`db:backup: ${destination} already exists; choose a new file name`);
     process.exit(1);
   }
-  const sqlite = new SQLite(source, { readonly: true, fileMustExist: true });
-  sqlite.pragma('busy_timeout = 5000');
-  const { totalPages } = await sqlite.backup(destination);
-  sqlite.close();
+  const { totalPages } = await backupDatabase(source, destination);
   console.log(`backed up ${source} to ${destination} (${totalPages} pages)`);
 } catch (error) {
   if (error instanceof ConfigError) {

@@ -90,10 +90,11 @@ async function main() {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    server.drain(async () => {
-      await database.close();
-      console.log('stopped');
-      process.exit(0);
+    server.drain(() => {
+      void database.close().then(() => {
+        console.log('stopped');
+        process.exit(0);
+      });
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

@@ -21,7 +21,7 @@ export function characterCount(value: string): number {
 type Check<T> = { ok: true; value: T } | { ok: false; message: string };
 
 // Control characters other than the line breaks and tabs that pasting may bring along.
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const CONTROL = /(?![\t\n\r])\p{Cc}/u;
 // Characters that reorder or hide text (bidirectional overrides, zero-width joiners aside).
 const INVISIBLE = /[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]/;
 
@@ -65,7 +65,7 @@ export function checkLinkUrl(value: string): Check<string> {
   if (characterCount(url) > MAX_LINK_URL_LENGTH) {
     return { ok: false, message: `Keep the link to ${MAX_LINK_URL_LENGTH} characters or fewer.` };
   }
-  if (/[\s\u0000-\u001f\u007f-\u009f]/.test(url) || INVISIBLE.test(url)) {
+  if (/[\s\p{Cc}]/u.test(url) || INVISIBLE.test(url)) {
     return { ok: false, message: 'A link cannot contain spaces or control characters.' };
   }
   if (url.startsWith('/')) {

@@ -9,6 +9,8 @@ import type { Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
 export type DB = Kysely<Database>;
+/** A prepared statement on the SQLite connection, for the few hot paths that bypass Kysely. */
+export type SqliteStatement<P extends unknown[], R> = SQLite.Statement<P, R>;
 
 export interface OpenDatabase {
   db: DB;

@@ -28,7 +28,7 @@ export async function submittedValues<K extends string>(request: Request, names:
 export function safeNextPath(value: string | null | undefined): string | undefined {
   if (!value || value.length > 2000) return undefined;
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
-  if (/[\u0000-\u001f\u007f]/.test(value)) return undefined;
+  if (/\p{Cc}/u.test(value)) return undefined;
   return value;
 }
 

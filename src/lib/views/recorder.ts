@@ -1,6 +1,5 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import type SQLite from 'better-sqlite3';
-import type { OpenDatabase } from '../db/index.ts';
+import type { OpenDatabase, SqliteStatement } from '../db/index.ts';
 import { addDays, dayOf, type Day } from './days.ts';
 import { hashKey, keyedHash } from './visitor.ts';
 
@@ -60,7 +59,7 @@ export interface ViewRecorder {
 
 type Totals = { views: number; visitors: number };
 
-const totalsStatements = new WeakMap<OpenDatabase['sqlite'], SQLite.Statement<[string], Totals>>();
+const totalsStatements = new WeakMap<OpenDatabase['sqlite'], SqliteStatement<[string], Totals>>();
 
 /**
  * A page's all-time counts, what the counter shows (zeros for a page never counted). One
