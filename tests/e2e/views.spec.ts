@@ -63,13 +63,13 @@ test('a page loaded once counts once, its own view shown; a reload counts again'
   // The island was preloaded and fetched; neither counted.
   expect(first.islandRequests.length).toBeGreaterThanOrEqual(1);
   await expect(page.locator('[data-view-count]')).toHaveText(viewed(before + 1));
-  await page.waitForTimeout(500); // anything late would show up now
+  await page.waitForLoadState('networkidle'); // anything sent late has been answered by now
   expect(await views(request, '/pricing')).toBe(before + 1);
 
   const second = await load(page, () => page.reload());
   expect(second.event).toMatchObject({ counted: true, views: before + 2 });
   await expect(page.locator('[data-view-count]')).toHaveText(viewed(before + 2));
-  await page.waitForTimeout(500);
+  await page.waitForLoadState('networkidle');
   expect(await views(request, '/pricing')).toBe(before + 2);
 });
 

@@ -712,10 +712,8 @@ describe('rate limits', () => {
     expect(allowed).toBe(30);
   });
 
-  // KNOWN BUG, reported to the lead (astro.config.mjs `security.allowedDomains`): when the Host
-  // header is SITE_URL's host, which every client can send, Astro takes the client address
-  // from the first X-Forwarded-For value, so rotating that header escapes the per-address
-  // limits. Remove `.fails` once the server only trusts X-Forwarded-For from a known proxy.
+  // With the public Host, Astro would take the client address from X-Forwarded-For; the server
+  // removes that header unless TRUST_PROXY is set, so rotating it escapes nothing.
   it('sign-in: per address of the client, even with the public Host and an X-Forwarded-For', async () => {
     // This client address is over its sign-in limit (the test above).
     const { port } = new URL(site.url);
