@@ -4,6 +4,7 @@ import type { SessionUser } from '../lib/auth/index.ts';
 import { isRole, normalizeEmail } from '../lib/auth/index.ts';
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
+import { parseId } from '../lib/http/forms.ts';
 import { limit } from './rate-limits.ts';
 import { LIMITS, type Limit } from '../lib/rate-limit/index.ts';
 import {
@@ -23,6 +24,7 @@ import {
   revokeRoleFrom,
   searchAccounts,
   staffActionAccess,
+  staffActor,
   type CompletionOutcome,
   type RequestProblem,
   type StaffActionName,
@@ -54,15 +56,8 @@ function requireAccess(context: ActionAPIContext, action: StaffActionName): Sess
 }
 
 /** The signed-in staff member, with the IP address of the request (for the audit log). */
-function staffActor(context: ActionAPIContext, action: StaffActionName): StaffActor {
-  const user = requireAccess(context, action);
-  let ip: string | null = null;
-  try {
-    ip = context.clientAddress;
-  } catch {
-    // The adapter could not tell (it always can behind our server): the entry says so with null.
-  }
-  return { userId: user.id, ip };
+function actorFor(context: ActionAPIContext, action: StaffActionName): StaffActor {
+  return staffActor(requireAccess(context, action).id, context);
 }
 
 
@@ -78,8 +73,7 @@ function bad(message: string): never {
 }
 
 function id(value: string | null | undefined, what: string): number {
-  if (!value || !/^[1-9]\d{0,11}$/.test(value)) bad(`No ${what} was chosen.`);
-  return Number(value);
+  return parseId(value) ?? bad(`No ${what} was chosen.`);
 }
 
 function reason(value: string | null | undefined): string {
@@ -113,7 +107,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ q: text(1000) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'searchAccounts');
+      const actor = actorFor(context, 'searchAccounts');
       const { db } = await database();
       const outcome = await searchAccounts(db, actor, input.q ?? '');
       if (!outcome.ok) bad(outcome.message);
@@ -125,7 +119,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ userId: text(20), field: text(40), reason: text(4000) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'revealField');
+      const actor = actorFor(context, 'revealField');
       const userId = id(input.userId, 'account');
       const field = input.field ?? '';
       if (!isStaffField(field)) bad('Choose a field to reveal.');
@@ -141,7 +135,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ userId: text(20), reason: text(4000) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'endSessions');
+      const actor = actorFor(context, 'endSessions');
       const userId = id(input.userId, 'account');
       const why = reason(input.reason);
       const { db } = await database();
@@ -155,7 +149,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ userId: text(20) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'resendVerification');
+      const actor = actorFor(context, 'resendVerification');
       const userId = id(input.userId, 'account');
       await limit(context, [[STAFF_MAIL_LIMIT, `user:${userId}`]], TOO_MANY_MESSAGES);
       const { db } = await database();
@@ -172,7 +166,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ email: text(1000), receivedAt: text(100), ticket: text(1000) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'recordDeletionRequest');
+      const actor = actorFor(context, 'recordDeletionRequest');
       const form = checkDeletionRequestForm(input);
       // The page shows each problem next to its field (it runs the same check on what was typed).
       if (!form.ok) bad('Please check the highlighted fields: nothing was recorded.');
@@ -196,7 +190,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ requestId: text(20) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'resendDeletionLink');
+      const actor = actorFor(context, 'resendDeletionLink');
       const requestId = id(input.requestId, 'request');
       await limit(context, [[STAFF_MAIL_LIMIT, `deletion-request:${requestId}`]], TOO_MANY_MESSAGES);
       const { db } = await database();
@@ -210,7 +204,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ requestId: text(20), reason: text(4000) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'deleteVerified');
+      const actor = actorFor(context, 'deleteVerified');
       const requestId = id(input.requestId, 'request');
       const why = reason(input.reason);
       const { db } = await database();
@@ -222,7 +216,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ requestId: text(20) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'completeDeletion');
+      const actor = actorFor(context, 'completeDeletion');
       const requestId = id(input.requestId, 'request');
       const { db } = await database();
       return { id: requestId, ...completed(await completeConfirmedRequest(db, actor, requestId)) };
@@ -233,7 +227,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ requestId: text(20), reason: text(4000) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'cancelDeletionRequest');
+      const actor = actorFor(context, 'cancelDeletionRequest');
       const requestId = id(input.requestId, 'request');
       const why = reason(input.reason);
       const { db } = await database();
@@ -247,7 +241,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ email: text(1000), role: text(40) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'grantRole');
+      const actor = actorFor(context, 'grantRole');
       const email = normalizeEmail(input.email ?? '');
       if (!email) bad('Enter the address of the account, like name@example.com.');
       const role = input.role ?? '';
@@ -263,7 +257,7 @@ export const staff = {
     accept: 'form',
     input: z.object({ userId: text(20), role: text(40) }),
     handler: async (input, context) => {
-      const actor = staffActor(context, 'revokeRole');
+      const actor = actorFor(context, 'revokeRole');
       const userId = id(input.userId, 'account');
       const role = input.role ?? '';
       if (!isRole(role)) bad('Choose a role.');

@@ -1,19 +1,9 @@
-/** The values the announcement form shows: what was typed, or the stored announcement. */
-export interface AnnouncementValues {
-  text?: string | undefined;
-  level?: string | undefined;
-  audience?: string | undefined;
-  linkUrl?: string | undefined;
-  linkText?: string | undefined;
-  dismissible?: boolean | undefined;
-  startsAt?: string | undefined;
-  endsAt?: string | undefined;
-}
+import type { AnnouncementForm } from '../../lib/announcements/rules.ts';
 
 /** The announcement form's fields, as `submittedValues` reads them back after a refused submission. */
 export const ANNOUNCEMENT_FORM_FIELDS = ['text', 'level', 'audience', 'linkUrl', 'linkText', 'dismissible', 'startsAt', 'endsAt'] as const;
 
 /** What the editor typed, for showing the form again (an unticked checkbox sends nothing). */
-export function formValues(typed: Partial<Record<(typeof ANNOUNCEMENT_FORM_FIELDS)[number], string>>): AnnouncementValues {
+export function formValues(typed: Partial<Record<(typeof ANNOUNCEMENT_FORM_FIELDS)[number], string>>): AnnouncementForm {
   return { ...typed, dismissible: typed.dismissible !== undefined };
 }

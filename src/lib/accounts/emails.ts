@@ -6,8 +6,12 @@ function when(at: Date): string {
   return `${at.toISOString().slice(0, 16).replace('T', ' at ')} UTC`;
 }
 
-/** "n…e@example.com": enough for the owner to recognise an address, not to learn it. */
-export function maskEmail(email: string): string {
+/**
+ * "n…e@example.com": how a message to the old address names the new one, enough for the owner
+ * to recognise it, not for a reader of the old mailbox to learn it. (Staff tools mask more:
+ * staff/masking.ts.)
+ */
+export function addressHint(email: string): string {
   const at = email.lastIndexOf('@');
   if (at < 1) return '…';
   const local = [...email.slice(0, at)];
@@ -55,7 +59,7 @@ export function emailChangedMessage(to: string, newEmail: string, at: Date): Mes
     text: `Hello,
 
 On ${when(at)}, the email address of your CustomerTrackr account was changed from this
-address to ${maskEmail(newEmail)}. The change was confirmed from the new mailbox after your
+address to ${addressHint(newEmail)}. The change was confirmed from the new mailbox after your
 password was entered.
 
 If you made this change, you do not need to do anything. If you did not, someone knows your

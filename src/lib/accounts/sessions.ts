@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IDLE_TIMEOUT_MS, ABSOLUTE_LIFETIME_MS, invalidateUserSessions } from '../auth/sessions.ts';
+import { invalidateUserSessions, sessionExpiry } from '../auth/sessions.ts';
 import type { DB } from '../db/index.ts';
 
 /**
@@ -33,7 +33,7 @@ export async function listSessions(db: DB, userId: number, currentSessionId: str
       client: r.client || 'Unknown browser',
       createdAt: new Date(r.created_at),
       lastActiveAt: new Date(r.last_active_at),
-      expiresAt: new Date(Math.min(r.last_active_at + IDLE_TIMEOUT_MS, r.created_at + ABSOLUTE_LIFETIME_MS)),
+      expiresAt: new Date(sessionExpiry(r.created_at, r.last_active_at)),
       current: r.id === currentSessionId,
     }))
     .filter((s) => s.expiresAt.getTime() > now.getTime())

@@ -45,7 +45,8 @@ export function describeClient(userAgent: string | null | undefined): string {
   return os ? `${browser} on ${os}` : browser;
 }
 
-function expiry(createdAt: number, lastActiveAt: number): number {
+/** When a session ends: idle for IDLE_TIMEOUT_MS, or ABSOLUTE_LIFETIME_MS after sign-in, whichever comes first. */
+export function sessionExpiry(createdAt: number, lastActiveAt: number): number {
   return Math.min(lastActiveAt + IDLE_TIMEOUT_MS, createdAt + ABSOLUTE_LIFETIME_MS);
 }
 
@@ -62,7 +63,7 @@ export async function createSession(
     .insertInto('session')
     .values({ id, user_id: userId, secret_hash: secretHash, created_at: at, last_active_at: at, client: describeClient(userAgent) })
     .execute();
-  return { token, session: { id, userId, createdAt: now, lastActiveAt: now, expiresAt: new Date(expiry(at, at)) } };
+  return { token, session: { id, userId, createdAt: now, lastActiveAt: now, expiresAt: new Date(sessionExpiry(at, at)) } };
 }
 
 /** The session and user a token belongs to, or undefined (and the stale row removed). */
@@ -87,7 +88,7 @@ export async function validateSessionToken(db: DB, token: string | undefined | n
   if (!row || !secretMatches(parsed.secret, row.secret_hash)) return undefined;
 
   const at = now.getTime();
-  if (at >= expiry(row.created_at, row.last_active_at)) {
+  if (at >= sessionExpiry(row.created_at, row.last_active_at)) {
     await db.deleteFrom('session').where('id', '=', row.id).execute();
     return undefined;
   }
@@ -103,7 +104,7 @@ export async function validateSessionToken(db: DB, token: string | undefined | n
       userId: row.user_id,
       createdAt: new Date(row.created_at),
       lastActiveAt: new Date(lastActiveAt),
-      expiresAt: new Date(expiry(row.created_at, lastActiveAt)),
+      expiresAt: new Date(sessionExpiry(row.created_at, lastActiveAt)),
     },
     user: {
       id: row.user_id,

@@ -32,6 +32,14 @@ export function safeNextPath(value: string | null | undefined): string | undefin
   return value;
 }
 
+/**
+ * A row id as a form field or route parameter carries it: a positive whole number of at most
+ * 12 digits (so it is always a safe integer), or undefined.
+ */
+export function parseId(value: string | null | undefined): number | undefined {
+  return value && /^[1-9]\d{0,11}$/.test(value) ? Number(value) : undefined;
+}
+
 /** "5 minutes", "1 minute", "30 seconds": for telling people how long to wait. */
 export function describeWait(seconds: number): string {
   if (seconds < 60) return `${seconds} second${seconds === 1 ? '' : 's'}`;

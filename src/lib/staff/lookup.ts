@@ -20,6 +20,19 @@ export interface StaffActor {
   ip: string | null;
 }
 
+/**
+ * The staff member `userId` acting through a request: `request` is Astro's context (a page's
+ * `Astro` or an action's context), whose `clientAddress` throws when the adapter cannot tell
+ * (it always can behind our server); the audit entry then records null.
+ */
+export function staffActor(userId: number, request: { readonly clientAddress: string }): StaffActor {
+  try {
+    return { userId, ip: request.clientAddress };
+  } catch {
+    return { userId, ip: null };
+  }
+}
+
 export const MIN_PREFIX_LENGTH = 3;
 export const MAX_SEARCH_RESULTS = 20;
 
