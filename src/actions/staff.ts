@@ -71,6 +71,11 @@ const TOO_MANY_MESSAGES = 'Too many messages to this account. Please wait a litt
 /** Mail that staff make the site send to one account: at most 5 an hour per account. */
 const STAFF_MAIL_LIMIT: Limit = { bucket: 'staff-mail:account', max: 5, windowMs: 60 * 60_000 };
 
+/** Why a role is refused to an account whose address nobody has proven. */
+const UNVERIFIED_MESSAGE =
+  'This account has not confirmed its address, so it cannot be given a role: anyone can register any address with a password of their own. ' +
+  'Ask its owner to confirm the address from the message we sent (or to reset the password), or add them with npm run user -- add, which takes the account over for them; then grant the role.';
+
 const text = (max: number) => z.string().max(max, 'That is far too long.').nullish();
 
 function bad(message: string): never {
@@ -254,6 +259,7 @@ export const staff = {
       if (!isRole(role)) bad('Choose a role.');
       const { db } = await database();
       const outcome = await grantRoleByEmail(db, actor, email.email, role);
+      if (!outcome.ok && outcome.problem === 'unverified') throw new ActionError({ code: 'CONFLICT', message: UNVERIFIED_MESSAGE });
       if (!outcome.ok) throw new ActionError({ code: 'NOT_FOUND', message: 'No account has this address. The person must register (or be added with npm run user) first.' });
       return { userId: outcome.userId, role, changed: outcome.changed };
     },

@@ -110,7 +110,9 @@ export async function validateSessionToken(db: DB, token: string | undefined | n
       email: row.email,
       displayName: row.display_name,
       emailVerified: row.email_verified_at !== null,
-      roles: roles.map((r) => r.role),
+      // Roles count only on a proven address (grantRole refuses others; this covers roles
+      // given before that rule).
+      roles: row.email_verified_at === null ? [] : roles.map((r) => r.role),
     },
   };
 }
