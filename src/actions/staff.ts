@@ -93,7 +93,14 @@ function reason(value: string | null | undefined): string {
   return verdict.value;
 }
 
-const REQUEST_PROBLEMS: Record<RequestProblem, { code: 'NOT_FOUND' | 'CONFLICT'; message: string }> = {
+/** Support's actions on an account that holds a role are refused (mayActOn, src/lib/staff/lookup.ts). */
+const STAFF_ACCOUNT_ERROR = {
+  code: 'FORBIDDEN',
+  message: 'This account holds a staff role: only an admin can act on staff accounts. Please ask an admin.',
+} as const;
+
+const REQUEST_PROBLEMS: Record<RequestProblem, { code: 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN'; message: string }> = {
+  'staff-account': STAFF_ACCOUNT_ERROR,
   'not-found': { code: 'NOT_FOUND', message: 'That deletion request does not exist.' },
   'not-pending': { code: 'CONFLICT', message: 'This request is no longer waiting for confirmation.' },
   'not-confirmed': { code: 'CONFLICT', message: 'This request has not been confirmed.' },
@@ -137,6 +144,7 @@ export const staff = {
       const why = reason(input.reason);
       const { db } = await database();
       const revealed = await revealField(db, actor, userId, field, why);
+      if (revealed === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
       if (!revealed) throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
       return { userId, ...revealed };
     },
@@ -151,6 +159,7 @@ export const staff = {
       const why = reason(input.reason);
       const { db } = await database();
       const ended = await endSessions(db, actor, userId, why);
+      if (ended === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
       if (ended === undefined) throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
       return { userId, ended };
     },
@@ -167,6 +176,7 @@ export const staff = {
       const outcome = await resendVerification(db, config().siteUrl, actor, userId);
       if (!outcome.ok) {
         if (outcome.problem === 'no-account') throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
+        if (outcome.problem === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
         throw new ActionError({ code: 'CONFLICT', message: 'This address is already confirmed: no message was sent.' });
       }
       return { userId };
@@ -185,6 +195,7 @@ export const staff = {
       const { db } = await database();
       const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
       if (!outcome.ok) {
+        if (outcome.problem === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
         if (outcome.problem === 'no-account') {
           throw new ActionError({
             code: 'NOT_FOUND',
