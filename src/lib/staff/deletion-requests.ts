@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { eraseAccountIn } from '../accounts/deletion.ts';
+import { eraseAccountIn, scrubErasedBytes } from '../accounts/deletion.ts';
 import { accountDeletedMessage } from '../accounts/emails.ts';
 import { recordAudit, type AuditActor } from '../audit/log.ts';
 import { isLastAdmin, normalizeEmail, siteLink, type NormalizedEmail } from '../auth/accounts.ts';
@@ -286,6 +286,7 @@ async function complete(db: DB, requestId: number, actor: AuditActor, reason: st
     return { ok: true as const, email };
   });
   if (!done.ok) return done;
+  if (done.email) await scrubErasedBytes(db);
   return { ok: true, mailed: done.email ? await trySend(accountDeletedMessage(done.email, now)) : false };
 }
 
