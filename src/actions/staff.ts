@@ -66,6 +66,11 @@ const TOO_MANY_MESSAGES = 'Too many messages to this account. Please wait a litt
 /** Mail that staff make the site send to one account: at most 5 an hour per account. */
 const STAFF_MAIL_LIMIT: Limit = { bucket: 'staff-mail:account', max: 5, windowMs: 60 * 60_000 };
 
+/** Why a role is refused to an account whose address nobody has proven. */
+const UNVERIFIED_MESSAGE =
+  'This account has not confirmed its address, so it cannot be given a role: anyone can register any address with a password of their own. ' +
+  'Ask its owner to confirm the address from the message we sent (or to reset the password), or add them with npm run user -- add, which takes the account over for them; then grant the role.';
+
 const text = (max: number) => z.string().max(max, 'That is far too long.').nullish();
 
 function bad(message: string): never {
@@ -82,7 +87,14 @@ function reason(value: string | null | undefined): string {
   return verdict.value;
 }
 
-const REQUEST_PROBLEMS: Record<RequestProblem, { code: 'NOT_FOUND' | 'CONFLICT'; message: string }> = {
+/** Support's actions on an account that holds a role are refused (mayActOn, src/lib/staff/lookup.ts). */
+const STAFF_ACCOUNT_ERROR = {
+  code: 'FORBIDDEN',
+  message: 'This account holds a staff role: only an admin can act on staff accounts. Please ask an admin.',
+} as const;
+
+const REQUEST_PROBLEMS: Record<RequestProblem, { code: 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN'; message: string }> = {
+  'staff-account': STAFF_ACCOUNT_ERROR,
   'not-found': { code: 'NOT_FOUND', message: 'That deletion request does not exist.' },
   'not-pending': { code: 'CONFLICT', message: 'This request is no longer waiting for confirmation.' },
   'not-confirmed': { code: 'CONFLICT', message: 'This request has not been confirmed.' },
@@ -126,6 +138,7 @@ export const staff = {
       const why = reason(input.reason);
       const { db } = await database();
       const revealed = await revealField(db, actor, userId, field, why);
+      if (revealed === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
       if (!revealed) throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
       return { userId, ...revealed };
     },
@@ -140,6 +153,7 @@ export const staff = {
       const why = reason(input.reason);
       const { db } = await database();
       const ended = await endSessions(db, actor, userId, why);
+      if (ended === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
       if (ended === undefined) throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
       return { userId, ended };
     },
@@ -156,6 +170,7 @@ export const staff = {
       const outcome = await resendVerification(db, config().siteUrl, actor, userId);
       if (!outcome.ok) {
         if (outcome.problem === 'no-account') throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
+        if (outcome.problem === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
         throw new ActionError({ code: 'CONFLICT', message: 'This address is already confirmed: no message was sent.' });
       }
       return { userId };
@@ -174,6 +189,7 @@ export const staff = {
       const { db } = await database();
       const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
       if (!outcome.ok) {
+        if (outcome.problem === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
         if (outcome.problem === 'no-account') {
           throw new ActionError({
             code: 'NOT_FOUND',
@@ -248,6 +264,7 @@ export const staff = {
       if (!isRole(role)) bad('Choose a role.');
       const { db } = await database();
       const outcome = await grantRoleByEmail(db, actor, email.email, role);
+      if (!outcome.ok && outcome.problem === 'unverified') throw new ActionError({ code: 'CONFLICT', message: UNVERIFIED_MESSAGE });
       if (!outcome.ok) throw new ActionError({ code: 'NOT_FOUND', message: 'No account has this address. The person must register (or be added with npm run user) first.' });
       return { userId: outcome.userId, role, changed: outcome.changed };
     },

@@ -8,10 +8,10 @@
 // Exit codes: 0 done (or nothing to do), 1 refused (unknown account, duplicate, weak
 // password, the last admin, configuration or database problem), 2 the command line is wrong.
 import { parseArgs } from 'node:util';
-import { setPasswordMessageText } from '../lib/auth/emails.ts';
+import { accountTakenOverMessage, setPasswordMessageText } from '../lib/auth/emails.ts';
 import {
+  addAccountForOwner,
   checkNewPassword,
-  createAccount,
   createEmailToken,
   findUserByEmail,
   grantRole,
@@ -27,6 +27,7 @@ import {
 } from '../lib/auth/index.ts';
 import { config, ConfigError } from '../lib/config/index.ts';
 import { DatabaseError, migrate, openDatabase, type DB } from '../lib/db/index.ts';
+import { sendMail } from '../lib/mail/index.ts';
 
 const USAGE = `Usage: npm run user -- <command>
 
@@ -35,8 +36,11 @@ Commands:
       Create an account whose address counts as verified. Without --password-stdin,
       prints a one-time link (valid 24 hours) where its owner chooses a password.
       --password-stdin reads the password from standard input (a pipe, not a terminal).
+      An account registered on the site whose address was never confirmed is taken over
+      for the address's owner (new password or link, everyone signed out, owner emailed);
+      a confirmed one is refused.
   grant <email> <role>
-      Give an account a role.
+      Give an account a role (only an account whose address is confirmed).
   revoke <email> <role>
       Take a role away from an account. There is always at least one admin: the last
       admin role cannot be revoked.
@@ -105,7 +109,9 @@ async function add(db: DB, args: string[], roleOptions: string[], passwordStdin:
   if (args.length !== 1) usage(args.length === 0 ? 'add needs an email address' : `unexpected argument ${JSON.stringify(args[1])}`);
   const email = parseEmail(args[0]);
   const roles = [...new Set(roleOptions.map(parseRole))];
-  if (await findUserByEmail(db, email.normalized)) throw new Refusal(`${email.email} already has an account (use grant to give it a role)`);
+  const alreadyExists = () => new Refusal(`${email.email} already has an account with a confirmed address (use grant to give it a role)`);
+  const found = await findUserByEmail(db, email.normalized);
+  if (found?.email_verified_at) throw alreadyExists();
 
   let passwordHash: string | null = null;
   if (passwordStdin) {
@@ -115,23 +121,32 @@ async function add(db: DB, args: string[], roleOptions: string[], passwordStdin:
     passwordHash = await hashPassword(password);
   }
 
-  let id: number;
-  try {
-    id = await createAccount(db, email, roles, passwordHash);
-  } catch (error) {
-    // Someone else created it between the check and now.
-    if (error instanceof Error && /UNIQUE constraint failed: user\.email_normalized/.test(error.message)) {
-      throw new Refusal(`${email.email} already has an account (use grant to give it a role)`);
-    }
-    throw error;
-  }
+  // Checked again, with the change, in one transaction: the account may have changed meanwhile.
+  const outcome = await addAccountForOwner(db, email, roles, passwordHash);
+  if (outcome.kind === 'exists') throw alreadyExists();
   const withRoles = roles.length > 0 ? ` with the role${roles.length > 1 ? 's' : ''} ${roles.join(', ')}` : ' with no roles';
-  console.log(`Created the account ${email.email}${withRoles}; its address counts as verified.`);
+  const address = outcome.kind === 'taken-over' ? outcome.email : email.email;
+  if (outcome.kind === 'created') {
+    console.log(`Created the account ${address}${withRoles}; its address counts as verified.`);
+  } else {
+    console.log(
+      `Took over the account ${address}${withRoles}: it had been registered on the site but its address was never confirmed. ` +
+        'Its old password no longer works, everyone signed in to it was signed out, the links sent for it no longer work, ' +
+        'and its address now counts as verified.',
+    );
+    const { siteUrl } = config();
+    try {
+      await sendMail(accountTakenOverMessage(address, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')));
+      console.log(`Its owner was told by email.`);
+    } catch (error) {
+      console.error(`user: the account was taken over, but the message to ${address} could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   if (passwordHash) {
     console.log('Its password is set: it can sign in now.');
     return;
   }
-  const token = await createEmailToken(db, id, 'set-password', email.email);
+  const token = await createEmailToken(db, outcome.userId, 'set-password', address);
   const link = siteLink(config().siteUrl, '/reset-password', {
     token,
     purpose: 'set-password',
@@ -146,7 +161,14 @@ async function changeRole(db: DB, command: 'grant' | 'revoke', args: string[]): 
   const user = await account(db, email);
   if (command === 'grant') {
     const granted = await grantRole(db, user.id, role);
-    console.log(granted ? `Granted ${role} to ${user.email}.` : `${user.email} already has the role ${role}; nothing changed.`);
+    if (granted === 'no-account') throw new Refusal(`there is no account for ${email.email}`);
+    if (granted === 'unverified') {
+      throw new Refusal(
+        `${user.email} has not confirmed its address, so it gets no role (anyone can register any address): ` +
+          `use \`npm run user -- add ${user.email}\` to take the account over for its owner, then grant.`,
+      );
+    }
+    console.log(granted === 'granted' ? `Granted ${role} to ${user.email}.` : `${user.email} already has the role ${role}; nothing changed.`);
   } else {
     const revoked = await db.transaction().execute((trx) => revokeRole(trx, user.id, role));
     if (revoked === 'last-admin') throw new Refusal(`${user.email} is the last admin: grant the admin role to someone else first.`);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
 import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
+import { startOutboxRetention } from '../lib/mail/retention.ts';
 import {
   INDEX_PATH,
   parsePolicyIndex,
@@ -58,6 +59,9 @@ async function main() {
     throw error;
   }
 
+  // Copies of sent mail in the outbox are deleted after MAIL_OUTBOX_RETENTION_DAYS.
+  const stopOutboxRetention = startOutboxRetention({ dir: config.mailOutboxDir, retentionDays: config.mailOutboxRetentionDays });
+
   const server = createSiteServer({
     config,
     db: database.db,
@@ -90,6 +94,7 @@ async function main() {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    stopOutboxRetention();
     server.drain(() => {
       void database.close().then(() => {
         console.log('stopped');

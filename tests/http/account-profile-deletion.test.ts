@@ -2,9 +2,13 @@
 // the address, the name or the phone number, every session is refused, a deletion record
 // with nothing personal remains, the confirmation is emailed, and nothing else changes. The
 // last admin cannot delete their account.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantRole } from '../../src/lib/auth/accounts.ts';
+import { issueToken } from '../../src/lib/auth/tokens.ts';
+import { DELETION_LINK_TTL_MS } from '../../src/lib/staff/deletion-requests.ts';
 import { Client, createUser, mailsTo, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
@@ -25,11 +29,29 @@ async function userWithData(label: string, phone = '+1 617 555 0111') {
   const id = await createUser(site, email);
   const client = new Client(site);
   await client.signIn(email);
-  await client.post('/account?_action=account.updateProfile', { display_name: `${label} Q`, full_name: `${NAME} ${label}`, company: 'Deletion Corp', job_title: 'Leaver', phone });
+  const pendingEmail = uniqueEmail(`${label}-pending`);
+  const company = `Deletion Corp ${label}`;
+  await client.post('/account?_action=account.updateProfile', { display_name: `${label} Q`, full_name: `${NAME} ${label}`, company, job_title: 'Leaver', phone });
   await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
-  await client.post('/account?_action=account.changeEmail', { newEmail: uniqueEmail(`${label}-pending`), emailPassword: PASSWORD });
+  await client.post('/account?_action=account.changeEmail', { newEmail: pendingEmail, emailPassword: PASSWORD });
   await client.post('/account/export.json', {});
-  return { id, email, client };
+  return { id, email, client, pendingEmail, company };
+}
+
+/**
+ * Where the raw bytes of the database file and its write-ahead log hold one of `needles` (as
+ * typed or in lower case): what a copy of the files would give away, deleted rows included.
+ */
+function rawBytesHolding(needles: string[]): string[] {
+  const found: string[] = [];
+  for (const file of [site.databasePath, `${site.databasePath}-wal`]) {
+    if (!existsSync(file)) continue;
+    const bytes = readFileSync(file);
+    for (const needle of needles) {
+      for (const form of new Set([needle, needle.toLowerCase()])) if (bytes.includes(Buffer.from(form, 'utf8'))) found.push(`${basename(file)} holds "${form}"`);
+    }
+  }
+  return found;
 }
 
 /** Every cell of every table whose text (or bytes read as text) contains one of `needles`. */
@@ -78,12 +100,14 @@ describe('deleting an account', () => {
 
   it('erases every row of personal data at once, ends every session, keeps an anonymous record and emails a confirmation', async () => {
     const other = await userWithData('bystander');
-    const { id, email, client } = await userWithData('leaver', PHONE);
+    const { id, email, client, pendingEmail, company } = await userWithData('leaver', PHONE);
     const elsewhere = new Client(site);
     await elsewhere.signIn(email);
     const oldCookie = client.cookies.get('session')!;
     const needles = [email, `${NAME} leaver`, 'leaver Q', PHONE];
     expect(findEverywhere(needles).length).toBeGreaterThan(0);
+    const everyValue = [...needles, pendingEmail, company];
+    expect(rawBytesHolding(everyValue).length).toBeGreaterThan(0);
     // Visitor statistics: whatever the counting capability holds must be untouched.
     const statistics = ['view_daily', 'view_total', 'view_site_daily'].filter((t) => {
       try {
@@ -103,8 +127,10 @@ describe('deleting an account', () => {
     const page = await client.get('/account/deleted');
     expect(page.status).toBe(200);
 
-    // No table holds the address, the name or the phone number.
+    // No table holds the address, the name or the phone number; nor does any byte of the
+    // database file or its log (deleted rows and old log frames included).
     expect(findEverywhere(needles)).toEqual([]);
+    expect(rawBytesHolding(everyValue)).toEqual([]);
     await withDatabase(site, async (db) => {
       for (const table of ['session', 'email_token', 'policy_agreement', 'sharing_choice', 'data_change', 'account_profile', 'user_role'] as const) {
         const rows = await db.selectFrom(table).select('user_id').where('user_id', '=', id).execute();
@@ -137,6 +163,34 @@ describe('deleting an account', () => {
     expect((await other.client.get('/account')).status).toBe(200);
     expect(findEverywhere([other.email, `${NAME} bystander`]).length).toBeGreaterThan(0);
     for (const t of statistics) expect(countRows(t), t).toBe(before[t]);
+  });
+
+  it('by a deletion request confirmed with the emailed link, also leaves no byte of the account in the database files', async () => {
+    const { id, email, pendingEmail, company } = await userWithData('requested', '+1 617 555 0142');
+    const everyValue = [email, `${NAME} requested`, 'requested Q', '+1 617 555 0142', pendingEmail, company];
+    const { id: tokenId, token, secretHash } = issueToken();
+    const now = new Date();
+    await withDatabase(site, (db) =>
+      db
+        .insertInto('deletion_request')
+        .values({
+          ticket: 'T-BYTES',
+          requester_email: email,
+          user_id: id,
+          status: 'pending',
+          received_at: now.toISOString(),
+          recorded_at: now.toISOString(),
+          token_id: tokenId,
+          token_hash: secretHash,
+          token_expires_at: now.getTime() + DELETION_LINK_TTL_MS,
+        })
+        .execute(),
+    );
+    expect(rawBytesHolding(everyValue).length).toBeGreaterThan(0);
+    const res = await new Client(site).post('/_actions/staff.confirmDeletion', { token }, { accept: 'application/json' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await withDatabase(site, (db) => db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst())).toBeUndefined();
+    expect(rawBytesHolding(everyValue)).toEqual([]);
   });
 
   it('lets the address register again as a new account', async () => {

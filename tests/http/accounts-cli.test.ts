@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccount, createEmailToken, createSession, hashPassword, normalizeEmail } from '../../src/lib/auth/index.ts';
 import { verifyPassword } from '../../src/lib/auth/passwords.ts';
+import { migrate, openDatabase } from '../../src/lib/db/index.ts';
+import { readOutbox } from '../support/outbox.ts';
 import { root } from '../support/site.ts';
 
 let dir: string;
@@ -26,7 +29,7 @@ interface Run {
 function user(args: string[], { input, env = {} }: { input?: string; env?: Record<string, string> } = {}): Run {
   const result = spawnSync(process.execPath, [join(root, 'src/cli/user.ts'), ...args], {
     cwd: root,
-    env: { ...process.env, DATABASE_PATH: databasePath, SITE_URL: 'https://customertrackr.test', ...env },
+    env: { ...process.env, DATABASE_PATH: databasePath, MAIL_OUTBOX_DIR: join(dir, 'outbox'), SMTP_URL: '', SITE_URL: 'https://customertrackr.test', ...env },
     input: input ?? '',
     encoding: 'utf8',
     timeout: 20_000,
@@ -172,6 +175,67 @@ describe('npm run user -- grant / revoke', () => {
     expect(rolesOf('ops.lead@example.com')).toEqual(['support']);
     expectRefused(user(['revoke', 'staff@example.com', 'admin']), 1, /staff@example\.com is the last admin/);
     expect(rolesOf('staff@example.com')).toEqual(['admin', 'editor']);
+  });
+});
+
+/**
+ * An account registered on the site by someone who does not own the address: unverified, with
+ * a password of theirs, signed in, and a pending move of the account to a mailbox of theirs.
+ */
+async function strangersAccount(email: string) {
+  const { db, close } = openDatabase(databasePath);
+  try {
+    await migrate(db);
+    const id = await createAccount(db, normalizeEmail(email)!, [], await hashPassword('the stranger typed this password'));
+    await db.updateTable('user').set({ email_verified_at: null }).where('id', '=', id).execute();
+    await createSession(db, id, null);
+    await createSession(db, id, null);
+    await createEmailToken(db, id, 'change-email', 'stranger@evil.test');
+    return id;
+  } finally {
+    await close();
+  }
+}
+
+describe('an account registered by someone who does not own the address', () => {
+  it('grant refuses it with one line: its address is not confirmed', async () => {
+    const id = await strangersAccount('future.hire@example.com');
+    const run = user(['grant', 'future.hire@example.com', 'admin']);
+    expectRefused(run, 1, /^user: future\.hire@example\.com has not confirmed its address, so it gets no role .*npm run user -- add future\.hire@example\.com/);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stdout).toBe('');
+    expect(query('select role from user_role where user_id = ?', id)).toEqual([]);
+  });
+
+  it('add takes it over for its owner: new password, verified, every session and link ended, owner emailed', async () => {
+    const id = await strangersAccount('new.admin@example.com');
+    const run = user(['add', 'New.Admin@example.com', '--role', 'admin', '--password-stdin'], { input: 'the owner chose this long one' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Took over the account new.admin@example.com with the role admin');
+    const [row] = query<{ id: number; password_hash: string; email_verified_at: string | null }>('select * from user where email_normalized = ?', 'new.admin@example.com');
+    expect(row!.id).toBe(id);
+    expect(row!.email_verified_at).toEqual(expect.any(String));
+    expect(await verifyPassword(row!.password_hash, 'the owner chose this long one')).toBe(true);
+    expect(await verifyPassword(row!.password_hash, 'the stranger typed this password')).toBe(false);
+    expect(query('select id from session where user_id = ?', id)).toEqual([]);
+    expect(query('select id from email_token where user_id = ? and used_at is null', id)).toEqual([]);
+    expect(rolesOf('new.admin@example.com')).toEqual(['admin']);
+    const [mail] = readOutbox(join(dir, 'outbox')).filter((m) => m.to === 'new.admin@example.com');
+    expect(mail?.subject).toBe('Your CustomerTrackr account was set up by our staff');
+
+    // Now that it is verified, add refuses it as before.
+    expectRefused(user(['add', 'new.admin@example.com']), 1, /new\.admin@example\.com already has an account/);
+  });
+
+  it('add without --password-stdin takes it over with a set-password link (the old password no longer works)', async () => {
+    const id = await strangersAccount('linked@example.com');
+    const run = user(['add', 'linked@example.com']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Took over the account linked@example.com with no roles');
+    expect(run.stdout).toMatch(/https:\/\/customertrackr\.test\/reset-password\?token=[a-z2-7.]+&purpose=set-password/);
+    expect(query('select password_hash from user where id = ?', id)).toEqual([{ password_hash: null }]);
+    expect(query('select purpose from email_token where user_id = ? and used_at is null', id)).toEqual([{ purpose: 'set-password' }]);
+    expect(query('select id from session where user_id = ?', id)).toEqual([]);
   });
 });
 

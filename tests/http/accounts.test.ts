@@ -640,6 +640,25 @@ describe('accounts (SITE_URL https)', () => {
     expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
   });
 
+  it('names the announcement dismiss cookie __Host- too: Secure, Path=/, no Domain; the banner island reads it', async () => {
+    const client = new Client(site);
+    const res = await client.post('/announcements/dismiss', { token: 'a999999r1' }, { accept: 'application/json' });
+    expect(res.status).toBe(200);
+    const cookies = res.headers.getSetCookie();
+    expect(cookies.some((c) => c.startsWith('ct-dismissed='))).toBe(false);
+    const cookie = cookies.find((c) => c.startsWith('__Host-ct-dismissed='));
+    expect(cookie).toMatch(/^__Host-ct-dismissed=a999999r1; /);
+    const attributes = cookie!
+      .split('; ')
+      .slice(1)
+      .map((a) => a.toLowerCase());
+    expect(attributes).toEqual(expect.arrayContaining(['path=/', 'httponly', 'secure', 'samesite=lax']));
+    expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
+    // A second dismissal adds to what the prefixed cookie holds (it is read back under its name).
+    const again = await client.post('/announcements/dismiss', { token: 'a999998r1' }, { accept: 'application/json' });
+    expect(again.headers.getSetCookie().find((c) => c.startsWith('__Host-ct-dismissed='))).toMatch(/^__Host-ct-dismissed=a999999r1\.a999998r1; /);
+  });
+
   it('sends HSTS', async () => {
     for (const path of ['/', '/login']) {
       expect((await fetch(site.url + path)).headers.get('strict-transport-security'), path).toMatch(/max-age=\d{7,}/);

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkRole } from '../../src/lib/auth/roles.ts';
+import { createSession } from '../../src/lib/auth/sessions.ts';
 import { openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
 import { STAFF_ACTIONS, staffActionRoles, type StaffActionName } from '../../src/lib/staff/permissions.ts';
 import { ADMIN_HOME, ADMIN_HOME_ROLES, ADMIN_SECTIONS } from '../../src/lib/staff/sections.ts';
@@ -208,5 +209,83 @@ describe('actions × roles', () => {
         expect(res.status, `editor → staff.${action} ${JSON.stringify(fields)}`).toBe(403);
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Staff accounts: only admins act on them
+
+/**
+ * Each support action on an account, called on an account that holds a role (made for the
+ * call, with a session, so that ending sessions would show), and that account's id.
+ */
+const ON_STAFF: Partial<Record<StaffActionName, () => Promise<{ fields: Record<string, string>; subject: number }>>> = {
+  revealField: async () => {
+    const { id } = await makeAccount(database.db, 'staff-reveal', ['editor']);
+    return { subject: id, fields: { userId: String(id), field: 'email', reason: 'Role matrix: revealing a staff address' } };
+  },
+  endSessions: async () => {
+    const { id } = await makeAccount(database.db, 'staff-end', ['admin']);
+    await createSession(database.db, id, null);
+    return { subject: id, fields: { userId: String(id), reason: 'Role matrix: ending an admin’s sessions' } };
+  },
+  resendVerification: async () => {
+    const { id } = await makeAccount(database.db, 'staff-resend', ['support'], { verified: false });
+    return { subject: id, fields: { userId: String(id) } };
+  },
+  recordDeletionRequest: async () => {
+    const { id, email } = await makeAccount(database.db, 'staff-record', ['admin']);
+    return { subject: id, fields: { email, receivedAt: '', ticket: 'MATRIX-STAFF' } };
+  },
+  resendDeletionLink: async () => {
+    const r = await pendingRequest(database.db, 'staff-relink', ['editor']);
+    return { subject: r.userId, fields: { requestId: String(r.requestId) } };
+  },
+  deleteVerified: async () => {
+    const r = await pendingRequest(database.db, 'staff-verified', ['admin']);
+    return { subject: r.userId, fields: { requestId: String(r.requestId), reason: 'Role matrix: identity verified by phone' } };
+  },
+  completeDeletion: async () => {
+    const r = await confirmedRequest(database.db, 'staff-complete', ['admin']);
+    return { subject: r.userId, fields: { requestId: String(r.requestId) } };
+  },
+  cancelDeletionRequest: async () => {
+    const r = await pendingRequest(database.db, 'staff-cancel', ['support']);
+    return { subject: r.userId, fields: { requestId: String(r.requestId), reason: 'Role matrix: the requester withdrew it' } };
+  },
+};
+
+describe('actions on staff accounts', () => {
+  it('covers every support action on an account (all of the users and deletion-requests sections but the search)', () => {
+    const onAccounts = (Object.keys(STAFF_ACTIONS) as StaffActionName[]).filter(
+      (a) => (STAFF_ACTIONS[a] === 'users' || STAFF_ACTIONS[a] === 'deletion-requests') && a !== 'searchAccounts',
+    );
+    expect(Object.keys(ON_STAFF).sort()).toEqual(onAccounts.sort());
+  });
+
+  for (const action of Object.keys(ON_STAFF) as StaffActionName[]) {
+    it(`staff.${action} on an account with a role: support is refused ("ask an admin"), nothing changes; admin may`, async () => {
+      const { fields, subject } = await ON_STAFF[action]!();
+      const sessions = async () => (await database.db.selectFrom('session').select('id').where('user_id', '=', subject).execute()).length;
+      const sessionsBefore = await sessions();
+      const before = await auditCount(database.db);
+      const refused = await clients.get('support')!.post(`/_actions/staff.${action}`, fields, { accept: 'application/json' });
+      const body = await refused.text();
+      expect(refused.status, `support → staff.${action}: ${body}`).toBe(403);
+      expect(body).toMatch(/ask an admin/i);
+      expect(await auditCount(database.db), `support → staff.${action}`).toBe(before);
+      expect(await database.db.selectFrom('user').select('id').where('id', '=', subject).executeTakeFirst(), `support → staff.${action}`).toEqual({ id: subject });
+      expect(await sessions()).toBe(sessionsBefore);
+
+      const allowed = await clients.get('admin')!.post(`/_actions/staff.${action}`, fields, { accept: 'application/json' });
+      expect(allowed.status, `admin → staff.${action}: ${await allowed.clone().text()}`).toBe(200);
+      expect(await auditCount(database.db)).toBeGreaterThan(before);
+    });
+  }
+
+  it('shows support, on the account’s page, that only an admin can act on it', async () => {
+    const { id } = await makeAccount(database.db, 'staff-page', ['editor']);
+    const page = await (await clients.get('support')!.get(`/admin/users/${id}`)).text();
+    expect(page).toMatch(/only an admin can act on it\. Ask an admin\./);
   });
 });

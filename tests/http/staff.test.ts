@@ -4,7 +4,8 @@
 // account holder sees on /account.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
-import { island, linkIn, mailsTo, textOf, type Client } from '../support/account-profile.ts';
+import { createSession } from '../../src/lib/auth/sessions.ts';
+import { Client, island, linkIn, mailsTo, textOf } from '../support/account-profile.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 import { auditCount, clientFor, makeAccount, pendingRequest } from '../support/staff-http.ts';
 
@@ -240,6 +241,37 @@ describe('roles', () => {
 
     const unknown = await admin.post('/admin/roles?_action=staff.grantRole', { email: 'no-such-account@example.com', role: 'admin' });
     expect(unknown.status).toBe(404);
+  });
+
+  it('are granted only to an account whose address is confirmed; the page shows each account’s state and explains a refusal', async () => {
+    // Anyone can register a future employee's address with a password of their own.
+    const stranger = await makeAccount(database.db, 'future-hire', [], { verified: false });
+    const before = await auditCount(database.db);
+    const refused = await admin.post('/admin/roles?_action=staff.grantRole', { email: stranger.email, role: 'admin' });
+    expect(refused.status).toBe(409);
+    const html = await refused.text();
+    expect(html).toMatch(/id="field-email-error">[^<]*has not confirmed its address, so it cannot be given a role/);
+    expect(textOf(html)).toContain('npm run user -- add, which takes the account over');
+    expect(await database.db.selectFrom('user_role').select('role').where('user_id', '=', stranger.id).execute()).toEqual([]);
+    expect(await auditCount(database.db)).toBe(before);
+
+    // Each holder's state is shown (one given a role before the rule shows as not confirmed).
+    const confirmed = await makeAccount(database.db, 'confirmed-holder', ['editor']);
+    const legacy = await makeAccount(database.db, 'legacy-holder', ['support'], { verified: false });
+    const page = await (await admin.get('/admin/roles')).text();
+    const card = (id: number) => new RegExp(`data-holder="${id}"[\\s\\S]*?data-verified="(true|false)"`).exec(page)?.[1];
+    expect(card(confirmed.id)).toBe('true');
+    expect(card(legacy.id)).toBe('false');
+    expect(textOf(page)).toContain('Address not confirmed');
+    // …and such a role gives nothing until the address is confirmed.
+    const legacyClient = new Client(site);
+    legacyClient.cookies.set('session', (await createSession(database.db, legacy.id, null)).token);
+    expect((await legacyClient.get('/admin/users')).status).toBe(403);
+
+    // Once the address is confirmed, the same grant goes through.
+    await database.db.updateTable('user').set({ email_verified_at: new Date().toISOString() }).where('id', '=', stranger.id).execute();
+    const granted = await admin.post('/admin/roles?_action=staff.grantRole', { email: stranger.email, role: 'admin' });
+    expect(granted.headers.get('location')).toBe('/admin/roles?done=granted');
   });
 });
 

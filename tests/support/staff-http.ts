@@ -40,8 +40,8 @@ export async function clientFor(site: RunningSite, db: DB, who: Who): Promise<{ 
 }
 
 /** A pending deletion request for a new account, with the token of its confirmation link. */
-export async function pendingRequest(db: DB, label = 'request') {
-  const { id: userId, email } = await makeAccount(db, label);
+export async function pendingRequest(db: DB, label = 'request', roles: Role[] = []) {
+  const { id: userId, email } = await makeAccount(db, label, roles);
   const { id: tokenId, token, secretHash } = issueToken();
   const now = new Date();
   const { id } = await db
@@ -63,8 +63,8 @@ export async function pendingRequest(db: DB, label = 'request') {
 }
 
 /** A confirmed request whose erasure has not run (as after a failure between the two steps). */
-export async function confirmedRequest(db: DB, label = 'confirmed') {
-  const request = await pendingRequest(db, label);
+export async function confirmedRequest(db: DB, label = 'confirmed', roles: Role[] = []) {
+  const request = await pendingRequest(db, label, roles);
   await db
     .updateTable('deletion_request')
     .set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: new Date().toISOString(), token_id: null, token_hash: null, token_expires_at: null })

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addDismissed,
   announcementKey,
+  dismissCookieName,
   dismissCookieOptions,
   dismissToken,
   isDismissToken,
@@ -44,5 +45,9 @@ describe('the dismiss cookie', () => {
   it('is site-wide, same-site, a year long, Secure on https', () => {
     expect(dismissCookieOptions(new URL('http://localhost:4321'))).toEqual({ path: '/', sameSite: 'lax', httpOnly: true, secure: false, maxAge: 31_536_000 });
     expect(dismissCookieOptions(new URL('https://customertrackr.com')).secure).toBe(true);
+    // On https the name is __Host- prefixed: Secure, Path=/ and no Domain, as that prefix requires.
+    expect(dismissCookieName(new URL('https://customertrackr.com'))).toBe('__Host-ct-dismissed');
+    expect(dismissCookieName(new URL('http://localhost:4321'))).toBe('ct-dismissed');
+    expect(dismissCookieOptions(new URL('https://customertrackr.com'))).not.toHaveProperty('domain');
   });
 });

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  addAccountForOwner,
   createAccount,
+  grantRole,
   normalizeEmail,
   registerAccount,
   requestPasswordReset,
@@ -11,7 +13,7 @@ import {
   signIn,
   verifyEmail,
 } from '../../src/lib/auth/accounts.ts';
-import { createEmailToken, EMAIL_TOKEN_TTL_MS } from '../../src/lib/auth/email-tokens.ts';
+import { checkEmailToken, createEmailToken, EMAIL_TOKEN_TTL_MS } from '../../src/lib/auth/email-tokens.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
 import { createSession, validateSessionToken } from '../../src/lib/auth/sessions.ts';
 import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
@@ -269,6 +271,22 @@ describe('password reset', () => {
     expect((await setPasswordWithToken(database.db, token, 'reset-password', 'a brand new long passphrase', at(2000))).ok).toBe(true);
   });
 
+  it('when the reset is what proves the address, ends every session and every other link (a stranger registered it)', async () => {
+    // Someone registered jane's address with a password of their own, signed in, and asked to
+    // move the account to a mailbox they read.
+    const stranger = await createSession(database.db, userId, null, t0);
+    const move = await createEmailToken(database.db, userId, 'change-email', 'stranger@evil.test', t0);
+    expect(await grantRole(database.db, userId, 'admin', t0)).toBe('unverified');
+    const token = await resetToken();
+    expect(await setPasswordWithToken(database.db, token, 'reset-password', 'a brand new long passphrase', at(1000))).toEqual({ ok: true, userId });
+    expect(await validateSessionToken(database.db, stranger.token, at(2000))).toBeUndefined();
+    expect(await checkEmailToken(database.db, move, 'change-email', at(2000))).toBe('invalid');
+    expect(await checkEmailToken(database.db, linkToken(mails()[0]!)!, 'verify-email', at(2000))).toBe('invalid');
+    const user = await database.db.selectFrom('user').select('email_verified_at').where('id', '=', userId).executeTakeFirstOrThrow();
+    expect(user.email_verified_at).toBe(at(1000).toISOString());
+    expect(await grantRole(database.db, userId, 'admin', at(3000))).toBe('granted');
+  });
+
   it('does not accept a reset link as a verification link or the other way round', async () => {
     const verifyToken = linkToken(mails()[0]!)!;
     const token = await resetToken();
@@ -299,5 +317,47 @@ describe('an operator-created account', () => {
   it('can be given a password hash directly (--password-stdin)', async () => {
     await createAccount(database.db, normalizeEmail('ops@example.com')!, [], await hashPassword(PASSWORD), t0);
     expect((await signIn(database.db, 'ops@example.com', PASSWORD, null, t0)).ok).toBe(true);
+  });
+});
+
+describe('addAccountForOwner (npm run user -- add)', () => {
+  it('takes over an account whose address was never verified: new password, verified, sessions and links ended', async () => {
+    const outcome = await register('Jane@Example.com');
+    if (outcome.kind !== 'created') throw new Error('not created');
+    const stranger = await createSession(database.db, outcome.userId, null, t0);
+    const move = await createEmailToken(database.db, outcome.userId, 'change-email', 'stranger@evil.test', t0);
+    const ownerPassword = 'the real owner chose this one';
+    const taken = await addAccountForOwner(database.db, normalizeEmail('jane@example.com')!, ['support'], await hashPassword(ownerPassword), at(1000));
+    expect(taken).toEqual({ kind: 'taken-over', userId: outcome.userId, email: 'Jane@Example.com' });
+    expect(await validateSessionToken(database.db, stranger.token, at(2000))).toBeUndefined();
+    expect(await checkEmailToken(database.db, move, 'change-email', at(2000))).toBe('invalid');
+    expect((await signIn(database.db, 'jane@example.com', PASSWORD, null, at(2000))).ok).toBe(false);
+    const signedIn = await signIn(database.db, 'jane@example.com', ownerPassword, null, at(2000));
+    expect(signedIn.ok).toBe(true);
+    const session = await validateSessionToken(database.db, signedIn.ok ? signedIn.token : '', at(3000));
+    expect(session?.user).toMatchObject({ emailVerified: true, roles: ['support'] });
+
+    // Now verified: a second add changes nothing.
+    expect(await addAccountForOwner(database.db, normalizeEmail('JANE@example.com')!, ['admin'], null, at(4000))).toEqual({ kind: 'exists', email: 'Jane@Example.com' });
+    expect((await signIn(database.db, 'jane@example.com', ownerPassword, null, at(5000))).ok).toBe(true);
+    const roles = await database.db.selectFrom('user_role').select('role').where('user_id', '=', outcome.userId).execute();
+    expect(roles).toEqual([{ role: 'support' }]);
+  });
+
+  it('creates a verified account when the address has none', async () => {
+    const outcome = await addAccountForOwner(database.db, normalizeEmail('new@example.com')!, ['editor'], null, t0);
+    expect(outcome).toMatchObject({ kind: 'created' });
+    const user = await database.db.selectFrom('user').selectAll().where('email_normalized', '=', 'new@example.com').executeTakeFirstOrThrow();
+    expect(user).toMatchObject({ email_verified_at: t0.toISOString(), password_hash: null });
+  });
+});
+
+describe('roles of an account whose address is not verified', () => {
+  it('do not count at sign-in (roles given before grants required a verified address)', async () => {
+    const outcome = await register('legacy@example.com');
+    if (outcome.kind !== 'created') throw new Error('not created');
+    await database.db.insertInto('user_role').values({ user_id: outcome.userId, role: 'admin', granted_at: t0.toISOString() }).execute();
+    const { token } = await createSession(database.db, outcome.userId, null, t0);
+    expect((await validateSessionToken(database.db, token, at(1000)))?.user.roles).toEqual([]);
   });
 });

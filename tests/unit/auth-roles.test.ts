@@ -79,12 +79,22 @@ describe('granting and revoking', () => {
 
   it('grants and revokes idempotently, saying whether anything changed', async () => {
     const id = await createAccount(database.db, normalizeEmail('ops@example.com')!, [], null);
-    expect(await grantRole(database.db, id, 'editor')).toBe(true);
-    expect(await grantRole(database.db, id, 'editor')).toBe(false);
+    expect(await grantRole(database.db, id, 'editor')).toBe('granted');
+    expect(await grantRole(database.db, id, 'editor')).toBe('already-held');
     expect(await rolesOf(id)).toEqual(['editor']);
     expect(await revoke(id, 'editor')).toBe('revoked');
     expect(await revoke(id, 'editor')).toBe('not-held');
     expect(await rolesOf(id)).toEqual([]);
+  });
+
+  it('grants no role to an account whose address is not verified', async () => {
+    const id = await createAccount(database.db, normalizeEmail('stranger@example.com')!, [], null);
+    await database.db.updateTable('user').set({ email_verified_at: null }).where('id', '=', id).execute();
+    expect(await grantRole(database.db, id, 'admin')).toBe('unverified');
+    expect(await grantRole(database.db, id + 1000, 'admin')).toBe('no-account');
+    expect(await rolesOf(id)).toEqual([]);
+    await database.db.updateTable('user').set({ email_verified_at: new Date().toISOString() }).where('id', '=', id).execute();
+    expect(await grantRole(database.db, id, 'admin')).toBe('granted');
   });
 
   it('never revokes the last admin role', async () => {

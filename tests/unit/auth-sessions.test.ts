@@ -7,6 +7,7 @@ import {
   IDLE_TIMEOUT_MS,
   invalidateSession,
   invalidateUserSessions,
+  MAX_SESSIONS_PER_ACCOUNT,
   sessionCookie,
   validateSessionToken,
 } from '../../src/lib/auth/sessions.ts';
@@ -175,6 +176,9 @@ describe('sessions', () => {
   it('carry the roles as they are now', async () => {
     const { token } = await createSession(database.db, userId, null, t0);
     await database.db.insertInto('user_role').values({ user_id: userId, role: 'editor', granted_at: t0.toISOString() }).execute();
+    // Roles count only once the address is verified.
+    expect((await validateSessionToken(database.db, token, t0))?.user.roles).toEqual([]);
+    await database.db.updateTable('user').set({ email_verified_at: t0.toISOString() }).where('id', '=', userId).execute();
     expect((await validateSessionToken(database.db, token, t0))?.user.roles).toEqual(['editor']);
     await database.db.deleteFrom('user_role').execute();
     expect((await validateSessionToken(database.db, token, t0))?.user.roles).toEqual([]);
@@ -216,5 +220,39 @@ describe('describeClient', () => {
     expect(describeClient(null)).toBe('Unknown browser');
     expect(describeClient('curl/8.5.0')).toBe('Unknown browser');
     expect(describeClient('')).toBe('Unknown browser');
+  });
+});
+
+describe('sessions per account', () => {
+  it('holds at most 50: the 51st ends the oldest, other accounts keep theirs', async () => {
+    expect(MAX_SESSIONS_PER_ACCOUNT).toBe(50);
+    const other = await addUser('other@example.com');
+    const theirs = await createSession(database.db, other, null, t0);
+    const mine = [];
+    for (let i = 0; i < MAX_SESSIONS_PER_ACCOUNT; i++) mine.push(await createSession(database.db, userId, null, at(i * MINUTE)));
+    const count = async (id: number) => (await database.db.selectFrom('session').select('id').where('user_id', '=', id).execute()).length;
+    expect(await count(userId)).toBe(50);
+    for (const s of mine) expect(await validateSessionToken(database.db, s.token, at(HOUR))).toBeDefined();
+
+    const newest = await createSession(database.db, userId, null, at(HOUR));
+    expect(await count(userId)).toBe(50);
+    expect(await validateSessionToken(database.db, mine[0]!.token, at(HOUR))).toBeUndefined();
+    expect(await validateSessionToken(database.db, mine[1]!.token, at(HOUR))).toBeDefined();
+    expect(await validateSessionToken(database.db, newest.token, at(HOUR))).toBeDefined();
+    expect(await validateSessionToken(database.db, theirs.token, at(HOUR))).toBeDefined();
+
+    // Several at the same millisecond: still the oldest go first, and never the new one.
+    const same = [];
+    for (let i = 0; i < 3; i++) same.push(await createSession(database.db, userId, null, at(2 * HOUR)));
+    expect(await count(userId)).toBe(50);
+    for (const s of same) expect(await validateSessionToken(database.db, s.token, at(2 * HOUR))).toBeDefined();
+    for (const s of mine.slice(1, 4)) expect(await validateSessionToken(database.db, s.token, at(2 * HOUR))).toBeUndefined();
+    expect(await validateSessionToken(database.db, mine[4]!.token, at(2 * HOUR))).toBeDefined();
+  });
+
+  it('applies the limit inside a transaction the caller holds', async () => {
+    for (let i = 0; i < MAX_SESSIONS_PER_ACCOUNT; i++) await createSession(database.db, userId, null, at(i));
+    await database.db.transaction().execute((trx) => createSession(trx, userId, null, at(HOUR)));
+    expect((await database.db.selectFrom('session').select('id').where('user_id', '=', userId).execute()).length).toBe(50);
   });
 });

@@ -24,11 +24,21 @@ describe('parseConfig', () => {
       siteUrl: new URL('https://customertrackr.com'),
       smtpUrl: undefined,
       mailOutboxDir: expect.stringMatching(/\/data\/outbox$/),
+      mailOutboxRetentionDays: 7,
       mailFrom: 'CustomerTrackr <no-reply@customertrackr.com>',
       announcePolicyDays: 30,
       viewsRetentionDays: 730,
       trustProxy: false,
     });
+  });
+
+  it('reads MAIL_OUTBOX_RETENTION_DAYS (1 to 3650, 7 by default)', () => {
+    expect(parseConfig({}).mailOutboxRetentionDays).toBe(7);
+    expect(parseConfig({ MAIL_OUTBOX_RETENTION_DAYS: '1' }).mailOutboxRetentionDays).toBe(1);
+    expect(parseConfig({ MAIL_OUTBOX_RETENTION_DAYS: '3650' }).mailOutboxRetentionDays).toBe(3650);
+    for (const bad of ['0', '-1', '3651', '7.5', 'week']) {
+      expect(() => parseConfig({ MAIL_OUTBOX_RETENTION_DAYS: bad }), bad).toThrow(/MAIL_OUTBOX_RETENTION_DAYS=.* is invalid: must be a whole number of days from 1 to 3650/);
+    }
   });
 
   it('reads ANNOUNCE_POLICY_DAYS (0 turns policy announcements off)', () => {

@@ -1,8 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { isReachable, migrate, openDatabase } from '../../src/lib/db/index.ts';
+import { checkpointWal, isReachable, migrate, openDatabase } from '../../src/lib/db/index.ts';
 
 describe('openDatabase', () => {
   it('creates the file and its folder with the required settings', async () => {
@@ -11,6 +13,8 @@ describe('openDatabase', () => {
     expect(database.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(database.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    // Deleted content is overwritten with zeros, not left in free space.
+    expect(database.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
     await database.close();
   });
 
@@ -28,5 +32,39 @@ describe('openDatabase', () => {
     expect(await isReachable(database.db)).toBe(true);
     await database.close();
     expect(await isReachable(database.db)).toBe(false);
+  });
+});
+
+describe('checkpointWal', () => {
+  const SECRET = 'zanzibar-erased-4711@example.com';
+  const bytesOf = (path: string) => (existsSync(path) ? readFileSync(path) : Buffer.alloc(0));
+
+  it('leaves no byte of a deleted row in the file or its WAL; retried while another connection reads an old snapshot', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ct-db-')), 'site.db');
+    const database = openDatabase(path);
+    await sql`create table person (id integer primary key, email text)`.execute(database.db);
+    for (let i = 0; i < 50; i++) await sql`insert into person (email) values (${`filler-${i}@example.com`})`.execute(database.db);
+    await sql`insert into person (email) values (${SECRET})`.execute(database.db);
+    // Another connection in the middle of a read: its snapshot needs the WAL as it is.
+    const reader = new SQLite(path, { readonly: true });
+    reader.prepare('begin').run();
+    reader.prepare('select count(*) from person').get();
+    await sql`delete from person where email = ${SECRET}`.execute(database.db);
+    expect(bytesOf(`${path}-wal`).includes(SECRET)).toBe(true);
+
+    // While the reader holds its snapshot, the checkpoint cannot finish: it says so after its tries.
+    let waits = 0;
+    expect(await checkpointWal(database.db, { attempts: 2, wait: async () => void waits++ })).toBe(false);
+    expect(waits).toBe(1);
+    // The reader finishes during the wait before the second try: that try succeeds.
+    expect(await checkpointWal(database.db, { attempts: 3, wait: async () => void reader.prepare('commit').run() })).toBe(true);
+    reader.close();
+
+    expect(statSync(`${path}-wal`).size).toBe(0);
+    expect(bytesOf(path).includes(SECRET)).toBe(false);
+    expect(bytesOf(path).includes('filler-7@example.com')).toBe(true);
+    // The usual busy timeout is back for every other statement.
+    expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    await database.close();
   });
 });

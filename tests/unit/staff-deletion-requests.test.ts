@@ -42,8 +42,8 @@ function form(email: string, ticket = 'ZD-1001'): DeletionRequestForm {
   return checked.value;
 }
 
-async function record(email: string, ticket?: string) {
-  const outcome = await recordDeletionRequest(database.db, SITE, actor, form(email, ticket), t0);
+async function record(email: string, ticket?: string, by: { userId: number; ip: string } = actor) {
+  const outcome = await recordDeletionRequest(database.db, SITE, by, form(email, ticket), t0);
   if (!outcome.ok) throw new Error(outcome.problem);
   const mail = outbox.mails().at(-1)!;
   return { id: outcome.id, mail, token: linkToken(mail)! };
@@ -197,13 +197,40 @@ describe('support’s decisions', () => {
     expect((await log()).at(-1)).toMatchObject({ action: 'account.delete', actor_user_id: actor.userId, reason: 'Deletion request ZD-1001 confirmed with the emailed link' });
   });
 
-  it('never deletes the last admin: the link is not used up, and support is told why', async () => {
+  it('never deletes the last admin: the link is not used up, and the admin is told why', async () => {
     const admin = await account(database, 'only-admin@customertrackr.com', ['admin'], {}, t0);
-    const { id, token } = await record('only-admin@customertrackr.com');
+    // Only an admin acts on a staff account (here, the only admin, on their own account).
+    const self = { userId: admin, ip: '203.0.113.10' };
+    const { id, token } = await record('only-admin@customertrackr.com', undefined, self);
     expect(await confirmDeletionByLink(database.db, token, later(1000))).toEqual({ ok: false, problem: 'last-admin' });
-    expect(await deleteWithVerifiedIdentity(database.db, actor, id, 'Verified in person at the office')).toEqual({ ok: false, problem: 'last-admin' });
+    expect(await deleteWithVerifiedIdentity(database.db, self, id, 'Verified in person at the office')).toEqual({ ok: false, problem: 'last-admin' });
     expect(await row(id)).toMatchObject({ status: 'pending' });
     expect(await database.db.selectFrom('user').select('id').where('id', '=', admin).executeTakeFirst()).toEqual({ id: admin });
+  });
+});
+
+describe('a staff account', () => {
+  it('is out of support’s reach: every action on it is refused, nothing is written; an admin may act', async () => {
+    const admin = await account(database, 'admin@customertrackr.com', ['admin'], {}, t0);
+    const byAdmin = { userId: admin, ip: '203.0.113.10' };
+    await account(database, 'editor@customertrackr.com', ['editor'], {}, t0);
+    const before = (await log()).length;
+    expect(await recordDeletionRequest(database.db, SITE, actor, form('editor@customertrackr.com'), t0)).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await recordDeletionRequest(database.db, SITE, actor, form('admin@customertrackr.com'), t0)).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await log()).toHaveLength(before);
+
+    // A request recorded by an admin: support can neither resend, delete, complete nor cancel it.
+    const { id } = await record('editor@customertrackr.com', 'ZD-9', byAdmin);
+    const after = (await log()).length;
+    expect(await resendDeletionLink(database.db, SITE, actor, id, later(1000))).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await deleteWithVerifiedIdentity(database.db, actor, id, 'Verified on a call, says support')).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await cancelDeletionRequest(database.db, actor, id, 'Withdrawn, says support')).toEqual({ ok: false, problem: 'staff-account' });
+    await database.db.updateTable('deletion_request').set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: t0.toISOString() }).where('id', '=', id).execute();
+    expect(await completeConfirmedRequest(database.db, actor, id, later(1000))).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await log()).toHaveLength(after);
+    expect(await row(id)).toMatchObject({ status: 'confirmed' });
+
+    expect(await completeConfirmedRequest(database.db, byAdmin, id, later(2000))).toEqual({ ok: true, mailed: true });
   });
 });
 

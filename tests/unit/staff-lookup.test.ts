@@ -125,3 +125,23 @@ describe('endSessions and resendVerification', () => {
     expect(await entries()).toHaveLength(1);
   });
 });
+
+describe('a staff account', () => {
+  it('is out of support’s reach: no reveal, no ending its sessions, no resend; nothing is written; an admin may', async () => {
+    const admin = await account(database, 'admin@customertrackr.com', ['admin']);
+    const byAdmin = { userId: admin, ip: '203.0.113.6' };
+    const editor = await account(database, 'editor@customertrackr.com', ['editor']);
+    await createSession(database.db, editor, null);
+    await createSession(database.db, admin, null);
+    expect(await revealField(database.db, actor, editor, 'email', 'Support wants to see it')).toBe('staff-account');
+    expect(await endSessions(database.db, actor, admin, 'Support wants the admin out')).toBe('staff-account');
+    expect(await endSessions(database.db, actor, editor, 'Support wants the editor out')).toBe('staff-account');
+    await database.db.updateTable('user').set({ email_verified_at: null }).where('id', '=', editor).execute();
+    expect(await resendVerification(database.db, new URL('https://customertrackr.test'), actor, editor)).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await entries()).toEqual([]);
+    expect(await database.db.selectFrom('session').select('user_id').where('user_id', 'in', [admin, editor]).execute()).toHaveLength(2);
+
+    expect(await endSessions(database.db, byAdmin, editor, 'The editor lost their laptop')).toBe(1);
+    expect(await revealField(database.db, byAdmin, editor, 'email', 'Checking the address we hold')).toEqual({ field: 'email', value: 'editor@customertrackr.com' });
+  });
+});

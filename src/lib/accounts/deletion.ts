@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { isLastAdmin, normalizeEmail } from '../auth/accounts.ts';
-import type { DB } from '../db/index.ts';
+import { checkpointWal, type DB } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { sendMail } from '../mail/index.ts';
 import { policyFacts } from './acknowledgements.ts';
@@ -100,6 +100,20 @@ export async function eraseAccountIn(
   return { email: user.email, record };
 }
 
+/**
+ * After an erasure has committed: the erased bytes leave the database's files too (the WAL is
+ * checkpointed into the main file and emptied; secure_delete has zeroed them there). Every
+ * erasure path calls this once its transaction has committed. A checkpoint that cannot finish
+ * (another process keeps reading) is logged; the next erasure's checkpoint covers this one's.
+ */
+export async function scrubErasedBytes(db: DB): Promise<void> {
+  try {
+    if (!(await checkpointWal(db))) console.error('account deletion: the database log could not be emptied (another connection kept reading); erased data may remain in it until the next checkpoint');
+  } catch (error) {
+    console.error('account deletion: the database log could not be emptied:', error instanceof Error ? error.message : error);
+  }
+}
+
 export type SelfDeletionOutcome = { ok: true; record: DeletionRecord } | { ok: false; problem: 'wrong-password' | 'no-account' | 'last-admin' };
 
 /**
@@ -116,6 +130,7 @@ export async function deleteOwnAccount(db: DB, userId: number, password: string,
     return (await eraseAccountIn(trx, userId, 'self-service', now)) ?? ('no-account' as const);
   });
   if (typeof erased === 'string') return { ok: false, problem: erased };
+  await scrubErasedBytes(db);
   try {
     await sendMail(accountDeletedMessage(erased.email, now));
   } catch (error) {

@@ -8,6 +8,7 @@
  * and the announcement shows again. The cookie keeps the most recent MAX_DISMISSED tokens.
  */
 
+/** The cookie's name on plain http; on https it is `__Host-` prefixed (dismissCookieName). */
 export const DISMISS_COOKIE = 'ct-dismissed';
 export const MAX_DISMISSED = 50;
 export const DISMISS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
@@ -56,6 +57,15 @@ export function addDismissed(tokens: readonly string[], token: string): string[]
 
 export function serializeDismissed(tokens: readonly string[]): string {
   return tokens.join('.');
+}
+
+/**
+ * The cookie's name: `__Host-ct-dismissed` when the site is served over https (as the session
+ * cookie is), so that the browser accepts it only Secure, for the whole site, from this host
+ * alone (a sibling subdomain cannot plant one); `ct-dismissed` on plain http (local use).
+ */
+export function dismissCookieName(siteUrl: URL): string {
+  return siteUrl.protocol === 'https:' ? `__Host-${DISMISS_COOKIE}` : DISMISS_COOKIE;
 }
 
 /** Cookie attributes: the whole site, a year, same-site navigations only; Secure on https. */

@@ -167,6 +167,12 @@ export async function setPasswordWithToken(
       .where('id', '=', user.id)
       .execute();
     await invalidateUserSessions(trx, user.id);
+    if (user.email_verified_at === null) {
+      // This link is the first proof that the owner reads the mailbox: whoever registered the
+      // address before them (anyone can type any address) loses every other way in, such as a
+      // pending change of address to a mailbox of theirs.
+      await endOutstandingLinks(trx, user.id);
+    }
     return { ok: true as const, userId: user.id };
   }).catch((error: unknown) => {
     if (error instanceof PasswordRuleError) return { ok: false as const, passwordProblem: error.message };
@@ -215,13 +221,80 @@ export async function createAccount(
   });
 }
 
-export async function grantRole(db: DB, userId: number, role: Role, now = new Date()): Promise<boolean> {
+/** Every emailed link of the account that has not been used yet stops working. */
+async function endOutstandingLinks(db: DB, userId: number): Promise<void> {
+  await db.deleteFrom('email_token').where('user_id', '=', userId).where('used_at', 'is', null).execute();
+}
+
+export type OperatorAddOutcome =
+  | { kind: 'created'; userId: number }
+  /** The address had an account nobody had proven; it is now its real owner's (see addAccountForOwner). */
+  | { kind: 'taken-over'; userId: number; email: string }
+  | { kind: 'exists'; email: string };
+
+/**
+ * The operator's `npm run user -- add`: creates a verified account with `roles`, or, when the
+ * address already has an account whose address was never verified (anyone may register any
+ * address, with a password of their own), takes that account over for the address's real
+ * owner: its password becomes `passwordHash` (null: none until the owner sets one through a
+ * link), its address counts as verified, and every session and every outstanding emailed link
+ * ends, so that whoever registered it is locked out. A verified account is left alone
+ * (`exists`). The check and the change are one transaction; the caller tells the owner.
+ */
+export async function addAccountForOwner(
+  db: DB,
+  email: NormalizedEmail,
+  roles: Role[],
+  passwordHash: string | null,
+  now = new Date(),
+): Promise<OperatorAddOutcome> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await trx.selectFrom('user').select(['id', 'email', 'email_verified_at']).where('email_normalized', '=', email.normalized).executeTakeFirst();
+    let userId: number;
+    if (!existing) {
+      ({ id: userId } = await trx
+        .insertInto('user')
+        .values({ email: email.email, email_normalized: email.normalized, password_hash: passwordHash, email_verified_at: iso(now), created_at: iso(now) })
+        .returning('id')
+        .executeTakeFirstOrThrow());
+    } else {
+      if (existing.email_verified_at !== null) return { kind: 'exists' as const, email: existing.email };
+      userId = existing.id;
+      await trx.updateTable('user').set({ password_hash: passwordHash, email_verified_at: iso(now) }).where('id', '=', userId).execute();
+      await invalidateUserSessions(trx, userId);
+      await endOutstandingLinks(trx, userId);
+    }
+    for (const role of roles) {
+      await trx.insertInto('user_role').values({ user_id: userId, role, granted_at: iso(now) }).onConflict((oc) => oc.doNothing()).execute();
+    }
+    return existing ? { kind: 'taken-over' as const, userId, email: existing.email } : { kind: 'created' as const, userId };
+  });
+}
+
+export type RoleGrant = 'granted' | 'already-held' | 'unverified' | 'no-account';
+
+/**
+ * Gives account `userId` the role `role`, only if its address is verified: anyone can register
+ * someone else's address with a password of their own, so a role on an address nobody has
+ * proven would let a stranger sign in as staff. The check and the insert are one statement.
+ */
+export async function grantRole(db: DB, userId: number, role: Role, now = new Date()): Promise<RoleGrant> {
   const result = await db
     .insertInto('user_role')
-    .values({ user_id: userId, role, granted_at: iso(now) })
+    .columns(['user_id', 'role', 'granted_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('user')
+        .select((s) => ['user.id', s.val(role).as('role'), s.val(iso(now)).as('granted_at')])
+        .where('user.id', '=', userId)
+        .where('user.email_verified_at', 'is not', null),
+    )
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+  if (Number(result.numInsertedOrUpdatedRows ?? 0n) > 0) return 'granted';
+  const user = await db.selectFrom('user').select('email_verified_at').where('id', '=', userId).executeTakeFirst();
+  if (!user) return 'no-account';
+  return user.email_verified_at === null ? 'unverified' : 'already-held';
 }
 
 /**

@@ -59,3 +59,28 @@ If you did not ask for this, ignore this message: your password stays as it is.
 export function setPasswordMessageText(link: string): string {
   return `Open this link within 24 hours to choose your password (it works once):\n${link}`;
 }
+
+/**
+ * To the owner of an address whose unverified account an operator took over for them
+ * (`npm run user -- add`): someone else may have registered it.
+ */
+export function accountTakenOverMessage(to: string, signInLink: string, forgotLink: string): Message {
+  return {
+    to,
+    subject: 'Your CustomerTrackr account was set up by our staff',
+    text: `Hello,
+
+An account with this email address had been registered on CustomerTrackr, but the address was
+never confirmed. Our staff have now set the account up for you: its password was replaced,
+everyone signed in to it was signed out, and any links sent for it no longer work.
+
+If you were given a link or a password by our staff, use it to sign in: ${signInLink}
+Otherwise, choose a password here: ${forgotLink}
+
+If you did not register this account yourself, someone else did with your address; they can
+no longer use it.
+
+— CustomerTrackr
+`,
+  };
+}

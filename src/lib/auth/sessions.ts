@@ -1,5 +1,6 @@
 import Bowser from 'bowser';
-import type { DB } from '../db/index.ts';
+import { sql, type Transaction } from 'kysely';
+import type { Database, DB } from '../db/index.ts';
 import type { Role } from './tables.ts';
 import { issueToken, parseToken, secretMatches } from './tokens.ts';
 
@@ -12,6 +13,8 @@ import { issueToken, parseToken, secretMatches } from './tokens.ts';
 export const IDLE_TIMEOUT_MS = 7 * 24 * 60 * 60 * 1000;
 export const ABSOLUTE_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 export const ACTIVITY_WRITE_INTERVAL_MS = 60 * 60 * 1000;
+/** Sessions an account may hold at once: a new one beyond this ends the oldest. */
+export const MAX_SESSIONS_PER_ACCOUNT = 50;
 
 export interface SessionUser {
   id: number;
@@ -50,7 +53,11 @@ export function sessionExpiry(createdAt: number, lastActiveAt: number): number {
   return Math.min(lastActiveAt + IDLE_TIMEOUT_MS, createdAt + ABSOLUTE_LIFETIME_MS);
 }
 
-/** Starts a new session (a new one at every sign-in); returns the token for the cookie. */
+/**
+ * Starts a new session (a new one at every sign-in); returns the token for the cookie. An
+ * account holds at most MAX_SESSIONS_PER_ACCOUNT: beyond that the oldest end, in the same
+ * transaction as the insert (so concurrent sign-ins cannot leave more).
+ */
 export async function createSession(
   db: DB,
   userId: number,
@@ -59,10 +66,27 @@ export async function createSession(
 ): Promise<{ token: string; session: Session }> {
   const { id, token, secretHash } = issueToken();
   const at = now.getTime();
-  await db
-    .insertInto('session')
-    .values({ id, user_id: userId, secret_hash: secretHash, created_at: at, last_active_at: at, client: describeClient(userAgent) })
-    .execute();
+  const insert = async (trx: Transaction<Database>) => {
+    await trx
+      .insertInto('session')
+      .values({ id, user_id: userId, secret_hash: secretHash, created_at: at, last_active_at: at, client: describeClient(userAgent) })
+      .execute();
+    // Keep the newest MAX_SESSIONS_PER_ACCOUNT (this one included); rowid breaks ties of the same millisecond.
+    await trx
+      .deleteFrom('session')
+      .where('user_id', '=', userId)
+      .where('id', 'not in', (eb) =>
+        eb
+          .selectFrom('session')
+          .select('id')
+          .where('user_id', '=', userId)
+          .orderBy('created_at', 'desc')
+          .orderBy(sql`rowid`, 'desc')
+          .limit(MAX_SESSIONS_PER_ACCOUNT),
+      )
+      .execute();
+  };
+  await (db.isTransaction ? insert(db as Transaction<Database>) : db.transaction().execute(insert));
   return { token, session: { id, userId, createdAt: now, lastActiveAt: now, expiresAt: new Date(sessionExpiry(at, at)) } };
 }
 
@@ -111,7 +135,9 @@ export async function validateSessionToken(db: DB, token: string | undefined | n
       email: row.email,
       displayName: row.display_name,
       emailVerified: row.email_verified_at !== null,
-      roles: roles.map((r) => r.role),
+      // Roles count only on a proven address (grantRole refuses others; this covers roles
+      // given before that rule).
+      roles: row.email_verified_at === null ? [] : roles.map((r) => r.role),
     },
   };
 }

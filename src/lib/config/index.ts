@@ -17,6 +17,8 @@ export interface Config {
   smtpUrl: string | undefined;
   /** Where messages are written as `.eml` files when there is no SMTP server. */
   mailOutboxDir: string;
+  /** Days a message written to the outbox is kept; older ones are deleted (they hold addresses and links). */
+  mailOutboxRetentionDays: number;
   mailFrom: string;
   /** Days before and after a policy version's effective date that its announcement shows (0: never). */
   announcePolicyDays: number;
@@ -68,6 +70,12 @@ const schema = z.object({
     .refine((v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol), 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_OUTBOX_DIR: z.string().trim().min(1).default('./data/outbox'),
+  MAIL_OUTBOX_RETENTION_DAYS: z
+    .string()
+    .regex(/^[1-9]\d{0,3}$/, 'must be a whole number of days from 1 to 3650')
+    .transform(Number)
+    .refine((n) => n <= 3650, 'must be a whole number of days from 1 to 3650')
+    .default(7),
   MAIL_FROM: z.string().trim().min(3).default('CustomerTrackr <no-reply@customertrackr.com>'),
   ANNOUNCE_POLICY_DAYS: z
     .string()
@@ -103,6 +111,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     siteUrl: SITE_URL,
     smtpUrl: SMTP_URL,
     mailOutboxDir: resolve(MAIL_OUTBOX_DIR),
+    mailOutboxRetentionDays: result.data.MAIL_OUTBOX_RETENTION_DAYS,
     mailFrom: MAIL_FROM,
     announcePolicyDays: ANNOUNCE_POLICY_DAYS,
     viewsRetentionDays: result.data.VIEWS_RETENTION_DAYS,

@@ -20,6 +20,9 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+/** How long a statement waits for another connection's lock before failing. */
+const BUSY_TIMEOUT_MS = 5000;
+
 export class DatabaseError extends Error {
   override name = 'DatabaseError';
 }
@@ -53,7 +56,7 @@ export function openDatabase(path: string): OpenDatabase {
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Erased personal data is overwritten, not left in free pages until they are reused.
     sqlite.pragma('secure_delete = ON');
     // A write test: opening succeeds on a read-only file, the first write would not.
@@ -88,6 +91,48 @@ export async function migrate(db: Kysely<any>): Promise<MigrationResultSet> {
     throw new DatabaseError(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${reason}`);
   }
   return result;
+}
+
+export interface CheckpointOptions {
+  /** Tries before giving up (each waits at most CHECKPOINT_BUSY_MS for other connections). */
+  attempts?: number;
+  /** Pause between tries; injectable for tests. */
+  wait?: () => Promise<void>;
+}
+
+const CHECKPOINT_BUSY_MS = 100;
+
+/**
+ * Moves everything in the write-ahead log into the main file and empties the log (SQLite's
+ * `wal_checkpoint(TRUNCATE)`), so that erased data is not left in old WAL frames. Together
+ * with `secure_delete` (set by openDatabase: deleted content is overwritten with zeros, in
+ * the pages of the main file too), nothing of an erased row stays in the database's files.
+ *
+ * A checkpoint cannot finish while another connection reads an older snapshot or writes; it
+ * is retried (`attempts`, with a short wait between) and returns whether it succeeded. Call
+ * it after the erasing transaction has committed, never inside one. (With another database,
+ * this is where its equivalent would go: it is the one place that knows the dialect.)
+ */
+export async function checkpointWal(db: DB, { attempts = 20, wait = () => new Promise((r) => setTimeout(r, 50)) }: CheckpointOptions = {}): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    // The connection is held for the three statements, so no other query runs with the short
+    // busy timeout (which keeps the synchronous driver from blocking the process for long).
+    const done = await db.connection().execute(async (connection) => {
+      await sql.raw(`pragma busy_timeout = ${CHECKPOINT_BUSY_MS}`).execute(connection);
+      try {
+        const { rows } = await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(connection);
+        return rows[0]?.busy === 0;
+      } catch (error) {
+        if (error instanceof Error && /SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(`${(error as { code?: string }).code ?? ''} ${error.message}`)) return false;
+        throw error;
+      } finally {
+        await sql.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`).execute(connection);
+      }
+    });
+    if (done) return true;
+    if (attempt >= attempts) return false;
+    await wait();
+  }
 }
 
 /** True when the database answers a query. */

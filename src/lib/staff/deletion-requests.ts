@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { eraseAccountIn } from '../accounts/deletion.ts';
+import { eraseAccountIn, scrubErasedBytes } from '../accounts/deletion.ts';
 import { accountDeletedMessage } from '../accounts/emails.ts';
 import { recordAudit, type AuditActor } from '../audit/log.ts';
 import { isLastAdmin, normalizeEmail, siteLink, type NormalizedEmail } from '../auth/accounts.ts';
@@ -7,7 +7,7 @@ import { issueToken, parseToken, secretMatches } from '../auth/tokens.ts';
 import type { DB } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { sendMail, type Message } from '../mail/index.ts';
-import type { StaffActor } from './lookup.ts';
+import { mayActOn, STAFF_ACCOUNT, type StaffActor } from './lookup.ts';
 import { maskEmail } from './masking.ts';
 import type { ConfirmedVia, DeletionStatus } from './tables.ts';
 
@@ -124,6 +124,7 @@ async function trySend(message: Message): Promise<boolean> {
 export type RecordOutcome =
   | { ok: true; id: number; mailed: boolean }
   | { ok: false; problem: 'no-account' }
+  | { ok: false; problem: typeof STAFF_ACCOUNT }
   | { ok: false; problem: 'already-open'; id: number };
 
 function newLink(now: Date) {
@@ -137,6 +138,7 @@ export async function recordDeletionRequest(db: DB, siteUrl: URL, actor: StaffAc
   const recorded = await db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('user').select(['id', 'email']).where('email_normalized', '=', form.email.normalized).executeTakeFirst();
     if (!user) return { ok: false as const, problem: 'no-account' as const };
+    if (!(await mayActOn(trx, actor, user.id))) return { ok: false as const, problem: STAFF_ACCOUNT };
     const open = await openRequestOf(trx, user.id);
     if (open) return { ok: false as const, problem: 'already-open' as const, id: open.id };
     const { id } = await trx
@@ -172,7 +174,7 @@ async function openRequestOf(db: DB, userId: number) {
   return db.selectFrom('deletion_request').select('id').where('user_id', '=', userId).where('status', 'in', ['pending', 'confirmed']).executeTakeFirst();
 }
 
-export type RequestProblem = 'not-found' | 'not-pending' | 'not-confirmed' | 'closed' | 'last-admin';
+export type RequestProblem = 'not-found' | 'not-pending' | 'not-confirmed' | 'closed' | 'last-admin' | typeof STAFF_ACCOUNT;
 
 /** A new link for a pending request (the old one stops working). */
 export async function resendDeletionLink(
@@ -187,6 +189,7 @@ export async function resendDeletionLink(
     const request = await trx.selectFrom('deletion_request').select(['id', 'status', 'user_id', 'ticket']).where('id', '=', requestId).executeTakeFirst();
     if (!request) return { ok: false as const, problem: 'not-found' as const };
     if (request.status !== 'pending' || request.user_id === null) return { ok: false as const, problem: 'not-pending' as const };
+    if (!(await mayActOn(trx, actor, request.user_id))) return { ok: false as const, problem: STAFF_ACCOUNT };
     const user = await trx.selectFrom('user').select('email').where('id', '=', request.user_id).executeTakeFirstOrThrow();
     await trx.updateTable('deletion_request').set(values).where('id', '=', requestId).execute();
     await recordAudit(trx, {
@@ -216,6 +219,7 @@ export async function cancelDeletionRequest(
     const request = await trx.selectFrom('deletion_request').select(['status', 'user_id']).where('id', '=', requestId).executeTakeFirst();
     if (!request) return { ok: false, problem: 'not-found' };
     if (request.status !== 'pending' && request.status !== 'confirmed') return { ok: false, problem: 'closed' };
+    if (request.user_id !== null && !(await mayActOn(trx, actor, request.user_id))) return { ok: false, problem: STAFF_ACCOUNT };
     await trx.updateTable('deletion_request').set(closedValues('cancelled', now)).where('id', '=', requestId).execute();
     await recordAudit(trx, { action: 'deletion-request.cancel', actor, subjectUserId: request.user_id, reason, at: now });
     return { ok: true };
@@ -262,6 +266,9 @@ async function complete(db: DB, requestId: number, actor: AuditActor, reason: st
     const request = await trx.selectFrom('deletion_request').select(['status', 'user_id']).where('id', '=', requestId).executeTakeFirst();
     if (!request) return { ok: false as const, problem: 'not-found' as const };
     if (request.status !== (confirm ? 'pending' : 'confirmed')) return { ok: false as const, problem: confirm ? ('not-pending' as const) : ('not-confirmed' as const) };
+    if (request.user_id !== null && actor !== 'account-holder' && !(await mayActOn(trx, actor, request.user_id))) {
+      return { ok: false as const, problem: STAFF_ACCOUNT };
+    }
     if (request.user_id !== null && (await isLastAdmin(trx, request.user_id))) return { ok: false as const, problem: 'last-admin' as const };
     if (confirm) {
       await trx
@@ -279,6 +286,7 @@ async function complete(db: DB, requestId: number, actor: AuditActor, reason: st
     return { ok: true as const, email };
   });
   if (!done.ok) return done;
+  if (done.email) await scrubErasedBytes(db);
   return { ok: true, mailed: done.email ? await trySend(accountDeletedMessage(done.email, now)) : false };
 }
 

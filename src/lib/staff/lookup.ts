@@ -33,6 +33,22 @@ export function staffActor(userId: number, request: { readonly clientAddress: st
   }
 }
 
+/**
+ * Only admins act on staff accounts: whether `actor` may act on account `subjectUserId` (it
+ * holds no role, or the actor is an admin). Otherwise support could end an admin's sessions or,
+ * through a deletion request, erase an admin. Every support action on an account asks this in
+ * the transaction that acts, so a role granted meanwhile cannot slip between the two.
+ */
+export async function mayActOn(trx: DB, actor: StaffActor, subjectUserId: number): Promise<boolean> {
+  const subjectRole = await trx.selectFrom('user_role').select('role').where('user_id', '=', subjectUserId).limit(1).executeTakeFirst();
+  if (!subjectRole) return true;
+  const actorAdmin = await trx.selectFrom('user_role').select('role').where('user_id', '=', actor.userId).where('role', '=', 'admin').executeTakeFirst();
+  return actorAdmin !== undefined;
+}
+
+/** What a refused action on a staff account returns (see mayActOn). */
+export const STAFF_ACCOUNT = 'staff-account' as const;
+
 export const MIN_PREFIX_LENGTH = 3;
 export const MAX_SEARCH_RESULTS = 20;
 
@@ -145,27 +161,32 @@ export async function revealField(
   field: StaffField,
   reason: string,
   now = new Date(),
-): Promise<{ field: StaffField; value: string | null } | undefined> {
+): Promise<{ field: StaffField; value: string | null } | undefined | typeof STAFF_ACCOUNT> {
   return db.transaction().execute(async (trx) => {
     const profile = await getProfile(trx, userId);
     if (!profile) return undefined;
+    if (!(await mayActOn(trx, actor, userId))) return STAFF_ACCOUNT;
     await recordAudit(trx, { action: 'account.reveal', actor, subjectUserId: userId, fields: [field], reason, at: now });
     return { field, value: profile[field] };
   });
 }
 
-/** Signs the account out everywhere, with the reason; the number of sessions ended, or undefined when there is no such account. */
-export async function endSessions(db: DB, actor: StaffActor, userId: number, reason: string, now = new Date()): Promise<number | undefined> {
+/**
+ * Signs the account out everywhere, with the reason; the number of sessions ended, undefined
+ * when there is no such account, STAFF_ACCOUNT when only an admin may (mayActOn).
+ */
+export async function endSessions(db: DB, actor: StaffActor, userId: number, reason: string, now = new Date()): Promise<number | undefined | typeof STAFF_ACCOUNT> {
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('user').select('id').where('id', '=', userId).executeTakeFirst();
     if (!user) return undefined;
+    if (!(await mayActOn(trx, actor, userId))) return STAFF_ACCOUNT;
     const ended = await invalidateUserSessions(trx, userId);
     await recordAudit(trx, { action: 'account.end-sessions', actor, subjectUserId: userId, reason, at: now });
     return ended;
   });
 }
 
-export type ResendOutcome = { ok: true } | { ok: false; problem: 'no-account' | 'already-verified' };
+export type ResendOutcome = { ok: true } | { ok: false; problem: 'no-account' | 'already-verified' | typeof STAFF_ACCOUNT };
 
 /**
  * Sends a new address confirmation link. The entry is committed before the message is sent
@@ -176,9 +197,11 @@ export async function resendVerification(db: DB, siteUrl: URL, actor: StaffActor
   const user = await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('user').select(['id', 'email', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
     if (!row || row.email_verified_at !== null) return row;
+    if (!(await mayActOn(trx, actor, userId))) return STAFF_ACCOUNT;
     await recordAudit(trx, { action: 'account.resend-verification', actor, subjectUserId: userId, fields: ['email'], at: now });
     return row;
   });
+  if (user === STAFF_ACCOUNT) return { ok: false, problem: STAFF_ACCOUNT };
   if (!user) return { ok: false, problem: 'no-account' };
   if (user.email_verified_at !== null) return { ok: false, problem: 'already-verified' };
   await sendVerificationEmail(db, siteUrl, user.id, user.email, now);

@@ -14,6 +14,8 @@ export interface RoleHolder {
   id: number;
   email: string;
   displayName: string | null;
+  /** Whether the address is verified (roles are only granted to such accounts). */
+  emailVerified: boolean;
   roles: { role: Role; grantedAt: string }[];
 }
 
@@ -22,28 +24,33 @@ export async function listRoleHolders(db: DB): Promise<RoleHolder[]> {
   const rows = await db
     .selectFrom('user_role')
     .innerJoin('user', 'user.id', 'user_role.user_id')
-    .select(['user.id', 'user.email', 'user.display_name', 'user_role.role', 'user_role.granted_at'])
+    .select(['user.id', 'user.email', 'user.display_name', 'user.email_verified_at', 'user_role.role', 'user_role.granted_at'])
     .orderBy('user.email_normalized')
     .execute();
   const holders = new Map<number, RoleHolder>();
   for (const r of rows) {
     let holder = holders.get(r.id);
-    if (!holder) holders.set(r.id, (holder = { id: r.id, email: r.email, displayName: r.display_name, roles: [] }));
+    if (!holder) holders.set(r.id, (holder = { id: r.id, email: r.email, displayName: r.display_name, emailVerified: r.email_verified_at !== null, roles: [] }));
     holder.roles.push({ role: r.role, grantedAt: r.granted_at });
   }
   for (const holder of holders.values()) holder.roles.sort((a, b) => ROLES.indexOf(a.role) - ROLES.indexOf(b.role));
   return [...holders.values()];
 }
 
-export type GrantOutcome = { ok: true; userId: number; changed: boolean } | { ok: false; problem: 'no-account' };
+export type GrantOutcome = { ok: true; userId: number; changed: boolean } | { ok: false; problem: 'no-account' | 'unverified' };
 
-/** Grants `role` to the account with address `email`. */
+/**
+ * Grants `role` to the account with address `email`, only if the address is verified (see
+ * grantRole: the check and the insert are one statement).
+ */
 export async function grantRoleByEmail(db: DB, actor: StaffActor, email: string, role: Role, now = new Date()): Promise<GrantOutcome> {
   const normalized = normalizeEmail(email)?.normalized;
   return db.transaction().execute(async (trx) => {
     const user = normalized ? await trx.selectFrom('user').select('id').where('email_normalized', '=', normalized).executeTakeFirst() : undefined;
     if (!user) return { ok: false, problem: 'no-account' };
-    const changed = await grantRole(trx, user.id, role, now);
+    const granted = await grantRole(trx, user.id, role, now);
+    if (granted === 'no-account' || granted === 'unverified') return { ok: false, problem: granted };
+    const changed = granted === 'granted';
     if (changed) await recordAudit(trx, { action: 'role.grant', actor, subjectUserId: user.id, fields: [`role:${role}`], at: now });
     return { ok: true, userId: user.id, changed };
   });

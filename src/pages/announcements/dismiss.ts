@@ -1,5 +1,5 @@
 import type { APIRoute } from 'astro';
-import { addDismissed, DISMISS_COOKIE, dismissCookieOptions, isDismissToken, parseDismissed, serializeDismissed } from '../../lib/announcements/index.ts';
+import { addDismissed, dismissCookieName, dismissCookieOptions, isDismissToken, parseDismissed, serializeDismissed } from '../../lib/announcements/index.ts';
 import { config } from '../../lib/config/index.ts';
 import { safeNextPath } from '../../lib/http/forms.ts';
 
@@ -22,8 +22,10 @@ export const POST: APIRoute = async ({ request, cookies, redirect }) => {
   const token = form.get('token');
   if (!isDismissToken(token)) return problem('That is not an announcement that can be dismissed.');
 
-  const tokens = addDismissed(parseDismissed(cookies.get(DISMISS_COOKIE)?.value), token);
-  cookies.set(DISMISS_COOKIE, serializeDismissed(tokens), dismissCookieOptions(config().siteUrl));
+  const { siteUrl } = config();
+  const name = dismissCookieName(siteUrl);
+  const tokens = addDismissed(parseDismissed(cookies.get(name)?.value), token);
+  cookies.set(name, serializeDismissed(tokens), dismissCookieOptions(siteUrl));
 
   if (request.headers.get('accept')?.includes('application/json')) {
     return Response.json({ dismissed: token }, { headers: { 'Cache-Control': 'no-store' } });
