@@ -3,4 +3,6 @@ export interface RateLimitTable {
   key_hash: string;
   window_start: number;
   count: number;
+  /** Backoffs only (`backoff`): no attempt goes ahead before this time (ms); 0 otherwise. */
+  blocked_until: number;
 }
