@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
+import { startResetWorker } from '../lib/auth/reset-queue.ts';
 import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
 import {
   INDEX_PATH,
@@ -66,6 +67,10 @@ async function main() {
     resolvePath: policyPathResolver(staticFiles),
   });
 
+  // Password reset requests are queued by the request and sent from here (reset-queue.ts).
+  const resetWorker = startResetWorker(database.db, config.siteUrl);
+  void resetWorker.runOnce();
+
   server.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') fail(`PORT: ${config.host}:${config.port} is already in use`);
     if (error.code === 'EACCES') fail(`PORT: not allowed to listen on ${config.host}:${config.port}`);
@@ -91,6 +96,7 @@ async function main() {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.drain(async () => {
+      await resetWorker.stop();
       await database.close();
       console.log('stopped');
       process.exit(0);

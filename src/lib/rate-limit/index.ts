@@ -33,6 +33,8 @@ export const LIMITS = {
   mailVerifyEmail: { bucket: 'mail:verify-email', max: 5, windowMs: 60 * 60_000 },
   mailAlreadyRegistered: { bucket: 'mail:already-registered', max: 1, windowMs: 24 * 60 * 60_000 },
   mailChangeEmail: { bucket: 'mail:change-email', max: 5, windowMs: 60 * 60_000 },
+  // Support recording a deletion request mails its confirmation link to the address.
+  mailDeletionRequest: { bucket: 'mail:deletion-request', max: 5, windowMs: 60 * 60_000 },
   exportPerAccount: { bucket: 'export:account', max: 5, windowMs: 60 * 60_000 },
 } satisfies Record<string, Limit>;
 
@@ -147,6 +149,51 @@ export async function backoff(db: DB, limit: Backoff, key: string, now = new Dat
     .where('key_hash', '=', hash)
     .executeTakeFirst();
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(((blocked?.blocked_until ?? at) - at) / 1000)) };
+}
+
+function accountIpKey(account: string, clientAddress: string): string {
+  return `${account}\n${clientAddress}`;
+}
+
+/**
+ * Counts a sign-in attempt for `account` (the normalized address typed) from `clientAddress`,
+ * cheapest refusal first, before any password is hashed: every attempt per client address;
+ * then per account and client address; then the account-wide backoff. An attempt refused by
+ * one limit is not counted by the next, so a client over its own limits cannot push the
+ * account's backoff (docs/decisions/0014-sign-in-and-mail-budgets.md).
+ */
+export async function countSignIn(db: DB, account: string, clientAddress: string, now = new Date()): Promise<RateDecision> {
+  const perIp = await hit(db, LIMITS.signInPerIp, clientAddress, now);
+  if (!perIp.allowed) return perIp;
+  const pair = await hit(db, LIMITS.signInPerAccountIp, accountIpKey(account, clientAddress), now);
+  if (!pair.allowed) return pair;
+  return backoff(db, BACKOFFS.signInPerAccount, account, now);
+}
+
+/** A sign-in that succeeded was not a guess: it gives back its attempt on the account's limits. */
+export async function signInSucceeded(db: DB, account: string, clientAddress: string, now = new Date()): Promise<void> {
+  await refund(db, LIMITS.signInPerAccountIp, accountIpKey(account, clientAddress), now);
+  await refund(db, BACKOFFS.signInPerAccount, account, now);
+}
+
+/** The rate-limit key of an account by its number (exports, re-authentication). */
+export function accountKey(userId: number): string {
+  return `user:${userId}`;
+}
+
+/**
+ * Counts a re-authentication (the current password, asked of a signed-in user) against its own
+ * budget, separate from sign-in: failed sign-ins by someone else never stop the owner here.
+ */
+export async function countReauth(db: DB, userId: number, clientAddress: string, now = new Date()): Promise<RateDecision> {
+  const perIp = await hit(db, LIMITS.reauthPerIp, clientAddress, now);
+  if (!perIp.allowed) return perIp;
+  return hit(db, LIMITS.reauthPerAccount, accountKey(userId), now);
+}
+
+/** A right current password gives back its attempt on the account's re-authentication budget. */
+export async function reauthSucceeded(db: DB, userId: number, now = new Date()): Promise<void> {
+  await refund(db, LIMITS.reauthPerAccount, accountKey(userId), now);
 }
 
 /** Deletes windows that ended before `now` (housekeeping; any time is safe). */
