@@ -139,7 +139,7 @@ export const auth = {
     accept: 'form',
     input: z.object({ token, password: newPassword, purpose: z.enum(['reset-password', 'set-password']) }),
     handler: async (input, context) => {
-      await limit(context, [[LIMITS.resetPerIp, context.clientAddress]]);
+      await limit(context, [[LIMITS.newPasswordPerIp, context.clientAddress]]);
       const { db } = await database();
       const result = await setPasswordWithToken(db, input.token, input.purpose, input.password);
       if (!result.ok) {

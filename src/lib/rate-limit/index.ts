@@ -28,6 +28,8 @@ export const LIMITS = {
   // Registrations naming one address (taken or not: the same answer either way).
   registerPerAddress: { bucket: 'register:address', max: 5, windowMs: 60 * 60_000 },
   resetPerIp: { bucket: 'reset:ip', max: 10, windowMs: 60 * 60_000 },
+  // Choosing a password through an emailed link (the rules and a hash, when the link is good).
+  newPasswordPerIp: { bucket: 'new-password:ip', max: 20, windowMs: 60 * 60_000 },
   // Mail, per address and per kind of message: one kind never uses up another's budget.
   mailResetPassword: { bucket: 'mail:reset-password', max: 3, windowMs: 60 * 60_000 },
   mailVerifyEmail: { bucket: 'mail:verify-email', max: 5, windowMs: 60 * 60_000 },
