@@ -69,7 +69,6 @@ async function main() {
 
   // Password reset requests are queued by the request and sent from here (reset-queue.ts).
   const resetWorker = startResetWorker(database.db, config.siteUrl);
-  void resetWorker.runOnce();
 
   server.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') fail(`PORT: ${config.host}:${config.port} is already in use`);

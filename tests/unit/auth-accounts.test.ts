@@ -287,25 +287,27 @@ describe('password reset', () => {
     expect(sent).toEqual([]);
   });
 
-  it('runs in a worker that a request wakes, and stops cleanly', async () => {
+  it('runs in a worker on its own clock (never woken by a request), and stops cleanly', async () => {
     const sent: string[] = [];
-    let woken!: () => void;
-    const delivered = new Promise<void>((resolve) => (woken = resolve));
+    let tick!: () => void;
+    let cancelled = false;
     const worker = startResetWorker(database.db, SITE, {
-      intervalMs: 3_600_000,
       now: () => t0,
-      send: async (m) => {
-        sent.push(m.to);
-        woken();
+      send: async (m) => void sent.push(m.to),
+      schedule: (run) => {
+        tick = run;
+        return () => (cancelled = true);
       },
     });
-    try {
-      await requestPasswordReset(database.db, 'jane@example.com', t0);
-      await delivered;
-      expect(sent).toEqual(['jane@example.com']);
-    } finally {
-      await worker.stop();
-    }
+    await requestPasswordReset(database.db, 'jane@example.com', t0);
+    // Nothing runs until the worker's clock ticks.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([]);
+    tick();
+    await worker.runOnce();
+    expect(sent).toEqual(['jane@example.com']);
+    await worker.stop();
+    expect(cancelled).toBe(true);
     // Stopped: a request stays queued.
     await requestPasswordReset(database.db, 'jane@example.com', t0);
     await worker.runOnce();
