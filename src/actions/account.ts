@@ -21,9 +21,9 @@ import {
 import { invalidateSession, MAX_EMAIL_LENGTH, MAX_PASSWORD_LENGTH, normalizeEmail, sessionCookie } from '../lib/auth/index.ts';
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
-import { limit } from './rate-limits.ts';
+import { limit, refuseOver } from './rate-limits.ts';
 import { safeNextPath } from '../lib/http/forms.ts';
-import { LIMITS, refund, type Limit } from '../lib/rate-limit/index.ts';
+import { countReauth, LIMITS, reauthSucceeded } from '../lib/rate-limit/index.ts';
 
 /**
  * The account page's forms (src/pages/account/index.astro). Every action works on the
@@ -52,17 +52,18 @@ function signedIn(context: ActionAPIContext) {
 
 
 /**
- * Re-authentication attempts count against the same per-account limit as sign-in: a stolen
- * session cookie must not become a way to guess the password.
+ * Re-authentication attempts have their own budget (per account and per client address),
+ * counted before the password is verified: a stolen session cookie must not become a way to
+ * guess the password, and failed sign-ins by someone else must not stop the owner here.
  */
-function reauthLimit(email: string): [Limit, string] {
-  return [LIMITS.signInPerAccount, normalizeEmail(email)?.normalized ?? email.toLowerCase()];
+async function countReauthAttempt(context: ActionAPIContext, userId: number) {
+  const { db } = await database();
+  refuseOver(context, await countReauth(db, userId, context.clientAddress));
 }
 
 /** A right password is not a guess: it gives back its attempt, as a successful sign-in does. */
-async function refundReauth(email: string) {
-  const [reauth, key] = reauthLimit(email);
-  await refund((await database()).db, reauth, key);
+async function refundReauth(userId: number) {
+  await reauthSucceeded((await database()).db, userId);
 }
 
 /** Global Privacy Control: a state-changing request that carries it records an opt-out (docs/decisions/0005-gpc.md). */
@@ -127,10 +128,11 @@ export const account = {
     handler: async (input, context) => {
       const { user } = signedIn(context);
       await honourGpc(context, user.id);
-      await limit(context, [reauthLimit(user.email), [LIMITS.emailPerAddress, input.newEmail.normalized]]);
+      await countReauthAttempt(context, user.id);
+      await limit(context, [[LIMITS.mailChangeEmail, input.newEmail.normalized]]);
       const { db } = await database();
       const outcome = await requestEmailChange(db, config().siteUrl, user.id, input.emailPassword, input.newEmail);
-      if (outcome.ok || outcome.problem !== 'wrong-password') await refundReauth(user.email);
+      if (outcome.ok || outcome.problem !== 'wrong-password') await refundReauth(user.id);
       if (!outcome.ok) {
         if (outcome.problem === 'wrong-password') throw new ActionError({ code: 'FORBIDDEN', message: WRONG_PASSWORD });
         throw new ActionError({ code: 'CONFLICT', message: 'That is already your address.' });
@@ -182,10 +184,10 @@ export const account = {
     handler: async (input, context) => {
       const { user, session } = signedIn(context);
       await honourGpc(context, user.id);
-      await limit(context, [reauthLimit(user.email)]);
+      await countReauthAttempt(context, user.id);
       const { db } = await database();
       const outcome = await changePassword(db, user.id, session.id, input.currentPassword, input.newPassword, input.signOutOthers === 'yes');
-      if (outcome.ok || outcome.problem !== 'wrong-password') await refundReauth(user.email);
+      if (outcome.ok || outcome.problem !== 'wrong-password') await refundReauth(user.id);
       if (!outcome.ok) {
         if (outcome.problem === 'wrong-password') throw new ActionError({ code: 'FORBIDDEN', message: WRONG_PASSWORD });
         throw new ActionError({ code: 'UNPROCESSABLE_CONTENT', message: outcome.reason });
@@ -262,11 +264,11 @@ export const account = {
     }),
     handler: async (input, context) => {
       const { user } = signedIn(context);
-      await limit(context, [reauthLimit(user.email)]);
+      await countReauthAttempt(context, user.id);
       const { db } = await database();
       const outcome = await deleteOwnAccount(db, user.id, input.deletePassword);
       // (Once deleted, the account's limits are erased with it.)
-      if (!outcome.ok && outcome.problem !== 'wrong-password') await refundReauth(user.email);
+      if (!outcome.ok && outcome.problem !== 'wrong-password') await refundReauth(user.id);
       if (!outcome.ok) {
         if (outcome.problem === 'wrong-password') throw new ActionError({ code: 'FORBIDDEN', message: WRONG_PASSWORD });
         if (outcome.problem === 'last-admin') {

@@ -1,7 +1,6 @@
 import { ActionError, defineAction, type ActionAPIContext } from 'astro:actions';
 import { z } from 'astro/zod';
 import {
-  checkNewPassword,
   invalidateSession,
   MAX_PASSWORD_LENGTH,
   normalizeEmail,
@@ -17,8 +16,8 @@ import {
 import { recordGpcSignal, sendsGpc } from '../lib/accounts/index.ts';
 import { config } from '../lib/config/index.ts';
 import { database } from '../lib/db/index.ts';
-import { limit } from './rate-limits.ts';
-import { LIMITS, refund } from '../lib/rate-limit/index.ts';
+import { FieldError, limit, refuseOver } from './rate-limits.ts';
+import { countSignIn, LIMITS, signInSucceeded } from '../lib/rate-limit/index.ts';
 
 /** The words next to the registration checkbox; recorded with each agreement. */
 export const AGREEMENT_WORDING = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
@@ -38,13 +37,12 @@ const email = z
 // Sign-in takes whatever was typed: the rules apply to new passwords only.
 const currentPassword = z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(MAX_PASSWORD_LENGTH * 4, 'That password is too long.');
 
+// New passwords: only what costs nothing is checked with the input. The rules (the strength
+// estimate above all) are checked once by the handler, after the rate limits are counted.
 const newPassword = z
   .string({ error: 'Choose a password.' })
-  .max(MAX_PASSWORD_LENGTH * 4, `Use at most ${MAX_PASSWORD_LENGTH} characters.`)
-  .superRefine((value, ctx) => {
-    const verdict = checkNewPassword(value);
-    if (!verdict.ok) ctx.addIssue({ code: 'custom', message: verdict.reason });
-  });
+  .min(1, 'Choose a password.')
+  .max(MAX_PASSWORD_LENGTH * 4, `Use at most ${MAX_PASSWORD_LENGTH} characters.`);
 
 const token = z.string().max(200);
 
@@ -57,21 +55,15 @@ function startSession(context: ActionAPIContext, sessionToken: string) {
 export const auth = {
   register: defineAction({
     accept: 'form',
-    input: z
-      .object({
-        email,
-        password: newPassword,
-        agree: z.literal('yes', { error: 'To create an account, agree to the privacy policy and terms.' }),
-        policy: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-      })
-      // Re-check the password with the address as context (the field rule cannot see it), so
-      // that this refusal too is shown at the password field.
-      .superRefine((input, ctx) => {
-        const verdict = checkNewPassword(input.password, [input.email.email]);
-        if (!verdict.ok) ctx.addIssue({ code: 'custom', path: ['password'], message: verdict.reason });
-      }),
+    input: z.object({
+      email,
+      password: newPassword,
+      agree: z.literal('yes', { error: 'To create an account, agree to the privacy policy and terms.' }),
+      policy: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    }),
     handler: async (input, context) => {
-      await limit(context, [[LIMITS.registerPerIp, context.clientAddress], [LIMITS.emailPerAddress, input.email.normalized]]);
+      // Before anything costly: the password's rules and its hash come after the limits.
+      await limit(context, [[LIMITS.registerPerIp, context.clientAddress], [LIMITS.registerPerAddress, input.email.normalized]]);
       const { db } = await database();
       const inEffect = await policyVersionInEffect(db);
       if (!inEffect || inEffect.effective_date !== input.policy) {
@@ -84,6 +76,8 @@ export const auth = {
         policyEffectiveDate: inEffect.effective_date,
         agreementWording: AGREEMENT_WORDING,
       });
+      // Checked with the address as context; shown at the password field.
+      if (outcome.kind === 'weak-password') throw new FieldError('password', outcome.reason);
       // Global Privacy Control is recorded at the first state change that carries it (docs/decisions/0005-gpc.md).
       if (outcome.kind === 'created' && sendsGpc(context.request.headers)) await recordGpcSignal(db, outcome.userId);
       // The same answer whether the address was new or taken.
@@ -96,13 +90,14 @@ export const auth = {
     input: z.object({ email: z.string().max(1000), password: currentPassword }),
     handler: async (input, context) => {
       const normalized = normalizeEmail(input.email)?.normalized ?? input.email.trim().toLowerCase();
-      await limit(context, [[LIMITS.signInPerIp, context.clientAddress], [LIMITS.signInPerAccount, normalized]]);
       const { db } = await database();
+      // Per client address, per account and address, then the account's backoff (0014).
+      refuseOver(context, await countSignIn(db, normalized, context.clientAddress));
       const result = await signIn(db, input.email, input.password, context.request.headers.get('user-agent'));
       if (!result.ok) throw new ActionError({ code: 'UNAUTHORIZED', message: 'That email and password do not match an account.' });
-      // The account's limit is on guesses: signing in on several devices in a row must not lock
+      // The account's limits are on guesses: signing in on several devices in a row must not lock
       // its owner out. The client address's limit keeps counting (it bounds hashing per client).
-      await refund(db, LIMITS.signInPerAccount, normalized);
+      await signInSucceeded(db, normalized, context.clientAddress);
       if (sendsGpc(context.request.headers)) await recordGpcSignal(db, result.userId);
       // A new session at every sign-in; one already held by this browser ends.
       if (context.locals.session) await invalidateSession(db, context.locals.session.id);
@@ -117,7 +112,7 @@ export const auth = {
       const user = context.locals.user;
       if (!user) throw new ActionError({ code: 'UNAUTHORIZED', message: 'Please sign in first.' });
       if (user.emailVerified) return { email: user.email, alreadyVerified: true };
-      await limit(context, [[LIMITS.emailPerAddress, user.email.toLowerCase()]]);
+      await limit(context, [[LIMITS.mailVerifyEmail, user.email.toLowerCase()]]);
       const { db } = await database();
       await sendVerificationEmail(db, config().siteUrl, user.id, user.email);
       return { email: user.email, alreadyVerified: false };
@@ -128,13 +123,14 @@ export const auth = {
     accept: 'form',
     input: z.object({ email }),
     handler: async (input, context) => {
+      // Reset messages have their own budget per address: other kinds of mail never use it up.
       await limit(context, [
         [LIMITS.resetPerIp, context.clientAddress],
-        [LIMITS.resetPerAccount, input.email.normalized],
-        [LIMITS.emailPerAddress, input.email.normalized],
+        [LIMITS.mailResetPassword, input.email.normalized],
       ]);
       const { db } = await database();
-      await requestPasswordReset(db, config().siteUrl, input.email.normalized);
+      // Queued, whether or not the address has an account: the worker sends the link (reset-queue.ts).
+      await requestPasswordReset(db, input.email.normalized);
       return { email: input.email.email };
     },
   }),
@@ -143,12 +139,12 @@ export const auth = {
     accept: 'form',
     input: z.object({ token, password: newPassword, purpose: z.enum(['reset-password', 'set-password']) }),
     handler: async (input, context) => {
-      await limit(context, [[LIMITS.resetPerIp, context.clientAddress]]);
+      await limit(context, [[LIMITS.newPasswordPerIp, context.clientAddress]]);
       const { db } = await database();
       const result = await setPasswordWithToken(db, input.token, input.purpose, input.password);
       if (!result.ok) {
-        // 422: the page shows this at the password field (a rule that needed the account's address).
-        if ('passwordProblem' in result) throw new ActionError({ code: 'UNPROCESSABLE_CONTENT', message: result.passwordProblem });
+        // The rules are checked after the limit, with the account's address: shown at the field.
+        if ('passwordProblem' in result) throw new FieldError('password', result.passwordProblem);
         throw new ActionError({ code: 'BAD_REQUEST', message: tokenMessage(result.problem) });
       }
       // Every session ended with the reset, this browser's included. (A __Host- cookie is

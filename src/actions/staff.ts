@@ -185,7 +185,7 @@ export const staff = {
       const form = checkDeletionRequestForm(input);
       // The page shows each problem next to its field (it runs the same check on what was typed).
       if (!form.ok) bad('Please check the highlighted fields: nothing was recorded.');
-      await limit(context, [[LIMITS.emailPerAddress, form.value.email.normalized]], TOO_MANY_MESSAGES);
+      await limit(context, [[LIMITS.mailDeletionRequest, form.value.email.normalized]], TOO_MANY_MESSAGES);
       const { db } = await database();
       const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
       if (!outcome.ok) {

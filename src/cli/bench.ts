@@ -19,7 +19,7 @@
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_SECONDS per scenario and round (default 3),
 // BENCH_CONNECTIONS (default 32), BENCH_ONLY (names of scenarios, comma-separated: only
-// those, with their peers, and no sign-in unless named).
+// those, with their peers, and no sign-in or reset unless named).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -31,6 +31,7 @@ import autocannon from 'autocannon';
 import { build, buildIsStale } from './build.ts';
 import { nginxBinary, nginxVersion, startNginx } from './bench/nginx.ts';
 import type { Reply } from './bench/reply.ts';
+import { benchReset } from './bench/reset.ts';
 import { benchSignIn } from './bench/sign-in.ts';
 import { runWrk, wrkBinary, type LoadRun } from './bench/wrk.ts';
 import { startSiteProcess, whenReady } from './site-process.ts';
@@ -172,8 +173,8 @@ const SCENARIOS: Scenario[] = [
 /** What this run measures: every scenario, or those BENCH_ONLY names with their peers. */
 function selectedScenarios(): Scenario[] {
   if (!ONLY) return SCENARIOS;
-  const unknown = ONLY.filter((name) => name !== 'sign-in' && !SCENARIOS.some((s) => s.name === name));
-  if (unknown.length > 0) throw new Error(`BENCH_ONLY: no scenario named ${unknown.join(', ')} (there are ${SCENARIOS.map((s) => s.name).join(', ')}, sign-in)`);
+  const unknown = ONLY.filter((name) => name !== 'sign-in' && name !== 'reset' && !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: no scenario named ${unknown.join(', ')} (there are ${SCENARIOS.map((s) => s.name).join(', ')}, sign-in, reset)`);
   return SCENARIOS.filter((s) => ONLY.includes(s.name) || ONLY.includes(s.baselineOf ?? s.nginxOf ?? ''));
 }
 
@@ -446,6 +447,13 @@ async function main() {
       if (signInPeakRssMb !== undefined) console.log(`  ${'peakRssMb'.padEnd(28)} ${signInPeakRssMb}`);
     }
 
+    let reset: Record<string, number> | undefined;
+    if (!ONLY || ONLY.includes('reset')) {
+      console.log('\nPassword reset requests, one at a time: median time for an address with an account and for one without (figures, no goal):');
+      reset = await benchReset(target.url, SITE_ORIGIN, databasePath);
+      for (const [name, value] of Object.entries(reset)) console.log(`  ${name.padEnd(28)} ${fmt(value, 2)}`);
+    }
+
     const underLoad = [...results.map((r) => ({ name: r.name, mb: r.peakRssMb })), { name: 'sign-in', mb: signInPeakRssMb }].filter(
       (x): x is { name: string; mb: number } => x.mb !== undefined,
     );
@@ -480,6 +488,7 @@ async function main() {
           results,
           ratios,
           signIn: signIn && { ...signIn, peakRssMb: signInPeakRssMb },
+          reset,
           checks,
         },
         null,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
+import { startResetWorker } from '../lib/auth/reset-queue.ts';
 import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
 import { startOutboxRetention } from '../lib/mail/retention.ts';
 import {
@@ -70,6 +71,9 @@ async function main() {
     resolvePath: policyPathResolver(staticFiles),
   });
 
+  // Password reset requests are queued by the request and sent from here (reset-queue.ts).
+  const resetWorker = startResetWorker(database.db, config.siteUrl);
+
   server.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') fail(`PORT: ${config.host}:${config.port} is already in use`);
     if (error.code === 'EACCES') fail(`PORT: not allowed to listen on ${config.host}:${config.port}`);
@@ -96,10 +100,13 @@ async function main() {
     force.unref();
     stopOutboxRetention();
     server.drain(() => {
-      void database.close().then(() => {
-        console.log('stopped');
-        process.exit(0);
-      });
+      void resetWorker
+        .stop()
+        .then(() => database.close())
+        .then(() => {
+          console.log('stopped');
+          process.exit(0);
+        });
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

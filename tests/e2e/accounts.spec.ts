@@ -157,10 +157,20 @@ test('registration errors are tied to their fields and keep what was typed', asy
   await expect(emailField).toHaveAccessibleDescription(/name@example\.com/);
   const passwordField = page.getByLabel('Password', { exact: true });
   await expect(passwordField).toHaveValue('');
-  await expect(passwordField).toHaveAccessibleDescription(/common passwords/);
   const agree = page.getByLabel(/I have read and agree/);
   await expect(agree).toHaveAttribute('aria-invalid', 'true');
   await expect(agree).toHaveAccessibleDescription(/agree to the privacy policy/);
+
+  // The password's rules are checked once the rest is right (after the rate limits), and shown
+  // at the field the same way.
+  await emailField.fill(uniqueEmail('weak'));
+  await passwordField.fill('passwordpassword');
+  await agree.check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByRole('alert')).toBeFocused();
+  await expect(passwordField).toHaveAttribute('aria-invalid', 'true');
+  await expect(passwordField).toHaveAccessibleDescription(/common passwords/);
+  await expect(passwordField).toHaveValue('');
 });
 
 for (const colorScheme of ['light', 'dark'] as const) {

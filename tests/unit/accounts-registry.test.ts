@@ -15,7 +15,7 @@ import {
 } from '../../src/lib/accounts/index.ts';
 import { createAccount, createSession, normalizeEmail } from '../../src/lib/auth/index.ts';
 import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
-import { hit, LIMITS } from '../../src/lib/rate-limit/index.ts';
+import { accountKey, backoff, BACKOFFS, hit, LIMITS } from '../../src/lib/rate-limit/index.ts';
 
 let database: OpenDatabase;
 beforeEach(async () => {
@@ -48,8 +48,10 @@ async function populatedUser(email: string) {
     .values({ user_id: id, policy_effective_date: '2009-01-01', agreed_at: '2026-01-01T00:00:00.000Z', context: 'registration', wording: 'I agree.' })
     .execute();
   await database.db.insertInto('sharing_choice').values({ user_id: id, opted_out: 1, chosen_at: '2026-01-02T00:00:00.000Z', source: 'gpc' }).execute();
-  await hit(database.db, LIMITS.signInPerAccount, normalizeEmail(email)!.normalized);
-  await hit(database.db, LIMITS.emailPerAddress, email.toLowerCase());
+  await backoff(database.db, BACKOFFS.signInPerAccount, normalizeEmail(email)!.normalized);
+  await hit(database.db, LIMITS.mailResetPassword, email.toLowerCase());
+  await hit(database.db, LIMITS.reauthPerAccount, accountKey(id));
+  await database.db.insertInto('password_reset_request').values({ email: normalizeEmail(email)!.normalized, requested_at: 0 }).execute();
   await hit(database.db, LIMITS.exportPerAccount, exportRateLimitKey(id));
   return id;
 }
@@ -148,7 +150,7 @@ describe('eraseAccount', () => {
     });
 
     for (const e of PERSONAL_DATA) {
-      if (e.erase === 'rate-limit-keys' || e.erase === 'keep') continue;
+      if (e.erase === 'rate-limit-keys' || e.erase === 'by-address' || e.erase === 'keep') continue;
       for (const column of e.userColumns) {
         const { n } = (await sql<{ n: number }>`select count(*) as n from ${sql.table(e.table)} where ${sql.ref(column)} = ${id}`.execute(database.db)).rows[0]!;
         expect(n, `${e.table}.${column}`).toBe(0);
@@ -158,6 +160,8 @@ describe('eraseAccount', () => {
     expect(remaining).not.toContain(rateLimitKeyHash('gone@example.com'));
     expect(remaining).not.toContain(rateLimitKeyHash(exportRateLimitKey(id)));
     expect(remaining).toContain(rateLimitKeyHash('stay@example.com'));
+    // A reset asked for with the address and not yet handled goes too.
+    expect(await database.db.selectFrom('password_reset_request').select('email').execute()).toEqual([{ email: 'stay@example.com' }]);
     // The announcement and its history remain, unlinked.
     expect(await database.db.selectFrom('announcement').select(['created_by', 'updated_by']).executeTakeFirstOrThrow()).toEqual({ created_by: null, updated_by: keep });
     expect(await database.db.selectFrom('announcement_change').select('by_user_id').executeTakeFirstOrThrow()).toEqual({ by_user_id: null });

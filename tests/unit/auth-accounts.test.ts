@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -8,13 +8,13 @@ import {
   grantRole,
   normalizeEmail,
   registerAccount,
-  requestPasswordReset,
   setPasswordWithToken,
   signIn,
   verifyEmail,
 } from '../../src/lib/auth/accounts.ts';
+import { deliverPasswordResets, requestPasswordReset, startResetWorker } from '../../src/lib/auth/reset-queue.ts';
 import { checkEmailToken, createEmailToken, EMAIL_TOKEN_TTL_MS } from '../../src/lib/auth/email-tokens.ts';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
+import { hashPassword, strengthEstimates, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
 import { createSession, validateSessionToken } from '../../src/lib/auth/sessions.ts';
 import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
 
@@ -41,6 +41,7 @@ interface Mail {
 
 /** The messages written so far, oldest first, with their quoted-printable bodies decoded. */
 function mails(): Mail[] {
+  if (!existsSync(outbox)) return [];
   return readdirSync(outbox)
     .filter((f) => f.endsWith('.eml'))
     .sort()
@@ -149,6 +150,25 @@ describe('registerAccount', () => {
     expect(last.text).toContain('https://customertrackr.test/forgot-password');
     expect(linkToken(last)).toBeUndefined(); // no secret in this one
   });
+
+  it('tells the owner of attempts with their address at most once a day', async () => {
+    await register('jane@example.com');
+    for (let i = 0; i < 5; i++) expect(await register('Jane@example.com', `another long password ${i}`)).toEqual({ kind: 'already-registered' });
+    expect(mails().filter((m) => m.subject === 'Someone tried to register with your address')).toHaveLength(1);
+    const nextDay = new Date(t0.getTime() + 24 * 60 * 60_000);
+    await registerAccount(database.db, SITE, { email: normalizeEmail('jane@example.com')!, password: PASSWORD, policyEffectiveDate: '2009-01-01', agreementWording: 'I agree.' }, nextDay);
+    expect(mails().filter((m) => m.subject === 'Someone tried to register with your address')).toHaveLength(2);
+  });
+
+  it('checks the password once, with the address as context, before hashing or writing anything', async () => {
+    const before = strengthEstimates();
+    expect(await register('jane@example.com', 'jane@example.com')).toEqual({ kind: 'weak-password', reason: expect.stringMatching(/email address/) });
+    expect(strengthEstimates() - before).toBe(1);
+    expect(await database.db.selectFrom('user').selectAll().execute()).toEqual([]);
+    expect(mails()).toEqual([]);
+    await register('jane@example.com');
+    expect(strengthEstimates() - before).toBe(2);
+  });
 });
 
 describe('signIn', () => {
@@ -227,7 +247,8 @@ describe('password reset', () => {
   });
 
   const resetToken = async () => {
-    await requestPasswordReset(database.db, SITE, 'Jane@Example.com', t0);
+    await requestPasswordReset(database.db, 'jane@example.com', t0);
+    await deliverPasswordResets(database.db, SITE, { now: () => t0 });
     const mail = mails().at(-1)!;
     expect(mail.subject).toBe('Reset your CustomerTrackr password');
     return linkToken(mail)!;
@@ -235,8 +256,65 @@ describe('password reset', () => {
 
   it('emails nothing for an unknown address', async () => {
     const before = mails().length;
-    await requestPasswordReset(database.db, SITE, 'nobody@example.com', t0);
+    await requestPasswordReset(database.db, 'nobody@example.com', t0);
+    await deliverPasswordResets(database.db, SITE, { now: () => t0 });
     expect(mails()).toHaveLength(before);
+  });
+
+  it('does the same work on the request path for known and unknown addresses; the worker sends', async () => {
+    const sent: { to: string; subject: string }[] = [];
+    const send = async (m: { to: string; subject: string }) => void sent.push(m);
+    const tokens = () => database.db.selectFrom('email_token').select('id').where('purpose', '=', 'reset-password').execute();
+    const before = mails().length;
+    await requestPasswordReset(database.db, 'jane@example.com', t0);
+    await requestPasswordReset(database.db, 'nobody@example.com', t0);
+    // After the requests: one queued row each, no token, no message, for either address.
+    expect(await database.db.selectFrom('password_reset_request').select(['email', 'requested_at']).orderBy('id').execute()).toEqual([
+      { email: 'jane@example.com', requested_at: t0.getTime() },
+      { email: 'nobody@example.com', requested_at: t0.getTime() },
+    ]);
+    expect(await tokens()).toEqual([]);
+    expect(mails()).toHaveLength(before);
+    expect(sent).toEqual([]);
+    // The worker: exactly the known address gets its message, and the queue is empty.
+    expect(await deliverPasswordResets(database.db, SITE, { send, now: () => at(1000) })).toBe(2);
+    expect(sent.map((m) => [m.to, m.subject])).toEqual([['jane@example.com', 'Reset your CustomerTrackr password']]);
+    expect(await tokens()).toHaveLength(1);
+    expect(await database.db.selectFrom('password_reset_request').selectAll().execute()).toEqual([]);
+  });
+
+  it('drops a request older than a link lifetime', async () => {
+    const sent: unknown[] = [];
+    await requestPasswordReset(database.db, 'jane@example.com', t0);
+    await deliverPasswordResets(database.db, SITE, { send: async (m) => void sent.push(m), now: () => at(2 * 60 * 60_000) });
+    expect(sent).toEqual([]);
+  });
+
+  it('runs in a worker on its own clock (never woken by a request), and stops cleanly', async () => {
+    const sent: string[] = [];
+    let tick!: () => void;
+    let cancelled = false;
+    const worker = startResetWorker(database.db, SITE, {
+      now: () => t0,
+      send: async (m) => void sent.push(m.to),
+      schedule: (run) => {
+        tick = run;
+        return () => (cancelled = true);
+      },
+    });
+    await requestPasswordReset(database.db, 'jane@example.com', t0);
+    // Nothing runs until the worker's clock ticks.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([]);
+    tick();
+    await worker.runOnce();
+    expect(sent).toEqual(['jane@example.com']);
+    await worker.stop();
+    expect(cancelled).toBe(true);
+    // Stopped: a request stays queued.
+    await requestPasswordReset(database.db, 'jane@example.com', t0);
+    await worker.runOnce();
+    expect(await database.db.selectFrom('password_reset_request').selectAll().execute()).toHaveLength(1);
   });
 
   it('sets the new password once, and ends every session', async () => {

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { checkNewPassword, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { checkNewPassword, LONG_PASSPHRASE_LENGTH, strengthEstimates, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
 
 describe('checkNewPassword', () => {
   it.each([
@@ -36,6 +36,32 @@ describe('checkNewPassword', () => {
     const verdict = checkNewPassword(password);
     expect(verdict.ok).toBe(false);
     expect(verdict.ok === false && verdict.reason).toMatch(reason);
+  });
+
+  it('runs the strength estimator once per check, on at most the first 100 characters', async () => {
+    const { ZxcvbnFactory } = await import('@zxcvbn-ts/core');
+    const check = vi.spyOn(ZxcvbnFactory.prototype, 'check');
+    try {
+      const before = strengthEstimates();
+      checkNewPassword('correct horse battery staple', ['jane@example.com']);
+      expect(strengthEstimates() - before).toBe(1);
+      expect(check).toHaveBeenCalledTimes(1);
+      // A long passphrase passes on its length: the estimator does not run at all.
+      const long = 'the quick brown fox jumps over the lazy dog and keeps on running far away '.repeat(3); // 225 characters
+      expect(checkNewPassword(long)).toEqual({ ok: true });
+      expect(check).toHaveBeenCalledTimes(1);
+      expect(strengthEstimates() - before).toBe(1);
+      for (const call of check.mock.calls) expect([...(call[0] as string)].length).toBeLessThanOrEqual(100);
+    } finally {
+      check.mockRestore();
+    }
+  });
+
+  it(`accepts a passphrase of ${LONG_PASSPHRASE_LENGTH}+ characters on its length, unless it repeats a few characters`, () => {
+    expect(checkNewPassword('a'.repeat(LONG_PASSPHRASE_LENGTH - 1)).ok).toBe(false);
+    expect(checkNewPassword('abab'.repeat(20))).toEqual({ ok: false, reason: expect.stringMatching(/repeats/) });
+    expect(checkNewPassword('correcthorse'.repeat(6))).toEqual({ ok: true }); // 72 characters: a pattern, but long
+    expect(checkNewPassword('x'.repeat(257)).ok).toBe(false);
   });
 
   it('refuses a password that is just the account email', () => {

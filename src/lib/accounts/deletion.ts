@@ -87,6 +87,9 @@ export async function eraseAccountIn(
       case 'rate-limit-keys':
         await untyped.deleteFrom(e.table).where('key_hash', 'in', [...keys].map(rateLimitKeyHash)).execute();
         break;
+      case 'by-address':
+        await untyped.deleteFrom(e.table).where('email', 'in', [...keys]).execute();
+        break;
       case 'keep':
         // Append-only records (see `kept` in the registry): left as they are.
         break;

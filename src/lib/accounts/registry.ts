@@ -22,10 +22,12 @@ export type ColumnRule = { export: string; format?: ExportFormat } | { exclude: 
  *   set to null and the record stays, no longer saying whose it was.
  * - `rate-limit-keys`: rows keyed by a SHA-256 of something about the user: deleted by those
  *   hashes (deletion.ts computes them).
+ * - `by-address`: rows keyed by an email address, not an account (they may name an address
+ *   that has none): deleted where their `email` is one of the account's addresses.
  * - `keep`: an append-only record that must outlive the account (the staff audit log); the
  *   entry says why in `kept`. It must hold nothing but the account number.
  */
-export type Erasure = 'delete-rows' | 'unlink' | 'rate-limit-keys' | 'keep';
+export type Erasure = 'delete-rows' | 'unlink' | 'rate-limit-keys' | 'by-address' | 'keep';
 
 export interface RegistryEntry {
   table: keyof Database;
@@ -62,7 +64,7 @@ function entry<T extends keyof Database>(e: {
 
 const TOKEN_ID = 'The lookup half of a secret token; together with the secret it would let someone act as you, so it is never shown or exported.';
 const RATE_LIMIT =
-  'Rate-limit counters hold only a SHA-256 hash of your email address or account number, which cannot be turned back into it, and last at most an hour. They are erased with your account.';
+  'Rate-limit counters hold only a SHA-256 hash of your email address or account number, which cannot be turned back into it, and last at most a day. They are erased with your account.';
 const SECRET_HASH = 'A SHA-256 hash of the secret half of a token. It identifies nothing about you and is useful only to an attacker.';
 
 /** Parents before children: erasure runs through this list backwards. */
@@ -281,6 +283,18 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       key_hash: { exclude: RATE_LIMIT },
       window_start: { exclude: RATE_LIMIT },
       count: { exclude: RATE_LIMIT },
+      blocked_until: { exclude: RATE_LIMIT },
+    },
+  }),
+  entry({
+    table: 'password_reset_request',
+    description: 'Password resets asked for with your address and not yet handled (each is handled within seconds, then deleted).',
+    userColumns: [],
+    erase: 'by-address',
+    columns: {
+      id: { exclude: 'The number of the request in the queue: it says nothing about you.' },
+      email: { exclude: 'The address the reset was asked for; the request is handled and deleted within seconds.' },
+      requested_at: { exclude: 'When the reset was asked for; deleted with the request within seconds.' },
     },
   }),
 ];

@@ -2,9 +2,10 @@ import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Database, DB } from '../db/index.ts';
 import { sendMail } from '../mail/index.ts';
+import { hit, LIMITS } from '../rate-limit/index.ts';
 import { versionInEffectAt } from '../policy/versions.ts';
-import { consumeEmailToken, createEmailToken, type TokenProblem } from './email-tokens.ts';
-import { alreadyRegisteredMessage, resetPasswordMessage, verifyEmailMessage } from './emails.ts';
+import { checkEmailTokenRow, consumeEmailToken, createEmailToken, type TokenProblem } from './email-tokens.ts';
+import { alreadyRegisteredMessage, verifyEmailMessage } from './emails.ts';
 import { checkNewPassword, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords.ts';
 import { createSession, invalidateUserSessions } from './sessions.ts';
 import { ROLES, type Role } from './tables.ts';
@@ -65,21 +66,28 @@ export interface Registration {
   agreementWording: string;
 }
 
-export type RegistrationOutcome = { kind: 'created'; userId: number } | { kind: 'already-registered' };
+export type RegistrationOutcome = { kind: 'created'; userId: number } | { kind: 'already-registered' } | { kind: 'weak-password'; reason: string };
 
 /**
  * Registers an account, or, when the address already has one, emails its owner instead. Both
  * paths look the same to the person registering (the caller shows one response) and take the
  * same time (the password is hashed either way), so the form cannot be used to find out who
- * has an account.
+ * has an account. The password rules are checked here, once (the caller counts its rate limits
+ * first: the strength estimate is the costly part of a refusal).
+ *
+ * The owner is told of such attempts at most once a day (LIMITS.mailAlreadyRegistered), so
+ * registrations with someone's address cannot flood their inbox; further attempts are answered
+ * the same and send nothing. That budget is the message's own: it never delays another kind.
  */
 export async function registerAccount(db: DB, siteUrl: URL, registration: Registration, now = new Date()): Promise<RegistrationOutcome> {
+  const verdict = checkNewPassword(registration.password, [registration.email.email]);
+  if (!verdict.ok) return { kind: 'weak-password', reason: verdict.reason };
   const passwordHash = await hashPassword(registration.password);
   const existing = await findUserByEmail(db, registration.email.normalized);
   if (existing) {
-    await sendMail(
-      alreadyRegisteredMessage(existing.email, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')),
-    );
+    if ((await hit(db, LIMITS.mailAlreadyRegistered, registration.email.normalized, now)).allowed) {
+      await sendMail(alreadyRegisteredMessage(existing.email, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')));
+    }
     return { kind: 'already-registered' };
   }
   const userId = await db.transaction().execute(async (trx) => {
@@ -129,20 +137,13 @@ export async function signIn(db: DB, email: string, password: string, userAgent:
   return { ok: true, userId: user.id, token };
 }
 
-/** Emails a reset link when the address has an account; says nothing either way. */
-export async function requestPasswordReset(db: DB, siteUrl: URL, email: string, now = new Date()): Promise<void> {
-  const user = await findUserByEmail(db, email);
-  if (!user) return;
-  const token = await createEmailToken(db, user.id, 'reset-password', user.email, now);
-  await sendMail(resetPasswordMessage(user.email, siteLink(siteUrl, '/reset-password', { token })));
-}
-
 export type PasswordSetOutcome = { ok: true; userId: number } | { ok: false; problem: TokenProblem } | { ok: false; passwordProblem: string };
 
 /**
  * Sets a new password through an emailed link (reset, or an operator-created account's first
  * password). The link proves the owner reads the mailbox, so the address counts as verified.
- * Every session of the account ends: whoever knew the old password is signed out.
+ * Every session of the account ends: whoever knew the old password is signed out. The rules are
+ * checked once, before hashing, with the account's address as context.
  */
 export async function setPasswordWithToken(
   db: DB,
@@ -151,15 +152,23 @@ export async function setPasswordWithToken(
   newPassword: string,
   now = new Date(),
 ): Promise<PasswordSetOutcome> {
+  // The link is checked (not used) first: the rules need the account's address.
+  const link = await checkEmailTokenRow(db, token, purpose, now);
+  if (!link.ok) return link;
+  const owner = await db.selectFrom('user').select('email').where('id', '=', link.token.userId).executeTakeFirst();
+  if (!owner) return { ok: false, problem: 'invalid' };
+  const verdict = checkNewPassword(newPassword, [owner.email]);
+  // The link stays usable.
+  if (!verdict.ok) return { ok: false, passwordProblem: verdict.reason };
   const passwordHash = await hashPassword(newPassword);
   return db.transaction().execute(async (trx) => {
     const used = await consumeEmailToken(trx, token, purpose, now);
     if (!used.ok) return used;
     const user = await trx.selectFrom('user').select(['id', 'email', 'email_verified_at']).where('id', '=', used.token.userId).executeTakeFirstOrThrow();
-    const verdict = checkNewPassword(newPassword, [user.email]);
-    if (!verdict.ok) {
-      // Leave the link usable: roll back the token's use by throwing out of the transaction.
-      throw new PasswordRuleError(verdict.reason);
+    if (user.email !== owner.email) {
+      // The address changed while the password was hashed: check again against the new one.
+      const again = checkNewPassword(newPassword, [user.email]);
+      if (!again.ok) throw new PasswordRuleError(again.reason);
     }
     await trx
       .updateTable('user')

@@ -51,6 +51,18 @@ export async function checkEmailToken(db: DB, token: string | null | undefined, 
   return (await findToken(db, token, purpose, now)).problem;
 }
 
+/** Whether a token would be accepted now, and what it was issued for, without using it. */
+export async function checkEmailTokenRow(
+  db: DB,
+  token: string | null | undefined,
+  purpose: EmailTokenPurpose,
+  now = new Date(),
+): Promise<{ ok: true; token: EmailTokenRow } | { ok: false; problem: TokenProblem }> {
+  const found = await findToken(db, token, purpose, now);
+  if (!found.row) return { ok: false, problem: found.problem };
+  return { ok: true, token: { id: found.row.id, userId: found.row.user_id, email: found.row.email } };
+}
+
 /**
  * Uses a token: marks it used (exactly once, even under concurrent requests) and returns what
  * it was issued for. `db` may be a transaction, so that using the token and acting on it commit

@@ -23,6 +23,15 @@ const hashing = pLimit(Math.max(1, availableParallelism() - 1));
 
 export const MIN_PASSWORD_LENGTH = 15;
 export const MAX_PASSWORD_LENGTH = 256;
+/**
+ * A password at least this long is accepted on its length alone (a long passphrase), without
+ * the strength estimator. The estimator's time grows quickly with the length (a 256-character
+ * password cost 0.3–0.5 s), so it only ever sees the first ESTIMATED_LENGTH characters.
+ */
+export const LONG_PASSPHRASE_LENGTH = 64;
+export const ESTIMATED_LENGTH = 100;
+/** A long passphrase still needs this many different characters (“aaaa…” is not one). */
+const LONG_PASSPHRASE_MIN_DISTINCT = 6;
 
 export function hashPassword(password: string): Promise<string> {
   return hashing(() => hash(password, ARGON2_OPTIONS));
@@ -61,6 +70,13 @@ export function needsRehash(passwordHash: string): boolean {
 // Built on first use (a registration or a password change), not at start: together they hold
 // ~5 MB that a server answering page views and sign-ins never needs.
 let checker: { common: Set<string>; estimator: ZxcvbnFactory } | undefined;
+let estimates = 0;
+
+/** How many times the strength estimator has run in this process (for tests: once per request). */
+export function strengthEstimates(): number {
+  return estimates;
+}
+
 function passwordChecker() {
   checker ??= {
     common: new Set(dictionary['passwords-common']),
@@ -85,7 +101,9 @@ function patternReason(result: ZxcvbnResult): string {
 
 /**
  * Checks a new password against the rules: length in code points (never truncated, any
- * Unicode), not a common password, not only a pattern. No composition rules.
+ * Unicode), not a common password, not only a pattern. No composition rules. A passphrase of
+ * LONG_PASSPHRASE_LENGTH characters or more passes on its length (and a few distinct
+ * characters); shorter ones are scored by the estimator, which runs once per call.
  * `context` holds words an attacker would try for this account (its email address).
  */
 export function checkNewPassword(password: string, context: string[] = []): PasswordVerdict {
@@ -100,8 +118,15 @@ export function checkNewPassword(password: string, context: string[] = []): Pass
   if (common.has(password.toLowerCase())) {
     return { ok: false, reason: 'This is one of the most common passwords, the first ones attackers try.' };
   }
+  if (length >= LONG_PASSPHRASE_LENGTH) {
+    if (new Set(password).size < LONG_PASSPHRASE_MIN_DISTINCT) {
+      return { ok: false, reason: 'It only repeats a few characters. Try a few unrelated words.' };
+    }
+    return { ok: true };
+  }
   const contextWords = context.flatMap((c) => [c, ...c.split(/[@.+_-]/)]).filter((w) => w.length >= 3);
-  const result = estimator.check(password, ['customertrackr', ...contextWords]);
+  estimates++;
+  const result = estimator.check([...password].slice(0, ESTIMATED_LENGTH).join(''), ['customertrackr', ...contextWords]);
   if (result.guessesLog10 < MIN_GUESSES_LOG10) {
     if (result.sequence.some((m) => m.pattern === 'dictionary' && m.dictionaryName === 'userInputs')) {
       return { ok: false, reason: 'It is too close to your email address or our name. Try a few unrelated words.' };

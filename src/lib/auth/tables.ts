@@ -50,3 +50,10 @@ export interface PolicyAgreementTable {
   context: 'registration' | 'acknowledgement';
   wording: string;
 }
+
+/** A password reset asked for and not yet handled (src/lib/auth/reset-queue.ts). */
+export interface PasswordResetRequestTable {
+  id: Generated<number>;
+  email: string;
+  requested_at: number;
+}

@@ -1,5 +1,5 @@
 import type { AccountProfileTable, DataChangeTable, DeletionRecordTable, SharingChoiceTable } from '../accounts/tables.ts';
-import type { EmailTokenTable, PolicyAgreementTable, SessionTable, UserRoleTable, UserTable } from '../auth/tables.ts';
+import type { EmailTokenTable, PasswordResetRequestTable, PolicyAgreementTable, SessionTable, UserRoleTable, UserTable } from '../auth/tables.ts';
 import type { PolicyVersionTable } from '../policy/table.ts';
 import type { RateLimitTable } from '../rate-limit/table.ts';
 import type { ViewDailyTable, ViewEventKeyTable, ViewSaltTable, ViewSeenTable, ViewSiteDailyTable, ViewTotalTable } from '../views/table.ts';
@@ -25,6 +25,7 @@ export interface Database {
   user_role: UserRoleTable;
   session: SessionTable;
   email_token: EmailTokenTable;
+  password_reset_request: PasswordResetRequestTable;
   policy_agreement: PolicyAgreementTable;
   rate_limit: RateLimitTable;
   view_daily: ViewDailyTable;
