@@ -7,12 +7,12 @@
 // client address and per address (every request here comes from one client): the benchmark
 // empties those counters in the database before each request, outside the time measured.
 import { randomBytes } from 'node:crypto';
-import { createAccount, normalizeEmail } from '../../lib/auth/index.ts';
+import { createAccount, normalizeEmail, removeThrowawayAccounts } from '../../lib/auth/index.ts';
 import { openDatabase, type DB } from '../../lib/db/index.ts';
-import { LIMITS } from '../../lib/rate-limit/index.ts';
+import { clearBuckets, LIMITS } from '../../lib/rate-limit/index.ts';
 
 async function clearResetLimits(db: DB): Promise<void> {
-  await db.deleteFrom('rate_limit').where('bucket', 'in', [LIMITS.resetPerIp.bucket, LIMITS.mailResetPassword.bucket]).execute();
+  await clearBuckets(db, [LIMITS.resetPerIp.bucket, LIMITS.mailResetPassword.bucket]);
 }
 
 function median(values: number[]): number {
@@ -61,7 +61,7 @@ export async function benchReset(baseUrl: string, origin: string, databasePath: 
     return { resetKnownP50Ms: round(median(times.known)), resetUnknownP50Ms: round(median(times.unknown)), resetRequestsEach: rounds };
   } finally {
     await clearResetLimits(database.db).catch(() => {});
-    await database.db.deleteFrom('user').where('id', '=', id).execute();
+    await removeThrowawayAccounts(database.db, [id]);
     await database.close();
   }
 }

@@ -18,10 +18,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { createAccount, hashPassword, normalizeEmail } from '../../lib/auth/index.ts';
+import { createAccount, hashPassword, normalizeEmail, removeThrowawayAccounts } from '../../lib/auth/index.ts';
 import { config } from '../../lib/config/index.ts';
 import { openDatabase, type DB } from '../../lib/db/index.ts';
-import { BACKOFFS, LIMITS } from '../../lib/rate-limit/index.ts';
+import { BACKOFFS, clearBuckets, LIMITS } from '../../lib/rate-limit/index.ts';
 
 export interface SignInBenchOptions {
   /** The running server's database. Default: DATABASE_PATH (as the server reads it). */
@@ -53,7 +53,7 @@ async function createUsers(db: DB, count: number): Promise<{ ids: number[]; emai
 }
 
 async function clearSignInLimits(db: DB): Promise<void> {
-  await db.deleteFrom('rate_limit').where('bucket', 'in', [LIMITS.signInPerIp.bucket, LIMITS.signInPerAccountIp.bucket, BACKOFFS.signInPerAccount.bucket]).execute();
+  await clearBuckets(db, [LIMITS.signInPerIp.bucket, LIMITS.signInPerAccountIp.bucket, BACKOFFS.signInPerAccount.bucket]);
 }
 
 /** Runs autocannon, reporting each response's status to `onStatus`. */
@@ -146,7 +146,7 @@ export async function benchSignIn(baseUrl: string, origin: string, options: Sign
   } finally {
     if (clearing) clearInterval(clearing);
     // The accounts go, and their sessions and links with them (ON DELETE CASCADE).
-    if (created.length > 0) await db.deleteFrom('user').where('id', 'in', created).execute();
+    await removeThrowawayAccounts(db, created);
     if (clearLimits) await clearSignInLimits(db).catch(() => {});
     await database.close();
   }

@@ -1,3 +1,4 @@
+import { recordPolicyAgreement } from '../auth/user-records.ts';
 import type { DB } from '../db/index.ts';
 import { effectiveInstant, type CalendarDate } from '../policy/dates.ts';
 import { byEffectiveDate, versionInEffectAt } from '../policy/versions.ts';
@@ -94,16 +95,13 @@ export type AcknowledgeOutcome = { ok: true; version: KnownVersion } | { ok: fal
 export async function acknowledgePolicy(db: DB, userId: number, effectiveDate: string, now = new Date()): Promise<AcknowledgeOutcome> {
   const pending = await pendingAcknowledgement(db, userId, now);
   if (!pending || pending.target.effective !== effectiveDate) return { ok: false, reason: 'not-pending' };
-  await db
-    .insertInto('policy_agreement')
-    .values({
-      user_id: userId,
-      policy_effective_date: pending.target.effective,
-      agreed_at: now.toISOString(),
-      context: 'acknowledgement',
-      wording: acknowledgementWording(pending.target),
-    })
-    .execute();
+  await recordPolicyAgreement(db, {
+    user_id: userId,
+    policy_effective_date: pending.target.effective,
+    agreed_at: now.toISOString(),
+    context: 'acknowledgement',
+    wording: acknowledgementWording(pending.target),
+  });
   return { ok: true, version: pending.target };
 }
 

@@ -1,5 +1,6 @@
 import { normalizeEmail, siteLink, type NormalizedEmail } from '../auth/accounts.ts';
-import { consumeEmailToken, createEmailToken, type TokenProblem } from '../auth/email-tokens.ts';
+import { consumeEmailToken, createEmailToken, discardUnusedLinks, type TokenProblem } from '../auth/email-tokens.ts';
+import { setPasswordHash, setSignInAddress } from '../auth/user-records.ts';
 import { checkNewPassword, hashPassword, verifyAgainstDummy, verifyPassword } from '../auth/passwords.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
 import type { DB } from '../db/index.ts';
@@ -44,8 +45,8 @@ export async function changePassword(
   if (!verdict.ok) return { ok: false, problem: 'rule', reason: verdict.reason };
   const passwordHash = await hashPassword(newPassword);
   const signedOut = await db.transaction().execute(async (trx) => {
-    await trx.updateTable('user').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
-    await trx.deleteFrom('email_token').where('user_id', '=', userId).where('purpose', 'in', ['reset-password', 'set-password']).where('used_at', 'is', null).execute();
+    await setPasswordHash(trx, userId, passwordHash);
+    await discardUnusedLinks(trx, userId, ['reset-password', 'set-password']);
     await recordChanges(trx, userId, ['password'], 'you', now);
     return signOutOthers ? invalidateUserSessions(trx, userId, currentSessionId) : 0;
   });
@@ -99,7 +100,7 @@ export async function pendingEmailChange(db: DB, userId: number, now = new Date(
 }
 
 export async function cancelEmailChange(db: DB, userId: number): Promise<void> {
-  await db.deleteFrom('email_token').where('user_id', '=', userId).where('purpose', '=', 'change-email').where('used_at', 'is', null).execute();
+  await discardUnusedLinks(db, userId, ['change-email']);
 }
 
 export type EmailChangeOutcome = { ok: true; userId: number; email: string } | { ok: false; problem: TokenProblem | 'taken' };
@@ -120,12 +121,8 @@ export async function confirmEmailChange(db: DB, token: string, now = new Date()
       const taken = await trx.selectFrom('user').select('id').where('email_normalized', '=', normalized.normalized).executeTakeFirst();
       if (taken) throw new AddressTaken();
       const before = await trx.selectFrom('user').select(['email']).where('id', '=', used.token.userId).executeTakeFirstOrThrow();
-      await trx
-        .updateTable('user')
-        .set({ email: normalized.email, email_normalized: normalized.normalized, email_verified_at: now.toISOString() })
-        .where('id', '=', used.token.userId)
-        .execute();
-      await trx.deleteFrom('email_token').where('user_id', '=', used.token.userId).where('used_at', 'is', null).execute();
+      await setSignInAddress(trx, used.token.userId, normalized, now);
+      await discardUnusedLinks(trx, used.token.userId);
       await recordChanges(trx, used.token.userId, ['email'], 'you', now);
       return { ok: true as const, userId: used.token.userId, email: normalized.email, oldEmail: before.email };
     })

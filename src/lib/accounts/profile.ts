@@ -1,3 +1,4 @@
+import { setDisplayName } from '../auth/user-records.ts';
 import type { DB } from '../db/index.ts';
 import { recordChanges, type DataField } from './history.ts';
 
@@ -122,7 +123,7 @@ export async function updateProfile(db: DB, userId: number, update: Partial<Prof
     const changed = PROFILE_FIELDS.filter((f) => current[f] !== values[f]);
     if (changed.length === 0) return [];
     if (changed.includes('display_name')) {
-      await trx.updateTable('user').set({ display_name: values.display_name }).where('id', '=', userId).execute();
+      await setDisplayName(trx, userId, values.display_name);
     }
     if (changed.some((f) => f !== 'display_name')) {
       const row = { full_name: values.full_name, company: values.company, job_title: values.job_title, phone: values.phone, updated_at: at };

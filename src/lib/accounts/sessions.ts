@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { invalidateUserSessions, sessionExpiry } from '../auth/sessions.ts';
+import { endUserSession, invalidateUserSessions, sessionExpiry } from '../auth/sessions.ts';
 import type { DB } from '../db/index.ts';
 
 /**
@@ -53,8 +53,7 @@ export async function revokeSessionByRef(db: DB, userId: number, ref: string, cu
   const match = own.find((s) => sessionRef(s.id) === ref);
   if (!match) return 'not-found';
   if (match.id === currentSessionId) return 'current';
-  const result = await db.deleteFrom('session').where('user_id', '=', userId).where('id', '=', match.id).executeTakeFirst();
-  return result.numDeletedRows > 0n ? 'revoked' : 'not-found';
+  return (await endUserSession(db, userId, match.id)) ? 'revoked' : 'not-found';
 }
 
 /** Ends every session of the user except the current one; returns how many ended. */

@@ -2,6 +2,13 @@ import type { DB } from '../db/index.ts';
 import type { EmailTokenPurpose } from './tables.ts';
 import { issueToken, parseToken, secretMatches } from './tokens.ts';
 
+/** Ends the account's unused emailed links (of the given kinds; all when none are named). */
+export async function discardUnusedLinks(db: DB, userId: number, purposes?: readonly EmailTokenPurpose[]): Promise<void> {
+  let query = db.deleteFrom('email_token').where('user_id', '=', userId).where('used_at', 'is', null);
+  if (purposes) query = query.where('purpose', 'in', [...purposes]);
+  await query.execute();
+}
+
 /** How long each kind of emailed link works. */
 export const EMAIL_TOKEN_TTL_MS: Record<EmailTokenPurpose, number> = {
   'verify-email': 60 * 60_000,

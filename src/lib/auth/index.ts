@@ -6,4 +6,5 @@ export * from './reset-queue.ts';
 export * from './roles.ts';
 export * from './sessions.ts';
 export * from './tables.ts';
+export * from './user-records.ts';
 export { parseToken } from './tokens.ts';

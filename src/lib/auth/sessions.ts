@@ -142,6 +142,12 @@ export async function validateSessionToken(db: DB, token: string | undefined | n
   };
 }
 
+/** Ends one session of a user; false when the user has no such session. */
+export async function endUserSession(db: DB, userId: number, sessionId: string): Promise<boolean> {
+  const result = await db.deleteFrom('session').where('user_id', '=', userId).where('id', '=', sessionId).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
 export async function invalidateSession(db: DB, sessionId: string): Promise<void> {
   await db.deleteFrom('session').where('id', '=', sessionId).execute();
 }

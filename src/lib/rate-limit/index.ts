@@ -198,6 +198,11 @@ export async function reauthSucceeded(db: DB, userId: number, now = new Date()):
   await refund(db, LIMITS.reauthPerAccount, accountKey(userId), now);
 }
 
+/** Empties the named buckets (the benchmark, between rounds that must not limit each other). */
+export async function clearBuckets(db: DB, buckets: readonly string[]): Promise<void> {
+  await db.deleteFrom('rate_limit').where('bucket', 'in', [...buckets]).execute();
+}
+
 /** Deletes windows that ended before `now` (housekeeping; any time is safe). */
 export async function pruneRateLimits(db: DB, now = new Date()): Promise<void> {
   const longest = Math.max(...[...Object.values(LIMITS), ...Object.values(BACKOFFS)].map((l) => l.windowMs));
