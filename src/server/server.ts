@@ -10,9 +10,11 @@ import { createViewsApi, EVENT_PATH, isViewsApiPath } from './views-api.ts';
 
 const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];
 
-/** The methods this site answers; other standard ones get 405, unknown ones 501. */
+/**
+ * The methods this site answers. Any other (TRACE, PUT, WebDAV's…) gets 405 with `Allow`
+ * before Astro sees it: 405 rather than 501, as nothing a client sends may get a 5xx.
+ */
 const METHODS_SERVED = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
-const METHODS_NOT_ALLOWED = new Set(['PUT', 'DELETE', 'PATCH', 'TRACE', 'CONNECT']);
 const ALLOW = 'GET, HEAD, POST, OPTIONS';
 
 /**
@@ -276,11 +278,7 @@ export function createSiteServer({
       if (file) return sendStatic(req, res, file);
     }
     const method = req.method ?? '';
-    if (!METHODS_SERVED.has(method)) {
-      return METHODS_NOT_ALLOWED.has(method)
-        ? refuse(req, res, 405, `This site does not accept ${method} requests.`, { Allow: ALLOW })
-        : refuse(req, res, 501, 'This site does not know that request method.', { Allow: ALLOW });
-    }
+    if (!METHODS_SERVED.has(method)) return refuse(req, res, 405, `This site does not accept ${method} requests.`, { Allow: ALLOW });
     if (!rawPath.startsWith('/') && !(method === 'OPTIONS' && rawPath === '*')) {
       return refuse(req, res, 400, 'The request target must be a path, such as /privacy.');
     }
@@ -300,7 +298,11 @@ export function createSiteServer({
       const client = forwardedClientAddress(rawHeader(req, 'x-forwarded-for'));
       if (client === undefined) delete req.headers['x-forwarded-for'];
       else req.headers['x-forwarded-for'] = client;
-      if (forwardedHost !== undefined) req.headers['x-forwarded-host'] = config.siteUrl.host;
+      // The host was checked above. Astro believes X-Forwarded-For only along with a
+      // forwarded host and scheme it was built for (security.allowedDomains): the site's.
+      req.headers['x-forwarded-host'] = config.siteUrl.host;
+      req.headers['x-forwarded-proto'] = config.siteUrl.protocol.slice(0, -1);
+      delete req.headers['x-forwarded-port'];
     }
     // Astro builds the request's URL from Host and the path: make it the site's own.
     req.headers.host = config.siteUrl.host;
