@@ -11,7 +11,7 @@
 //   6. A flood of 50 MB bodies (declared and chunked) to the POST routes: each gets 413; the
 //      peak RSS growth and /healthz latency during the flood are printed against their goals
 //      (under 20 MB, under 50 ms): figures, not pass/fail checks.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -351,6 +351,27 @@ function floodOnce(url: string, path: string, chunked: boolean, size: number): P
   });
 }
 
+/** Times GET /healthz (argv[1]) every 10 ms until its standard input closes; prints the times (ms) as JSON. */
+const HEALTH_PROBER = `
+const url = process.argv[1];
+let stop = false;
+process.stdin.on('data', () => {}).on('end', () => (stop = true));
+await (await fetch(url)).arrayBuffer(); // warm-up: the first fetch of a process sets up undici
+const times = [];
+while (!stop) {
+  const at = performance.now();
+  try {
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    times.push(res.status === 200 ? performance.now() - at : 1e9);
+  } catch {
+    times.push(1e9);
+  }
+  await new Promise((r) => setTimeout(r, 10));
+}
+process.stdout.write(JSON.stringify(times));
+`;
+
 async function bodyFlood() {
   console.log('6. A flood of 50 MB request bodies to the POST routes');
   await withDir(async (dir) => {
@@ -369,18 +390,15 @@ async function bodyFlood() {
         await sleep(20);
       }
     })();
-    const latencies: number[] = [];
-    const health = (async () => {
-      while (flooding) {
-        const at = performance.now();
-        const ok = (await fetch(`${site.url}/healthz`)).status === 200;
-        latencies.push(ok ? performance.now() - at : Number.POSITIVE_INFINITY);
-        await sleep(10);
-      }
-    })();
+    // /healthz is timed from another process, so that the flood's own work in this one does
+    // not count as the server's latency.
+    const prober = spawn(process.execPath, ['--input-type=module', '-e', HEALTH_PROBER, `${site.url}/healthz`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let probed = '';
+    prober.stdout!.on('data', (c: Buffer) => (probed += c.toString()));
+    const proberExited = new Promise<void>((resolve) => prober.once('exit', () => resolve()));
     const statuses = new Map<number, number>();
     let sent = 0;
-    const FLOODS = 96;
+    const FLOODS = 192;
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
@@ -393,7 +411,9 @@ async function bodyFlood() {
       }),
     );
     flooding = false;
-    await Promise.all([sampler, health]);
+    prober.stdin!.end();
+    await Promise.all([sampler, proberExited]);
+    const latencies = probed.trim() ? (JSON.parse(probed) as number[]) : [];
     const sorted = latencies.toSorted((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
     const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
@@ -401,7 +421,7 @@ async function bodyFlood() {
     console.log(`     ${FLOODS} bodies of 50 MB (8 at a time): ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}; the clients got ${mb(sent)} MB onto the wire in all`);
     console.log(`     server RSS ${mb(before)} MB before, peak ${mb(peak)} MB: growth ${mb(growth)} MB (goal < 20 MB: ${growth < 20 * 1048576 ? 'met' : 'NOT met'})`);
     console.log(
-      `     /healthz during the flood: ${latencies.length} requests, median ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${at(1).toFixed(1)} ms (goal < 50 ms: ${at(0.99) < 50 ? 'met' : 'NOT met'} at p99)`,
+      `     /healthz during the flood: ${latencies.length} requests, median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${at(1).toFixed(1)} ms (goal < 50 ms: ${at(0.99) < 50 ? 'met' : 'NOT met'} at p99)`,
     );
     check(statuses.get(413) === FLOODS, 'every oversized body got 413');
     check((await fetch(`${site.url}/healthz`)).status === 200, 'the server stays up');
