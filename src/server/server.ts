@@ -208,7 +208,7 @@ export function createSiteServer({
     return true;
   }
 
-  /** A short plain-text (or JSON, for APIs and actions) refusal; the connection is closed after it. */
+  /** A short plain-text refusal, sent before the request is routed; the connection is closed after it. */
   function refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: OutgoingHttpHeaders = {}) {
     const body = `${message}\n`;
     res.writeHead(status, STATUS_CODES[status], {
@@ -313,7 +313,7 @@ export function createSiteServer({
     await astro(req, res, () => sendNotFound(req, res));
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       console.error(`error while answering ${req.method} ${req.url}:`, error);
       if (!res.headersSent) {
@@ -323,6 +323,13 @@ export function createSiteServer({
         res.destroy();
       }
     });
+  };
+  const server = createServer(onRequest);
+  // `Expect: 100-continue`: a declared body over its limit is refused without inviting it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(rawHeader(req, 'content-length'));
+    if (!(declared > bodyLimitFor((req.url ?? '/').split('?', 1)[0]!))) res.writeContinue();
+    onRequest(req, res);
   });
   return Object.assign(server, {
     /** Stops accepting connections and lets the requests in flight finish (then 'close'). */

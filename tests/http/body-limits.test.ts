@@ -165,6 +165,25 @@ describe('request bodies over their limit', () => {
     expect(chunked.head).toMatch(/^HTTP\/1\.1 413 /);
   });
 
+  it('refuses a declared body over its limit without inviting it (Expect: 100-continue)', async () => {
+    const { port } = new URL(site.url);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString('latin1')));
+      socket.on('end', () => {
+        socket.destroy();
+        resolve(data);
+      });
+      socket.on('error', () => resolve(data));
+      socket.write(
+        `POST /announcements/dismiss HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${site.origin}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${BODY_BYTES}\r\nExpect: 100-continue\r\n\r\n`,
+      );
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(answer).not.toContain('100 Continue');
+  });
+
   it('leaves the adapter no larger limit (astro.config.mjs)', () => {
     const config = readFileSync(join(root, 'astro.config.mjs'), 'utf8');
     expect(config).toMatch(/node\(\{[^}]*bodySizeLimit: MAX_BODY_BYTES/);
