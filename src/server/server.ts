@@ -227,11 +227,14 @@ export function createSiteServer({
    * never read (Node would otherwise read and discard it after the response), the connection
    * is half-closed after the answer and closed for good after a short linger.
    */
-  function refuseTooLarge(req: IncomingMessage, rawPath: string, limit: number) {
+  function refuseTooLarge(req: IncomingMessage, res: ServerResponse, rawPath: string, limit: number) {
     const socket = req.socket;
     const json = rawPath.startsWith('/_actions/') || isViewsApiPath(rawPath);
     const message = `The request body is larger than this address accepts (${limit} bytes).`;
     const body = json ? JSON.stringify({ code: 'PAYLOAD_TOO_LARGE', error: message, message }) : `${message}\n`;
+    // A pipelined request whose response waits behind another's has no socket of its own yet:
+    // answer it in turn, the usual way (Node then closes the connection).
+    if (!res.socket) return refuse(req, res, 413, message);
     const headers: Record<string, string | number> = {
       ...(baseHeaders as Record<string, string>),
       'Content-Type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
@@ -285,7 +288,7 @@ export function createSiteServer({
     // Every body is read here, up to its limit, before Astro or the view counter sees it.
     const limit = bodyLimitFor(rawPath);
     const body = await readBodyUpTo(req, limit);
-    if (body === null) return refuseTooLarge(req, rawPath, limit);
+    if (body === null) return refuseTooLarge(req, res, rawPath, limit);
     (req as IncomingMessage & { body?: Buffer }).body = body;
 
     for (const [name, value] of Object.entries(baseHeaders)) res.setHeader(name, value);
