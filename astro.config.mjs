@@ -2,6 +2,7 @@
 import { satteri } from '@astrojs/markdown-satteri';
 import node from '@astrojs/node';
 import { defineConfig } from 'astro/config';
+import { MAX_BODY_BYTES } from './src/lib/config/limits.ts';
 
 const site = new URL(process.env.SITE_URL || 'http://localhost:4321');
 
@@ -11,7 +12,9 @@ export default defineConfig({
   output: 'static',
   // Middleware mode: the project's own server (src/server) serves the built files and
   // hands everything else to Astro.
-  adapter: node({ mode: 'middleware' }),
+  // The server refuses larger bodies before Astro sees them (src/lib/config/limits.ts); the
+  // adapter's own limit matches, instead of its default of 1 GB.
+  adapter: node({ mode: 'middleware', bodySizeLimit: MAX_BODY_BYTES }),
   // This site keeps its own sessions in SQLite (src/lib/auth), not Astro's session store.
   session: false,
   trailingSlash: 'ignore',

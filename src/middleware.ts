@@ -27,13 +27,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
   }
 
   // Astro answers an action called with malformed JSON with a 500; it is the caller's error.
+  // (Bodies are at most 64 KB here: src/server refuses larger ones before Astro sees them.)
   if (context.url.pathname.startsWith('/_actions/') && request.headers.get('content-type')?.includes('json')) {
-    if (Number(request.headers.get('content-length') ?? 0) > 64 * 1024) {
-      return new Response(JSON.stringify({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large.' }), {
-        status: 413,
-        headers: { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' },
-      });
-    }
     try {
       await request.clone().json();
     } catch {
@@ -46,6 +41,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
 
   const cookie = sessionCookie(siteUrl);
   const token = context.cookies.get(cookie.name)?.value;
+  let staleSession = false;
   if (token) {
     const { db } = await database();
     const valid = await validateSessionToken(db, token);
@@ -53,11 +49,15 @@ export const onRequest = defineMiddleware(async (context, next) => {
       context.locals.user = valid.user;
       context.locals.session = valid.session;
     } else {
-      context.cookies.delete(cookie.name, cookie.options);
+      staleSession = true;
     }
   }
 
   const response = await next();
+  // A response shared caches may store never sets a cookie: a cached Set-Cookie would be
+  // handed to everyone. The stale session cookie is then deleted by the next private response.
+  if (isPublic(response)) return response;
+  if (staleSession) context.cookies.delete(cookie.name, cookie.options);
   const extra: Record<string, string> = {};
   if (!response.headers.has('Cache-Control')) extra['Cache-Control'] = 'private, no-store';
   // An action refused by a rate limit: pages set Retry-After themselves (ActionErrorAlert),
@@ -75,3 +75,8 @@ export const onRequest = defineMiddleware(async (context, next) => {
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 });
+
+/** True when the response says shared caches may store it (`Cache-Control: public`). */
+function isPublic(response: Response): boolean {
+  return /(?:^|[\s,])public(?:$|[\s,])/i.test(response.headers.get('Cache-Control') ?? '');
+}

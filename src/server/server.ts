@@ -1,12 +1,58 @@
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import compression from 'compression';
 import type { Config } from '../lib/config/index.ts';
+import { BODY_LIMITS } from '../lib/config/limits.ts';
 import { isReachable, type DB } from '../lib/db/index.ts';
+import { forwardedClientAddress, isLoopbackAddress, siteHostMatcher } from '../lib/http/hosts.ts';
 import { securityHeaders } from '../lib/http/security-headers.ts';
 import { chooseVariant, etagMatches, type StaticFile, type Variant } from './static-files.ts';
-import { createViewsApi, isViewsApiPath } from './views-api.ts';
+import { createViewsApi, EVENT_PATH, isViewsApiPath } from './views-api.ts';
 
 const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];
+
+/**
+ * The methods this site answers. Any other (TRACE, PUT, WebDAV's…) gets 405 with `Allow`
+ * before Astro sees it: 405 rather than 501, as nothing a client sends may get a 5xx.
+ */
+const METHODS_SERVED = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+const ALLOW = 'GET, HEAD, POST, OPTIONS';
+
+/**
+ * After refusing an oversized body, the server stops reading, sends its answer and half-closes;
+ * the socket is closed for good this long after (so that the client reads the answer instead
+ * of a reset), or sooner when the client closes.
+ */
+const LINGER_MS = 2000;
+
+/** The body limit of a request path (src/lib/config/limits.ts). */
+export function bodyLimitFor(path: string): number {
+  return path === EVENT_PATH ? BODY_LIMITS.viewEvent : BODY_LIMITS.default;
+}
+
+/** A request body read up to a limit; `null` when it is larger (the rest is left unread). */
+function readBodyUpTo(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = rawHeader(req, 'content-length');
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve(null);
+  if (declared === undefined && rawHeader(req, 'transfer-encoding') === undefined) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.pause();
+        resolve(null);
+      } else {
+        chunks.push(chunk);
+      }
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('error', reject);
+    req.once('close', () => reject(new Error('the client closed the connection before the end of the body')));
+  });
+}
 
 /**
  * A request header as the client sent it (repeated ones joined with ", ", as `req.headers`
@@ -20,6 +66,32 @@ function rawHeader(req: IncomingMessage, name: string): string | undefined {
     if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
   }
   return value;
+}
+
+/**
+ * Makes every status line carry the standard reason phrase of its code: Astro copies a
+ * Response's `statusText` there (`401 AstroActionError`, `400 Bad request: …`, or `400 OK`
+ * for a page that changed its status). And, as a last line of defence, drops `Set-Cookie`
+ * from a response that shared caches may store (`Cache-Control: public`): a cached cookie
+ * would be handed to everyone.
+ */
+function standardReasonPhrases(res: ServerResponse) {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    const headers = (typeof rest[0] === 'string' ? rest[1] : rest[0]) as OutgoingHttpHeaders | undefined;
+    const cacheControl = headerValue(headers, 'cache-control') ?? this.getHeader('cache-control');
+    if (cacheControl !== undefined && /(?:^|[\s,])public(?:$|[\s,])/i.test(String(cacheControl))) {
+      this.removeHeader('set-cookie');
+      if (headers && !Array.isArray(headers)) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'set-cookie') delete headers[name];
+    }
+    return (writeHead as (...args: unknown[]) => ServerResponse).call(this, status, STATUS_CODES[status] ?? 'Unknown', headers);
+  } as typeof res.writeHead;
+}
+
+function headerValue(headers: OutgoingHttpHeaders | undefined, name: string) {
+  if (!headers || Array.isArray(headers)) return undefined;
+  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
+  return undefined;
 }
 
 /** Astro's request handler in middleware mode, as `dist/server/entry.mjs` exports it. */
@@ -124,8 +196,76 @@ export function createSiteServer({
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
+  const isSiteHost = siteHostMatcher(config.siteUrl);
+  // Host values seen to be the site's: the check runs for every request, static ones too.
+  const acceptedHosts = new Set<string>();
+  function hostIsSite(host: string | undefined): boolean {
+    if (host === undefined) return false;
+    if (acceptedHosts.has(host)) return true;
+    if (!isSiteHost(host)) return false;
+    if (acceptedHosts.size >= 64) acceptedHosts.clear();
+    acceptedHosts.add(host);
+    return true;
+  }
+
+  /** A short plain-text refusal, sent before the request is routed; the connection is closed after it. */
+  function refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: OutgoingHttpHeaders = {}) {
+    const body = `${message}\n`;
+    res.writeHead(status, STATUS_CODES[status], {
+      ...baseHeaders,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body),
+      Connection: 'close',
+      ...headers,
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /**
+   * 413 for a body over its limit, written straight to the socket: the rest of the body is
+   * never read (Node would otherwise read and discard it after the response), the connection
+   * is half-closed after the answer and closed for good after a short linger.
+   */
+  function refuseTooLarge(req: IncomingMessage, res: ServerResponse, rawPath: string, limit: number) {
+    const socket = req.socket;
+    const json = rawPath.startsWith('/_actions/') || isViewsApiPath(rawPath);
+    const message = `The request body is larger than this address accepts (${limit} bytes).`;
+    const body = json ? JSON.stringify({ code: 'PAYLOAD_TOO_LARGE', error: message, message }) : `${message}\n`;
+    // A pipelined request whose response waits behind another's has no socket of its own yet:
+    // answer it in turn, the usual way (Node then closes the connection).
+    if (!res.socket) return refuse(req, res, 413, message);
+    const headers: Record<string, string | number> = {
+      ...(baseHeaders as Record<string, string>),
+      'Content-Type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body),
+      Connection: 'close',
+    };
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    req.pause();
+    socket.pause();
+    socket.end(`HTTP/1.1 413 ${STATUS_CODES[413]}\r\n${head}\r\n${req.method === 'HEAD' ? '' : body}`);
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
+    // The Host (or, from a trusted proxy, X-Forwarded-Host) must be the site's: Astro builds
+    // its URL from it, so another value could make it render another page than the one routed.
+    // Health checks from this machine are answered whatever they name.
+    const forwardedHost = config.trustProxy ? rawHeader(req, 'x-forwarded-host')?.split(',', 1)[0]!.trim() : undefined;
+    if (!hostIsSite(forwardedHost ?? rawHeader(req, 'host'))) {
+      const health = rawPath === '/healthz' && (req.method === 'GET' || req.method === 'HEAD') && isLoopbackAddress(req.socket.remoteAddress);
+      if (!health) {
+        const named = forwardedHost ?? rawHeader(req, 'host');
+        return named === undefined || named === ''
+          ? refuse(req, res, 400, `Name the site in the Host header: ${config.siteUrl.host}.`)
+          : refuse(req, res, 421, `This server answers for ${config.siteUrl.host} only.`);
+      }
+    }
     if (req.method === 'GET' || req.method === 'HEAD') {
       let path: string | undefined = rawPath;
       if (rawPath.includes('%')) {
@@ -140,19 +280,43 @@ export function createSiteServer({
       const file = resolved === null ? undefined : staticFiles.get(resolved);
       if (file) return sendStatic(req, res, file);
     }
+    const method = req.method ?? '';
+    if (!METHODS_SERVED.has(method)) return refuse(req, res, 405, `This site does not accept ${method} requests.`, { Allow: ALLOW });
+    if (!rawPath.startsWith('/') && !(method === 'OPTIONS' && rawPath === '*')) {
+      return refuse(req, res, 400, 'The request target must be a path, such as /privacy.');
+    }
+    // Every body is read here, up to its limit, before Astro or the view counter sees it.
+    const limit = bodyLimitFor(rawPath);
+    const body = await readBodyUpTo(req, limit);
+    if (body === null) return refuseTooLarge(req, res, rawPath, limit);
+    (req as IncomingMessage & { body?: Buffer }).body = body;
+
     for (const [name, value] of Object.entries(baseHeaders)) res.setHeader(name, value);
     if (draining) res.setHeader('Connection', 'close');
     if (!config.trustProxy) {
       // Without a proxy of ours in front, these came from the client: never believe them.
       for (const name of FORWARDED_HEADERS) delete req.headers[name];
+    } else {
+      // From our proxy: the client's address only when it is one; the host is checked above.
+      const client = forwardedClientAddress(rawHeader(req, 'x-forwarded-for'));
+      if (client === undefined) delete req.headers['x-forwarded-for'];
+      else req.headers['x-forwarded-for'] = client;
+      // The host was checked above. Astro believes X-Forwarded-For only along with a
+      // forwarded host and scheme it was built for (security.allowedDomains): the site's.
+      req.headers['x-forwarded-host'] = config.siteUrl.host;
+      req.headers['x-forwarded-proto'] = config.siteUrl.protocol.slice(0, -1);
+      delete req.headers['x-forwarded-port'];
     }
-    if (isViewsApiPath(rawPath)) return viewsApi(req, res, rawPath);
+    // Astro builds the request's URL from Host and the path: make it the site's own.
+    req.headers.host = config.siteUrl.host;
+    if (isViewsApiPath(rawPath)) return viewsApi(req, res, rawPath, body);
     if (rawPath === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) return sendHealth(req, res);
     compressRendered(req, res, () => {});
+    standardReasonPhrases(res);
     await astro(req, res, () => sendNotFound(req, res));
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       console.error(`error while answering ${req.method} ${req.url}:`, error);
       if (!res.headersSent) {
@@ -162,6 +326,13 @@ export function createSiteServer({
         res.destroy();
       }
     });
+  };
+  const server = createServer(onRequest);
+  // `Expect: 100-continue`: a declared body over its limit is refused without inviting it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(rawHeader(req, 'content-length'));
+    if (!(declared > bodyLimitFor((req.url ?? '/').split('?', 1)[0]!))) res.writeContinue();
+    onRequest(req, res);
   });
   return Object.assign(server, {
     /** Stops accepting connections and lets the requests in flight finish (then 'close'). */

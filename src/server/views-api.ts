@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../lib/config/index.ts';
+import { BODY_LIMITS } from '../lib/config/limits.ts';
 import { database } from '../lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from '../lib/http/origin.ts';
 import {
@@ -27,7 +28,7 @@ import type { StaticFile } from './static-files.ts';
  * The view counter's HTTP surface, answered on the server's hot path (not through Astro):
  *
  * - `POST /api/views/event` — the beacon of public/js/view-count.js: `{"path", "key"}`
- *   (JSON, at most 2 KB). Counts the page load once, then answers the page's counts,
+ *   (JSON, at most 2 KB: larger bodies are refused by the server before they get here). Counts the page load once, then answers the page's counts,
  *   own view included. Same-site only (the site's one origin check).
  * - `GET /api/views?path=` — `{"path", "views", "visitors"}` for pages elsewhere.
  * - `GET /api/views/badge.svg?path=` — the same as an SVG badge.
@@ -39,7 +40,8 @@ import type { StaticFile } from './static-files.ts';
 export const VIEWS_API_ROOT = '/api/views';
 export const EVENT_PATH = `${VIEWS_API_ROOT}/event`;
 export const BADGE_PATH = `${VIEWS_API_ROOT}/badge.svg`;
-export const MAX_EVENT_BYTES = 2048;
+/** The beacon's body limit, enforced by the server before this API is reached. */
+export const MAX_EVENT_BYTES = BODY_LIMITS.viewEvent;
 /** How long others may cache the public counts (seconds). */
 export const PUBLIC_MAX_AGE = 60;
 
@@ -57,7 +59,8 @@ export interface ViewsApiOptions {
   now: () => Date;
 }
 
-export type ViewsApiHandler = (req: IncomingMessage, res: ServerResponse, rawPath: string) => Promise<void>;
+/** `body`: the request body, already read (and limited) by the server. */
+export type ViewsApiHandler = (req: IncomingMessage, res: ServerResponse, rawPath: string, body: Buffer) => Promise<void>;
 
 class HttpError extends Error {
   readonly status: number;
@@ -76,28 +79,6 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 
 function sendJson(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}, head = false) {
   send(res, status, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-store', ...headers }, JSON.stringify(value), head);
-}
-
-/** Reads at most `limit` bytes of the request body; more is a 413. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(new HttpError(413, `The view event is larger than ${limit} bytes.`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        reject(new HttpError(413, `The view event is larger than ${limit} bytes.`));
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', () => reject(new HttpError(400, 'The request body could not be read.')));
-  });
 }
 
 function parseEvent(body: Buffer): { path: string; key: string } {
@@ -180,7 +161,7 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
     return recorder;
   }
 
-  async function countEvent(req: IncomingMessage, res: ServerResponse) {
+  async function countEvent(req: IncomingMessage, res: ServerResponse, body: Buffer) {
     if (!isAllowedOrigin('POST', { origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] as string | undefined }, siteUrl)) {
       throw new HttpError(403, CROSS_SITE_MESSAGE);
     }
@@ -188,7 +169,7 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
     if (type !== 'application/json' && type !== 'text/plain') {
       throw new HttpError(415, 'Send the view event as application/json.');
     }
-    const { path, key } = parseEvent(await readBody(req, MAX_EVENT_BYTES));
+    const { path, key } = parseEvent(body);
     if (!isPage(path)) throw new HttpError(404, `${path} is not a page of this site.`);
 
     const recorderNow = getRecorder();
@@ -223,12 +204,12 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
     return (recorderNow instanceof Promise ? await recorderNow : recorderNow).counts(path);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, rawPath: string) {
+  async function handle(req: IncomingMessage, res: ServerResponse, rawPath: string, body: Buffer) {
     const method = req.method ?? 'GET';
     const head = method === 'HEAD';
     if (rawPath === EVENT_PATH) {
       if (method !== 'POST') throw new HttpError(405, 'Send view events with POST.');
-      return countEvent(req, res);
+      return countEvent(req, res, body);
     }
     if (rawPath !== VIEWS_API_ROOT && rawPath !== BADGE_PATH) throw new HttpError(404, 'No such view-count address.');
     if (method === 'OPTIONS') {
@@ -243,16 +224,14 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
     send(res, 200, { 'Content-Type': 'image/svg+xml; charset=utf-8', Vary: 'Accept-Language', ...publicHeaders }, renderBadge(views, locale), head);
   }
 
-  return async (req, res, rawPath) => {
+  return async (req, res, rawPath, body) => {
     try {
-      await handle(req, res, rawPath);
+      await handle(req, res, rawPath, body);
     } catch (error) {
       if (res.headersSent) return void res.destroy();
       if (error instanceof HttpError) {
         const headers: Record<string, string> = {};
         if (error.status === 405) headers.Allow = rawPath === EVENT_PATH ? 'POST' : 'GET, HEAD, OPTIONS';
-        // The rest of an oversized body is not read: close the connection after answering.
-        if (error.status === 413) headers.Connection = 'close';
         return sendJson(res, error.status, { error: error.message }, headers, req.method === 'HEAD');
       }
       console.error(`view counter: ${req.method} ${req.url} failed:`, error);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/lib/auth/passwords.ts';
 import { Client, mailsTo, PASSWORD, textOf, uniqueEmail } from '../support/account-profile.ts';
 import { linkPath, readOutbox, waitForMail } from '../support/outbox.ts';
-import { root, startSite, type RunningSite } from '../support/site.ts';
+import { root, siteFetch, startSite, type RunningSite } from '../support/site.ts';
 
 const AGREEMENT = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
 
@@ -683,7 +683,7 @@ describe('accounts (SITE_URL https)', () => {
 
   it('sends HSTS', async () => {
     for (const path of ['/', '/login']) {
-      expect((await fetch(site.url + path)).headers.get('strict-transport-security'), path).toMatch(/max-age=\d{7,}/);
+      expect((await siteFetch(site, path)).headers.get('strict-transport-security'), path).toMatch(/max-age=\d{7,}/);
     }
   });
 

@@ -4,7 +4,7 @@
 import { createAccount, hashPassword, normalizeEmail } from '../../src/lib/auth/index.ts';
 import { openDatabase } from '../../src/lib/db/index.ts';
 import { linkPath, mailsIn, type Mail } from './outbox.ts';
-import type { RunningSite } from './site.ts';
+import { siteFetch, type RunningSite } from './site.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -63,7 +63,7 @@ export class Client {
     const headers = new Headers(init.headers);
     for (const [k, v] of Object.entries(this.headers)) if (!headers.has(k)) headers.set(k, v);
     if (this.cookies.size > 0 && !headers.has('cookie')) headers.set('cookie', this.cookieHeader());
-    const res = await fetch(this.site.url + path, { ...init, headers, redirect: 'manual' });
+    const res = await siteFetch(this.site, path, { ...init, headers });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const [name, value] = pair!.split('=') as [string, string];

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,5 +68,44 @@ export function runServerUntilExit(env: Record<string, string>, timeoutMs = 20_0
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+  });
+}
+
+/**
+ * fetch() for a running site. When SITE_URL names a host other than the loopback address the
+ * server listens on (as behind a proxy), the request must carry SITE_URL's host in its Host
+ * header, which fetch() cannot set: it is then made with node:http. Redirects are not followed.
+ */
+export async function siteFetch(site: RunningSite, path: string, init: RequestInit = {}): Promise<Response> {
+  const host = new URL(site.origin).host;
+  if (/^(localhost|127\.[\d.]+|\[::1\])(:\d+)?$/.test(host)) return fetch(site.url + path, { ...init, redirect: 'manual' });
+  const headers = new Headers(init.headers);
+  const body = init.body === undefined || init.body === null ? undefined : Buffer.from(await new Response(init.body).arrayBuffer());
+  if (body && !headers.has('content-type') && init.body instanceof URLSearchParams) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+  const { hostname, port } = new URL(site.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: hostname,
+        port,
+        method: init.method ?? 'GET',
+        path,
+        headers: { ...Object.fromEntries(headers), host, ...(body ? { 'content-length': body.length } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const responseHeaders = new Headers();
+          for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
+          const status = res.statusCode ?? 0;
+          const empty = status === 204 || status === 304 || init.method === 'HEAD';
+          resolve(new Response(empty ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
   });
 }

@@ -107,3 +107,17 @@ describe('formatting for the reader', () => {
     expect(svg).not.toMatch(/<script|<style|style=|href=|on\w+=/i);
   });
 });
+
+describe('the locale caches', () => {
+  it('stay bounded however many distinct Accept-Language values clients send', async () => {
+    const { localeCacheSizes, MAX_CACHED_FORMATTERS, MAX_CACHED_LOCALES } = await import('../../src/lib/views/format.ts');
+    for (let i = 0; i < 3000; i++) {
+      const locale = negotiateLocale(`en-x-t${i}, de;q=0.5`);
+      expect(formatCount(1234, locale)).toBe('1,234');
+    }
+    const sizes = localeCacheSizes();
+    expect(sizes.negotiated).toBeLessThanOrEqual(MAX_CACHED_LOCALES);
+    expect(sizes.formatters).toBeLessThanOrEqual(MAX_CACHED_FORMATTERS);
+    expect(formatCount(1234, negotiateLocale('de-DE'))).toBe('1.234');
+  });
+});

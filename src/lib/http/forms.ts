@@ -24,12 +24,14 @@ export async function submittedValues<K extends string>(request: Request, names:
 /**
  * A same-site path to continue to after signing in, or undefined. Only plain absolute paths
  * are accepted: `//evil.example`, `/\evil.example` and full URLs would leave the site.
+ * The path is returned percent-encoded (characters outside printable ASCII, and spaces), so
+ * that it can always go into a `Location` header; `%` escapes already there are kept.
  */
 export function safeNextPath(value: string | null | undefined): string | undefined {
   if (!value || value.length > 2000) return undefined;
   if (!value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return undefined;
-  if (/\p{Cc}/u.test(value)) return undefined;
-  return value;
+  if (/\p{Cc}/u.test(value) || !value.isWellFormed()) return undefined;
+  return value.replace(/[^\x21-\x7e]+/g, (run) => encodeURIComponent(run));
 }
 
 /**

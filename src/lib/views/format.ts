@@ -6,6 +6,17 @@ export const DEFAULT_LOCALE = 'en';
 
 const negotiated = new Map<string, string>();
 const formatters = new Map<string, Intl.NumberFormat>();
+/**
+ * Both caches are keyed by what clients send (any well-formed language tag, with extensions
+ * and variants, is a distinct locale): they are emptied when full, so they stay this small.
+ */
+export const MAX_CACHED_LOCALES = 500;
+export const MAX_CACHED_FORMATTERS = 64;
+
+/** How many negotiated headers and number formatters are cached (for tests). */
+export function localeCacheSizes(): { negotiated: number; formatters: number } {
+  return { negotiated: negotiated.size, formatters: formatters.size };
+}
 
 /**
  * The first language of an `Accept-Language` header (by preference) that this runtime can
@@ -38,7 +49,7 @@ export function negotiateLocale(acceptLanguage: string | null | undefined): stri
       // Not a valid language tag after all: try the next one.
     }
   }
-  if (negotiated.size >= 500) negotiated.clear();
+  if (negotiated.size >= MAX_CACHED_LOCALES) negotiated.clear();
   negotiated.set(acceptLanguage, locale);
   return locale;
 }
@@ -48,6 +59,7 @@ export function formatCount(value: number, locale: string = DEFAULT_LOCALE): str
   let formatter = formatters.get(locale);
   if (!formatter) {
     formatter = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+    if (formatters.size >= MAX_CACHED_FORMATTERS) formatters.clear();
     formatters.set(locale, formatter);
   }
   return formatter.format(value);
