@@ -151,7 +151,8 @@ describe('never losing an acknowledged view', () => {
       })
       .catch(() => undefined);
     const counted = views.record({ path: '/a', key: key(), visitorId: null }, DAY1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // One turn of the event loop: the recording has started while the other transaction is open.
+    await new Promise((resolve) => setImmediate(resolve));
     release();
     await other;
     expect((await counted).counted).toBe(true);
