@@ -314,6 +314,7 @@ export const NOT_PERSONAL: Readonly<Record<string, string>> = {
   view_seen: "Keyed hashes of the day's anonymous visitor identifiers (discarded after the day); never derived from an account.",
   view_event_key: 'Idempotency keys of page-view events (random, discarded after the day).',
   banner_generation: 'A counter of changes to announcements, for the banner island to know when to read them again.',
+  job_run: 'When each scheduled job (retention, housekeeping) last ran and is due next.',
   kysely_migration: 'Which database migrations have run.',
   kysely_migration_lock: 'A lock used while migrations run.',
 };
