@@ -123,7 +123,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
   }),
   entry({
     table: 'session',
-    description: 'Your active sessions: each browser where you are signed in.',
+    description: 'Your sessions: each browser where you are signed in (an ended session stays listed for a day).',
     userColumns: ['user_id'],
     erase: 'delete-rows',
     retention: { rule: 'Until you sign out, or a day after the session ends (after 7 days without use, or 30 days after you signed in, whichever comes first).', job: 'auth.expired-sessions' },
@@ -138,7 +138,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
   }),
   entry({
     table: 'email_token',
-    description: 'Links we emailed you (to confirm an address, reset your password or change your address), until they are used or replaced.',
+    description: 'Links we emailed you (to confirm an address, reset your password or change your address).',
     userColumns: ['user_id'],
     erase: 'delete-rows',
     retention: { rule: 'Until a newer link of the same kind replaces it, or a day after it was used or stopped working.', job: 'auth.used-email-links' },
