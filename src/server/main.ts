@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
 import { startResetWorker } from '../lib/auth/reset-queue.ts';
 import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
-import { startOutboxRetention } from '../lib/mail/retention.ts';
+import { retentionJobs, startScheduler } from '../lib/jobs/index.ts';
 import {
   INDEX_PATH,
   parsePolicyIndex,
@@ -60,8 +60,10 @@ async function main() {
     throw error;
   }
 
-  // Copies of sent mail in the outbox are deleted after MAIL_OUTBOX_RETENTION_DAYS.
-  const stopOutboxRetention = startOutboxRetention({ dir: config.mailOutboxDir, retentionDays: config.mailOutboxRetentionDays });
+  // Retention: each kind of data is deleted when its time is up (README "Retention"), by jobs
+  // that run now and then once per period, once per period across processes (src/lib/jobs).
+  const scheduler = startScheduler(database.db, retentionJobs(config));
+  await scheduler.started;
 
   const server = createSiteServer({
     config,
@@ -98,10 +100,8 @@ async function main() {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     force.unref();
-    stopOutboxRetention();
     server.drain(() => {
-      void resetWorker
-        .stop()
+      void Promise.all([resetWorker.stop(), scheduler.stop()])
         .then(() => database.close())
         .then(() => {
           console.log('stopped');

@@ -12,9 +12,7 @@ import {
   isVisitorId,
   negotiateLocale,
   newVisitorId,
-  nextMidnight,
   normalizePagePath,
-  pruneDailyDetail,
   readCookie,
   renderBadge,
   visitorCookie,
@@ -131,29 +129,15 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
     return file !== undefined && file.isHtml && file !== notFoundPage;
   }
 
-  // The recorder, on the process's shared database connection, made on first use; daily
-  // maintenance (salt rotation, retention) is scheduled from then on.
+  // The recorder, on the process's shared database connection, made on first use. Daily
+  // maintenance (past days' dedupe data, retention) is a job of the scheduler (src/lib/jobs).
   let recorder: Promise<ViewRecorder> | undefined;
   let ready: ViewRecorder | undefined; // the same, once made: no await on the hot path
   function getRecorder(): ViewRecorder | Promise<ViewRecorder> {
     if (ready) return ready;
     recorder ??= database().then(async (opened) => {
       const made = createViewRecorder(opened);
-      const maintain = async () => {
-        try {
-          await made.rotate(now());
-          await pruneDailyDetail(opened.db, config.viewsRetentionDays, now());
-        } catch (error) {
-          console.error('view statistics: daily maintenance failed:', error);
-        }
-      };
-      const schedule = () => {
-        const at = new Date();
-        // A second past midnight UTC, so that the new day has surely begun.
-        setTimeout(() => void maintain().then(schedule), nextMidnight(at).getTime() - at.getTime() + 1000).unref();
-      };
-      await maintain();
-      schedule();
+      await made.rotate(now());
       ready = made;
       return made;
     });

@@ -1,10 +1,11 @@
 // The outbox sweep (src/lib/mail/retention.ts): copies of sent mail are deleted after the
-// retention period, by a periodic job whose clock and timer are injected here.
+// retention period, by a scheduler job (src/lib/jobs) whose clock is injected here.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OUTBOX_SWEEP_INTERVAL_MS, pruneOutbox, startOutboxRetention } from '../../src/lib/mail/retention.ts';
+import type { DB } from '../../src/lib/db/index.ts';
+import { OUTBOX_SWEEP_INTERVAL_MS, outboxRetentionJob, pruneOutbox } from '../../src/lib/mail/retention.ts';
 
 const DAY = 24 * 60 * 60_000;
 const t0 = new Date('2026-11-01T12:00:00Z');
@@ -40,36 +41,19 @@ describe('pruneOutbox', () => {
   });
 });
 
-describe('startOutboxRetention', () => {
-  it('sweeps at start, then at every tick of its timer, by its clock', () => {
-    let now = t0;
-    let tick: (() => void) | undefined;
-    let interval = 0;
-    let stopped = false;
+describe('outboxRetentionJob', () => {
+  it('is a scheduler job that runs every OUTBOX_SWEEP_INTERVAL_MS and deletes by its clock', async () => {
     message('a.eml', new Date(t0.getTime() - 8 * DAY));
     message('b.eml', new Date(t0.getTime() - 2 * DAY));
-    const stop = startOutboxRetention({
-      dir,
-      retentionDays: 7,
-      now: () => now,
-      every: (run, ms) => {
-        tick = run;
-        interval = ms;
-        return () => (stopped = true);
-      },
-    });
-    expect(interval).toBe(OUTBOX_SWEEP_INTERVAL_MS);
+    const job = outboxRetentionJob({ dir, retentionDays: 7 });
+    expect(job.next(t0).getTime() - t0.getTime()).toBe(OUTBOX_SWEEP_INTERVAL_MS);
+    // The job touches files only: it never uses the database it is given.
+    const noDatabase = undefined as unknown as DB;
+    expect(await job.run(noDatabase, t0)).toBe(1);
     expect(left()).toEqual(['b.eml']);
-
-    now = new Date(t0.getTime() + 4 * DAY);
-    tick!();
-    expect(left()).toEqual(['b.eml']);
-    now = new Date(t0.getTime() + 5 * DAY);
-    tick!();
+    expect(await job.run(noDatabase, new Date(t0.getTime() + 5 * DAY - 1000))).toBe(0);
+    expect(await job.run(noDatabase, new Date(t0.getTime() + 5 * DAY))).toBe(1);
     expect(left()).toEqual([]);
     expect(existsSync(dir)).toBe(true);
-
-    stop();
-    expect(stopped).toBe(true);
   });
 });

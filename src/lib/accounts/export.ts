@@ -13,6 +13,8 @@ export const EXPORT_FORMAT_PATH = '/account/export-format';
 
 export interface ExportedTable {
   description: string;
+  /** How long rows of this kind are kept. */
+  retention: string;
   /** What each exported column means. */
   columns: Record<string, string>;
   rows: Record<string, unknown>[];
@@ -44,16 +46,17 @@ function convert(value: unknown, format: ExportFormat | undefined): unknown {
 // The registry names tables and columns at run time; Kysely still quotes every identifier.
 type Untyped = Kysely<Record<string, Record<string, unknown>>>;
 
-async function rowsOf(db: DB, e: RegistryEntry, userId: number, accountCreatedAt: string): Promise<Record<string, unknown>[]> {
+async function rowsOf(db: DB, e: RegistryEntry, userId: number): Promise<Record<string, unknown>[]> {
   const columns = exportedColumns(e);
   if (e.userColumns.length === 0 || columns.length === 0) return [];
-  let query = (db as unknown as Untyped)
+  // Account numbers are never reused (user.id is AUTOINCREMENT, migration 0010): a row with
+  // this number is this account's, however old.
+  const rows = await (db as unknown as Untyped)
     .selectFrom(e.table)
     .select(columns)
-    .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))));
-  // Rows that outlive accounts and predate this one belong to an earlier holder of the number.
-  if (e.notBeforeAccount) query = query.where(e.notBeforeAccount, '>=', accountCreatedAt);
-  const rows = await query.orderBy(sql`rowid`).execute();
+    .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))))
+    .orderBy(sql`rowid`)
+    .execute();
   return rows.map((row) =>
     Object.fromEntries(
       columns.map((c) => {
@@ -67,7 +70,7 @@ async function rowsOf(db: DB, e: RegistryEntry, userId: number, accountCreatedAt
 /** The export of `userId`'s data, or undefined when there is no such user. Read in one transaction, so it is consistent. */
 export async function exportAccount(db: DB, userId: number, siteUrl: URL, now = new Date()): Promise<AccountExport | undefined> {
   return db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom('user').select(['id', 'created_at']).where('id', '=', userId).executeTakeFirst();
+    const user = await trx.selectFrom('user').select('id').where('id', '=', userId).executeTakeFirst();
     if (!user) return undefined;
     const tables: Record<string, ExportedTable> = {};
     const excluded: AccountExport['excluded'] = [];
@@ -77,7 +80,7 @@ export async function exportAccount(db: DB, userId: number, siteUrl: URL, now = 
         if ('export' in rule) columns[name] = rule.export;
         else excluded.push({ table: e.table, column: name, reason: rule.exclude });
       }
-      if (Object.keys(columns).length > 0) tables[e.table] = { description: e.description, columns, rows: await rowsOf(trx, e, userId, user.created_at) };
+      if (Object.keys(columns).length > 0) tables[e.table] = { description: e.description, retention: e.retention.rule, columns, rows: await rowsOf(trx, e, userId) };
     }
     return {
       format: EXPORT_FORMAT,

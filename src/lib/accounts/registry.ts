@@ -38,13 +38,19 @@ export interface RegistryEntry {
   erase: Erasure;
   /** Why the rows stay when the account is erased (for `keep`). */
   kept?: string;
-  /**
-   * For rows that outlive accounts: the column with the row's time (ISO 8601). Rows older
-   * than the account are not the account's — SQLite may give a freed account number to a new
-   * account — so the export leaves them out.
-   */
-  notBeforeAccount?: string;
+  retention: Retention;
   columns: Record<string, ColumnRule>;
+}
+
+/**
+ * How long the rows are kept, in the user's words (shown in the export and on
+ * /account/export-format), and the scheduled job (src/lib/jobs, by name) that deletes them
+ * when time is what ends them. Rows kept until the account is erased name no job: erasure
+ * (deletion.ts) ends them. tests/unit/retention-rules.test.ts checks every named job exists.
+ */
+export interface Retention {
+  rule: string;
+  job?: string;
 }
 
 type ColumnsOf<T extends keyof Database> = keyof Database[T] & string;
@@ -56,7 +62,7 @@ function entry<T extends keyof Database>(e: {
   userColumns: readonly ColumnsOf<T>[];
   erase: Erasure;
   kept?: string;
-  notBeforeAccount?: ColumnsOf<T>;
+  retention: Retention;
   columns: { [C in ColumnsOf<T>]-?: ColumnRule };
 }): RegistryEntry {
   return e;
@@ -64,7 +70,9 @@ function entry<T extends keyof Database>(e: {
 
 const TOKEN_ID = 'The lookup half of a secret token; together with the secret it would let someone act as you, so it is never shown or exported.';
 const RATE_LIMIT =
-  'Rate-limit counters hold only a SHA-256 hash of your email address or account number, which cannot be turned back into it, and last at most a day. They are erased with your account.';
+  'Rate-limit counters hold only a SHA-256 hash of your email address, network address or account number, which cannot be turned back into it. Each is deleted within ten minutes after its window ends (windows last from 15 minutes to a day), and with your account.';
+const UNTIL_ERASED: Retention = { rule: 'Until you delete your account (or support deletes it at your request).' };
+const STAFF_RECORD: Retention = { rule: 'Kept as the record of the website’s announcements; when your account is deleted, your account number is removed from them.' };
 const SECRET_HASH = 'A SHA-256 hash of the secret half of a token. It identifies nothing about you and is useful only to an attacker.';
 
 /** Parents before children: erasure runs through this list backwards. */
@@ -74,6 +82,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Your account.',
     userColumns: ['id'],
     erase: 'delete-rows',
+    retention: UNTIL_ERASED,
     columns: {
       id: { export: 'The number of your account.', format: 'integer' },
       email: { export: 'Your email address, as you typed it; you sign in with it.' },
@@ -90,6 +99,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'The optional details of your profile.',
     userColumns: ['user_id'],
     erase: 'delete-rows',
+    retention: UNTIL_ERASED,
     columns: {
       user_id: { export: 'The number of your account.', format: 'integer' },
       full_name: { export: 'Your full name (optional).' },
@@ -104,6 +114,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Staff roles of the account (for CustomerTrackr employees only).',
     userColumns: ['user_id'],
     erase: 'delete-rows',
+    retention: { rule: 'Until the role is removed or your account is deleted.' },
     columns: {
       user_id: { export: 'The number of your account.', format: 'integer' },
       role: { export: 'The role: support, editor or admin.' },
@@ -112,9 +123,10 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
   }),
   entry({
     table: 'session',
-    description: 'Your active sessions: each browser where you are signed in.',
+    description: 'Your sessions: each browser where you are signed in (an ended session stays listed for a day).',
     userColumns: ['user_id'],
     erase: 'delete-rows',
+    retention: { rule: 'Until you sign out, or a day after the session ends (after 7 days without use, or 30 days after you signed in, whichever comes first).', job: 'auth.expired-sessions' },
     columns: {
       id: { exclude: TOKEN_ID },
       user_id: { export: 'The number of your account.', format: 'integer' },
@@ -126,9 +138,10 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
   }),
   entry({
     table: 'email_token',
-    description: 'Links we emailed you (to confirm an address, reset your password or change your address), until they are used or replaced.',
+    description: 'Links we emailed you (to confirm an address, reset your password or change your address).',
     userColumns: ['user_id'],
     erase: 'delete-rows',
+    retention: { rule: 'Until a newer link of the same kind replaces it, or a day after it was used or stopped working.', job: 'auth.used-email-links' },
     columns: {
       id: { exclude: TOKEN_ID },
       user_id: { export: 'The number of your account.', format: 'integer' },
@@ -145,6 +158,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'The versions of the privacy policy you agreed to or acknowledged, and when.',
     userColumns: ['user_id'],
     erase: 'delete-rows',
+    retention: UNTIL_ERASED,
     columns: {
       id: { export: 'The number of the record.', format: 'integer' },
       user_id: { export: 'The number of your account.', format: 'integer' },
@@ -159,6 +173,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Every choice about sharing your information with third parties or using it for new purposes; the latest one applies.',
     userColumns: ['user_id'],
     erase: 'delete-rows',
+    retention: UNTIL_ERASED,
     columns: {
       id: { export: 'The number of the record (later choices have higher numbers).', format: 'integer' },
       user_id: { export: 'The number of your account.', format: 'integer' },
@@ -172,6 +187,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'The history of changes to your data: which field, when and by whom (never the old value).',
     userColumns: ['user_id'],
     erase: 'delete-rows',
+    retention: UNTIL_ERASED,
     columns: {
       id: { export: 'The number of the record.', format: 'integer' },
       user_id: { export: 'The number of your account.', format: 'integer' },
@@ -185,6 +201,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Announcements shown on the website that you created or last edited (staff accounts only).',
     userColumns: ['created_by', 'updated_by'],
     erase: 'unlink',
+    retention: STAFF_RECORD,
     columns: {
       id: { export: 'The number of the announcement.', format: 'integer' },
       text: { export: 'What the announcement says.' },
@@ -207,6 +224,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Changes you made, as an editor, to the automatic announcement of a privacy policy version (staff accounts only).',
     userColumns: ['updated_by'],
     erase: 'unlink',
+    retention: STAFF_RECORD,
     columns: {
       policy_effective_date: { export: 'The policy version the announcement is about.' },
       text: { export: 'The text that replaces the default one (null: the default).' },
@@ -221,6 +239,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'The append-only record of changes you made to announcements (staff accounts only).',
     userColumns: ['by_user_id'],
     erase: 'unlink',
+    retention: STAFF_RECORD,
     columns: {
       id: { export: 'The number of the record.', format: 'integer' },
       announcement_id: { export: 'The announcement changed (null: a policy announcement).', format: 'integer' },
@@ -237,6 +256,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     userColumns: ['user_id'],
     // Unlinking also closes the request and forgets the address (a trigger, migration 0007).
     erase: 'unlink',
+    retention: { rule: 'Kept as support’s record of the request; the address and the link are removed as soon as the request is completed or cancelled, and your account number when your account is deleted.' },
     columns: {
       id: { export: 'The number of the request.', format: 'integer' },
       ticket: { export: 'Our support ticket reference.' },
@@ -261,7 +281,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     userColumns: ['subject_user_id'],
     erase: 'keep',
     kept: 'The audit log is append-only by design (the database refuses to change or delete an entry) so that staff access can always be checked. It holds the account number and the names of the fields involved, never their values, an address or a name.',
-    notBeforeAccount: 'at',
+    retention: { rule: 'Kept for as long as the website runs: the log is append-only so that staff access can always be checked. It holds your account number and the names of the fields involved, never their values.' },
     columns: {
       id: { export: 'The number of the entry.', format: 'integer' },
       at: { export: 'When.', format: 'iso-time' },
@@ -278,6 +298,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Counters that slow down password guessing and message floods.',
     userColumns: [],
     erase: 'rate-limit-keys',
+    retention: { rule: 'Until its window ends (15 minutes to a day after the first attempt), then deleted within ten minutes.', job: 'rate-limit.passed-windows' },
     columns: {
       bucket: { exclude: RATE_LIMIT },
       key_hash: { exclude: RATE_LIMIT },
@@ -288,9 +309,10 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
   }),
   entry({
     table: 'password_reset_request',
-    description: 'Password resets asked for with your address and not yet handled (each is handled within seconds, then deleted).',
+    description: 'Password resets asked for with your address and not yet handled.',
     userColumns: [],
     erase: 'by-address',
+    retention: { rule: 'Deleted within seconds, when the request is handled; one that cannot be handled within an hour is dropped unsent and deleted within five minutes.', job: 'auth.reset-queue' },
     columns: {
       id: { exclude: 'The number of the request in the queue: it says nothing about you.' },
       email: { exclude: 'The address the reset was asked for; the request is handled and deleted within seconds.' },
@@ -314,6 +336,7 @@ export const NOT_PERSONAL: Readonly<Record<string, string>> = {
   view_seen: "Keyed hashes of the day's anonymous visitor identifiers (discarded after the day); never derived from an account.",
   view_event_key: 'Idempotency keys of page-view events (random, discarded after the day).',
   banner_generation: 'A counter of changes to announcements, for the banner island to know when to read them again.',
+  job_run: 'When each scheduled job (retention, housekeeping) last ran and is due next.',
   kysely_migration: 'Which database migrations have run.',
   kysely_migration_lock: 'A lock used while migrations run.',
 };

@@ -7,9 +7,8 @@ import { AUDIT_ACTIONS, fieldLabel, isAuditAction, type AuditAction } from './ac
  * Reading the audit log: the admins' filtered listing (/admin/audit and its CSV) and the
  * account holder's own entries (/account, "Staff access").
  *
- * An account number in the log names the account that had it *at the time*: SQLite may give
- * the number of a deleted account to a new one, so an entry is joined to an account only when
- * the account is not newer than the entry (`user.created_at <= audit_log.at`).
+ * An account number in the log names one account forever: numbers are never reused (user.id
+ * is AUTOINCREMENT, migration 0010), so a number that no longer resolves is a deleted account.
  */
 
 export interface AuditFilters {
@@ -110,8 +109,8 @@ function nextDay(day: string): string {
 function filtered(db: DB, filters: AuditFilters) {
   let query = db
     .selectFrom('audit_log')
-    .leftJoin('user as actor', (join) => join.onRef('actor.id', '=', 'audit_log.actor_user_id').onRef('actor.created_at', '<=', 'audit_log.at'))
-    .leftJoin('user as subject', (join) => join.onRef('subject.id', '=', 'audit_log.subject_user_id').onRef('subject.created_at', '<=', 'audit_log.at'))
+    .leftJoin('user as actor', 'actor.id', 'audit_log.actor_user_id')
+    .leftJoin('user as subject', 'subject.id', 'audit_log.subject_user_id')
     .select([
       'audit_log.id',
       'audit_log.at',
@@ -195,12 +194,12 @@ export interface StaffAccessEntry {
 
 /**
  * What staff did with `userId`'s data, newest first, for the account holder: when, what, which
- * fields, why; never who. Only entries made since the account was created (see above).
+ * fields, why; never who.
  */
 export async function staffAccessFor(db: DB, userId: number, limit = 200): Promise<StaffAccessEntry[]> {
   const rows = await db
     .selectFrom('audit_log')
-    .innerJoin('user', (join) => join.onRef('user.id', '=', 'audit_log.subject_user_id').onRef('user.created_at', '<=', 'audit_log.at'))
+    .innerJoin('user', 'user.id', 'audit_log.subject_user_id')
     .select(['audit_log.at', 'audit_log.action', 'audit_log.fields', 'audit_log.reason'])
     .where('audit_log.subject_user_id', '=', userId)
     .orderBy('audit_log.id', 'desc')

@@ -7,9 +7,8 @@ import type { Generated } from 'kysely';
  * It holds no personal data of the subject beyond the account number: never a field's value,
  * never an address or a name. Neither id column is a foreign key (a cascade would be refused by
  * the triggers and make erasure fail), so an entry outlives both accounts; a number that no
- * longer resolves is a deleted account. SQLite may give a freed number to a new account, so an
- * entry belongs to the account with its number only if it is not older than the account
- * (src/lib/audit/query.ts applies this everywhere).
+ * longer resolves is a deleted account. Account numbers are never reused (user.id is
+ * AUTOINCREMENT since migration 0010), so an entry's number names one account forever.
  */
 export interface AuditLogTable {
   id: Generated<number>;

@@ -3,6 +3,7 @@ export * from './accounts.ts';
 export * from './email-tokens.ts';
 export * from './passwords.ts';
 export * from './reset-queue.ts';
+export * from './retention.ts';
 export * from './roles.ts';
 export * from './sessions.ts';
 export * from './tables.ts';

@@ -42,7 +42,7 @@ export async function deliverPasswordResets(db: DB, siteUrl: URL, { send = sendM
     if (!row) return taken;
     taken++;
     const at = now();
-    if (at.getTime() - row.requested_at > STALE_MS) continue;
+    if (at.getTime() - row.requested_at > RESET_REQUEST_STALE_MS) continue;
     const user = await findUserByEmail(db, row.email);
     if (!user) continue;
     try {
@@ -55,7 +55,8 @@ export async function deliverPasswordResets(db: DB, siteUrl: URL, { send = sendM
   }
 }
 
-const STALE_MS = 60 * 60_000;
+/** A request not handled within this long is dropped unsent (a reset link's lifetime). */
+export const RESET_REQUEST_STALE_MS = 60 * 60_000;
 
 /** How often the server's worker looks at the queue. */
 export const RESET_WORKER_INTERVAL_MS = 1_000;

@@ -6,6 +6,7 @@ import type { ViewDailyTable, ViewEventKeyTable, ViewSaltTable, ViewSeenTable, V
 import type { AnnouncementChangeTable, AnnouncementTable, BannerGenerationTable, PolicyAnnouncementTable } from '../announcements/tables.ts';
 import type { AuditLogTable } from '../audit/tables.ts';
 import type { DeletionRequestTable } from '../staff/tables.ts';
+import type { JobRunTable } from '../jobs/table.ts';
 
 /**
  * The typed schema of the whole database, as Kysely sees it.
@@ -44,4 +45,5 @@ export interface Database {
   banner_generation: BannerGenerationTable;
   audit_log: AuditLogTable;
   deletion_request: DeletionRequestTable;
+  job_run: JobRunTable;
 }

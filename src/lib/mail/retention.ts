@@ -1,5 +1,6 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { every, type Job } from '../jobs/scheduler.ts';
 
 /**
  * Messages written to MAIL_OUTBOX_DIR (no SMTP server) are copies of what was sent: addresses,
@@ -41,34 +42,15 @@ export function pruneOutbox(dir: string, retentionDays: number, now: Date): numb
   return deleted;
 }
 
-export interface OutboxRetentionOptions {
-  dir: string;
-  retentionDays: number;
-  /** The clock (injected in tests). */
-  now?: () => Date;
-  /** Starts the periodic sweep; returns how to stop it (injected in tests). */
-  every?: (run: () => void, intervalMs: number) => () => void;
-}
-
-function everyInterval(run: () => void, intervalMs: number): () => void {
-  const timer = setInterval(run, intervalMs);
-  timer.unref(); // never keeps the process alive
-  return () => clearInterval(timer);
-}
-
 /**
- * The server's periodic outbox sweep: once now, then every OUTBOX_SWEEP_INTERVAL_MS. A failed
- * sweep is logged and tried again at the next one. Returns a function that stops it.
+ * The scheduler's job (src/lib/jobs) that enforces MAIL_OUTBOX_RETENTION_DAYS: at start and
+ * every OUTBOX_SWEEP_INTERVAL_MS. It touches files, not tables; the database only holds its
+ * claim, so that processes sharing the outbox sweep it once per period.
  */
-export function startOutboxRetention({ dir, retentionDays, now = () => new Date(), every = everyInterval }: OutboxRetentionOptions): () => void {
-  const sweep = () => {
-    try {
-      const deleted = pruneOutbox(dir, retentionDays, now());
-      if (deleted > 0) console.log(`mail: deleted ${deleted} message${deleted === 1 ? '' : 's'} older than ${retentionDays} days from the outbox`);
-    } catch (error) {
-      console.error('mail: the outbox could not be cleaned:', error instanceof Error ? error.message : error);
-    }
+export function outboxRetentionJob({ dir, retentionDays }: { dir: string; retentionDays: number }): Job {
+  return {
+    name: 'mail.outbox',
+    next: every(OUTBOX_SWEEP_INTERVAL_MS),
+    run: async (_db, now) => pruneOutbox(dir, retentionDays, now),
   };
-  sweep();
-  return every(sweep, OUTBOX_SWEEP_INTERVAL_MS);
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DB } from '../db/index.ts';
+import { every, type Job } from '../jobs/scheduler.ts';
 
 /**
  * Persistent rate limits (a window per key, opened by its first attempt), stored in SQLite so
@@ -203,8 +204,27 @@ export async function clearBuckets(db: DB, buckets: readonly string[]): Promise<
   await db.deleteFrom('rate_limit').where('bucket', 'in', [...buckets]).execute();
 }
 
-/** Deletes windows that ended before `now` (housekeeping; any time is safe). */
-export async function pruneRateLimits(db: DB, now = new Date()): Promise<void> {
-  const longest = Math.max(...[...Object.values(LIMITS), ...Object.values(BACKOFFS)].map((l) => l.windowMs));
-  await db.deleteFrom('rate_limit').where('window_start', '<', now.getTime() - longest).where('blocked_until', '<', now.getTime()).execute();
+/**
+ * Deletes the rows whose window has passed (and, for a backoff, whose wait is over) at `now`:
+ * each bucket by its own window; a bucket no longer listed here by the longest one. Such a row
+ * no longer limits anything (the next attempt starts a new window). Returns how many.
+ */
+export async function pruneRateLimits(db: DB, now = new Date()): Promise<number> {
+  const at = now.getTime();
+  const all: (Limit | Backoff)[] = [...Object.values(LIMITS), ...Object.values(BACKOFFS)];
+  const longest = Math.max(...all.map((l) => l.windowMs));
+  const result = await db
+    .deleteFrom('rate_limit')
+    .where('blocked_until', '<=', at)
+    .where((eb) =>
+      eb.or([
+        ...all.map((l) => eb.and([eb('bucket', '=', l.bucket), eb('window_start', '<=', at - l.windowMs)])),
+        eb.and([eb('bucket', 'not in', all.map((l) => l.bucket)), eb('window_start', '<=', at - longest)]),
+      ]),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
+
+/** The scheduler's job (src/lib/jobs): windows are 15 minutes to a day long. */
+export const RATE_LIMIT_JOB = { name: 'rate-limit.passed-windows', next: every(10 * 60_000), run: (db: DB, now: Date) => pruneRateLimits(db, now) } satisfies Job;

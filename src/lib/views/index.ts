@@ -10,6 +10,7 @@ export { isOnDemandPage, registerOnDemandPage } from './pages.ts';
 export { MAX_PATH_LENGTH, normalizePagePath } from './paths.ts';
 export { createViewRecorder, readPageCounts, type PageCounts, type RecordOutcome, type ViewEvent, type ViewRecorder } from './recorder.ts';
 export { countability, type Countability } from './requests.ts';
+export { pruneDedupeData, viewsRetentionJob } from './retention.ts';
 export {
   CSV_HEADER,
   DEFAULT_RANGE_DAYS,

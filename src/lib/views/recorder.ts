@@ -52,7 +52,8 @@ export interface ViewRecorder {
   /**
    * Starts the day of `now` if it has not started yet: draws its salt, deletes older salts,
    * the dedupe rows of past days, and idempotency keys older than yesterday. Runs by itself
-   * with the first event of a day; the server also calls it at each UTC midnight.
+   * with the first event of a day; the scheduler's views job (retention.ts) deletes the
+   * same past-day rows just after each UTC midnight.
    */
   rotate(now?: Date): Promise<void>;
 }
