@@ -107,7 +107,7 @@ function flood(path: string, mode: 'declared' | 'chunked', size = BODY_BYTES, co
       resolve({ accepted, head: split < 0 ? text : text.slice(0, split), body: split < 0 ? '' : text.slice(split + 4) });
     };
     socket.once('close', done);
-    socket.once('connect', async () => {
+    const sendBody = async () => {
       const framing = mode === 'declared' ? `Content-Length: ${size}` : 'Transfer-Encoding: chunked';
       socket.write(
         `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: ${site.origin}\r\nContent-Type: ${contentType}\r\n${framing}\r\nConnection: close\r\n\r\n`,
@@ -125,7 +125,8 @@ function flood(path: string, mode: 'declared' | 'chunked', size = BODY_BYTES, co
       // no longer reads, so this side closes instead of waiting for it.
       if (serverEnded) return done();
       socket.once('end', done);
-    });
+    };
+    socket.once('connect', () => void sendBody().catch(reject));
     socket.once('error', (error) => (socket.destroyed ? undefined : reject(error)));
   });
 }
