@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grantRole } from '../../src/lib/auth/accounts.ts';
+import { grantRole } from '../../src/lib/auth/role-grants.ts';
 import { issueToken } from '../../src/lib/auth/tokens.ts';
 import { DELETION_LINK_TTL_MS } from '../../src/lib/staff/deletion-requests.ts';
 import { Client, createUser, mailsTo, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
