@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantRole } from '../../src/lib/auth/role-grants.ts';
 import { issueToken } from '../../src/lib/auth/tokens.ts';
-import { DELETION_LINK_TTL_MS } from '../../src/lib/staff/deletion-requests.ts';
+import { DELETION_LINK_TTL_MS } from '../../src/lib/staff/deletion-request-workflow.ts';
 import { Client, createUser, mailsTo, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
