@@ -129,141 +129,163 @@ function completed(outcome: CompletionOutcome) {
 }
 
 /**
- * A staff form: checks who is asking against STAFF_ACTIONS before anything else (see above),
- * then runs `handler` with the staff member; the handler parses the input, calls the domain
- * and maps the outcome to an ActionError.
+ * The options of a staff form's defineAction: checks who is asking against STAFF_ACTIONS before
+ * anything else (see above), then runs `handler` with the staff member; the handler parses the
+ * input, calls the domain and maps the outcome to an ActionError.
  */
-function staffAction<Fields extends z.ZodRawShape, Output>(
+function staffForm<Fields extends z.ZodRawShape, Output>(
   action: StaffActionName,
   fields: Fields,
   handler: (input: z.output<z.ZodObject<Fields>>, actor: StaffActor, context: ActionAPIContext) => Promise<Output>,
 ) {
-  return defineAction({
-    accept: 'form',
+  return {
+    accept: 'form' as const,
     input: z.object(fields),
-    handler: async (input, context) => handler(input, actorFor(context, action), context),
-  });
+    handler: async (input: z.output<z.ZodObject<Fields>>, context: ActionAPIContext) => handler(input, actorFor(context, action), context),
+  };
 }
 
 export const staff = {
-  searchAccounts: staffAction('searchAccounts', { q: text(1000) }, async (input, actor) => {
-    const { db } = await database();
-    const outcome = await searchAccounts(db, actor, input.q ?? '');
-    if (!outcome.ok) bad(outcome.message);
-    return { accounts: outcome.accounts, truncated: outcome.truncated };
-  }),
+  searchAccounts: defineAction(
+    staffForm('searchAccounts', { q: text(1000) }, async (input, actor) => {
+      const { db } = await database();
+      const outcome = await searchAccounts(db, actor, input.q ?? '');
+      if (!outcome.ok) bad(outcome.message);
+      return { accounts: outcome.accounts, truncated: outcome.truncated };
+    }),
+  ),
 
-  revealField: staffAction('revealField', { userId: text(20), field: text(40), reason: text(4000) }, async (input, actor) => {
-    const userId = id(input.userId, 'account');
-    const field = input.field ?? '';
-    if (!isStaffField(field)) bad('Choose a field to reveal.');
-    const why = reason(input.reason);
-    const { db } = await database();
-    return { userId, ...onAccount(await revealField(db, actor, userId, field, why)) };
-  }),
+  revealField: defineAction(
+    staffForm('revealField', { userId: text(20), field: text(40), reason: text(4000) }, async (input, actor) => {
+      const userId = id(input.userId, 'account');
+      const field = input.field ?? '';
+      if (!isStaffField(field)) bad('Choose a field to reveal.');
+      const why = reason(input.reason);
+      const { db } = await database();
+      return { userId, ...onAccount(await revealField(db, actor, userId, field, why)) };
+    }),
+  ),
 
-  endSessions: staffAction('endSessions', { userId: text(20), reason: text(4000) }, async (input, actor) => {
-    const userId = id(input.userId, 'account');
-    const why = reason(input.reason);
-    const { db } = await database();
-    return { userId, ended: onAccount(await endSessions(db, actor, userId, why)) };
-  }),
+  endSessions: defineAction(
+    staffForm('endSessions', { userId: text(20), reason: text(4000) }, async (input, actor) => {
+      const userId = id(input.userId, 'account');
+      const why = reason(input.reason);
+      const { db } = await database();
+      return { userId, ended: onAccount(await endSessions(db, actor, userId, why)) };
+    }),
+  ),
 
-  resendVerification: staffAction('resendVerification', { userId: text(20) }, async (input, actor, context) => {
-    const userId = id(input.userId, 'account');
-    await limit(context, [[STAFF_MAIL_LIMIT, `user:${userId}`]], TOO_MANY_MESSAGES);
-    const { db } = await database();
-    const outcome = await resendVerification(db, config().siteUrl, actor, userId);
-    if (!outcome.ok) {
-      refuse(outcome.problem, {
-        'no-account': ACCOUNT_GONE,
-        'staff-account': STAFF_ACCOUNT_ERROR,
-        'already-verified': { code: 'CONFLICT', message: 'This address is already confirmed: no message was sent.' },
-      });
-    }
-    return { userId };
-  }),
+  resendVerification: defineAction(
+    staffForm('resendVerification', { userId: text(20) }, async (input, actor, context) => {
+      const userId = id(input.userId, 'account');
+      await limit(context, [[STAFF_MAIL_LIMIT, `user:${userId}`]], TOO_MANY_MESSAGES);
+      const { db } = await database();
+      const outcome = await resendVerification(db, config().siteUrl, actor, userId);
+      if (!outcome.ok) {
+        refuse(outcome.problem, {
+          'no-account': ACCOUNT_GONE,
+          'staff-account': STAFF_ACCOUNT_ERROR,
+          'already-verified': { code: 'CONFLICT', message: 'This address is already confirmed: no message was sent.' },
+        });
+      }
+      return { userId };
+    }),
+  ),
 
-  recordDeletionRequest: staffAction('recordDeletionRequest', { email: text(1000), receivedAt: text(100), ticket: text(1000) }, async (input, actor, context) => {
-    const form = checkDeletionRequestForm(input);
-    // The page shows each problem next to its field (it runs the same check on what was typed).
-    if (!form.ok) bad('Please check the highlighted fields: nothing was recorded.');
-    await limit(context, [[LIMITS.mailDeletionRequest, form.value.email.normalized]], TOO_MANY_MESSAGES);
-    const { db } = await database();
-    const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
-    if (!outcome.ok) {
-      if (outcome.problem === 'already-open') throw new ActionError({ code: 'CONFLICT', message: `This account already has an open deletion request (number ${outcome.id}).` });
-      refuse(outcome.problem, {
-        'staff-account': STAFF_ACCOUNT_ERROR,
-        'no-account': {
-          code: 'NOT_FOUND',
-          message: 'No account has this address. Check it against the request; if it is right, tell the requester that we hold no account for it.',
-        },
-      });
-    }
-    return { id: outcome.id, mailed: outcome.mailed };
-  }),
+  recordDeletionRequest: defineAction(
+    staffForm('recordDeletionRequest', { email: text(1000), receivedAt: text(100), ticket: text(1000) }, async (input, actor, context) => {
+      const form = checkDeletionRequestForm(input);
+      // The page shows each problem next to its field (it runs the same check on what was typed).
+      if (!form.ok) bad('Please check the highlighted fields: nothing was recorded.');
+      await limit(context, [[LIMITS.mailDeletionRequest, form.value.email.normalized]], TOO_MANY_MESSAGES);
+      const { db } = await database();
+      const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
+      if (!outcome.ok) {
+        if (outcome.problem === 'already-open') throw new ActionError({ code: 'CONFLICT', message: `This account already has an open deletion request (number ${outcome.id}).` });
+        refuse(outcome.problem, {
+          'staff-account': STAFF_ACCOUNT_ERROR,
+          'no-account': {
+            code: 'NOT_FOUND',
+            message: 'No account has this address. Check it against the request; if it is right, tell the requester that we hold no account for it.',
+          },
+        });
+      }
+      return { id: outcome.id, mailed: outcome.mailed };
+    }),
+  ),
 
-  resendDeletionLink: staffAction('resendDeletionLink', { requestId: text(20) }, async (input, actor, context) => {
-    const requestId = id(input.requestId, 'request');
-    await limit(context, [[STAFF_MAIL_LIMIT, `deletion-request:${requestId}`]], TOO_MANY_MESSAGES);
-    const { db } = await database();
-    const outcome = await resendDeletionLink(db, config().siteUrl, actor, requestId);
-    if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
-    return { id: requestId, mailed: outcome.mailed };
-  }),
+  resendDeletionLink: defineAction(
+    staffForm('resendDeletionLink', { requestId: text(20) }, async (input, actor, context) => {
+      const requestId = id(input.requestId, 'request');
+      await limit(context, [[STAFF_MAIL_LIMIT, `deletion-request:${requestId}`]], TOO_MANY_MESSAGES);
+      const { db } = await database();
+      const outcome = await resendDeletionLink(db, config().siteUrl, actor, requestId);
+      if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
+      return { id: requestId, mailed: outcome.mailed };
+    }),
+  ),
 
-  deleteVerified: staffAction('deleteVerified', { requestId: text(20), reason: text(4000) }, async (input, actor) => {
-    const requestId = id(input.requestId, 'request');
-    const why = reason(input.reason);
-    const { db } = await database();
-    return { id: requestId, ...completed(await deleteWithVerifiedIdentity(db, actor, requestId, why)) };
-  }),
+  deleteVerified: defineAction(
+    staffForm('deleteVerified', { requestId: text(20), reason: text(4000) }, async (input, actor) => {
+      const requestId = id(input.requestId, 'request');
+      const why = reason(input.reason);
+      const { db } = await database();
+      return { id: requestId, ...completed(await deleteWithVerifiedIdentity(db, actor, requestId, why)) };
+    }),
+  ),
 
-  completeDeletion: staffAction('completeDeletion', { requestId: text(20) }, async (input, actor) => {
-    const requestId = id(input.requestId, 'request');
-    const { db } = await database();
-    return { id: requestId, ...completed(await completeConfirmedRequest(db, actor, requestId)) };
-  }),
+  completeDeletion: defineAction(
+    staffForm('completeDeletion', { requestId: text(20) }, async (input, actor) => {
+      const requestId = id(input.requestId, 'request');
+      const { db } = await database();
+      return { id: requestId, ...completed(await completeConfirmedRequest(db, actor, requestId)) };
+    }),
+  ),
 
-  cancelDeletionRequest: staffAction('cancelDeletionRequest', { requestId: text(20), reason: text(4000) }, async (input, actor) => {
-    const requestId = id(input.requestId, 'request');
-    const why = reason(input.reason);
-    const { db } = await database();
-    const outcome = await cancelDeletionRequest(db, actor, requestId, why);
-    if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
-    return { id: requestId };
-  }),
+  cancelDeletionRequest: defineAction(
+    staffForm('cancelDeletionRequest', { requestId: text(20), reason: text(4000) }, async (input, actor) => {
+      const requestId = id(input.requestId, 'request');
+      const why = reason(input.reason);
+      const { db } = await database();
+      const outcome = await cancelDeletionRequest(db, actor, requestId, why);
+      if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
+      return { id: requestId };
+    }),
+  ),
 
-  grantRole: staffAction('grantRole', { email: text(1000), role: text(40) }, async (input, actor) => {
-    const email = normalizeEmail(input.email ?? '');
-    if (!email) bad('Enter the address of the account, like name@example.com.');
-    const role = input.role ?? '';
-    if (!isRole(role)) bad('Choose a role.');
-    const { db } = await database();
-    const outcome = await grantRoleByEmail(db, actor, email.email, role);
-    if (!outcome.ok) {
-      refuse(outcome.problem, {
-        unverified: { code: 'CONFLICT', message: UNVERIFIED_MESSAGE },
-        'no-account': { code: 'NOT_FOUND', message: 'No account has this address. The person must register (or be added with npm run user) first.' },
-      });
-    }
-    return { userId: outcome.userId, role, changed: outcome.changed };
-  }),
+  grantRole: defineAction(
+    staffForm('grantRole', { email: text(1000), role: text(40) }, async (input, actor) => {
+      const email = normalizeEmail(input.email ?? '');
+      if (!email) bad('Enter the address of the account, like name@example.com.');
+      const role = input.role ?? '';
+      if (!isRole(role)) bad('Choose a role.');
+      const { db } = await database();
+      const outcome = await grantRoleByEmail(db, actor, email.email, role);
+      if (!outcome.ok) {
+        refuse(outcome.problem, {
+          unverified: { code: 'CONFLICT', message: UNVERIFIED_MESSAGE },
+          'no-account': { code: 'NOT_FOUND', message: 'No account has this address. The person must register (or be added with npm run user) first.' },
+        });
+      }
+      return { userId: outcome.userId, role, changed: outcome.changed };
+    }),
+  ),
 
-  revokeRole: staffAction('revokeRole', { userId: text(20), role: text(40) }, async (input, actor) => {
-    const userId = id(input.userId, 'account');
-    const role = input.role ?? '';
-    if (!isRole(role)) bad('Choose a role.');
-    const { db } = await database();
-    const outcome = await revokeRoleFrom(db, actor, userId, role);
-    if (!outcome.ok) {
-      refuse(outcome.problem, {
-        'last-admin': { code: 'CONFLICT', message: 'This is the last admin: there must always be one. Grant the admin role to someone else first.' },
-      });
-    }
-    return { userId, role, changed: outcome.changed };
-  }),
+  revokeRole: defineAction(
+    staffForm('revokeRole', { userId: text(20), role: text(40) }, async (input, actor) => {
+      const userId = id(input.userId, 'account');
+      const role = input.role ?? '';
+      if (!isRole(role)) bad('Choose a role.');
+      const { db } = await database();
+      const outcome = await revokeRoleFrom(db, actor, userId, role);
+      if (!outcome.ok) {
+        refuse(outcome.problem, {
+          'last-admin': { code: 'CONFLICT', message: 'This is the last admin: there must always be one. Grant the admin role to someone else first.' },
+        });
+      }
+      return { userId, role, changed: outcome.changed };
+    }),
+  ),
 
   /** The account holder, from the emailed link: the link is the authority, no sign-in needed. */
   confirmDeletion: defineAction({
