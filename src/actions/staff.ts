@@ -24,6 +24,7 @@ import {
   revokeRoleFrom,
   searchAccounts,
   staffActionAccess,
+  STAFF_ACCOUNT,
   staffActor,
   type CompletionOutcome,
   type RequestProblem,
@@ -87,13 +88,16 @@ function reason(value: string | null | undefined): string {
   return verdict.value;
 }
 
+/** How an action refuses: the status and the message the page shows. */
+type Refusal = { code: 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN'; message: string };
+
 /** Support's actions on an account that holds a role are refused (mayActOn, src/lib/staff/lookup.ts). */
-const STAFF_ACCOUNT_ERROR = {
+const STAFF_ACCOUNT_ERROR: Refusal = {
   code: 'FORBIDDEN',
   message: 'This account holds a staff role: only an admin can act on staff accounts. Please ask an admin.',
-} as const;
+};
 
-const REQUEST_PROBLEMS: Record<RequestProblem, { code: 'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN'; message: string }> = {
+const REQUEST_PROBLEMS: Record<RequestProblem, Refusal> = {
   'staff-account': STAFF_ACCOUNT_ERROR,
   'not-found': { code: 'NOT_FOUND', message: 'That deletion request does not exist.' },
   'not-pending': { code: 'CONFLICT', message: 'This request is no longer waiting for confirmation.' },
@@ -105,83 +109,91 @@ const REQUEST_PROBLEMS: Record<RequestProblem, { code: 'NOT_FOUND' | 'CONFLICT' 
   },
 };
 
-function problem(p: RequestProblem): never {
-  throw new ActionError(REQUEST_PROBLEMS[p]);
+/** Throws the refusal `refusals` gives `problem`. */
+function refuse<P extends string>(problem: P, refusals: Record<P, Refusal>): never {
+  throw new ActionError(refusals[problem]);
+}
+
+const ACCOUNT_GONE: Refusal = { code: 'NOT_FOUND', message: 'This account no longer exists.' };
+
+/** A support tool's result on one account, or its refusal: the account holds a staff role, or is gone. */
+function onAccount<T>(outcome: T | typeof STAFF_ACCOUNT | undefined): T {
+  if (outcome === STAFF_ACCOUNT) throw new ActionError(STAFF_ACCOUNT_ERROR);
+  if (outcome === undefined) throw new ActionError(ACCOUNT_GONE);
+  return outcome;
 }
 
 function completed(outcome: CompletionOutcome) {
-  if (!outcome.ok) problem(outcome.problem);
+  if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
   return { mailed: outcome.mailed };
 }
 
+/**
+ * The options of a staff form's defineAction: checks who is asking against STAFF_ACTIONS before
+ * anything else (see above), then runs `handler` with the staff member; the handler parses the
+ * input, calls the domain and maps the outcome to an ActionError.
+ */
+function staffForm<Fields extends z.ZodRawShape, Output>(
+  action: StaffActionName,
+  fields: Fields,
+  handler: (input: z.output<z.ZodObject<Fields>>, actor: StaffActor, context: ActionAPIContext) => Promise<Output>,
+) {
+  return {
+    accept: 'form' as const,
+    input: z.object(fields),
+    handler: async (input: z.output<z.ZodObject<Fields>>, context: ActionAPIContext) => handler(input, actorFor(context, action), context),
+  };
+}
+
 export const staff = {
-  searchAccounts: defineAction({
-    accept: 'form',
-    input: z.object({ q: text(1000) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'searchAccounts');
+  searchAccounts: defineAction(
+    staffForm('searchAccounts', { q: text(1000) }, async (input, actor) => {
       const { db } = await database();
       const outcome = await searchAccounts(db, actor, input.q ?? '');
       if (!outcome.ok) bad(outcome.message);
       return { accounts: outcome.accounts, truncated: outcome.truncated };
-    },
-  }),
+    }),
+  ),
 
-  revealField: defineAction({
-    accept: 'form',
-    input: z.object({ userId: text(20), field: text(40), reason: text(4000) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'revealField');
+  revealField: defineAction(
+    staffForm('revealField', { userId: text(20), field: text(40), reason: text(4000) }, async (input, actor) => {
       const userId = id(input.userId, 'account');
       const field = input.field ?? '';
       if (!isStaffField(field)) bad('Choose a field to reveal.');
       const why = reason(input.reason);
       const { db } = await database();
-      const revealed = await revealField(db, actor, userId, field, why);
-      if (revealed === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
-      if (!revealed) throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
-      return { userId, ...revealed };
-    },
-  }),
+      return { userId, ...onAccount(await revealField(db, actor, userId, field, why)) };
+    }),
+  ),
 
-  endSessions: defineAction({
-    accept: 'form',
-    input: z.object({ userId: text(20), reason: text(4000) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'endSessions');
+  endSessions: defineAction(
+    staffForm('endSessions', { userId: text(20), reason: text(4000) }, async (input, actor) => {
       const userId = id(input.userId, 'account');
       const why = reason(input.reason);
       const { db } = await database();
-      const ended = await endSessions(db, actor, userId, why);
-      if (ended === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
-      if (ended === undefined) throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
-      return { userId, ended };
-    },
-  }),
+      return { userId, ended: onAccount(await endSessions(db, actor, userId, why)) };
+    }),
+  ),
 
-  resendVerification: defineAction({
-    accept: 'form',
-    input: z.object({ userId: text(20) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'resendVerification');
+  resendVerification: defineAction(
+    staffForm('resendVerification', { userId: text(20) }, async (input, actor, context) => {
       const userId = id(input.userId, 'account');
       await limit(context, [[STAFF_MAIL_LIMIT, `user:${userId}`]], TOO_MANY_MESSAGES);
       const { db } = await database();
       const outcome = await resendVerification(db, config().siteUrl, actor, userId);
       if (!outcome.ok) {
-        if (outcome.problem === 'no-account') throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });
-        if (outcome.problem === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
-        throw new ActionError({ code: 'CONFLICT', message: 'This address is already confirmed: no message was sent.' });
+        refuse(outcome.problem, {
+          'no-account': ACCOUNT_GONE,
+          'staff-account': STAFF_ACCOUNT_ERROR,
+          'already-verified': { code: 'CONFLICT', message: 'This address is already confirmed: no message was sent.' },
+        });
       }
       return { userId };
-    },
-  }),
+    }),
+  ),
 
-  recordDeletionRequest: defineAction({
-    accept: 'form',
-    input: z.object({ email: text(1000), receivedAt: text(100), ticket: text(1000) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'recordDeletionRequest');
+  recordDeletionRequest: defineAction(
+    staffForm('recordDeletionRequest', { email: text(1000), receivedAt: text(100), ticket: text(1000) }, async (input, actor, context) => {
       const form = checkDeletionRequestForm(input);
       // The page shows each problem next to its field (it runs the same check on what was typed).
       if (!form.ok) bad('Please check the highlighted fields: nothing was recorded.');
@@ -189,103 +201,91 @@ export const staff = {
       const { db } = await database();
       const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
       if (!outcome.ok) {
-        if (outcome.problem === 'staff-account') throw new ActionError(STAFF_ACCOUNT_ERROR);
-        if (outcome.problem === 'no-account') {
-          throw new ActionError({
+        if (outcome.problem === 'already-open') throw new ActionError({ code: 'CONFLICT', message: `This account already has an open deletion request (number ${outcome.id}).` });
+        refuse(outcome.problem, {
+          'staff-account': STAFF_ACCOUNT_ERROR,
+          'no-account': {
             code: 'NOT_FOUND',
             message: 'No account has this address. Check it against the request; if it is right, tell the requester that we hold no account for it.',
-          });
-        }
-        throw new ActionError({ code: 'CONFLICT', message: `This account already has an open deletion request (number ${outcome.id}).` });
+          },
+        });
       }
       return { id: outcome.id, mailed: outcome.mailed };
-    },
-  }),
+    }),
+  ),
 
-  resendDeletionLink: defineAction({
-    accept: 'form',
-    input: z.object({ requestId: text(20) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'resendDeletionLink');
+  resendDeletionLink: defineAction(
+    staffForm('resendDeletionLink', { requestId: text(20) }, async (input, actor, context) => {
       const requestId = id(input.requestId, 'request');
       await limit(context, [[STAFF_MAIL_LIMIT, `deletion-request:${requestId}`]], TOO_MANY_MESSAGES);
       const { db } = await database();
       const outcome = await resendDeletionLink(db, config().siteUrl, actor, requestId);
-      if (!outcome.ok) problem(outcome.problem);
+      if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
       return { id: requestId, mailed: outcome.mailed };
-    },
-  }),
+    }),
+  ),
 
-  deleteVerified: defineAction({
-    accept: 'form',
-    input: z.object({ requestId: text(20), reason: text(4000) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'deleteVerified');
+  deleteVerified: defineAction(
+    staffForm('deleteVerified', { requestId: text(20), reason: text(4000) }, async (input, actor) => {
       const requestId = id(input.requestId, 'request');
       const why = reason(input.reason);
       const { db } = await database();
       return { id: requestId, ...completed(await deleteWithVerifiedIdentity(db, actor, requestId, why)) };
-    },
-  }),
+    }),
+  ),
 
-  completeDeletion: defineAction({
-    accept: 'form',
-    input: z.object({ requestId: text(20) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'completeDeletion');
+  completeDeletion: defineAction(
+    staffForm('completeDeletion', { requestId: text(20) }, async (input, actor) => {
       const requestId = id(input.requestId, 'request');
       const { db } = await database();
       return { id: requestId, ...completed(await completeConfirmedRequest(db, actor, requestId)) };
-    },
-  }),
+    }),
+  ),
 
-  cancelDeletionRequest: defineAction({
-    accept: 'form',
-    input: z.object({ requestId: text(20), reason: text(4000) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'cancelDeletionRequest');
+  cancelDeletionRequest: defineAction(
+    staffForm('cancelDeletionRequest', { requestId: text(20), reason: text(4000) }, async (input, actor) => {
       const requestId = id(input.requestId, 'request');
       const why = reason(input.reason);
       const { db } = await database();
       const outcome = await cancelDeletionRequest(db, actor, requestId, why);
-      if (!outcome.ok) problem(outcome.problem);
+      if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
       return { id: requestId };
-    },
-  }),
+    }),
+  ),
 
-  grantRole: defineAction({
-    accept: 'form',
-    input: z.object({ email: text(1000), role: text(40) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'grantRole');
+  grantRole: defineAction(
+    staffForm('grantRole', { email: text(1000), role: text(40) }, async (input, actor) => {
       const email = normalizeEmail(input.email ?? '');
       if (!email) bad('Enter the address of the account, like name@example.com.');
       const role = input.role ?? '';
       if (!isRole(role)) bad('Choose a role.');
       const { db } = await database();
       const outcome = await grantRoleByEmail(db, actor, email.email, role);
-      if (!outcome.ok && outcome.problem === 'unverified') throw new ActionError({ code: 'CONFLICT', message: UNVERIFIED_MESSAGE });
-      if (!outcome.ok) throw new ActionError({ code: 'NOT_FOUND', message: 'No account has this address. The person must register (or be added with npm run user) first.' });
+      if (!outcome.ok) {
+        refuse(outcome.problem, {
+          unverified: { code: 'CONFLICT', message: UNVERIFIED_MESSAGE },
+          'no-account': { code: 'NOT_FOUND', message: 'No account has this address. The person must register (or be added with npm run user) first.' },
+        });
+      }
       return { userId: outcome.userId, role, changed: outcome.changed };
-    },
-  }),
+    }),
+  ),
 
-  revokeRole: defineAction({
-    accept: 'form',
-    input: z.object({ userId: text(20), role: text(40) }),
-    handler: async (input, context) => {
-      const actor = actorFor(context, 'revokeRole');
+  revokeRole: defineAction(
+    staffForm('revokeRole', { userId: text(20), role: text(40) }, async (input, actor) => {
       const userId = id(input.userId, 'account');
       const role = input.role ?? '';
       if (!isRole(role)) bad('Choose a role.');
       const { db } = await database();
       const outcome = await revokeRoleFrom(db, actor, userId, role);
       if (!outcome.ok) {
-        throw new ActionError({ code: 'CONFLICT', message: 'This is the last admin: there must always be one. Grant the admin role to someone else first.' });
+        refuse(outcome.problem, {
+          'last-admin': { code: 'CONFLICT', message: 'This is the last admin: there must always be one. Grant the admin role to someone else first.' },
+        });
       }
       return { userId, role, changed: outcome.changed };
-    },
-  }),
+    }),
+  ),
 
   /** The account holder, from the emailed link: the link is the authority, no sign-in needed. */
   confirmDeletion: defineAction({

@@ -2,16 +2,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  addAccountForOwner,
-  createAccount,
-  grantRole,
-  normalizeEmail,
-  registerAccount,
-  setPasswordWithToken,
-  signIn,
-  verifyEmail,
-} from '../../src/lib/auth/accounts.ts';
+import { normalizeEmail } from '../../src/lib/auth/email-address.ts';
+import { verifyEmail } from '../../src/lib/auth/email-verification.ts';
+import { addAccountForOwner, createAccount } from '../../src/lib/auth/operator-accounts.ts';
+import { registerAccount } from '../../src/lib/auth/registration.ts';
+import { grantRole } from '../../src/lib/auth/role-grants.ts';
+import { setPasswordWithToken } from '../../src/lib/auth/set-password.ts';
+import { signIn } from '../../src/lib/auth/sign-in.ts';
 import { deliverPasswordResets, requestPasswordReset, startResetWorker } from '../../src/lib/auth/reset-queue.ts';
 import { checkEmailToken, createEmailToken, EMAIL_TOKEN_TTL_MS } from '../../src/lib/auth/email-tokens.ts';
 import { hashPassword, strengthEstimates, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAccount, grantRole, isLastAdmin, isRole, normalizeEmail, revokeRole } from '../../src/lib/auth/accounts.ts';
+import { normalizeEmail } from '../../src/lib/auth/email-address.ts';
+import { createAccount } from '../../src/lib/auth/operator-accounts.ts';
+import { grantRole, isLastAdmin, isRole, revokeRole } from '../../src/lib/auth/role-grants.ts';
 import { checkRole, hasRole } from '../../src/lib/auth/roles.ts';
 import type { SessionUser } from '../../src/lib/auth/sessions.ts';
 import { ROLES, type Role } from '../../src/lib/auth/tables.ts';

@@ -1,4 +1,5 @@
-import { normalizeEmail, siteLink, type NormalizedEmail } from '../auth/accounts.ts';
+import { normalizeEmail, type NormalizedEmail } from '../auth/email-address.ts';
+import { siteLink } from '../auth/site-links.ts';
 import { consumeEmailToken, createEmailToken, discardUnusedLinks, type TokenProblem } from '../auth/email-tokens.ts';
 import { setPasswordHash, setSignInAddress } from '../auth/user-records.ts';
 import { checkNewPassword, hashPassword, verifyAgainstDummy, verifyPassword } from '../auth/passwords.ts';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import { isLastAdmin, normalizeEmail } from '../auth/accounts.ts';
+import { normalizeEmail } from '../auth/email-address.ts';
+import { isLastAdmin } from '../auth/role-grants.ts';
 import { checkpointWal, type DB } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { sendMail } from '../mail/index.ts';

@@ -1,4 +1,4 @@
-import { normalizeEmail } from '../auth/accounts.ts';
+import { normalizeEmail } from '../auth/email-address.ts';
 import type { DB } from '../db/index.ts';
 import { effectiveInstant, isCalendarDate } from '../policy/dates.ts';
 import { AUDIT_ACTIONS, fieldLabel, isAuditAction, type AuditAction } from './actions.ts';

@@ -1,6 +1,7 @@
 import type { DB } from '../db/index.ts';
 import { sendMail, type Message } from '../mail/index.ts';
-import { findUserByEmail, siteLink } from './accounts.ts';
+import { findUserByEmail } from './email-address.ts';
+import { siteLink } from './site-links.ts';
 import { createEmailToken } from './email-tokens.ts';
 import { resetPasswordMessage } from './emails.ts';
 

@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { DB } from '../db/index.ts';
-import type { NormalizedEmail } from './accounts.ts';
+import type { NormalizedEmail } from './email-address.ts';
 import type { PolicyAgreementTable } from './tables.ts';
 
 /**

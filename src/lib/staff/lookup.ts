@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { getProfile } from '../accounts/profile.ts';
 import { recordAudit } from '../audit/log.ts';
-import { sendVerificationEmail } from '../auth/accounts.ts';
+import { sendVerificationEmail } from '../auth/email-verification.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
 import type { Role } from '../auth/tables.ts';
 import type { DB } from '../db/index.ts';

@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/log.ts';
-import { grantRole, normalizeEmail, revokeRole } from '../auth/accounts.ts';
+import { normalizeEmail } from '../auth/email-address.ts';
+import { grantRole, revokeRole } from '../auth/role-grants.ts';
 import { ROLES, type Role } from '../auth/tables.ts';
 import type { DB } from '../db/index.ts';
 import type { StaffActor } from './lookup.ts';
@@ -7,7 +8,7 @@ import type { StaffActor } from './lookup.ts';
 /**
  * Admins' role administration (/admin/roles): who holds which role, granting and revoking.
  * Each change is audited in its transaction. There is always at least one admin: revokeRole
- * refuses the last admin role (isLastAdmin, src/lib/auth/accounts.ts).
+ * refuses the last admin role (isLastAdmin, src/lib/auth/role-grants.ts).
  */
 
 export interface RoleHolder {

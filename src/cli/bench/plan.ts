@@ -1,0 +1,105 @@
+// Planning a run of `npm run bench` (src/cli/bench.ts): which scenarios it measures (all, or
+// those BENCH_ONLY names with their peers), the request each repeats, and what answers it: the
+// site itself, or a peer started here (a bare Node server, nginx) with the site's bytes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { whenReady } from '../site-process.ts';
+import { capture, type RequestPlan, type Site } from './load.ts';
+import { startNginx } from './nginx.ts';
+import { SCENARIOS, type Scenario } from './scenarios.ts';
+import { ONLY, root } from './settings.ts';
+
+/** What this run measures: every scenario, or those BENCH_ONLY names with their peers. */
+export function selectedScenarios(): Scenario[] {
+  const only = ONLY;
+  if (!only) return SCENARIOS;
+  const unknown = only.filter((name) => name !== 'sign-in' && name !== 'reset' && !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: no scenario named ${unknown.join(', ')} (there are ${SCENARIOS.map((s) => s.name).join(', ')}, sign-in, reset)`);
+  return SCENARIOS.filter((s) => only.includes(s.name) || only.includes(s.baselineOf ?? s.nginxOf ?? ''));
+}
+
+/** The baseline server (the site itself is started by site-process.ts). */
+interface Running {
+  url: string;
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+async function startProcess(args: string[], env: Record<string, string>, ready: RegExp): Promise<Running> {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const { url, exited } = await whenReady(child, ready, 30_000);
+  return {
+    url,
+    child,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** What to drive for a scenario: the site (with its process id, for the peak RSS), or a peer answering with its bytes. */
+export interface Target {
+  scenario: Scenario;
+  url: string;
+  plan: RequestPlan;
+  pid?: number;
+}
+
+export interface Planned {
+  targets: Target[];
+  /** Each scenario's request, by name (peers have none of their own). */
+  plans: Map<string, RequestPlan>;
+}
+
+/**
+ * Asks each scenario for its request and starts the peers (one nginx for all its scenarios,
+ * where `nginx` is installed; a bare Node server per baseline). Each peer's stop is pushed onto
+ * `stopping` as soon as it runs, so the caller stops it even when a later step fails.
+ */
+export async function planTargets(
+  scenarios: Scenario[],
+  site: Site,
+  sitePid: number | undefined,
+  nginx: string | undefined,
+  dir: string,
+  stopping: (() => Promise<void>)[],
+): Promise<Planned> {
+  const plans = new Map<string, RequestPlan>();
+  const targets: Target[] = [];
+  for (const scenario of scenarios) if (scenario.plan) plans.set(scenario.name, await scenario.plan(site));
+  const planOf = (scenario: Scenario, name: string) => {
+    const plan = plans.get(name);
+    if (!plan) throw new Error(`${scenario.name}: ${name} has no plan`);
+    return plan;
+  };
+  // One nginx for all its scenarios.
+  const nginxScenarios = scenarios.filter((s) => s.nginxOf);
+  let nginxUrl: string | undefined;
+  if (nginx && nginxScenarios.length > 0) {
+    const routes = [];
+    for (const s of nginxScenarios) {
+      const plan = planOf(s, s.nginxOf!);
+      routes.push({ path: plan.path, reply: await capture(site, plan) });
+    }
+    const running = await startNginx(nginx, join(dir, 'nginx'), join(root, 'dist/client'), routes);
+    stopping.push(running.stop);
+    nginxUrl = running.url;
+  }
+  for (const scenario of scenarios) {
+    if (scenario.baselineOf) {
+      const plan = planOf(scenario, scenario.baselineOf);
+      const reply = await capture(site, plan);
+      const raw = await startProcess([join(root, 'src/cli/bench-raw-server.ts'), JSON.stringify(reply)], {}, /ready at (http:\/\/\S+)/);
+      stopping.push(raw.stop);
+      targets.push({ scenario, url: raw.url, plan });
+    } else if (scenario.nginxOf) {
+      if (nginxUrl) targets.push({ scenario, url: nginxUrl, plan: planOf(scenario, scenario.nginxOf) });
+    } else if (scenario.plan) {
+      targets.push({ scenario, url: site.url, plan: planOf(scenario, scenario.name), pid: sitePid });
+    } else {
+      throw new Error(`${scenario.name}: give it a plan, a baselineOf or an nginxOf`);
+    }
+  }
+  return { targets, plans };
+}

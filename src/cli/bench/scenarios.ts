@@ -1,0 +1,110 @@
+// The scenarios of `npm run bench` (src/cli/bench.ts): what each one measures, the request it
+// repeats (`plan`), its goals and checks, and the peers (a bare Node server, nginx) that answer
+// with the site's bytes for comparison. To measure something more, add one entry here.
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { fmt } from './figures.ts';
+import { options, type RequestPlan, type Site } from './load.ts';
+import { BROWSER_GET, BROWSER_UA } from './settings.ts';
+
+export interface Goal {
+  /** Requests per second at least. */
+  minRps?: number;
+  /** At least this fraction of each named scenario's requests per second. */
+  minRatios?: { scenario: string; ratio: number }[];
+  /** 99th-percentile latency below this many milliseconds. */
+  maxP99Ms?: number;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** The request to repeat against the site. */
+  plan?: (site: Site) => Promise<RequestPlan>;
+  /** Instead of `plan`: the bare Node server answering this scenario's request with the site's bytes. */
+  baselineOf?: string;
+  /** Instead of `plan`: nginx serving the file of dist/client the site answers this scenario's request with. */
+  nginxOf?: string;
+  goal?: Goal;
+  /** Checks run after the scenario, given its plan; each returns a line to print (and whether it held). */
+  verify?: (site: Site, plan: RequestPlan) => Promise<{ ok: boolean; line: string }>;
+}
+
+const VIEW_PATH = '/features';
+
+async function viewCount(site: Site, path: string): Promise<number> {
+  const res = await fetch(`${site.url}/api/views?path=${encodeURIComponent(path)}`);
+  return ((await res.json()) as { views: number }).views;
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'view-event',
+    description: `POST /api/views/event for ${VIEW_PATH}: a new page-load key each time, a returning visitor's cookie`,
+    plan: async (site) => ({
+      method: 'POST',
+      path: '/api/views/event',
+      headers: {
+        'content-type': 'application/json',
+        origin: site.origin,
+        'user-agent': BROWSER_UA,
+        cookie: 'visitor=BenchVisitor000000000001',
+      },
+      // Keys as the beacon makes them (time, then random hex), all of the same length so
+      // that the baseline gets requests of the same size.
+      body: () => JSON.stringify({ path: VIEW_PATH, key: `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}` }),
+    }),
+    goal: { minRatios: [{ scenario: 'raw-node', ratio: 0.5 }], maxP99Ms: 20 },
+    // Exactness under the same load: a burst of a known number of events (autocannon stops
+    // a timed run with requests in flight, so the timed runs cannot be checked exactly).
+    verify: async (site, plan) => {
+      const before = await viewCount(site, VIEW_PATH);
+      const burst = await autocannon({ ...options(site.url, plan), amount: 5000 });
+      const added = (await viewCount(site, VIEW_PATH)) - before;
+      return { ok: burst['2xx'] === 5000 && added === 5000, line: `exact: 5,000 events sent, ${fmt(burst['2xx'])} accepted → +${fmt(added)} views` };
+    },
+  },
+  {
+    name: 'raw-node',
+    description: 'a bare Node http server reading the same requests and answering the same bytes',
+    baselineOf: 'view-event',
+  },
+  {
+    name: 'home',
+    description: 'GET / (a prerendered page, served from memory by src/server)',
+    plan: async () => ({ method: 'GET', path: '/', headers: BROWSER_GET }),
+    goal: { minRatios: [{ scenario: 'raw-home', ratio: 0.8 }, { scenario: 'nginx-home', ratio: 0.5 }] },
+  },
+  { name: 'raw-home', description: 'a bare Node http server answering the bytes of /', baselineOf: 'home' },
+  { name: 'nginx-home', description: 'nginx (one worker) serving the same file of dist/client with the same headers', nginxOf: 'home' },
+  {
+    name: 'privacy',
+    description: 'GET /privacy (prerendered; the version in effect is chosen at request time)',
+    plan: async () => ({ method: 'GET', path: '/privacy', headers: BROWSER_GET }),
+    goal: { minRatios: [{ scenario: 'raw-privacy', ratio: 0.8 }, { scenario: 'nginx-privacy', ratio: 0.5 }] },
+  },
+  { name: 'raw-privacy', description: 'a bare Node http server answering the bytes of /privacy', baselineOf: 'privacy' },
+  { name: 'nginx-privacy', description: 'nginx (one worker) serving the file of the version in effect', nginxOf: 'privacy' },
+  {
+    name: 'announcements',
+    description: 'GET the AnnouncementBanner server island (rendered by Astro; reads the dismiss cookie and the schedule)',
+    plan: async (site) => {
+      const html = await (await fetch(site.url + '/')).text();
+      const src = /\/_server-islands\/AnnouncementBanner[^"']*/.exec(html)?.[0]?.replaceAll('&amp;', '&');
+      if (!src) throw new Error('no AnnouncementBanner island on /');
+      return { method: 'GET', path: src, headers: { 'user-agent': BROWSER_UA } };
+    },
+    goal: { minRps: 1500 },
+  },
+  {
+    name: 'island',
+    description: `GET the ViewCount server island of ${VIEW_PATH} (rendered by Astro)`,
+    plan: async (site) => {
+      const html = await (await fetch(site.url + VIEW_PATH)).text();
+      const src = /\/_server-islands\/ViewCount[^"']*/.exec(html)?.[0]?.replaceAll('&amp;', '&');
+      if (!src) throw new Error(`no ViewCount island on ${VIEW_PATH}`);
+      return { method: 'GET', path: src, headers: { 'accept-language': 'en-US,en;q=0.9', 'user-agent': BROWSER_UA } };
+    },
+    goal: { minRps: 1500 },
+  },
+];
