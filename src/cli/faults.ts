@@ -320,7 +320,7 @@ function floodOnce(url: string, path: string, chunked: boolean, size: number): P
       signal();
     });
     socket.on('close', finish);
-    socket.once('connect', async () => {
+    const sendBody = async () => {
       const framing = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${size}`;
       socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nOrigin: ${ORIGIN}\r\nContent-Type: application/x-www-form-urlencoded\r\n${framing}\r\nConnection: close\r\n\r\n`);
       while (sent < size && !ended && !socket.destroyed) {
@@ -331,7 +331,8 @@ function floodOnce(url: string, path: string, chunked: boolean, size: number): P
       }
       if (ended) finish();
       else if (chunked && !socket.destroyed) socket.write('0\r\n\r\n');
-    });
+    };
+    socket.once('connect', () => void sendBody().catch(finish));
   });
 }
 
