@@ -5,7 +5,9 @@
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantRole } from '../../src/lib/auth/accounts.ts';
-import { Client, createUser, mailsTo, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { Client, mailsTo } from '../support/account-profile.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
@@ -22,7 +24,7 @@ const PHONE = '+1 617 555 0199';
 
 async function userWithData(label: string, phone = '+1 617 555 0111') {
   const email = uniqueEmail(label);
-  const id = await createUser(site, email);
+  const { id } = await createUser(site, { email });
   const client = new Client(site);
   await client.signIn(email);
   await client.post('/account?_action=account.updateProfile', { display_name: `${label} Q`, full_name: `${NAME} ${label}`, company: 'Deletion Corp', job_title: 'Leaver', phone });
@@ -142,7 +144,7 @@ describe('deleting an account', () => {
   it('lets the address register again as a new account', async () => {
     const { email, client } = await userWithData('again');
     await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'delete my account' });
-    const id = await createUser(site, email);
+    const { id } = await createUser(site, { email });
     const fresh = new Client(site);
     await fresh.signIn(email);
     const data = (await (await fresh.post('/account/export.json', {})).json()) as { accountId: number; tables: Record<string, { rows: unknown[] }> };
@@ -153,7 +155,7 @@ describe('deleting an account', () => {
 
   it('refuses to delete the last admin, says why and keeps what was typed but the password; with a second admin it deletes', async () => {
     const email = uniqueEmail('only-admin');
-    const id = await createUser(site, email);
+    const { id } = await createUser(site, { email });
     await withDatabase(site, (db) => grantRole(db, id, 'admin'));
     const client = new Client(site);
     await client.signIn(email);
@@ -168,7 +170,7 @@ describe('deleting an account', () => {
     expect((await client.get('/account')).status).toBe(200);
     expect(mailsTo(site, email, /account has been deleted/)).toEqual([]);
 
-    const second = await createUser(site, uniqueEmail('second-admin'));
+    const { id: second } = await createUser(site, { email: uniqueEmail('second-admin') });
     await withDatabase(site, (db) => grantRole(db, second, 'admin'));
     const deleted = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'delete my account' });
     expect(deleted.status).toBe(303);

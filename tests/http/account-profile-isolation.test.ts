@@ -3,7 +3,9 @@
 // Nothing in a URL or a form says whose data it is: the session does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionRef } from '../../src/lib/accounts/sessions.ts';
-import { Client, createUser, islandCalls, PASSWORD, textOf, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { Client, islandCalls, textOf } from '../support/account-profile.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
 let site: RunningSite;
@@ -12,7 +14,7 @@ let bob: { id: number; email: string; client: Client };
 
 async function user(label: string) {
   const email = uniqueEmail(label);
-  const id = await createUser(site, email);
+  const { id } = await createUser(site, { email });
   const client = new Client(site);
   await client.signIn(email);
   await client.post('/account?_action=account.updateProfile', {

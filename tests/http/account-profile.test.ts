@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionRef } from '../../src/lib/accounts/sessions.ts';
 import { formatDate } from '../../src/lib/policy/dates.ts';
-import { Client, createUser, island, linkIn, mailsTo, PASSWORD, textOf, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { Client, island, linkIn, mailsTo, textOf } from '../support/account-profile.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
@@ -18,7 +20,7 @@ afterAll(async () => {
 
 async function signedIn(label: string, headers: Record<string, string> = {}) {
   const email = uniqueEmail(label);
-  const id = await createUser(site, email);
+  const { id } = await createUser(site, { email });
   const client = new Client(site, headers);
   await client.signIn(email);
   return { email, id, client };
@@ -35,7 +37,7 @@ describe('the account page', () => {
     expect((await visitor.get('/account/basic')).headers.get('location')).toBe('/login?next=%2Faccount%2Fbasic');
 
     const email = uniqueEmail('next');
-    await createUser(site, email);
+    await createUser(site, { email });
     const back = await visitor.post('/login?_action=auth.signIn&next=%2Faccount', { email, password: PASSWORD });
     expect(back.status).toBe(303);
     expect(back.headers.get('location')).toBe('/account');
@@ -225,7 +227,7 @@ describe('changing the email address', () => {
   it('does not reveal that the new address has an account', async () => {
     const { id, email, client } = await signedIn('email-taken');
     const taken = uniqueEmail('email-owner');
-    await createUser(site, taken);
+    await createUser(site, { email: taken });
     const res = await client.post('/account?_action=account.changeEmail', { newEmail: taken, emailPassword: PASSWORD });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/account?done=email-sent#email');

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createAccount,
   normalizeEmail,
@@ -14,7 +14,7 @@ import {
 import { createEmailToken, EMAIL_TOKEN_TTL_MS } from '../../src/lib/auth/email-tokens.ts';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
 import { createSession, validateSessionToken } from '../../src/lib/auth/sessions.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
 // The password checks, observed: an unknown address must cost the same verification as a
 // wrong password (the real functions still run).
@@ -62,11 +62,9 @@ const PASSWORD = 'correct horse battery staple';
 const t0 = new Date('2026-03-01T12:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
 
-let database: OpenDatabase;
+const database = testDatabase();
 beforeEach(async () => {
   rmSync(outbox, { recursive: true, force: true });
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   await database.db
     .insertInto('policy_version')
     .values({
@@ -79,7 +77,6 @@ beforeEach(async () => {
     })
     .execute();
 });
-afterEach(() => database.close());
 
 const register = (email: string, password = PASSWORD) =>
   registerAccount(

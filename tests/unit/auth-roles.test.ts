@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAccount, grantRole, isLastAdmin, isRole, normalizeEmail, revokeRole } from '../../src/lib/auth/accounts.ts';
 import { checkRole, hasRole } from '../../src/lib/auth/roles.ts';
 import type { SessionUser } from '../../src/lib/auth/sessions.ts';
 import { ROLES, type Role } from '../../src/lib/auth/tables.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
 function user(roles: Role[]): SessionUser {
   return {
@@ -48,12 +48,7 @@ describe('isRole', () => {
 });
 
 describe('granting and revoking', () => {
-  let database: OpenDatabase;
-  beforeEach(async () => {
-    database = openDatabase(':memory:');
-    await migrate(database.db);
-  });
-  afterEach(() => database.close());
+  const database = testDatabase();
 
   const revoke = (id: number, role: Role) => database.db.transaction().execute((trx) => revokeRole(trx, id, role));
   const rolesOf = async (id: number) =>
