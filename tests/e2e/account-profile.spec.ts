@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { PASSWORD } from '../support/users.ts';
-import { expect, newSignedInPage, newUser, signInAs, test } from './fixtures.ts';
+import { expect, newSignedInPage, newUser, signInAs, submitSignInForm, test } from './fixtures.ts';
 import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
 
 /** A signed-in page on the account page. */
@@ -36,9 +36,7 @@ test('a visitor is sent to sign in and comes back to the account page', async ({
   const { email } = await newUser({ label: 'e2e-profile-visitor' });
   await page.goto('/account');
   await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, email);
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
 });
@@ -94,9 +92,7 @@ test('change the password, signing out the other session', async ({ page, browse
   await other.reload();
   await expect(other).toHaveURL(/\/login/);
   // The new password signs in.
-  await other.getByLabel('Email address').fill(email);
-  await other.getByLabel('Password').fill('seven silver herons in the rain');
-  await other.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(other, email, 'seven silver herons in the rain');
   await expect(other).toHaveURL(/\/account$/);
   await other.context().close();
 });
@@ -167,9 +163,7 @@ test('delete the account', async ({ userPage: page, user: { email } }) => {
   await expect(page.getByRole('heading', { level: 1, name: 'Your account has been deleted' })).toBeVisible();
   await page.goto('/account');
   await expect(page).toHaveURL(/\/login/);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, email);
   await expect(page.getByText('That email and password do not match an account.')).toBeVisible();
 });
 

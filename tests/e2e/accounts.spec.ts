@@ -6,7 +6,7 @@
 import type { Page } from '@playwright/test';
 import { linkPath, waitForMail } from '../support/outbox.ts';
 import { PASSWORD, uniqueEmail } from '../support/users.ts';
-import { E2E_OUTBOX, expect, newUser, signInWithForm, test } from './fixtures.ts';
+import { E2E_OUTBOX, expect, newUser, signInWithForm, submitSignInForm, test } from './fixtures.ts';
 import { expectNoAxeViolations } from './support.ts';
 
 /** The header's account menu (the server island), once it has arrived. */
@@ -52,9 +52,7 @@ test('register, confirm the address from the mail, sign in and out through the h
   await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
 
   // And in again, straight back to where we were going.
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, email);
   await expect(page).toHaveURL(/\/account$/);
   await expect(accountMenu(page).locator('summary')).toContainText(email);
 });

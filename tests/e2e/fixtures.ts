@@ -35,6 +35,13 @@ export async function newSignedInPage(browser: Browser, userId: number, userAgen
   return context.newPage();
 }
 
+/** Fills in and submits the sign-in form the page shows. */
+export async function submitSignInForm(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 /**
  * Signs in through the form, as a person does. With `next`, starts from /login?next=… and
  * waits to arrive there.
@@ -42,9 +49,7 @@ export async function newSignedInPage(browser: Browser, userId: number, userAgen
 export async function signInWithForm(page: Page, email: string, options: { password?: string; next?: string } = {}): Promise<void> {
   const { password = PASSWORD, next } = options;
   await page.goto(next === undefined ? '/login' : `/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, email, password);
   if (next !== undefined) await expect(page).toHaveURL(new RegExp(`${next.replace(/[/?]/g, '\\$&')}$`));
 }
 
