@@ -75,12 +75,15 @@ export interface Fixtures {
 
 export const test = base.extend<Fixtures>({
   cleanRateLimits: [
+    // Playwright reads a fixture's dependencies from its first parameter, which must be a pattern.
+    // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
       await clearRateLimits();
       await use();
     },
     { auto: true },
   ],
+  // eslint-disable-next-line no-empty-pattern
   user: async ({}, use) => {
     await use(await newUser());
   },

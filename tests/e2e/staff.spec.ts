@@ -72,7 +72,7 @@ test('a deletion request received by email: support records it, the user confirm
   await expect(page.locator('body')).not.toContainText(`${customer.email[0]}•••`);
 });
 
-test('support reveals a detail with a reason, and the user sees it on their account page', async ({ page, browser, baseURL }) => {
+test('support reveals a detail with a reason, and the user sees it on their account page', async ({ page, browser }) => {
   const support = await newUser({ label: 'e2e-staff-support-reveal', roles: ['support'] });
   const customer = await newUser({ label: 'e2e-staff-watched', profile: { full_name: 'Wendy Watched', phone: '+1 212 555 0177' } });
 

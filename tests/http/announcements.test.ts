@@ -13,10 +13,11 @@ import type { Role } from '../../src/lib/auth/index.ts';
 import type { OpenDatabase } from '../../src/lib/db/index.ts';
 import { daysBetween, utcDateOf } from '../../src/lib/policy/dates.ts';
 import { ADMIN_SECTIONS, sectionsFor } from '../../src/lib/staff/sections.ts';
-import { Client, textOf } from '../support/account-profile.ts';
+import { Client, signedInClient, textOf } from '../support/account-profile.ts';
 import { root, startSite, type RunningSite } from '../support/site.ts';
 import { openDatabaseAt } from '../support/site-db.ts';
-import { createUser, uniqueText } from '../support/users.ts';
+import { rolesOf, WHO, type Who } from '../support/staff-http.ts';
+import { uniqueText } from '../support/users.ts';
 
 const HOUR = 3_600_000;
 
@@ -67,10 +68,7 @@ async function banners(client: Client, page = '/features'): Promise<{ tokens: st
 
 /** A client signed in through the form with the given roles (none: an ordinary user). */
 async function signedIn(...roles: Role[]): Promise<Client> {
-  const { email } = await createUser(site, { label: roles.join('-') || 'user', roles, agreed: false });
-  const client = new Client(site);
-  await client.signIn(email);
-  return client;
+  return (await signedInClient(site, { label: roles.join('-') || 'user', roles, agreed: false, form: true })).client;
 }
 
 const utcInput = (at: number) => new Date(at).toISOString().slice(0, 16);
@@ -279,10 +277,7 @@ describe('the editors’ forms', () => {
 });
 
 describe('role matrix', () => {
-  type Who = 'visitor' | 'user' | Role;
-  const WHO: Who[] = ['visitor', 'user', 'support', 'editor', 'admin'];
   const clients = new Map<Who, Client>();
-  const rolesOf = (who: Who): Role[] => (who === 'visitor' || who === 'user' ? [] : [who]);
   const announcements = ADMIN_SECTIONS.find((s) => s.id === 'announcements')!;
   let id: number;
 

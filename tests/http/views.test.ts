@@ -3,10 +3,9 @@
 // badge, bad input, the island, and /admin/stats with its CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/lib/auth/index.ts';
-import { Client } from '../support/account-profile.ts';
+import { signedInClient } from '../support/account-profile.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 import { withDatabase } from '../support/site-db.ts';
-import { createUser } from '../support/users.ts';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
 
@@ -103,8 +102,8 @@ describe('counting view events', () => {
 
   it('stores a signed-in user’s views exactly like anyone’s', async () => {
     const email = `views-member-${process.pid}@example.com`;
-    const { id: userId } = await createUser(site, { email, agreed: false });
-    const session = await signIn(email);
+    const { id: userId, client } = await signedInClient(site, { email, agreed: false, form: true });
+    const session = `session=${client.cookies.get('session')}`;
     const before = await counts('/about');
     const res = await sendEvent({ path: '/about', key: newKey() }, { cookie: session });
     expect(await res.json()).toMatchObject({ counted: true, views: before.views + 1 });
@@ -285,16 +284,10 @@ describe('the ViewCount island', () => {
 
 // ---------------------------------------------------------------------------------------
 
-/** Signs in through the form; returns the session cookie to send (`session=…`). */
-async function signIn(email: string): Promise<string> {
-  const client = new Client(site);
-  await client.signIn(email);
-  return `session=${client.cookies.get('session')}`;
-}
-
+/** A new account with `roles`, signed in through the form; returns the session cookie to send (`session=…`). */
 async function signedIn(...roles: Role[]): Promise<string> {
-  const { email } = await createUser(site, { label: `views-${roles.join('-') || 'reader'}`, roles, agreed: false });
-  return signIn(email);
+  const { client } = await signedInClient(site, { label: `views-${roles.join('-') || 'reader'}`, roles, agreed: false, form: true });
+  return `session=${client.cookies.get('session')}`;
 }
 
 const get = (path: string, cookie?: string) => fetch(site.url + path, { redirect: 'manual', headers: cookie ? { cookie } : {} });

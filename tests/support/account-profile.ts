@@ -84,14 +84,16 @@ export class Client {
 }
 
 /**
- * A client signed in as a new account (see createUser for `options`) with a session made
- * straight in the site's database, as the sign-in form would make it: no sign-in form, so no
- * sign-in rate limit.
+ * A client signed in as a new account (see createUser for the account's options), sending
+ * `headers` with every request. By default with a session made straight in the site's
+ * database, as the sign-in form would make it (no form, so no sign-in rate limit); with
+ * `form`, through the sign-in form.
  */
-export async function signedInClient(site: RunningSite, options: UserOptions = {}): Promise<{ client: Client } & NewUser> {
+export async function signedInClient(site: RunningSite, options: UserOptions & { headers?: Record<string, string>; form?: boolean } = {}): Promise<{ client: Client } & NewUser> {
   const user = await createUser(site, options);
-  const client = new Client(site);
-  client.cookies.set('session', await startSession(site, user.id));
+  const client = new Client(site, options.headers);
+  if (options.form) await client.signIn(user.email);
+  else client.cookies.set('session', await startSession(site, user.id));
   return { client, ...user };
 }
 

@@ -1,13 +1,9 @@
 // Helpers for the staff and audit unit tests (tests/unit/staff-*.test.ts, audit-*.test.ts): a
-// test database with the first policy version recorded, accounts with a profile, and a
-// temporary outbox.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// test database with the first policy version recorded, and accounts with a profile. (Their
+// temporary outbox is outbox.ts's.)
 import type { ProfileValues } from '../../src/lib/accounts/index.ts';
 import type { Role } from '../../src/lib/auth/index.ts';
 import { testDatabase, type OpenDatabase } from './db.ts';
-import { readOutbox, type Mail } from './outbox.ts';
 import { publishedVersions } from './policy-versions.ts';
 import { createUser } from './users.ts';
 
@@ -26,29 +22,4 @@ export function staffDatabase(): OpenDatabase {
 /** A verified account without a password, with the given roles and profile; returns its id. */
 export async function account(database: OpenDatabase, email: string, roles: Role[] = [], profile: Partial<ProfileValues> = {}, now = new Date()): Promise<number> {
   return (await createUser(database.db, { email, roles, profile, now, password: null, agreed: false })).id;
-}
-
-export type { Mail };
-
-/**
- * Points the mail module at a new temporary outbox (config() reads the environment on first
- * use, once per test file). Call at the top of the file.
- */
-export function temporaryOutbox(): { dir: string; mails: () => Mail[]; clear: () => void; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'ct-staff-mail-'));
-  process.env.MAIL_OUTBOX_DIR = dir;
-  delete process.env.SMTP_URL;
-  return {
-    dir,
-    mails: () => readOutbox(dir),
-    clear: () => {
-      rmSync(dir, { recursive: true, force: true });
-    },
-    remove: () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-/** The token of the link in a message. */
-export function linkToken(mail: Mail): string | undefined {
-  return /token=([a-z2-7]+\.[a-z2-7]+)/.exec(mail.text)?.[1];
 }

@@ -17,7 +17,8 @@ import {
   resendDeletionLink,
   type DeletionRequestForm,
 } from '../../src/lib/staff/index.ts';
-import { account, staffDatabase, linkToken, temporaryOutbox } from '../support/staff.ts';
+import { linkToken, temporaryOutbox } from '../support/outbox.ts';
+import { account, staffDatabase } from '../support/staff.ts';
 
 const outbox = temporaryOutbox();
 afterAll(() => outbox.remove());

@@ -3,7 +3,8 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/lib/auth/index.ts';
 import { endSessions, resendVerification, revealField, searchAccounts, viewAccount } from '../../src/lib/staff/index.ts';
-import { account, staffDatabase, temporaryOutbox } from '../support/staff.ts';
+import { temporaryOutbox } from '../support/outbox.ts';
+import { account, staffDatabase } from '../support/staff.ts';
 
 const outbox = temporaryOutbox();
 afterAll(() => outbox.remove());
