@@ -212,7 +212,7 @@ test.describe('the admin pages', () => {
   let page: Page;
 
   test.beforeAll(async ({ browser }) => {
-    page = await newSignedInPage(browser, (await newUser({ label: 'e2e-editor', roles: ['editor'] })).id);
+    page = await newSignedInPage(browser, (await newUser({ label: 'editor', roles: ['editor'] })).id);
     await createAnnouncement(page, { text: uniqueText('Webinar on Thursday: staying GDPR-ready.'), link: ['/features', 'See the features'] });
     id = created.at(-1)!;
     // Kept showing for all the admin pages' tests; ended after the last one.

@@ -69,7 +69,10 @@ export interface Fixtures {
   user: NewUser;
   /** The test's page, its context signed in as `user`. */
   userPage: Page;
-  /** A page in a new context signed in as a new account with `roles`; closed after the test. */
+  /**
+   * A page in a new context signed in as a new account with `roles` (none: an ordinary
+   * account), its address starting with them; closed after the test.
+   */
   staffPage: (...roles: Role[]) => Promise<Page>;
 }
 
@@ -94,7 +97,8 @@ export const test = base.extend<Fixtures>({
   staffPage: async ({ browser }, use) => {
     const contexts: BrowserContext[] = [];
     await use(async (...roles) => {
-      const { id } = await newUser({ label: `e2e-${roles.join('-') || 'user'}`, roles });
+      // The address starts with the roles ('editor-…'): the admin pages show who changed what.
+      const { id } = await newUser({ label: roles.join('-') || 'reader', roles });
       const page = await newSignedInPage(browser, id);
       contexts.push(page.context());
       return page;
