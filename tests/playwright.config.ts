@@ -2,7 +2,9 @@ import { defineConfig, devices } from '@playwright/test';
 import { SERVER_ENV, SERVER_V8_FLAGS } from '../src/server/runtime-settings.ts';
 
 const PORT = Number(process.env.E2E_PORT ?? 4455);
+/** Where the e2e server keeps its database and outbox, relative to the repository (new for every run). */
 export const E2E_DATA_DIR = 'test-results/e2e-data';
+export const E2E_BASE_URL = `http://127.0.0.1:${PORT}`;
 
 /**
  * Browser tests run in Debian's Chromium (never a downloaded browser) against the real
@@ -17,7 +19,7 @@ export default defineConfig({
   timeout: 30_000,
   reporter: [['list']],
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
+    baseURL: E2E_BASE_URL,
     ...devices['Desktop Chrome'],
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -5,55 +5,14 @@
 // Other specs share the server and its database, so every test makes its own account,
 // straight in the e2e database (the server shares the SQLite file in WAL mode).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { createAccount, createSession, hashPassword, normalizeEmail } from '../../src/lib/auth/index.ts';
-import { openDatabase } from '../../src/lib/db/index.ts';
+import type { Browser, Page } from '@playwright/test';
+import { PASSWORD } from '../support/users.ts';
+import { expect, newSignedInPage, newUser, signInAs, submitSignInForm, test } from './fixtures.ts';
 import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const DATABASE = join(root, 'test-results/e2e-data/site.db');
-const PASSWORD = 'correct horse battery staple';
-
-function uniqueEmail(label: string): string {
-  return `e2e-profile-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-}
-
-/**
- * A verified account that agreed to the first policy version when it registered. Its id is
- * returned with the address, for starting sessions without the sign-in form (whose per-address
- * rate limit every spec of the run shares: all tests come from 127.0.0.1).
- */
-async function createUser(label: string): Promise<{ email: string; id: number }> {
-  const email = uniqueEmail(label);
-  const { db, close } = openDatabase(DATABASE);
-  try {
-    const id = await createAccount(db, normalizeEmail(email)!, [], await hashPassword(PASSWORD));
-    await db
-      .insertInto('policy_agreement')
-      .values({ user_id: id, policy_effective_date: '2009-01-01', agreed_at: new Date().toISOString(), context: 'registration', wording: 'I agree.' })
-      .execute();
-    return { email, id };
-  } finally {
-    await close();
-  }
-}
-
-/** Signs `context` in as user `id`, as the sign-in form would: a new session and its cookie. */
-async function startSession(context: BrowserContext, id: number, baseURL: string, userAgent = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36'): Promise<void> {
-  const { db, close } = openDatabase(DATABASE);
-  try {
-    const { token } = await createSession(db, id, userAgent);
-    await context.addCookies([{ name: 'session', value: token, url: baseURL, httpOnly: true, sameSite: 'Lax' }]);
-  } finally {
-    await close();
-  }
-}
-
 /** A signed-in page on the account page. */
-async function openAccount(page: Page, id: number, baseURL: string, path = '/account'): Promise<void> {
-  await startSession(page.context(), id, baseURL);
+async function openAccount(page: Page, id: number, path = '/account'): Promise<void> {
+  await signInAs(page.context(), id);
   await page.goto(path);
 }
 
@@ -66,28 +25,24 @@ function section(page: Page, name: string) {
   return page.getByRole('region', { name, exact: true });
 }
 
-async function newSignedInPage(browser: Browser, id: number, baseURL: string, userAgent?: string): Promise<Page> {
-  const context = await browser.newContext();
-  await startSession(context, id, baseURL, userAgent);
-  const page = await context.newPage();
+/** A page in a new browser context, signed in as `id`, on the account page. */
+async function accountPageElsewhere(browser: Browser, id: number, userAgent?: string): Promise<Page> {
+  const page = await newSignedInPage(browser, id, userAgent);
   await page.goto('/account');
   return page;
 }
 
 test('a visitor is sent to sign in and comes back to the account page', async ({ page }) => {
-  const { email } = await createUser('visitor');
+  const { email } = await newUser({ label: 'e2e-profile-visitor' });
   await page.goto('/account');
   await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, email);
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
 });
 
-test('edit the profile: saved, shown as text, listed in the history; bad values explained by field', async ({ page, baseURL }) => {
-  const { email, id } = await createUser('edit');
-  await openAccount(page, id, baseURL!);
+test('edit the profile: saved, shown as text, listed in the history; bad values explained by field', async ({ userPage: page, user: { email } }) => {
+  await page.goto('/account');
   await islandsLoaded(page);
   const profile = section(page, 'Profile');
   await expect(profile.getByText(email).first()).toBeVisible();
@@ -117,10 +72,10 @@ test('edit the profile: saved, shown as text, listed in the history; bad values 
   await expect(history).not.toContainText('Robin');
 });
 
-test('change the password, signing out the other session', async ({ page, browser, baseURL }) => {
-  const { email, id } = await createUser('password');
-  await openAccount(page, id, baseURL!);
-  const other = await newSignedInPage(browser, id, baseURL!);
+test('change the password, signing out the other session', async ({ page, browser }) => {
+  const { email, id } = await newUser({ label: 'e2e-profile-password' });
+  await openAccount(page, id);
+  const other = await accountPageElsewhere(browser, id);
   await islandsLoaded(page);
   const password = section(page, 'Password');
   await password.getByLabel('Current password').fill('not the password at all');
@@ -137,17 +92,15 @@ test('change the password, signing out the other session', async ({ page, browse
   await other.reload();
   await expect(other).toHaveURL(/\/login/);
   // The new password signs in.
-  await other.getByLabel('Email address').fill(email);
-  await other.getByLabel('Password').fill('seven silver herons in the rain');
-  await other.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(other, email, 'seven silver herons in the rain');
   await expect(other).toHaveURL(/\/account$/);
   await other.context().close();
 });
 
-test('sign out another session from the list', async ({ page, browser, baseURL }) => {
-  const { id } = await createUser('sessions');
-  const other = await newSignedInPage(browser, id, baseURL!, 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1');
-  await openAccount(page, id, baseURL!);
+test('sign out another session from the list', async ({ page, browser }) => {
+  const { id } = await newUser({ label: 'e2e-profile-sessions' });
+  const other = await accountPageElsewhere(browser, id, 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1');
+  await openAccount(page, id);
   await islandsLoaded(page);
   const sessions = section(page, 'Sessions');
   await expect(sessions.getByText('This browser', { exact: true })).toHaveCount(1);
@@ -162,9 +115,8 @@ test('sign out another session from the list', async ({ page, browser, baseURL }
   await other.context().close();
 });
 
-test('download my data as a JSON file', async ({ page, baseURL }) => {
-  const { email, id } = await createUser('export');
-  await openAccount(page, id, baseURL!);
+test('download my data as a JSON file', async ({ userPage: page, user: { email } }) => {
+  await page.goto('/account');
   await islandsLoaded(page);
   const download = page.waitForEvent('download');
   await section(page, 'Download your data').getByRole('button', { name: /Download my data/ }).click();
@@ -177,9 +129,9 @@ test('download my data as a JSON file', async ({ page, baseURL }) => {
   await expect(page).toHaveURL(/\/account$/);
 });
 
-test('acknowledge a policy change from the notice on any page', async ({ page, baseURL }) => {
-  const { id } = await createUser('ack');
-  await startSession(page.context(), id, baseURL!);
+test('acknowledge a policy change from the notice on any page', async ({ page }) => {
+  const { id } = await newUser({ label: 'e2e-profile-ack' });
+  await signInAs(page.context(), id);
   await page.goto('/pricing');
   const notice = page.getByRole('region', { name: 'Privacy policy update' });
   await expect(notice).toBeVisible();
@@ -195,9 +147,8 @@ test('acknowledge a policy change from the notice on any page', async ({ page, b
   await expect(section(page, 'Privacy policy').getByText(/with “I have read it”/)).toBeVisible();
 });
 
-test('delete the account', async ({ page, baseURL }) => {
-  const { email, id } = await createUser('delete');
-  await openAccount(page, id, baseURL!);
+test('delete the account', async ({ userPage: page, user: { email } }) => {
+  await page.goto('/account');
   await islandsLoaded(page);
   const remove = section(page, 'Delete your account');
   await remove.getByLabel('Current password').fill(PASSWORD);
@@ -212,17 +163,15 @@ test('delete the account', async ({ page, baseURL }) => {
   await expect(page.getByRole('heading', { level: 1, name: 'Your account has been deleted' })).toBeVisible();
   await page.goto('/account');
   await expect(page).toHaveURL(/\/login/);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, email);
   await expect(page.getByText('That email and password do not match an account.')).toBeVisible();
 });
 
-test('works without JavaScript: the basic page shows and saves the same things', async ({ browser, baseURL }) => {
-  const { email, id } = await createUser('nojs');
+test('works without JavaScript: the basic page shows and saves the same things', async ({ browser }) => {
+  const { email, id } = await newUser({ label: 'e2e-profile-nojs' });
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await openAccount(page, id, baseURL!);
+  await openAccount(page, id);
   await expect(page).toHaveURL(/\/account\/basic$/);
   await expect(section(page, 'Profile').getByText(email).first()).toBeVisible();
   await section(page, 'Profile').getByLabel('Company').fill('No Script Ltd');
@@ -233,10 +182,10 @@ test('works without JavaScript: the basic page shows and saves the same things',
 });
 
 for (const colorScheme of ['light', 'dark'] as const) {
-  test(`the account page has no accessibility violations (${colorScheme})`, async ({ page, baseURL }) => {
-    const { id } = await createUser(`axe-${colorScheme}`);
+  test(`the account page has no accessibility violations (${colorScheme})`, async ({ page }) => {
+    const { id } = await newUser({ label: `e2e-profile-axe-${colorScheme}` });
     await page.emulateMedia({ colorScheme });
-    await openAccount(page, id, baseURL!, '/account?done=profile');
+    await openAccount(page, id, '/account?done=profile');
     await islandsLoaded(page);
     await expectNoAxeViolations(page);
     // With an error showing, and on the page without JavaScript.
@@ -252,13 +201,13 @@ for (const colorScheme of ['light', 'dark'] as const) {
 
 for (const width of [375, 1280]) {
   for (const colorScheme of ['light', 'dark'] as const) {
-    test(`the account page renders at ${width}px (${colorScheme}) without horizontal scrolling`, async ({ page, browser, baseURL }) => {
-      const { id } = await createUser(`screen-${width}-${colorScheme}`);
+    test(`the account page renders at ${width}px (${colorScheme}) without horizontal scrolling`, async ({ page, browser }) => {
+      const { id } = await newUser({ label: `e2e-profile-screen-${width}-${colorScheme}` });
       // A second session, so that the list shows both kinds.
-      await (await newSignedInPage(browser, id, baseURL!)).context().close();
+      await (await accountPageElsewhere(browser, id)).context().close();
       await page.setViewportSize({ width, height: 900 });
       await page.emulateMedia({ colorScheme });
-      await openAccount(page, id, baseURL!);
+      await openAccount(page, id);
       await islandsLoaded(page);
       expect(await hasHorizontalScroll(page)).toBe(false);
       await page.screenshot({ path: `test-results/screens/account-${width}-${colorScheme}.png`, fullPage: true });

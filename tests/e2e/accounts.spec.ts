@@ -3,44 +3,11 @@
 //
 // Other specs share the server and its database, so every test uses its own address. Mail is
 // read from the server's outbox (one .eml file per message).
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { expect, test, type Page } from '@playwright/test';
-import { clearRateLimits, expectNoAxeViolations } from './support.ts';
+import type { Page } from '@playwright/test';
 import { linkPath, waitForMail } from '../support/outbox.ts';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const OUTBOX = join(root, 'test-results/e2e-data/outbox');
-const DATABASE = join(root, 'test-results/e2e-data/site.db');
-const PASSWORD = 'correct horse battery staple';
-
-// Every spec signs in from 127.0.0.1, and sign-in is limited to 30 attempts per address in
-// 15 minutes (registration to 10 an hour): start each test with the counters empty, so that
-// these journeys do not depend on how many sign-ins the specs before them made. (The limits
-// themselves are tested in tests/http/accounts.test.ts.)
-test.beforeEach(() => clearRateLimits(DATABASE));
-
-function uniqueEmail(label: string): string {
-  return `e2e-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-}
-
-/** An account made by the operator's tool, with a password: no registration needed. */
-function addAccount(email: string, password = PASSWORD): void {
-  execFileSync(process.execPath, [join(root, 'src/cli/user.ts'), 'add', email, '--password-stdin'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_PATH: DATABASE },
-    input: password,
-    encoding: 'utf8',
-  });
-}
-
-async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
+import { PASSWORD, uniqueEmail } from '../support/users.ts';
+import { E2E_OUTBOX, expect, newUser, signInWithForm, submitSignInForm, test } from './fixtures.ts';
+import { expectNoAxeViolations } from './support.ts';
 
 /** The header's account menu (the server island), once it has arrived. */
 function accountMenu(page: Page) {
@@ -48,7 +15,7 @@ function accountMenu(page: Page) {
 }
 
 test('register, confirm the address from the mail, sign in and out through the header', async ({ page, baseURL }) => {
-  const email = uniqueEmail('journey');
+  const email = uniqueEmail('e2e-journey');
   await page.goto('/register');
   await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
   await page.getByLabel('Email address').fill(email);
@@ -60,13 +27,13 @@ test('register, confirm the address from the mail, sign in and out through the h
   await expect(page.getByRole('status')).toContainText(email);
 
   // Confirm the address with the link from the message.
-  const mail = await waitForMail(OUTBOX, email, /Confirm your email address/);
+  const mail = await waitForMail(E2E_OUTBOX, email, /Confirm your email address/);
   await page.goto(new URL(linkPath(mail), baseURL).href);
   await page.getByRole('button', { name: 'Confirm my email address' }).click();
   await expect(page.getByRole('status')).toContainText('Your email address is confirmed');
 
   // Sign in: the header now shows who is signed in, with a menu.
-  await signIn(page, email);
+  await signInWithForm(page, email);
   await expect(page).toHaveURL(/\/account$/);
   const menu = accountMenu(page);
   await expect(menu.locator('summary')).toContainText(email);
@@ -85,17 +52,15 @@ test('register, confirm the address from the mail, sign in and out through the h
   await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
 
   // And in again, straight back to where we were going.
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await submitSignInForm(page, email);
   await expect(page).toHaveURL(/\/account$/);
   await expect(accountMenu(page).locator('summary')).toContainText(email);
 });
 
 test('a failed sign-in keeps the address but not the password, says nothing about which was wrong, and passes axe-core', async ({ page }) => {
-  const email = uniqueEmail('wrong');
-  addAccount(email);
-  await signIn(page, email, 'not the right password at all');
+  const email = uniqueEmail('e2e-wrong');
+  await newUser({ email, agreed: false }); // verified, with a password, as the operator's tool makes it
+  await signInWithForm(page, email, { password: 'not the right password at all' });
   await expect(page.getByRole('alert')).toHaveText('That email and password do not match an account.');
   await expect(page.getByRole('alert')).toBeFocused();
   await expect(page.getByLabel('Email address')).toHaveValue(email);
@@ -105,8 +70,8 @@ test('a failed sign-in keeps the address but not the password, says nothing abou
 });
 
 test('forgot and reset the password', async ({ page, baseURL }) => {
-  const email = uniqueEmail('reset');
-  addAccount(email);
+  const email = uniqueEmail('e2e-reset');
+  await newUser({ email, agreed: false }); // verified, with a password, as the operator's tool makes it
 
   await page.goto('/login');
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
@@ -115,7 +80,7 @@ test('forgot and reset the password', async ({ page, baseURL }) => {
   await page.getByRole('button', { name: 'Send me a link' }).click();
   await expect(page.getByRole('status')).toContainText('Check your inbox');
 
-  const mail = await waitForMail(OUTBOX, email, /Reset your CustomerTrackr password/);
+  const mail = await waitForMail(E2E_OUTBOX, email, /Reset your CustomerTrackr password/);
   const link = new URL(linkPath(mail), baseURL).href;
   await page.goto(link);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Choose a new password');
@@ -138,7 +103,7 @@ test('forgot and reset the password', async ({ page, baseURL }) => {
   await expect(page.getByRole('alert')).toContainText('already been used');
 
   // The new password works (that the old one no longer does is checked over HTTP).
-  await signIn(page, email, newPassword);
+  await signInWithForm(page, email, { password: newPassword });
   await expect(page).toHaveURL(/\/account$/);
   await expect(accountMenu(page).locator('summary')).toContainText(email);
 });

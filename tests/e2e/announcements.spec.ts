@@ -3,46 +3,13 @@
 // and it stays dismissed until it changes; a policy version announces itself; the admin
 // pages pass axe-core. The database is shared with the other specs: every account and
 // text here is unique.
-import { join } from 'node:path';
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { createAccount, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
-import { openDatabase } from '../../src/lib/db/index.ts';
+import type { Page } from '@playwright/test';
 import { daysBetween, utcDateOf } from '../../src/lib/policy/dates.ts';
-import { E2E_DATA_DIR } from '../playwright.config.ts';
-import { root, startSite } from '../support/site.ts';
+import { startSite } from '../support/site.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { uniqueText } from '../support/users.ts';
+import { E2E_DATABASE, expect, newSignedInPage, newUser, test } from './fixtures.ts';
 import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
-
-const PASSWORD = 'correct horse battery staple';
-/** The e2e server's database (E2E_DATABASE_PATH when a run uses a private one). */
-const DATABASE = process.env.E2E_DATABASE_PATH ?? join(root, E2E_DATA_DIR, 'site.db');
-const run = `${Date.now().toString(36)}-${process.pid}`;
-let counter = 0;
-const unique = (label: string) => `${label} ${run}-${++counter}`;
-
-async function account(...roles: Role[]): Promise<string> {
-  const email = `${roles.join('-') || 'reader'}-${run}-${++counter}@example.com`;
-  const database = openDatabase(DATABASE);
-  try {
-    await createAccount(database.db, normalizeEmail(email)!, roles, await hashPassword(PASSWORD));
-  } finally {
-    await database.close();
-  }
-  return email;
-}
-
-async function signIn(page: Page, email: string) {
-  await page.goto('/login');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
-}
-
-async function signedInPage(browser: Browser, ...roles: Role[]): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, await account(...roles));
-  return page;
-}
 
 /**
  * Starts counting layout shifts not caused by the reader's own input (what CLS counts).
@@ -83,12 +50,7 @@ const created: string[] = [];
 /** Ends what the spec created, so that other specs (and tests) start without its banners. */
 async function endCreated() {
   if (created.length === 0) return;
-  const database = openDatabase(DATABASE);
-  try {
-    await database.db.updateTable('announcement').set({ ends_at: Date.now() }).where('id', 'in', created.splice(0).map(Number)).execute();
-  } finally {
-    await database.close();
-  }
+  await withDatabase(E2E_DATABASE, (db) => db.updateTable('announcement').set({ ends_at: Date.now() }).where('id', 'in', created.splice(0).map(Number)).execute());
 }
 
 async function createAnnouncement(page: Page, fields: { text: string; audience?: string; level?: string; startsAt?: number; link?: [string, string] }) {
@@ -111,18 +73,13 @@ test.afterEach(endCreated);
 
 /** Moves an announcement's start to `startsAt` in the database: its start has come, without waiting for it. */
 async function startAt(id: string, startsAt: number) {
-  const database = openDatabase(DATABASE);
-  try {
-    await database.db.updateTable('announcement').set({ starts_at: startsAt }).where('id', '=', Number(id)).execute();
-  } finally {
-    await database.close();
-  }
+  await withDatabase(E2E_DATABASE, (db) => db.updateTable('announcement').set({ starts_at: startsAt }).where('id', '=', Number(id)).execute());
 }
 
-test('an editor schedules an announcement; it appears at its start, for its audience only', async ({ browser, page }) => {
-  const editor = await signedInPage(browser, 'editor');
-  const member = await signedInPage(browser);
-  const text = unique('Visitors: our offices close early on Friday.');
+test('an editor schedules an announcement; it appears at its start, for its audience only', async ({ staffPage, page }) => {
+  const editor = await staffPage('editor');
+  const member = await staffPage();
+  const text = uniqueText('Visitors: our offices close early on Friday.');
   // Scheduled for tomorrow; the passing of time is then played by moving its start into the
   // past (the transition itself is unit-tested with an injected clock).
   const startsAt = Date.now() + 86_400_000;
@@ -153,9 +110,9 @@ test('an editor schedules an announcement; it appears at its start, for its audi
   await expect(editor.getByRole('region', { name: /Showing now/ }).getByRole('listitem').filter({ hasText: text })).toBeVisible();
 });
 
-test('a visitor dismisses an announcement with the keyboard; it stays dismissed until it changes; nothing shifts', async ({ browser, page }) => {
-  const editor = await signedInPage(browser, 'editor');
-  const text = unique('New: export your contacts as CSV.');
+test('a visitor dismisses an announcement with the keyboard; it stays dismissed until it changes; nothing shifts', async ({ staffPage, page }) => {
+  const editor = await staffPage('editor');
+  const text = uniqueText('New: export your contacts as CSV.');
   await createAnnouncement(editor, { text });
   const editUrl = editor.url().replace(/\?.*$/, '');
 
@@ -196,7 +153,7 @@ test('a visitor dismisses an announcement with the keyboard; it stays dismissed 
 
   // An editor changes the text: it shows again.
   await editor.goto(editUrl);
-  const changed = unique('New: export your contacts as CSV or JSON.');
+  const changed = uniqueText('New: export your contacts as CSV or JSON.');
   await editor.getByLabel('Text', { exact: true }).fill(changed);
   await editor.getByRole('button', { name: 'Save changes' }).click();
   await expect(editor.getByRole('status')).toContainText('Your changes were saved.');
@@ -207,9 +164,9 @@ test('a visitor dismisses an announcement with the keyboard; it stays dismissed 
 });
 
 for (const colorScheme of ['light', 'dark'] as const) {
-  test(`a banner has no accessibility violations (${colorScheme})`, async ({ browser, page }) => {
-    const editor = await signedInPage(browser, 'editor');
-    const text = unique('Scheduled maintenance on Saturday from 06:00 to 07:00 UTC.');
+  test(`a banner has no accessibility violations (${colorScheme})`, async ({ staffPage, page }) => {
+    const editor = await staffPage('editor');
+    const text = uniqueText('Scheduled maintenance on Saturday from 06:00 to 07:00 UTC.');
     await createAnnouncement(editor, { text, level: colorScheme === 'light' ? 'Important' : 'Notice', link: ['https://status.customertrackr.com/', 'Status page'] });
     await page.emulateMedia({ colorScheme });
     for (const width of [375, 1280]) {
@@ -255,8 +212,8 @@ test.describe('the admin pages', () => {
   let page: Page;
 
   test.beforeAll(async ({ browser }) => {
-    page = await signedInPage(browser, 'editor');
-    await createAnnouncement(page, { text: unique('Webinar on Thursday: staying GDPR-ready.'), link: ['/features', 'See the features'] });
+    page = await newSignedInPage(browser, (await newUser({ label: 'editor', roles: ['editor'] })).id);
+    await createAnnouncement(page, { text: uniqueText('Webinar on Thursday: staying GDPR-ready.'), link: ['/features', 'See the features'] });
     id = created.at(-1)!;
     // Kept showing for all the admin pages' tests; ended after the last one.
     created.pop();
@@ -295,8 +252,8 @@ test.describe('the admin pages', () => {
     }
   }
 
-  test('support staff see only their sections, and get 403 on announcements', async ({ browser }) => {
-    const support = await signedInPage(browser, 'support');
+  test('support staff see only their sections, and get 403 on announcements', async ({ staffPage }) => {
+    const support = await staffPage('support');
     await support.goto('/admin');
     const nav = support.getByRole('navigation', { name: 'Admin' });
     await expect(nav.getByRole('link', { name: 'Users' })).toBeVisible();

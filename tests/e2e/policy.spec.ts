@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { expectNoAxeViolations } from './support.ts';
 
 test('a visitor finds what changed between two versions from the archive', async ({ page }) => {

@@ -6,74 +6,22 @@
 // Other specs share the server and its database, so every test makes its own accounts,
 // straight in the e2e database (the server shares the SQLite file in WAL mode). Mail is read
 // from the server's outbox (one .eml file per message).
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { createAccount, createSession, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
-import { openDatabase } from '../../src/lib/db/index.ts';
-import { clearRateLimits, expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+import type { Page } from '@playwright/test';
 import { linkPath, waitForMail } from '../support/outbox.ts';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const DATABASE = join(root, 'test-results/e2e-data/site.db');
-const OUTBOX = join(root, 'test-results/e2e-data/outbox');
-const PASSWORD = 'correct horse battery staple';
-const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36';
-
-// Every spec signs in from 127.0.0.1 (30 sign-ins per 15 minutes): start with the counters empty.
-test.beforeEach(() => clearRateLimits(DATABASE));
-
-function uniqueEmail(label: string): string {
-  return `e2e-staff-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
-}
-
-/** A verified account with a password and `roles`, and optionally a profile. */
-async function createUser(label: string, roles: Role[] = [], profile?: { full_name: string; phone: string }): Promise<{ email: string; id: number }> {
-  const email = uniqueEmail(label);
-  const { db, close } = openDatabase(DATABASE);
-  try {
-    const id = await createAccount(db, normalizeEmail(email)!, roles, await hashPassword(PASSWORD));
-    await db
-      .insertInto('policy_agreement')
-      .values({ user_id: id, policy_effective_date: '2009-01-01', agreed_at: new Date().toISOString(), context: 'registration', wording: 'I agree.' })
-      .execute();
-    if (profile) await db.insertInto('account_profile').values({ user_id: id, ...profile, company: null, job_title: null, updated_at: new Date().toISOString() }).execute();
-    return { email, id };
-  } finally {
-    await close();
-  }
-}
-
-/** Signs `context` in as user `id`, as the sign-in form would: a new session and its cookie. */
-async function startSession(context: BrowserContext, id: number, baseURL: string): Promise<void> {
-  const { db, close } = openDatabase(DATABASE);
-  try {
-    const { token } = await createSession(db, id, USER_AGENT);
-    await context.addCookies([{ name: 'session', value: token, url: baseURL, httpOnly: true, sameSite: 'Lax' }]);
-  } finally {
-    await close();
-  }
-}
-
-/** Signs in through the form, as a staff member does. */
-async function signIn(page: Page, email: string, next: string): Promise<void> {
-  await page.goto(`/login?next=${encodeURIComponent(next)}`);
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(new RegExp(`${next.replace(/[/?]/g, '\\$&')}$`));
-}
+import { withDatabase } from '../support/site-db.ts';
+import { E2E_DATABASE, E2E_OUTBOX, expect, newUser, signInAs, signInWithForm, test } from './fixtures.ts';
+import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
 
 function region(page: Page, name: string | RegExp) {
   return page.getByRole('region', { name });
 }
 
 test('a deletion request received by email: support records it, the user confirms from the mail, the queue shows it completed with no personal data', async ({ page, browser, baseURL }) => {
-  const support = await createUser('support', ['support']);
-  const customer = await createUser('leaving', [], { full_name: 'Lee Leaving', phone: '+1 212 555 0123' });
+  const support = await newUser({ label: 'e2e-staff-support', roles: ['support'] });
+  const customer = await newUser({ label: 'e2e-staff-leaving', profile: { full_name: 'Lee Leaving', phone: '+1 212 555 0123' } });
 
   // Support records the request from the admin area.
-  await signIn(page, support.email, '/admin');
+  await signInWithForm(page, support.email, { next: '/admin' });
   await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Deletion requests' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Deletion requests');
   await page.getByRole('link', { name: 'Record a request' }).click();
@@ -94,7 +42,7 @@ test('a deletion request received by email: support records it, the user confirm
   await expect(page.locator('body')).not.toContainText(customer.email);
 
   // The user opens the link from the message (not signed in) and confirms.
-  const mail = await waitForMail(OUTBOX, customer.email, /Confirm the deletion of your CustomerTrackr account/);
+  const mail = await waitForMail(E2E_OUTBOX, customer.email, /Confirm the deletion of your CustomerTrackr account/);
   expect(mail.text).toContain(ticket);
   const userContext = await browser.newContext();
   const userPage = await userContext.newPage();
@@ -103,7 +51,7 @@ test('a deletion request received by email: support records it, the user confirm
   await expectNoAxeViolations(userPage);
   await userPage.getByRole('button', { name: 'Delete my account' }).click();
   await expect(userPage.getByRole('status')).toContainText('Your account has been deleted');
-  await waitForMail(OUTBOX, customer.email, /Your CustomerTrackr account has been deleted/);
+  await waitForMail(E2E_OUTBOX, customer.email, /Your CustomerTrackr account has been deleted/);
   // The link worked once.
   await userPage.goto(new URL(linkPath(mail), baseURL).href);
   await expect(userPage.getByRole('alert')).toContainText('already been used');
@@ -124,11 +72,11 @@ test('a deletion request received by email: support records it, the user confirm
   await expect(page.locator('body')).not.toContainText(`${customer.email[0]}•••`);
 });
 
-test('support reveals a detail with a reason, and the user sees it on their account page', async ({ page, browser, baseURL }) => {
-  const support = await createUser('support-reveal', ['support']);
-  const customer = await createUser('watched', [], { full_name: 'Wendy Watched', phone: '+1 212 555 0177' });
+test('support reveals a detail with a reason, and the user sees it on their account page', async ({ page, browser }) => {
+  const support = await newUser({ label: 'e2e-staff-support-reveal', roles: ['support'] });
+  const customer = await newUser({ label: 'e2e-staff-watched', profile: { full_name: 'Wendy Watched', phone: '+1 212 555 0177' } });
 
-  await signIn(page, support.email, '/admin/users');
+  await signInWithForm(page, support.email, { next: '/admin/users' });
   await page.getByLabel('Email address, or how it begins').fill(customer.email);
   await page.getByRole('button', { name: 'Find' }).click();
   await expect(page.getByRole('heading', { name: '1 account found' })).toBeFocused();
@@ -160,7 +108,7 @@ test('support reveals a detail with a reason, and the user sees it on their acco
 
   // The user sees it, with the reason, and without the staff member's address.
   const userContext = await browser.newContext();
-  await startSession(userContext, customer.id, baseURL!);
+  await signInAs(userContext, customer.id);
   const userPage = await userContext.newPage();
   await userPage.goto('/account');
   await expect(userPage.locator('.island-loading')).toHaveCount(0);
@@ -176,9 +124,9 @@ test('support reveals a detail with a reason, and the user sees it on their acco
 });
 
 test('an admin grants and revokes a role in the browser, but cannot remove the last admin', async ({ page }) => {
-  const admin = await createUser('admin-roles', ['admin']);
-  const sam = await createUser('sam');
-  await signIn(page, admin.email, '/admin/roles');
+  const admin = await newUser({ label: 'e2e-staff-admin-roles', roles: ['admin'] });
+  const sam = await newUser({ label: 'e2e-staff-sam' });
+  await signInWithForm(page, admin.email, { next: '/admin/roles' });
   await page.getByLabel('Email address of the account').fill(sam.email);
   await page.getByLabel('Role', { exact: true }).selectOption('support');
   await page.getByRole('button', { name: 'Grant the role' }).click();
@@ -190,12 +138,9 @@ test('an admin grants and revokes a role in the browser, but cannot remove the l
   await expect(page.locator(`[data-holder="${sam.id}"]`)).toHaveCount(0);
 
   // Other specs' admins share this database: make this one the last, then try.
-  const { db, close } = openDatabase(DATABASE);
-  try {
+  await withDatabase(E2E_DATABASE, async (db) => {
     await db.deleteFrom('user_role').where('role', '=', 'admin').where('user_id', '!=', admin.id).execute();
-  } finally {
-    await close();
-  }
+  });
   await page.reload();
   await page.locator(`[data-holder="${admin.id}"]`).getByRole('button', { name: 'Revoke admin' }).click();
   await expect(page.getByRole('alert')).toContainText('This is the last admin');
@@ -205,12 +150,12 @@ test('an admin grants and revokes a role in the browser, but cannot remove the l
 const ADMIN_PAGES = ['/admin/users', '/admin/deletion-requests', '/admin/deletion-requests/new', '/admin/roles', '/admin/audit'];
 
 for (const colorScheme of ['light', 'dark'] as const) {
-  test(`the staff pages have no accessibility violations (${colorScheme})`, async ({ page, baseURL }) => {
+  test(`the staff pages have no accessibility violations (${colorScheme})`, async ({ page }) => {
     // Eight pages analysed by axe-core: more than the default budget on a busy 2-core machine.
     test.slow();
-    const admin = await createUser(`axe-${colorScheme}`, ['admin', 'support']);
-    const customer = await createUser(`axe-subject-${colorScheme}`, [], { full_name: 'Axel Axe', phone: '+1 212 555 0111' });
-    await startSession(page.context(), admin.id, baseURL!);
+    const admin = await newUser({ label: `e2e-staff-axe-${colorScheme}`, roles: ['admin', 'support'] });
+    const customer = await newUser({ label: `e2e-staff-axe-subject-${colorScheme}`, profile: { full_name: 'Axel Axe', phone: '+1 212 555 0111' } });
+    await signInAs(page.context(), admin.id);
     await page.emulateMedia({ colorScheme });
     for (const path of [...ADMIN_PAGES, `/admin/users/${customer.id}`]) {
       await page.goto(path);
@@ -231,21 +176,18 @@ for (const colorScheme of ['light', 'dark'] as const) {
 }
 
 for (const width of [375, 1280]) {
-  test(`the staff pages render at ${width}px without horizontal scrolling`, async ({ page, baseURL }) => {
-    const admin = await createUser(`screen-${width}`, ['admin', 'support']);
-    const customer = await createUser(`screen-subject-${width}`, [], { full_name: 'Sasha Screen', phone: '+1 212 555 0155' });
-    const { db, close } = openDatabase(DATABASE);
-    try {
+  test(`the staff pages render at ${width}px without horizontal scrolling`, async ({ page }) => {
+    const admin = await newUser({ label: `e2e-staff-screen-${width}`, roles: ['admin', 'support'] });
+    const customer = await newUser({ label: `e2e-staff-screen-subject-${width}`, profile: { full_name: 'Sasha Screen', phone: '+1 212 555 0155' } });
+    await withDatabase(E2E_DATABASE, async (db) => {
       // A request waiting, so that the queue shows open and closed ones.
       const now = new Date().toISOString();
       await db
         .insertInto('deletion_request')
         .values({ ticket: `SCREEN-${width}`, requester_email: customer.email, user_id: customer.id, status: 'pending', received_at: now, recorded_at: now, token_id: null, token_hash: null, token_expires_at: Date.now() + 86_400_000 })
         .execute();
-    } finally {
-      await close();
-    }
-    await startSession(page.context(), admin.id, baseURL!);
+    });
+    await signInAs(page.context(), admin.id);
     await page.setViewportSize({ width, height: 900 });
     const shots: [string, string][] = [
       ['/admin/users', 'users'],

@@ -3,17 +3,9 @@
 // once (the island's preload and fetch never count); a reload counts again; the counter
 // arrives without moving anything; staff read the statistics, which pass axe-core. The
 // database is shared with the other specs: counts are compared before and after.
-import { join } from 'node:path';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { createAccount, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
-import { openDatabase } from '../../src/lib/db/index.ts';
-import { E2E_DATA_DIR } from '../playwright.config.ts';
-import { root } from '../support/site.ts';
+import type { APIRequestContext, Page } from '@playwright/test';
+import { expect, newUser, signInAs, test } from './fixtures.ts';
 import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
-
-const PASSWORD = 'correct horse battery staple';
-const run = `${Date.now().toString(36)}-${process.pid}`;
-let counter = 0;
 
 /** What the counter says for `n` views. */
 const viewed = (n: number) => `Viewed ${n.toLocaleString('en-US')} ${n === 1 ? 'time' : 'times'}`;
@@ -38,21 +30,6 @@ async function load(page: Page, open: () => Promise<unknown>) {
   await expect(page.locator('[data-view-count] [data-views]')).toBeVisible();
   page.off('request', listener);
   return { event: (await event.json()) as { counted: boolean; views: number }, islandRequests };
-}
-
-async function signInAs(page: Page, ...roles: Role[]) {
-  const email = `views-${roles.join('-')}-${run}-${++counter}@example.com`;
-  const database = openDatabase(join(root, E2E_DATA_DIR, 'site.db'));
-  try {
-    await createAccount(database.db, normalizeEmail(email)!, roles, await hashPassword(PASSWORD));
-  } finally {
-    await database.close();
-  }
-  await page.goto('/login');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/account$/);
 }
 
 test('a page loaded once counts once, its own view shown; a reload counts again', async ({ page, request }) => {
@@ -125,7 +102,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
 
   test(`/admin/stats has no accessibility violations (${colorScheme})`, async ({ page }) => {
     await page.emulateMedia({ colorScheme });
-    await signInAs(page, 'editor');
+    await signInAs(page.context(), (await newUser({ label: 'e2e-views-editor', roles: ['editor'] })).id);
     await page.goto('/admin/stats');
     await expect(page.getByRole('heading', { level: 1, name: 'Visitor statistics' })).toBeVisible();
     await expect(page.getByRole('img', { name: /Views and unique visitors per day/ })).toBeVisible();
@@ -136,7 +113,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
 
 test('staff choose a date range; a bad one is explained', async ({ page }) => {
   await page.setViewportSize({ width: 375, height: 800 });
-  await signInAs(page, 'admin');
+  await signInAs(page.context(), (await newUser({ label: 'e2e-views-admin', roles: ['admin'] })).id);
   await page.goto('/admin/stats');
   await page.getByLabel('From', { exact: true }).fill('2026-01-01');
   await page.getByLabel('To', { exact: true }).fill('2026-01-07');
@@ -151,10 +128,10 @@ test('staff choose a date range; a bad one is explained', async ({ page }) => {
   await expectNoAxeViolations(page);
 });
 
-test('a visitor not signed in is sent to sign in; a reader without a staff role is refused', async ({ page }) => {
+test('a visitor not signed in is sent to sign in; a reader without a staff role is refused', async ({ page, user }) => {
   await page.goto('/admin/stats');
   await expect(page).toHaveURL(/\/login\?next=%2Fadmin%2Fstats$/);
-  await signInAs(page);
+  await signInAs(page.context(), user.id);
   const res = await page.goto('/admin/stats');
   expect(res?.status()).toBe(403);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('You cannot open this page');

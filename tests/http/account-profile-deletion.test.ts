@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantRole } from '../../src/lib/auth/role-grants.ts';
 import { issueToken } from '../../src/lib/auth/tokens.ts';
 import { DELETION_LINK_TTL_MS } from '../../src/lib/staff/deletion-request-workflow.ts';
-import { Client, createUser, mailsTo, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { Client, mailsTo } from '../support/account-profile.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
@@ -26,7 +28,7 @@ const PHONE = '+1 617 555 0199';
 
 async function userWithData(label: string, phone = '+1 617 555 0111') {
   const email = uniqueEmail(label);
-  const id = await createUser(site, email);
+  const { id } = await createUser(site, { email });
   const client = new Client(site);
   await client.signIn(email);
   const pendingEmail = uniqueEmail(`${label}-pending`);
@@ -196,7 +198,7 @@ describe('deleting an account', () => {
   it('lets the address register again as a new account', async () => {
     const { email, client } = await userWithData('again');
     await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'delete my account' });
-    const id = await createUser(site, email);
+    const { id } = await createUser(site, { email });
     const fresh = new Client(site);
     await fresh.signIn(email);
     const data = (await (await fresh.post('/account/export.json', {})).json()) as { accountId: number; tables: Record<string, { rows: unknown[] }> };
@@ -207,7 +209,7 @@ describe('deleting an account', () => {
 
   it('refuses to delete the last admin, says why and keeps what was typed but the password; with a second admin it deletes', async () => {
     const email = uniqueEmail('only-admin');
-    const id = await createUser(site, email);
+    const { id } = await createUser(site, { email });
     await withDatabase(site, (db) => grantRole(db, id, 'admin'));
     const client = new Client(site);
     await client.signIn(email);
@@ -222,7 +224,7 @@ describe('deleting an account', () => {
     expect((await client.get('/account')).status).toBe(200);
     expect(mailsTo(site, email, /account has been deleted/)).toEqual([]);
 
-    const second = await createUser(site, uniqueEmail('second-admin'));
+    const { id: second } = await createUser(site, { email: uniqueEmail('second-admin') });
     await withDatabase(site, (db) => grantRole(db, second, 'admin'));
     const deleted = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'delete my account' });
     expect(deleted.status).toBe(303);

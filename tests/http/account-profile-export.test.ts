@@ -4,7 +4,9 @@
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_PERSONAL, PERSONAL_DATA, registryEntry } from '../../src/lib/accounts/registry.ts';
-import { Client, createUser, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { Client } from '../support/account-profile.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
 let site: RunningSite;
@@ -54,7 +56,7 @@ function liveSchema(): LiveTable[] {
 /** A user with a row in every table that can hold personal data. */
 async function fullyPopulatedUser() {
   const email = uniqueEmail('export');
-  const id = await createUser(site, email);
+  const { id } = await createUser(site, { email });
   const client = new Client(site, { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' });
   await client.signIn(email);
   await client.post('/account?_action=account.updateProfile', {
@@ -209,7 +211,7 @@ describe('POST /account/export.json', () => {
 
   it('is rate-limited per account', async () => {
     const email = uniqueEmail('export-limit');
-    await createUser(site, email);
+    await createUser(site, { email });
     const client = new Client(site);
     await client.signIn(email);
     for (let i = 0; i < 5; i++) expect((await client.post('/account/export.json', {})).status).toBe(200);

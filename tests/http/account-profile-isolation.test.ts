@@ -3,7 +3,9 @@
 // Nothing in a URL or a form says whose data it is: the session does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionRef } from '../../src/lib/accounts/sessions.ts';
-import { Client, createUser, islandCalls, PASSWORD, textOf, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { Client, islandCalls, signedInClient, textOf } from '../support/account-profile.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { PASSWORD, uniqueEmail } from '../support/users.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
 let site: RunningSite;
@@ -11,10 +13,7 @@ let alice: { id: number; email: string; client: Client };
 let bob: { id: number; email: string; client: Client };
 
 async function user(label: string) {
-  const email = uniqueEmail(label);
-  const id = await createUser(site, email);
-  const client = new Client(site);
-  await client.signIn(email);
+  const { id, email, client } = await signedInClient(site, { label, form: true });
   await client.post('/account?_action=account.updateProfile', {
     display_name: `${label} display`,
     full_name: `${label} Fullname`,

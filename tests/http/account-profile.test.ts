@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionRef } from '../../src/lib/accounts/sessions.ts';
 import { formatDate } from '../../src/lib/policy/dates.ts';
-import { Client, createUser, island, linkIn, mailsTo, PASSWORD, textOf, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { Client, island, linkIn, mailsTo, signedInClient, textOf } from '../support/account-profile.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 
@@ -15,14 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await site?.stop();
 });
-
-async function signedIn(label: string, headers: Record<string, string> = {}) {
-  const email = uniqueEmail(label);
-  const id = await createUser(site, email);
-  const client = new Client(site, headers);
-  await client.signIn(email);
-  return { email, id, client };
-}
 
 const ISLANDS = ['ProfileIsland', 'EmailIsland', 'SessionsIsland', 'SharingIsland', 'PolicyIsland', 'HistoryIsland'];
 
@@ -35,14 +29,14 @@ describe('the account page', () => {
     expect((await visitor.get('/account/basic')).headers.get('location')).toBe('/login?next=%2Faccount%2Fbasic');
 
     const email = uniqueEmail('next');
-    await createUser(site, email);
+    await createUser(site, { email });
     const back = await visitor.post('/login?_action=auth.signIn&next=%2Faccount', { email, password: PASSWORD });
     expect(back.status).toBe(303);
     expect(back.headers.get('location')).toBe('/account');
   });
 
   it('is private, holds no personal data itself, and shows everything through server islands', async () => {
-    const { email, client } = await signedIn('page');
+    const { email, client } = await signedInClient(site, { label: 'page', form: true });
     const { page, html, islands } = await client.pageWithIslands('/account');
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('private, no-store');
@@ -64,7 +58,7 @@ describe('the account page', () => {
   });
 
   it('has a version without JavaScript that renders the same parts into the page', async () => {
-    const { email, client } = await signedIn('basic');
+    const { email, client } = await signedInClient(site, { label: 'basic', form: true });
     const res = await client.get('/account/basic');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
@@ -77,7 +71,7 @@ describe('the account page', () => {
 
 describe('profile editing', () => {
   it('saves the fields, escapes what was typed and lists each change in the history without old values', async () => {
-    const { id, client } = await signedIn('edit');
+    const { id, client } = await signedInClient(site, { label: 'edit', form: true });
     const res = await client.post('/account?_action=account.updateProfile', {
       display_name: '<script>alert(1)</script>',
       full_name: 'Ada Lovelace',
@@ -123,7 +117,7 @@ describe('profile editing', () => {
   });
 
   it('answers bad values with field-level messages, keeps what was typed and changes nothing', async () => {
-    const { id, client } = await signedIn('bad');
+    const { id, client } = await signedInClient(site, { label: 'bad', form: true });
     await client.post('/account?_action=account.updateProfile', { full_name: 'Grace Hopper', phone: '+1 617 555 0100' });
     const before = await withDatabase(site, (db) => db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow());
 
@@ -152,7 +146,7 @@ describe('profile editing', () => {
   });
 
   it('removes what a field held when it is submitted empty', async () => {
-    const { id, client } = await signedIn('clear');
+    const { id, client } = await signedInClient(site, { label: 'clear', form: true });
     await client.post('/account?_action=account.updateProfile', { display_name: 'Al', full_name: 'Alan Turing', company: 'Bletchley', job_title: '', phone: '' });
     await client.post('/account?_action=account.updateProfile', { display_name: 'Al', full_name: 'Alan Turing', company: '  ', job_title: '', phone: '' });
     const row = await withDatabase(site, (db) => db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow());
@@ -165,7 +159,7 @@ describe('profile editing', () => {
 
 describe('changing the email address', () => {
   it('needs the current password', async () => {
-    const { id, email, client } = await signedIn('email-reauth');
+    const { id, email, client } = await signedInClient(site, { label: 'email-reauth', form: true });
     const newEmail = uniqueEmail('email-new');
     const res = await client.post('/account?_action=account.changeEmail', { newEmail, emailPassword: 'not my password at all' });
     expect(res.status).toBe(403);
@@ -178,7 +172,7 @@ describe('changing the email address', () => {
   });
 
   it('changes only once the new address is confirmed, and tells the old address', async () => {
-    const { id, email, client } = await signedIn('email-old');
+    const { id, email, client } = await signedInClient(site, { label: 'email-old', form: true });
     const newEmail = uniqueEmail('email-next');
     const res = await client.post('/account?_action=account.changeEmail', { newEmail, emailPassword: PASSWORD });
     expect(res.status).toBe(303);
@@ -223,9 +217,9 @@ describe('changing the email address', () => {
   });
 
   it('does not reveal that the new address has an account', async () => {
-    const { id, email, client } = await signedIn('email-taken');
+    const { id, email, client } = await signedInClient(site, { label: 'email-taken', form: true });
     const taken = uniqueEmail('email-owner');
-    await createUser(site, taken);
+    await createUser(site, { email: taken });
     const res = await client.post('/account?_action=account.changeEmail', { newEmail: taken, emailPassword: PASSWORD });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/account?done=email-sent#email');
@@ -240,7 +234,7 @@ describe('changing the email address', () => {
 
 describe('changing the password', () => {
   it('needs the current password and follows the password rules', async () => {
-    const { client } = await signedIn('pw-rules');
+    const { client } = await signedInClient(site, { label: 'pw-rules', form: true });
     const wrong = await client.post('/account?_action=account.changePassword', { currentPassword: 'nope nope nope nope', newPassword: 'a brand new long passphrase' });
     expect(wrong.status).toBe(403);
     expect(await wrong.text()).toMatch(/id="field-currentPassword-error">[^<]*not your current password/);
@@ -250,7 +244,7 @@ describe('changing the password', () => {
   });
 
   it('limits wrong current passwords, not right ones', async () => {
-    const { client } = await signedIn('pw-limit');
+    const { client } = await signedInClient(site, { label: 'pw-limit', form: true });
     const attempt = (currentPassword: string) => client.post('/account?_action=account.changePassword', { currentPassword, newPassword: 'short' });
     // More than the account's 10 attempts in 15 minutes, each with the right password.
     for (let i = 0; i < 11; i++) expect((await attempt(PASSWORD)).status).toBe(422);
@@ -259,7 +253,7 @@ describe('changing the password', () => {
   });
 
   it('changes it, keeps this session and signs out the others when asked', async () => {
-    const { email, client } = await signedIn('pw-change');
+    const { email, client } = await signedInClient(site, { label: 'pw-change', form: true });
     const elsewhere = new Client(site);
     await elsewhere.signIn(email);
     const res = await client.post('/account?_action=account.changePassword', {
@@ -279,7 +273,7 @@ describe('changing the password', () => {
 
 describe('sessions', () => {
   it('lists each session with its browser, times and the current one marked, without session ids', async () => {
-    const { email, id, client } = await signedIn('sessions', { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' });
+    const { email, id, client } = await signedInClient(site, { label: 'sessions', headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' }, form: true });
     const phone = new Client(site, {
       'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
     });
@@ -298,7 +292,7 @@ describe('sessions', () => {
   });
 
   it('signs out one other session, then all others', async () => {
-    const { email, id, client } = await signedIn('revoke');
+    const { email, id, client } = await signedInClient(site, { label: 'revoke', form: true });
     const second = new Client(site);
     await second.signIn(email);
     const third = new Client(site);
@@ -322,7 +316,7 @@ describe('sessions', () => {
   });
 
   it('signs out this browser when its own session is ended from the list', async () => {
-    const { client } = await signedIn('self-revoke');
+    const { client } = await signedInClient(site, { label: 'self-revoke', form: true });
     const { islands } = await client.pageWithIslands('/account');
     const ref = /name="session" value="([0-9a-f]+)"/.exec(island(islands, 'SessionsIsland').html);
     // The current session has a "Sign out" form to /logout instead; post its reference anyway.
@@ -338,7 +332,7 @@ describe('sessions', () => {
 
 describe('the sharing preference', () => {
   it('opts out and back in with one button each, effective at once, keeping every change with its time', async () => {
-    const { id, client } = await signedIn('sharing');
+    const { id, client } = await signedInClient(site, { label: 'sharing', form: true });
     const out = await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
     expect(out.headers.get('location')).toBe('/account?done=sharing-changed#sharing');
     let { islands } = await client.pageWithIslands('/account');
@@ -365,7 +359,7 @@ describe('the sharing preference', () => {
   });
 
   it('treats Global Privacy Control as an opt-out: at once on the page, recorded at the next state change', async () => {
-    const { id, client } = await signedIn('gpc');
+    const { id, client } = await signedInClient(site, { label: 'gpc', form: true });
     const gpc = { 'sec-gpc': '1' };
     const { html, islands } = await client.pageWithIslands('/account', gpc);
     expect(textOf(html)).toContain('We honour the Global Privacy Control signal');
@@ -396,7 +390,7 @@ describe('the sharing preference', () => {
   it('records GPC sent with a sign-in or a registration', async () => {
     const sources = (id: number) =>
       withDatabase(site, (db) => db.selectFrom('sharing_choice').select(['opted_out', 'source']).where('user_id', '=', id).execute());
-    const { id } = await signedIn('gpc-sign-in', { 'sec-gpc': '1' });
+    const { id } = await signedInClient(site, { label: 'gpc-sign-in', headers: { 'sec-gpc': '1' }, form: true });
     expect(await sources(id)).toEqual([{ opted_out: 1, source: 'gpc' }]);
 
     const client = new Client(site, { 'sec-gpc': '1' });
@@ -409,7 +403,7 @@ describe('the sharing preference', () => {
   });
 
   it('records GPC sent with a data export too', async () => {
-    const { id, client } = await signedIn('gpc-export');
+    const { id, client } = await signedInClient(site, { label: 'gpc-export', form: true });
     const res = await client.post('/account/export.json', {}, { 'sec-gpc': '1', accept: 'application/json' });
     expect(res.status).toBe(200);
     const data = (await res.json()) as { tables: Record<string, { rows: { source: string }[] }> };
@@ -429,7 +423,7 @@ describe('policy acknowledgements', () => {
   });
 
   it('tells a user who agreed to an earlier version, on every page, and records "I have read it"', async () => {
-    const { id, client } = await signedIn('ack');
+    const { id, client } = await signedInClient(site, { label: 'ack', form: true });
     const home = await (await client.get('/pricing')).text();
     const notice = island(await client.islandsOf(home, { referer: `${site.url}/pricing` }), 'PolicyNotice');
     expect(notice.res.headers.get('cache-control')).toBe('private, no-store');
@@ -467,7 +461,7 @@ describe('policy acknowledgements', () => {
   });
 
   it('never sends the user off the site after acknowledging', async () => {
-    const { client } = await signedIn('ack-next');
+    const { client } = await signedInClient(site, { label: 'ack-next', form: true });
     const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '//evil.example/' });
     expect(res.headers.get('location')).toBe('/account');
   });

@@ -7,12 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/lib/auth/passwords.ts';
-import { Client, mailsTo, PASSWORD, textOf, uniqueEmail } from '../support/account-profile.ts';
+import { Client, mailsTo, textOf } from '../support/account-profile.ts';
 import { linkPath, readOutbox, waitForMail } from '../support/outbox.ts';
 import { root, siteFetch, startSite, type RunningSite } from '../support/site.ts';
+import { openDatabaseAt } from '../support/site-db.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 
 const AGREEMENT = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
 
@@ -52,10 +52,6 @@ async function register(client: Client, email: string, password = PASSWORD): Pro
   });
 }
 
-function signIn(client: Client, email: string, password = PASSWORD): Promise<Response> {
-  return client.post('/login?_action=auth.signIn', { email, password });
-}
-
 /** The server-island HTML of the header, as the browser fetches it after the page. */
 async function headerIsland(client: Client): Promise<Response> {
   const html = await (await client.get('/about')).text();
@@ -71,7 +67,7 @@ async function signedInAs(client: Client): Promise<string | null> {
 }
 
 function openDb(site: RunningSite) {
-  return new SQLite(site.databasePath);
+  return openDatabaseAt(site).sqlite;
 }
 
 /** Waits until the server's worker has taken every queued password reset request (and sent its mail). */
@@ -85,25 +81,6 @@ async function waitForQueue(site: RunningSite, timeoutMs = 10_000): Promise<void
     if (Date.now() > deadline) throw new Error(`${n} password reset requests still queued`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-let passwordHash: Promise<string> | undefined;
-
-/**
- * An account with PASSWORD, written straight into the site's database: for tests about
- * something other than registration, which is limited to 10 an hour per client address.
- */
-async function createUser(site: RunningSite, email: string): Promise<void> {
-  passwordHash ??= hashPassword(PASSWORD);
-  const hash = await passwordHash;
-  const db = openDb(site);
-  db.prepare('insert into user (email, email_normalized, password_hash, created_at) values (?, ?, ?, ?)').run(
-    email,
-    email.toLowerCase(),
-    hash,
-    new Date().toISOString(),
-  );
-  db.close();
 }
 
 describe('accounts (SITE_URL http)', () => {
@@ -182,7 +159,7 @@ describe('accounts (SITE_URL http)', () => {
       const db = openDb(site);
       expect(db.prepare('select count(*) as n from user where email_normalized = ?').get(owner)).toEqual({ n: 1 });
       db.close();
-      expect(await signIn(new Client(site), owner, 'another long passphrase here')).toHaveProperty('status', 401);
+      expect(await new Client(site).submitSignIn(owner, 'another long passphrase here')).toHaveProperty('status', 401);
     });
 
     it('keeps what was typed (but never the password) and ties each error to its field', async () => {
@@ -240,12 +217,12 @@ describe('accounts (SITE_URL http)', () => {
     let email: string;
     beforeEach(async () => {
       email = uniqueEmail('session');
-      await createUser(site, email);
+      await createUser(site, { email, verified: false, agreed: false }); // unconfirmed and with no agreement: made straight in the database, not registered (10 an hour)
     });
 
     it('sets an HttpOnly, SameSite=Lax, Path=/ session cookie (not Secure on http) and goes to the account', async () => {
       const client = new Client(site);
-      const res = await signIn(client, email);
+      const res = await client.submitSignIn(email);
       expect(res.status).toBe(303);
       expect(res.headers.get('location')).toBe('/account');
       const [cookie, ...others] = res.headers.getSetCookie();
@@ -264,7 +241,7 @@ describe('accounts (SITE_URL http)', () => {
       const visitor = await headerIsland(new Client(site));
       expect(await visitor.text()).toContain('href="/login"');
       const client = new Client(site);
-      await signIn(client, email);
+      await client.submitSignIn(email);
       const res = await headerIsland(client);
       expect(res.headers.get('cache-control')).toBe('private, no-store');
       const html = await res.text();
@@ -274,8 +251,8 @@ describe('accounts (SITE_URL http)', () => {
     });
 
     it('fails with one generic message for a wrong password and an unknown address', async () => {
-      const wrong = await signIn(new Client(site), email, `${PASSWORD}!`);
-      const unknown = await signIn(new Client(site), uniqueEmail('nobody'), PASSWORD);
+      const wrong = await new Client(site).submitSignIn(email, `${PASSWORD}!`);
+      const unknown = await new Client(site).submitSignIn(uniqueEmail('nobody'), PASSWORD);
       expect(wrong.status).toBe(401);
       expect(unknown.status).toBe(401);
       expect(wrong.headers.getSetCookie()).toEqual([]);
@@ -286,9 +263,9 @@ describe('accounts (SITE_URL http)', () => {
 
     it('starts a new session at every sign-in, ending the one the browser had', async () => {
       const client = new Client(site);
-      await signIn(client, email);
+      await client.submitSignIn(email);
       const first = client.cookieHeader();
-      await signIn(client, email);
+      await client.submitSignIn(email);
       expect(client.cookieHeader()).not.toBe(first);
       expect(await signedInAs(client)).toBe(email);
       const old = new Client(site);
@@ -298,7 +275,7 @@ describe('accounts (SITE_URL http)', () => {
 
     it('signs out with a POST that ends the session on the server; the old cookie is useless', async () => {
       const client = new Client(site);
-      await signIn(client, email);
+      await client.submitSignIn(email);
       const token = client.cookies.get('session')!;
       // A GET (a link, a prefetch) changes nothing.
       expect((await client.get('/logout')).status).toBe(200);
@@ -319,7 +296,7 @@ describe('accounts (SITE_URL http)', () => {
 
     it('ignores a tampered session cookie', async () => {
       const client = new Client(site);
-      await signIn(client, email);
+      await client.submitSignIn(email);
       const token = client.cookies.get('session')!;
       const tampered = new Client(site);
       tampered.cookies.set('session', token.slice(0, -1) + (token.endsWith('a') ? 'b' : 'a'));
@@ -346,7 +323,7 @@ describe('accounts (SITE_URL http)', () => {
     let email: string;
     beforeAll(async () => {
       email = uniqueEmail('csrf');
-      await createUser(site, email);
+      await createUser(site, { email, verified: false, agreed: false });
     });
 
     it.each([
@@ -367,7 +344,7 @@ describe('accounts (SITE_URL http)', () => {
 
     it('refuses a form sign-in posted from another site', async () => {
       const client = new Client(site, {}, EVIL);
-      const res = await signIn(client, email);
+      const res = await client.submitSignIn(email);
       expect(res.status).toBe(403);
       expect(res.headers.getSetCookie()).toEqual([]);
       const bySecFetch = await new Client(site).post('/login?_action=auth.signIn', { email, password: PASSWORD }, { 'sec-fetch-site': 'cross-site' });
@@ -389,7 +366,7 @@ describe('accounts (SITE_URL http)', () => {
 
     it('refuses a cross-site sign-out, keeping the session', async () => {
       const client = new Client(site);
-      await signIn(client, email);
+      await client.submitSignIn(email);
       const res = await client.request('/logout', {
         method: 'POST',
         headers: {
@@ -474,7 +451,7 @@ describe('emailed links', () => {
     const email = uniqueEmail('verify-late');
     const client = new Client(site);
     await register(client, email);
-    await signIn(client, email);
+    await client.submitSignIn(email);
     // A new link from the account page replaces the first one.
     const resent = await client.post('/_actions/auth.resendVerification', {});
     expect(resent.status).toBe(200);
@@ -492,7 +469,7 @@ describe('emailed links', () => {
 
   it('password reset: the same answer for unknown addresses, and no mail', async () => {
     const known = uniqueEmail('reset-known');
-    await createUser(site, known);
+    await createUser(site, { email: known, verified: false, agreed: false });
     const unknown = uniqueEmail('reset-unknown');
     const a = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email: known });
     const b = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email: unknown });
@@ -507,9 +484,9 @@ describe('emailed links', () => {
 
   it('password reset: sets the new password once, with no referrer, and ends every session', async () => {
     const email = uniqueEmail('reset');
-    await createUser(site, email);
+    await createUser(site, { email, verified: false, agreed: false });
     const elsewhere = new Client(site);
-    await signIn(elsewhere, email);
+    await elsewhere.submitSignIn(email);
     expect(await signedInAs(elsewhere)).toBe(email);
 
     const client = new Client(site);
@@ -546,13 +523,13 @@ describe('emailed links', () => {
     const reused = await save('yet another new passphrase');
     expect(reused.status).toBe(400);
     expect(textOf(await reused.text())).toContain('This link has already been used');
-    expect((await signIn(new Client(site), email, PASSWORD)).status).toBe(401);
-    expect((await signIn(new Client(site), email, newPassword)).status).toBe(303);
+    expect((await new Client(site).submitSignIn(email, PASSWORD)).status).toBe(401);
+    expect((await new Client(site).submitSignIn(email, newPassword)).status).toBe(303);
   });
 
   it('password reset: an expired link is refused and the password stays', async () => {
     const email = uniqueEmail('reset-late');
-    await createUser(site, email);
+    await createUser(site, { email, verified: false, agreed: false });
     const client = new Client(site);
     await client.post('/forgot-password?_action=auth.forgotPassword', {
       email,
@@ -570,7 +547,7 @@ describe('emailed links', () => {
     });
     expect(save.status).toBe(400);
     expect(textOf(await save.text())).toContain('This link has expired');
-    expect((await signIn(new Client(site), email, PASSWORD)).status).toBe(303);
+    expect((await new Client(site).submitSignIn(email, PASSWORD)).status).toBe(303);
   });
 
   it("an operator-created account's set-password link (npm run user -- add) works once", async () => {
@@ -603,7 +580,7 @@ describe('emailed links', () => {
     });
     expect(saved.status).toBe(200);
     const signedIn = new Client(site);
-    expect((await signIn(signedIn, email, 'staff member passphrase')).status).toBe(303);
+    expect((await signedIn.submitSignIn(email, 'staff member passphrase')).status).toBe(303);
     expect(await signedInAs(signedIn)).toBe(email);
     expect(
       (
@@ -624,7 +601,7 @@ describe('accounts (SITE_URL https)', () => {
   beforeAll(async () => {
     site = await startSite({ SITE_URL: ORIGIN });
     email = uniqueEmail('secure');
-    await createUser(site, email);
+    await createUser(site, { email, verified: false, agreed: false });
   });
   afterAll(async () => {
     await site?.stop();
@@ -633,7 +610,7 @@ describe('accounts (SITE_URL https)', () => {
   it('uses a Secure __Host- cookie', async () => {
     const client = new Client(site);
     expect(client.origin).toBe(ORIGIN);
-    const res = await signIn(client, email);
+    const res = await client.submitSignIn(email);
     expect(res.status).toBe(303);
     const [cookie, ...others] = res.headers.getSetCookie();
     expect(others).toEqual([]);
@@ -649,7 +626,7 @@ describe('accounts (SITE_URL https)', () => {
 
   it('clears it with a cookie a browser accepts (__Host- needs Secure and Path=/)', async () => {
     const client = new Client(site);
-    await signIn(client, email);
+    await client.submitSignIn(email);
     const res = await client.post('/logout', {});
     expect(res.status).toBe(303);
     const [cleared] = res.headers.getSetCookie();
@@ -688,7 +665,7 @@ describe('accounts (SITE_URL https)', () => {
   });
 
   it('refuses requests whose Origin is not the https origin', async () => {
-    const res = await signIn(new Client(site, {}, 'http://customertrackr.test'), email);
+    const res = await new Client(site, {}, 'http://customertrackr.test').submitSignIn(email);
     expect(res.status).toBe(403);
   });
 });
@@ -713,16 +690,16 @@ describe('rate limits', () => {
   it('sign-in: per account, 429 with Retry-After and a friendly page after repeated failures', async () => {
     const email = uniqueEmail('target');
     await register(new Client(site), email);
-    for (let i = 0; i < 10; i++) expect((await signIn(new Client(site), email, `wrong password number ${i}`)).status).toBe(401);
+    for (let i = 0; i < 10; i++) expect((await new Client(site).submitSignIn(email, `wrong password number ${i}`)).status).toBe(401);
 
-    const res = await signIn(new Client(site), email, 'wrong password again!');
+    const res = await new Client(site).submitSignIn(email, 'wrong password again!');
     expect(expectTooMany(res)).toBeLessThanOrEqual(15 * 60);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const text = textOf(await res.text());
     expect(text).toContain('Too many attempts');
     expect(text).toMatch(/try again in \d+ minutes?/);
     // Even the right password waits: guessing must not go on.
-    const right = await signIn(new Client(site), email);
+    const right = await new Client(site).submitSignIn(email);
     expectTooMany(right);
     expect(right.headers.getSetCookie()).toEqual([]);
 
@@ -820,12 +797,12 @@ describe('rate limits: an attacker cannot lock the owner out', () => {
 
   it('failed sign-ins on an account leave the signed-in owner able to change the password', async () => {
     const email = uniqueEmail('owner');
-    await createUser(site, email);
+    await createUser(site, { email, verified: false, agreed: false });
     const owner = new Client(site);
-    expect((await signIn(owner, email)).status).toBe(303);
+    expect((await owner.submitSignIn(email)).status).toBe(303);
     // Someone else guesses until refused.
-    for (let i = 0; i < 10; i++) expect((await signIn(new Client(site), email, `wrong password number ${i}`)).status).toBe(401);
-    expect((await signIn(new Client(site), email, 'wrong password again!')).status).toBe(429);
+    for (let i = 0; i < 10; i++) expect((await new Client(site).submitSignIn(email, `wrong password number ${i}`)).status).toBe(401);
+    expect((await new Client(site).submitSignIn(email, 'wrong password again!')).status).toBe(429);
     // Re-authentication has its own budget.
     const changed = await owner.post('/account?_action=account.changePassword', { currentPassword: PASSWORD, newPassword: 'violet kettle drums at noon' });
     expect(changed.status).toBe(303);
@@ -833,7 +810,7 @@ describe('rate limits: an attacker cannot lock the owner out', () => {
 
   it('registrations with an address send its owner one message, and never block a password reset', async () => {
     const victim = uniqueEmail('victim');
-    await createUser(site, victim);
+    await createUser(site, { email: victim, verified: false, agreed: false });
     for (let i = 0; i < 5; i++) expect((await register(new Client(site), victim, `another long passphrase ${i}`)).status).toBe(200);
     expect(mailsTo(site, victim, /Someone tried to register/)).toHaveLength(1);
     // The owner's reset is answered, and sent.
@@ -856,8 +833,8 @@ describe('rate limits: what a successful sign-in spends', () => {
     const email = uniqueEmail('many-devices');
     await register(new Client(site), email);
     // More sign-ins than the account's limit of 10 in 15 minutes: a phone, a laptop, a tablet…
-    for (let i = 0; i < 11; i++) expect((await signIn(new Client(site), email)).status).toBe(303);
-    for (let i = 0; i < 10; i++) expect((await signIn(new Client(site), email, `wrong password number ${i}`)).status).toBe(401);
-    expect((await signIn(new Client(site), email, 'wrong password again!')).status).toBe(429);
+    for (let i = 0; i < 11; i++) expect((await new Client(site).submitSignIn(email)).status).toBe(303);
+    for (let i = 0; i < 10; i++) expect((await new Client(site).submitSignIn(email, `wrong password number ${i}`)).status).toBe(401);
+    expect((await new Client(site).submitSignIn(email, 'wrong password again!')).status).toBe(429);
   });
 });

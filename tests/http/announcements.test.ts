@@ -9,56 +9,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
-import { openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import type { Role } from '../../src/lib/auth/index.ts';
+import type { OpenDatabase } from '../../src/lib/db/index.ts';
 import { daysBetween, utcDateOf } from '../../src/lib/policy/dates.ts';
 import { ADMIN_SECTIONS, sectionsFor } from '../../src/lib/staff/sections.ts';
+import { Client, signedInClient, textOf } from '../support/account-profile.ts';
 import { root, startSite, type RunningSite } from '../support/site.ts';
+import { openDatabaseAt } from '../support/site-db.ts';
+import { rolesOf, WHO, type Who } from '../support/staff-http.ts';
+import { uniqueText } from '../support/users.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const HOUR = 3_600_000;
-
-/** A minimal browser: keeps cookies, sends the site's Origin on POST, never follows redirects. */
-class Client {
-  readonly cookies = new Map<string, string>();
-  readonly origin: string;
-  constructor(origin = site.origin) {
-    this.origin = origin;
-  }
-
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const res = await fetch(site.url + path, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const [name, value = ''] = pair!.split('=');
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.cookies.delete(name!.trim());
-      else this.cookies.set(name!.trim(), value);
-    }
-    return res;
-  }
-
-  get(path: string): Promise<Response> {
-    return this.request(path);
-  }
-
-  /** A form post, the way a browser without JavaScript sends it. */
-  post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-    return this.request(path, {
-      method: 'POST',
-      body: new URLSearchParams(fields),
-      headers: { origin: this.origin, 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    });
-  }
-
-  /** Whatever the banner island renders for this client on `page`. */
-  async banners(page = '/features'): Promise<{ tokens: string[]; html: string; res: Response }> {
-    const res = await this.get(await islandPath(page));
-    const html = await res.text();
-    return { tokens: [...html.matchAll(/data-announcement="([^"]+)"/g)].map((m) => m[1]!), html, res };
-  }
-}
 
 let site: RunningSite;
 let database: OpenDatabase;
@@ -75,7 +36,7 @@ beforeAll(async () => {
   newestPolicy = index.versions.map((v) => v.effective).sort().at(-1)!;
   policyDays = Math.min(Math.abs(daysBetween(utcDateOf(new Date()), newestPolicy)) + 2, 365);
   site = await startSite({ ANNOUNCE_POLICY_DAYS: String(policyDays) });
-  database = openDatabase(site.databasePath);
+  database = openDatabaseAt(site);
 });
 afterAll(async () => {
   await database?.close();
@@ -98,28 +59,16 @@ async function islandPath(page: string): Promise<string> {
   return islandPaths.get(page)!;
 }
 
-/** What a page says, without its markup. */
-function textOf(html: string): string {
-  return html
-    .replace(/<(script|style)[\s\S]*?<\/\1>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ');
+/** Whatever the banner island renders for `client` on `page`. */
+async function banners(client: Client, page = '/features'): Promise<{ tokens: string[]; html: string; res: Response }> {
+  const res = await client.get(await islandPath(page));
+  const html = await res.text();
+  return { tokens: [...html.matchAll(/data-announcement="([^"]+)"/g)].map((m) => m[1]!), html, res };
 }
 
-let counter = 0;
-function unique(label: string): string {
-  return `${label} ${process.pid}-${++counter}`;
-}
-
-/** A signed-in client with the given roles (none: an ordinary user). */
+/** A client signed in through the form with the given roles (none: an ordinary user). */
 async function signedIn(...roles: Role[]): Promise<Client> {
-  const email = `${roles.join('-') || 'user'}-${process.pid}-${++counter}@example.com`;
-  await createAccount(database.db, normalizeEmail(email)!, roles, await hashPassword(PASSWORD));
-  const client = new Client();
-  const res = await client.post('/login?_action=auth.signIn', { email, password: PASSWORD });
-  expect(res.status, 'signed in').toBe(303);
-  expect(client.cookies.has('session')).toBe(true);
-  return client;
+  return (await signedInClient(site, { label: roles.join('-') || 'user', roles, agreed: false, form: true })).client;
 }
 
 const utcInput = (at: number) => new Date(at).toISOString().slice(0, 16);
@@ -158,26 +107,26 @@ describe('the banner island', () => {
   });
 
   it('depends on who asks, so it is never stored by a shared cache', async () => {
-    const { res } = await new Client().banners();
+    const { res } = await banners(new Client(site));
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
   });
 
   it('shows each audience its announcements, and only active ones', async () => {
     const now = Date.now();
-    const everyone = await create({ text: unique('For everyone') });
-    const members = await create({ text: unique('For members'), audience: 'signed-in' });
-    const visitors = await create({ text: unique('For visitors'), audience: 'signed-out' });
-    const future = await create({ text: unique('Next year'), startsAt: utcInput(now + 365 * 24 * HOUR) });
-    const over = await create({ text: unique('Over'), startsAt: utcInput(now - 2 * HOUR), endsAt: utcInput(now + HOUR) });
+    const everyone = await create({ text: uniqueText('For everyone') });
+    const members = await create({ text: uniqueText('For members'), audience: 'signed-in' });
+    const visitors = await create({ text: uniqueText('For visitors'), audience: 'signed-out' });
+    const future = await create({ text: uniqueText('Next year'), startsAt: utcInput(now + 365 * 24 * HOUR) });
+    const over = await create({ text: uniqueText('Over'), startsAt: utcInput(now - 2 * HOUR), endsAt: utcInput(now + HOUR) });
     await (await editor()).post('/admin/announcements?_action=announcements.end', { id: String(over) });
 
-    const visitor = (await new Client().banners()).tokens;
+    const visitor = (await banners(new Client(site))).tokens;
     expect(visitor).toContain(`a${everyone}r1`);
     expect(visitor).toContain(`a${visitors}r1`);
     expect(visitor).not.toContain(`a${members}r1`);
 
-    const member = (await (await signedIn()).banners()).tokens;
+    const member = (await banners(await signedIn())).tokens;
     expect(member).toContain(`a${everyone}r1`);
     expect(member).toContain(`a${members}r1`);
     expect(member).not.toContain(`a${visitors}r1`);
@@ -189,7 +138,7 @@ describe('the banner island', () => {
   });
 
   it('announces the newest policy version, linking to what changed', async () => {
-    const { tokens, html } = await new Client().banners('/');
+    const { tokens, html } = await banners(new Client(site), '/');
     const key = `p${newestPolicy.replaceAll('-', '')}r0`;
     expect(tokens).toContain(key);
     expect(html).toMatch(new RegExp(`href="/privacy/changes/\\d{4}-\\d{2}-\\d{2}\\.\\.\\.${newestPolicy}"`));
@@ -197,9 +146,9 @@ describe('the banner island', () => {
   });
 
   it('shows HTML and script in the text as text', async () => {
-    const text = unique('<script>alert("x")</script><b>bold</b> & <img src=x onerror=alert(1)>');
+    const text = uniqueText('<script>alert("x")</script><b>bold</b> & <img src=x onerror=alert(1)>');
     const id = await create({ text, linkUrl: '/privacy?a=1&b=2', linkText: '<i>Read</i> this' });
-    const { html } = await new Client().banners();
+    const { html } = await banners(new Client(site));
     expect(html).toContain(`data-announcement="a${id}r1"`);
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<b>bold');
@@ -216,9 +165,9 @@ describe('the banner island', () => {
 
 describe('dismissing', () => {
   it('hides an announcement for this browser until an editor changes it', async () => {
-    const id = await create({ text: unique('Dismiss me') });
-    const reader = new Client();
-    expect((await reader.banners()).tokens).toContain(`a${id}r1`);
+    const id = await create({ text: uniqueText('Dismiss me') });
+    const reader = new Client(site);
+    expect((await banners(reader)).tokens).toContain(`a${id}r1`);
 
     const res = await reader.post('/announcements/dismiss', { token: `a${id}r1` }, { referer: `${site.url}/features?x=1` });
     expect(res.status).toBe(303);
@@ -228,8 +177,8 @@ describe('dismissing', () => {
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(cookie).toMatch(/Max-Age=31536000/);
     expect(reader.cookies.get('ct-dismissed')).toContain(`a${id}r1`);
-    expect((await reader.banners()).tokens).not.toContain(`a${id}r1`);
-    expect((await new Client().banners()).tokens, 'other readers still see it').toContain(`a${id}r1`);
+    expect((await banners(reader)).tokens).not.toContain(`a${id}r1`);
+    expect((await banners(new Client(site))).tokens, 'other readers still see it').toContain(`a${id}r1`);
 
     // Changing the schedule is not a change readers see; changing the text is.
     const edit = await (await editor()).get(`/admin/announcements/${id}`);
@@ -237,18 +186,18 @@ describe('dismissing', () => {
     const saved = await (await editor()).post(`/admin/announcements/${id}?_action=announcements.update`, {
       id: String(id),
       updatedAt,
-      text: unique('Dismiss me, changed'),
+      text: uniqueText('Dismiss me, changed'),
       level: 'info',
       audience: 'everyone',
       dismissible: 'on',
     });
     expect(saved.status).toBe(303);
     expect(saved.headers.get('location')).toBe(`/admin/announcements/${id}?done=saved`);
-    expect((await reader.banners()).tokens).toContain(`a${id}r2`);
+    expect((await banners(reader)).tokens).toContain(`a${id}r2`);
   });
 
   it('answers the page script with JSON, and refuses bad tokens and other sites', async () => {
-    const reader = new Client();
+    const reader = new Client(site);
     const json = await reader.post('/announcements/dismiss', { token: 'a1r1' }, { accept: 'application/json' });
     expect(json.status).toBe(200);
     expect(await json.json()).toEqual({ dismissed: 'a1r1' });
@@ -257,7 +206,7 @@ describe('dismissing', () => {
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/not an announcement/);
 
-    const foreign = await new Client('https://evil.example').post('/announcements/dismiss', { token: 'a1r1' });
+    const foreign = await new Client(site, {}, 'https://evil.example').post('/announcements/dismiss', { token: 'a1r1' });
     expect(foreign.status).toBe(403);
     expect(foreign.headers.getSetCookie()).toEqual([]);
 
@@ -297,7 +246,7 @@ describe('the editors’ forms', () => {
   });
 
   it('record who changed what and when, on the page', async () => {
-    const id = await create({ text: unique('Audited') });
+    const id = await create({ text: uniqueText('Audited') });
     const page = textOf(await (await (await editor()).get(`/admin/announcements/${id}`)).text());
     expect(page).toMatch(/Created by editor-\d+-\d+@example\.com on [A-Z][a-z]{2} \d+, \d{4}, \d\d:\d\d UTC/);
     expect(page).toMatch(/History Created by editor-\d+-\d+@example\.com, [A-Z][a-z]{2} \d+, \d{4}, \d\d:\d\d UTC/);
@@ -306,39 +255,36 @@ describe('the editors’ forms', () => {
   it('let an editor change the policy announcement’s text, and end it', async () => {
     const client = await editor();
     const page = `/admin/announcements/policy/${newestPolicy}`;
-    const text = unique('Our privacy policy is changing');
+    const text = uniqueText('Our privacy policy is changing');
     const saved = await client.post(`${page}?_action=announcements.updatePolicy`, { date: newestPolicy, text });
     expect(saved.headers.get('location')).toBe(`${page}?done=saved`);
-    const shown = await new Client().banners();
+    const shown = await banners(new Client(site));
     expect(shown.html).toContain(text);
     const token = `p${newestPolicy.replaceAll('-', '')}r1`;
     expect(shown.tokens).toContain(token);
 
     const ended = await client.post(`${page}?_action=announcements.endPolicy`, { date: newestPolicy });
     expect(ended.headers.get('location')).toBe(`${page}?done=ended`);
-    expect((await new Client().banners()).tokens).not.toContain(token);
+    expect((await banners(new Client(site))).tokens).not.toContain(token);
     const history = textOf(await (await client.get(page)).text());
     expect(history).toMatch(/History Ended by editor-[^,\s]+, .* Changed the text by editor-[^,\s]+, /);
 
     // Back to how it was, for the other tests.
     await client.post(`${page}?_action=announcements.resumePolicy`, { date: newestPolicy });
     await client.post(`${page}?_action=announcements.updatePolicy`, { date: newestPolicy, text: '' });
-    expect((await new Client().banners()).tokens).toContain(`p${newestPolicy.replaceAll('-', '')}r2`);
+    expect((await banners(new Client(site))).tokens).toContain(`p${newestPolicy.replaceAll('-', '')}r2`);
   });
 });
 
 describe('role matrix', () => {
-  type Who = 'visitor' | 'user' | Role;
-  const WHO: Who[] = ['visitor', 'user', 'support', 'editor', 'admin'];
   const clients = new Map<Who, Client>();
-  const rolesOf = (who: Who): Role[] => (who === 'visitor' || who === 'user' ? [] : [who]);
   const announcements = ADMIN_SECTIONS.find((s) => s.id === 'announcements')!;
   let id: number;
 
   beforeAll(async () => {
-    clients.set('visitor', new Client());
+    clients.set('visitor', new Client(site));
     for (const who of WHO.slice(1)) clients.set(who, await signedIn(...rolesOf(who)));
-    id = await create({ text: unique('Matrix') });
+    id = await create({ text: uniqueText('Matrix') });
   });
 
   // Every route of the announcements section, guarded by its row in ADMIN_SECTIONS.
@@ -404,8 +350,8 @@ describe('role matrix', () => {
       await database.db.deleteFrom('policy_announcement').execute();
       const record = await database.db.selectFrom('announcement').select('updated_at').where('id', '=', id).executeTakeFirstOrThrow();
       const calls: [string, Record<string, string>][] = [
-        ['create', { text: unique(`By ${who}`), level: 'info', audience: 'everyone' }],
-        ['update', { id: String(id), updatedAt: record.updated_at, text: unique(`Edited by ${who}`), level: 'info', audience: 'everyone' }],
+        ['create', { text: uniqueText(`By ${who}`), level: 'info', audience: 'everyone' }],
+        ['update', { id: String(id), updatedAt: record.updated_at, text: uniqueText(`Edited by ${who}`), level: 'info', audience: 'everyone' }],
         ['updatePolicy', { date: newestPolicy, text: '' }],
         ['endPolicy', { date: newestPolicy }],
         ['resumePolicy', { date: newestPolicy }],

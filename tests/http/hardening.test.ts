@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, createUser, islandCalls, PASSWORD, uniqueEmail, withDatabase } from '../support/account-profile.ts';
+import { Client, islandCalls } from '../support/account-profile.ts';
+import { withDatabase } from '../support/site-db.ts';
+import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { siteFetch, startSite, type RunningSite } from '../support/site.ts';
 
@@ -122,7 +124,7 @@ describe('with the default SITE_URL (a loopback origin)', () => {
 
   it('percent-encodes a next path with characters above U+00FF after signing in (and sets the cookie)', async () => {
     const email = uniqueEmail('next-unicode');
-    await createUser(site, email);
+    await createUser(site, { email: email });
     const client = new Client(site);
     const next = '/account?tab=ā€中😀&x=a b';
     const res = await client.post(`/login?_action=auth.signIn&next=${encodeURIComponent(next)}`, { email, password: PASSWORD });
@@ -136,7 +138,7 @@ describe('with the default SITE_URL (a loopback origin)', () => {
 
   it('percent-encodes a next path after acknowledging a policy version', async () => {
     const email = uniqueEmail('ack-unicode');
-    await createUser(site, email);
+    await createUser(site, { email: email });
     const client = new Client(site);
     await client.signIn(email);
     const [, ...later] = publishedVersions();

@@ -25,7 +25,7 @@ beforeAll(async () => {
   site = await startSite();
   database = openDatabase(site.databasePath);
   for (const who of WHO) {
-    const { client, id } = await clientFor(site, database.db, who);
+    const { client, id } = await clientFor(site, who);
     clients.set(who, client);
     ids.set(who, id);
   }

@@ -19,8 +19,8 @@ let adminId: number;
 beforeAll(async () => {
   site = await startSite();
   database = openDatabase(site.databasePath);
-  ({ client: support, id: supportId } = (await clientFor(site, database.db, 'support')) as { client: Client; id: number });
-  ({ client: admin, id: adminId } = (await clientFor(site, database.db, 'admin')) as { client: Client; id: number });
+  ({ client: support, id: supportId } = (await clientFor(site, 'support')) as { client: Client; id: number });
+  ({ client: admin, id: adminId } = (await clientFor(site, 'admin')) as { client: Client; id: number });
 });
 afterAll(async () => {
   await database?.close();
@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** A customer with a filled-in profile, signed in (a session, so that ending sessions shows). */
 async function customer(label: string) {
-  const signed = await clientFor(site, database.db, 'user');
+  const signed = await clientFor(site, 'user');
   const id = signed.id!;
   await database.db.updateTable('user').set({ display_name: 'Dana' }).where('id', '=', id).execute();
   await database.db

@@ -2,12 +2,12 @@
 // exact counting, idempotency, what is not counted, the visitor cookie, the public JSON and
 // badge, bad input, the island, and /admin/stats with its CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
-import { openDatabase } from '../../src/lib/db/index.ts';
+import type { Role } from '../../src/lib/auth/index.ts';
+import { signedInClient } from '../support/account-profile.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
+import { withDatabase } from '../support/site-db.ts';
 
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
-const PASSWORD = 'correct horse battery staple';
 
 /** Today in UTC, the day view statistics are kept by. */
 const utcDay = () => new Date().toISOString().slice(0, 10);
@@ -40,16 +40,7 @@ async function counts(path: string): Promise<{ path: string; views: number; visi
   return res.json();
 }
 
-async function withDatabase<T>(fn: (database: ReturnType<typeof openDatabase>) => Promise<T> | T): Promise<T> {
-  const database = openDatabase(site.databasePath);
-  try {
-    return await fn(database);
-  } finally {
-    await database.close();
-  }
-}
-
-const rowCount = (table: string) => withDatabase((d) => (d.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
+const rowCount = (table: string) => withDatabase(site, (_, d) => (d.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
 
 describe('counting view events', () => {
   it('counts a page view once and answers the counts with it included', async () => {
@@ -111,13 +102,13 @@ describe('counting view events', () => {
 
   it('stores a signed-in user’s views exactly like anyone’s', async () => {
     const email = `views-member-${process.pid}@example.com`;
-    const userId = await withDatabase(async (d) => createAccount(d.db, normalizeEmail(email)!, [], await hashPassword(PASSWORD)));
-    const session = await signIn(email);
+    const { id: userId, client } = await signedInClient(site, { email, agreed: false, form: true });
+    const session = `session=${client.cookies.get('session')}`;
     const before = await counts('/about');
     const res = await sendEvent({ path: '/about', key: newKey() }, { cookie: session });
     expect(await res.json()).toMatchObject({ counted: true, views: before.views + 1 });
     // Nothing in any statistics table mentions the account.
-    await withDatabase((d) => {
+    await withDatabase(site, (_, d) => {
       const tables = d.sqlite.prepare("select name from sqlite_master where type = 'table' and name like 'view\\_%' escape '\\'").all() as { name: string }[];
       for (const { name } of tables) {
         const text = JSON.stringify(d.sqlite.prepare(`select * from ${name}`).all(), (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v));
@@ -245,7 +236,7 @@ describe('the counts for pages elsewhere', () => {
   });
 
   it('draws an SVG badge in the reader’s number format', async () => {
-    await withDatabase((d) => d.sqlite.prepare("insert into view_total (path, views, visitors) values ('/badge-test', 1234567, 3)").run());
+    await withDatabase(site, (_, d) => d.sqlite.prepare("insert into view_total (path, views, visitors) values ('/badge-test', 1234567, 3)").run());
     const res = await fetch(`${site.url}/api/views/badge.svg?path=/badge-test`, { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
@@ -277,7 +268,7 @@ describe('the ViewCount island', () => {
   });
 
   it('renders the total views formatted for the reader, cacheable for everyone', async () => {
-    await withDatabase((d) => d.sqlite.prepare("update view_total set views = 12345 where path = '/about'").run());
+    await withDatabase(site, (_, d) => d.sqlite.prepare("update view_total set views = 12345 where path = '/about'").run());
     const url = await islandUrl('/about');
     const en = await fetch(site.url + url, { headers: { 'accept-language': 'en-US' } });
     expect(en.status).toBe(200);
@@ -293,23 +284,10 @@ describe('the ViewCount island', () => {
 
 // ---------------------------------------------------------------------------------------
 
-async function signIn(email: string): Promise<string> {
-  const res = await fetch(`${site.url}/login?_action=auth.signIn`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { origin: site.origin, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-    body: new URLSearchParams({ email, password: PASSWORD }),
-  });
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('session='));
-  if (res.status !== 303 || !cookie) throw new Error(`sign-in failed: ${res.status}`);
-  return cookie.split(';')[0]!;
-}
-
-let accounts = 0;
+/** A new account with `roles`, signed in through the form; returns the session cookie to send (`session=…`). */
 async function signedIn(...roles: Role[]): Promise<string> {
-  const email = `views-${roles.join('-') || 'reader'}-${process.pid}-${++accounts}@example.com`;
-  await withDatabase(async (d) => createAccount(d.db, normalizeEmail(email)!, roles, await hashPassword(PASSWORD)));
-  return signIn(email);
+  const { client } = await signedInClient(site, { label: `views-${roles.join('-') || 'reader'}`, roles, agreed: false, form: true });
+  return `session=${client.cookies.get('session')}`;
 }
 
 const get = (path: string, cookie?: string) => fetch(site.url + path, { redirect: 'manual', headers: cookie ? { cookie } : {} });

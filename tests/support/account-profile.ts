@@ -1,46 +1,9 @@
-// Helpers for the profile and data-rights HTTP tests (tests/http/account-profile*.test.ts):
-// a cookie-keeping client, accounts created straight in the site's database, the islands of
-// a page, and the site's outbox.
-import { createAccount, hashPassword, normalizeEmail } from '../../src/lib/auth/index.ts';
-import { openDatabase } from '../../src/lib/db/index.ts';
+// Helpers for the HTTP tests (tests/http/*.test.ts): a cookie-keeping client, signed in through
+// the form or with a session made straight in the site's database, the islands of a page, and
+// the site's outbox. Accounts themselves come from users.ts.
 import { linkPath, mailsIn, type Mail } from './outbox.ts';
 import { siteFetch, type RunningSite } from './site.ts';
-
-export const PASSWORD = 'correct horse battery staple';
-
-let counter = 0;
-/** A new address for each use, so tests never depend on each other's accounts. */
-export function uniqueEmail(label: string): string {
-  return `${label}-${process.pid}-${++counter}@example.com`;
-}
-
-/**
- * Creates a verified account in the running site's database (shared in WAL mode) that agreed
- * to the first policy version at registration, as a registered user would have.
- */
-export async function createUser(site: RunningSite, email: string, password = PASSWORD): Promise<number> {
-  const { db, close } = openDatabase(site.databasePath);
-  try {
-    const id = await createAccount(db, normalizeEmail(email)!, [], await hashPassword(password));
-    await db
-      .insertInto('policy_agreement')
-      .values({ user_id: id, policy_effective_date: '2009-01-01', agreed_at: new Date().toISOString(), context: 'registration', wording: 'I agree.' })
-      .execute();
-    return id;
-  } finally {
-    await close();
-  }
-}
-
-/** Runs `fn` with the site's database (read or write), then closes it. */
-export async function withDatabase<T>(site: RunningSite, fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>): Promise<T> {
-  const { db, close } = openDatabase(site.databasePath);
-  try {
-    return await fn(db);
-  } finally {
-    await close();
-  }
-}
+import { createUser, PASSWORD, startSession, type NewUser, type UserOptions } from './users.ts';
 
 /** A minimal browser: keeps cookies, sends the site's Origin on POST, never follows redirects. */
 export class Client {
@@ -87,8 +50,14 @@ export class Client {
     });
   }
 
+  /** Submits the sign-in form; the response is the test's to check. */
+  submitSignIn(email: string, password = PASSWORD): Promise<Response> {
+    return this.post('/login?_action=auth.signIn', { email, password });
+  }
+
+  /** Signs in through the form; fails unless the site answers with a session. */
   async signIn(email: string, password = PASSWORD): Promise<void> {
-    const res = await this.post('/login?_action=auth.signIn', { email, password });
+    const res = await this.submitSignIn(email, password);
     if (res.status !== 303 || !this.cookies.has('session')) throw new Error(`sign-in failed: ${res.status}`);
   }
 
@@ -112,6 +81,20 @@ export class Client {
     }
     return islands;
   }
+}
+
+/**
+ * A client signed in as a new account (see createUser for the account's options), sending
+ * `headers` with every request. By default with a session made straight in the site's
+ * database, as the sign-in form would make it (no form, so no sign-in rate limit); with
+ * `form`, through the sign-in form.
+ */
+export async function signedInClient(site: RunningSite, options: UserOptions & { headers?: Record<string, string>; form?: boolean } = {}): Promise<{ client: Client } & NewUser> {
+  const user = await createUser(site, options);
+  const client = new Client(site, options.headers);
+  if (options.form) await client.signIn(user.email);
+  else client.cookies.set('session', await startSession(site, user.id));
+  return { client, ...user };
 }
 
 export interface Island {
@@ -150,16 +133,26 @@ export function mailsTo(site: RunningSite, address: string, subject?: RegExp): M
 export type { Mail };
 export { linkPath as linkIn };
 
-/** The visible text of some HTML: no tags, scripts or styles; whitespace collapsed. */
+const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0' };
+
+/**
+ * Decodes the character references of HTML text in one pass (so `&amp;lt;` is `&lt;`, not
+ * `<`): decimal and hexadecimal ones, and the named ones the site's pages use. An unknown
+ * name is left as written, so a test sees it rather than a guess.
+ */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|([a-zA-Z][a-zA-Z0-9]*));/g, (whole, dec?: string, hex?: string, name?: string) => {
+    if (dec !== undefined || hex !== undefined) {
+      const code = dec !== undefined ? Number(dec) : parseInt(hex!, 16);
+      return code > 0x10ffff ? whole : String.fromCodePoint(code);
+    }
+    return NAMED_ENTITIES[name!] ?? whole;
+  });
+}
+
+/** The visible text of some HTML: no tags, scripts or styles; entities decoded; whitespace collapsed. */
 export function textOf(html: string): string {
-  return html
-    .replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, '&')
+  return decodeEntities(html.replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' '))
     .replace(/\s+/g, ' ')
     .trim();
 }

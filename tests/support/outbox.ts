@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** One message the server wrote to its outbox (MAIL_OUTBOX_DIR), body decoded. */
@@ -57,4 +58,27 @@ export function linkPath(mail: Pick<Mail, 'subject' | 'text'>): string {
   if (!link) throw new Error(`no link in "${mail.subject}"`);
   const url = new URL(link);
   return url.pathname + url.search;
+}
+
+/**
+ * Points the mail module at a new temporary outbox (config() reads the environment on first
+ * use, once per test file). Call at the top of the file.
+ */
+export function temporaryOutbox(): { dir: string; mails: () => Mail[]; clear: () => void; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'ct-mail-'));
+  process.env.MAIL_OUTBOX_DIR = dir;
+  delete process.env.SMTP_URL;
+  return {
+    dir,
+    mails: () => readOutbox(dir),
+    clear: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The token of the link in a message. */
+export function linkToken(mail: Mail): string | undefined {
+  return /token=([a-z2-7]+\.[a-z2-7]+)/.exec(mail.text)?.[1];
 }

@@ -1,12 +1,13 @@
 // Helpers for the staff HTTP tests (tests/http/staff*.test.ts): signed-in clients for each
 // role, made straight in the site's database (no sign-in form, so no sign-in rate limit), and
 // accounts and deletion requests to act on.
-import { createAccount, createSession, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
+import type { Role } from '../../src/lib/auth/index.ts';
 import { issueToken } from '../../src/lib/auth/tokens.ts';
 import type { DB } from '../../src/lib/db/index.ts';
 import { DELETION_LINK_TTL_MS } from '../../src/lib/staff/deletion-requests.ts';
-import { Client, PASSWORD } from './account-profile.ts';
+import { Client, signedInClient } from './account-profile.ts';
 import type { RunningSite } from './site.ts';
+import { createUser } from './users.ts';
 
 /** Who asks: a visitor, a signed-in user without a role, or a staff member with one role. */
 export type Who = 'visitor' | 'user' | Role;
@@ -16,27 +17,15 @@ export function rolesOf(who: Who): Role[] {
   return who === 'visitor' || who === 'user' ? [] : [who];
 }
 
-let counter = 0;
-export function uniqueAddress(label: string): string {
-  return `${label}-${process.pid}-${++counter}@example.com`;
+/** A verified account with `roles` and no password, as the staff tools see most accounts; returns its id and address. */
+export function makeAccount(db: DB, label: string, roles: Role[] = [], options: { verified?: boolean } = {}) {
+  return createUser(db, { label, roles, verified: options.verified, password: null, agreed: false });
 }
 
-/** A verified account with `roles`; returns its id and address. */
-export async function makeAccount(db: DB, label: string, roles: Role[] = [], options: { verified?: boolean; password?: boolean } = {}) {
-  const email = uniqueAddress(label);
-  const id = await createAccount(db, normalizeEmail(email)!, roles, options.password ? await hashPassword(PASSWORD) : null);
-  if (options.verified === false) await db.updateTable('user').set({ email_verified_at: null }).where('id', '=', id).execute();
-  return { id, email };
-}
-
-/** A client signed in as a new account with `roles` (a session made directly, as the sign-in form would). */
-export async function clientFor(site: RunningSite, db: DB, who: Who): Promise<{ client: Client; id: number | null; email: string | null }> {
-  const client = new Client(site);
-  if (who === 'visitor') return { client, id: null, email: null };
-  const { id, email } = await makeAccount(db, who, rolesOf(who));
-  const { token } = await createSession(db, id, 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0');
-  client.cookies.set('session', token);
-  return { client, id, email };
+/** A client for `who`: a visitor, or signed in as a new account with its role (a session made directly). */
+export async function clientFor(site: RunningSite, who: Who): Promise<{ client: Client; id: number | null; email: string | null }> {
+  if (who === 'visitor') return { client: new Client(site), id: null, email: null };
+  return signedInClient(site, { label: who, roles: rolesOf(who), password: null, agreed: false });
 }
 
 /** A pending deletion request for a new account, with the token of its confirmation link. */

@@ -1,9 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { acknowledgePolicy, listAgreements, pendingAcknowledgement, policyFacts } from '../../src/lib/accounts/index.ts';
 import { createAccount, normalizeEmail } from '../../src/lib/auth/index.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
+const database = testDatabase();
 let userId: number;
 
 async function version(effective: string, number: number, material: boolean) {
@@ -21,13 +21,10 @@ async function agreed(effective: string) {
 }
 
 beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   userId = await createAccount(database.db, normalizeEmail('a@example.com')!, [], null);
   await version('2009-01-01', 1, false);
   await version('2027-01-01', 2, true);
 });
-afterEach(() => database.close());
 
 const before = new Date('2026-11-25T12:00:00Z');
 const after = new Date('2027-01-01T00:00:00Z');

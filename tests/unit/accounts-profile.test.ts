@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { checkProfileField, getProfile, listChanges, updateProfile } from '../../src/lib/accounts/index.ts';
 import { createAccount, normalizeEmail } from '../../src/lib/auth/index.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
 describe('checkProfileField', () => {
   it('trims, normalises to NFC, and treats an empty value as "remove"', () => {
@@ -41,14 +41,11 @@ describe('checkProfileField', () => {
 });
 
 describe('updateProfile', () => {
-  let database: OpenDatabase;
+  const database = testDatabase();
   let userId: number;
   beforeEach(async () => {
-    database = openDatabase(':memory:');
-    await migrate(database.db);
     userId = await createAccount(database.db, normalizeEmail('p@example.com')!, [], null);
   });
-  afterEach(() => database.close());
 
   const empty = { display_name: null, full_name: null, company: null, job_title: null, phone: null };
 

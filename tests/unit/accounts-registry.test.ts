@@ -1,7 +1,7 @@
 // The personal-data registry against the schema the migrations build, and the export and
 // erasure that work from it.
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   eraseAccount,
   exportAccount,
@@ -14,19 +14,16 @@ import {
   updateProfile,
 } from '../../src/lib/accounts/index.ts';
 import { createAccount, createSession, normalizeEmail } from '../../src/lib/auth/index.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
 import { accountKey, backoff, BACKOFFS, hit, LIMITS } from '../../src/lib/rate-limit/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
+const database = testDatabase();
 beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   await database.db
     .insertInto('policy_version')
     .values({ effective_date: '2009-01-01', version: 1, title: 'Privacy Policy', content_sha256: 'a'.repeat(64), material: 0, recorded_at: '2026-01-01T00:00:00Z' })
     .execute();
 });
-afterEach(() => database.close());
 
 function schema() {
   const tables = database.sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[];

@@ -1,18 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { listSessions, revokeOtherSessions, revokeSessionByRef, sessionRef } from '../../src/lib/accounts/index.ts';
 import { createAccount, createSession, IDLE_TIMEOUT_MS, normalizeEmail } from '../../src/lib/auth/index.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
+const database = testDatabase();
 let alice: number;
 let bob: number;
 beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   alice = await createAccount(database.db, normalizeEmail('alice@example.com')!, [], null);
   bob = await createAccount(database.db, normalizeEmail('bob@example.com')!, [], null);
 });
-afterEach(() => database.close());
 
 describe('sessions on the account page', () => {
   it('are named by opaque references, never by their ids', async () => {

@@ -1,16 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { chooseSharing, effectiveSharing, recordGpcSignal, sendsGpc, storedOptOut } from '../../src/lib/accounts/index.ts';
 import { createAccount, normalizeEmail } from '../../src/lib/auth/index.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
+const database = testDatabase();
 let userId: number;
 beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   userId = await createAccount(database.db, normalizeEmail('s@example.com')!, [], null);
 });
-afterEach(() => database.close());
 
 describe('the sharing preference', () => {
   it('starts as the default (not refused) and keeps every change with its time and source', async () => {

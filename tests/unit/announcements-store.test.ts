@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   announcementHistory,
   bannersFor,
@@ -18,26 +18,22 @@ import {
   type AnnouncementInput,
 } from '../../src/lib/announcements/index.ts';
 import { createAccount, normalizeEmail } from '../../src/lib/auth/index.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
 import { syncPolicyVersions } from '../../src/lib/policy/sync.ts';
+import { openTestDatabase, testDatabase, type DB } from '../support/db.ts';
+import { openDatabaseAt } from '../support/site-db.ts';
 
 const T0 = new Date('2026-11-25T10:00:00.000Z');
 const later = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
-let database: OpenDatabase;
+const database = testDatabase();
 let editor: number;
 
 beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   await syncPolicyVersions(database.db, [
     { version: 1, effective: '2009-01-01', title: 'Privacy Policy', sha256: 'a'.repeat(64), material: false },
     { version: 2, effective: '2027-01-01', title: 'Privacy Policy', sha256: 'b'.repeat(64), material: true },
   ]);
   editor = await createAccount(database.db, normalizeEmail('editor@example.com')!, ['editor'], null, T0);
-});
-afterEach(async () => {
-  await database.close();
 });
 
 function input(form: AnnouncementForm, now = T0): AnnouncementInput {
@@ -161,14 +157,13 @@ describe('announcements in the database', () => {
 });
 
 describe('the banners’ sources, kept between requests', () => {
-  const texts = async (db: OpenDatabase['db'], now: Date) => (await bannersFor(db, { now, reader: 'signed-out', policyDays: 0 })).map((b) => b.text).sort();
+  const texts = async (db: DB, now: Date) => (await bannersFor(db, { now, reader: 'signed-out', policyDays: 0 })).map((b) => b.text).sort();
 
   it('are read again after any change, from this connection or another one', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ct-banners-'));
     const path = join(dir, 'site.db');
-    const site = openDatabase(path);
-    await migrate(site.db);
-    const other = openDatabase(path);
+    const site = await openTestDatabase(path);
+    const other = openDatabaseAt(path);
     try {
       const author = await createAccount(site.db, normalizeEmail('author@example.com')!, ['editor'], null, T0);
       expect(await texts(site.db, later(1))).toEqual([]);

@@ -1,17 +1,12 @@
 // The audit log itself (src/lib/audit): append-only at the database level, entries commit with
 // the change they record, no values in them, and they survive the erasure of both accounts.
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eraseAccount, eraseAccountIn, exportAccount } from '../../src/lib/accounts/index.ts';
 import { AuditEntryError, isAuditFieldName, listAudit, recordAudit, staffAccessFor } from '../../src/lib/audit/index.ts';
-import type { OpenDatabase } from '../../src/lib/db/index.ts';
-import { account, freshDatabase } from '../support/staff.ts';
+import { account, staffDatabase } from '../support/staff.ts';
 
-let database: OpenDatabase;
-beforeEach(async () => {
-  database = await freshDatabase();
-});
-afterEach(() => database.close());
+const database = staffDatabase();
 
 const staff = (userId: number) => ({ userId, ip: '192.0.2.7' });
 const t = (iso: string) => new Date(iso);

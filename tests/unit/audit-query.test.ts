@@ -1,10 +1,9 @@
 // Reading the audit log: the admins' filters, pages and CSV; the account holder's own list.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { auditCsv, csvCell, listAudit, parseAuditFilters, recordAudit, staffAccessFor, type AuditEntry } from '../../src/lib/audit/index.ts';
-import type { OpenDatabase } from '../../src/lib/db/index.ts';
-import { account, freshDatabase } from '../support/staff.ts';
+import { account, staffDatabase } from '../support/staff.ts';
 
-let database: OpenDatabase;
+const database = staffDatabase();
 let support: number;
 let admin: number;
 let alice: number;
@@ -15,7 +14,6 @@ async function log(entry: Omit<AuditEntry, 'at'> & { at: string }) {
 }
 
 beforeEach(async () => {
-  database = await freshDatabase();
   const t0 = new Date('2026-01-01T00:00:00Z');
   support = await account(database, 'support@customertrackr.com', ['support'], {}, t0);
   admin = await account(database, 'admin@customertrackr.com', ['admin'], {}, t0);
@@ -27,7 +25,6 @@ beforeEach(async () => {
   await log({ action: 'role.grant', actor: { userId: admin, ip: '::1' }, subjectUserId: support, fields: ['role:support'], at: '2026-11-23T12:00:00.000Z' });
   await log({ action: 'account.delete', actor: 'account-holder', subjectUserId: bob, reason: 'Deletion request T-1, "confirmed"\nby link', at: '2026-11-24T12:00:00.000Z' });
 });
-afterEach(() => database.close());
 
 const ids = async (filters: Parameters<typeof listAudit>[1]) => (await listAudit(database.db, filters)).rows.map((r) => r.id);
 

@@ -1,7 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { normalizeEmail } from '../../src/lib/auth/email-address.ts';
 import { verifyEmail } from '../../src/lib/auth/email-verification.ts';
 import { addAccountForOwner, createAccount } from '../../src/lib/auth/operator-accounts.ts';
@@ -13,7 +10,9 @@ import { deliverPasswordResets, requestPasswordReset, startResetWorker } from '.
 import { checkEmailToken, createEmailToken, EMAIL_TOKEN_TTL_MS } from '../../src/lib/auth/email-tokens.ts';
 import { hashPassword, strengthEstimates, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
 import { createSession, validateSessionToken } from '../../src/lib/auth/sessions.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
+import { linkToken, temporaryOutbox } from '../support/outbox.ts';
+import { PASSWORD } from '../support/users.ts';
 
 // The password checks, observed: an unknown address must cost the same verification as a
 // wrong password (the real functions still run).
@@ -23,50 +22,17 @@ vi.mock('../../src/lib/auth/passwords.ts', async (original) => {
 });
 
 // Mail goes to a temporary outbox (config() reads the environment on first use).
-const outbox = mkdtempSync(join(tmpdir(), 'ct-auth-mail-'));
-beforeAll(() => {
-  process.env.MAIL_OUTBOX_DIR = outbox;
-  delete process.env.SMTP_URL;
-});
-afterAll(() => rmSync(outbox, { recursive: true, force: true }));
-
-interface Mail {
-  to: string;
-  subject: string;
-  text: string;
-}
-
-/** The messages written so far, oldest first, with their quoted-printable bodies decoded. */
-function mails(): Mail[] {
-  if (!existsSync(outbox)) return [];
-  return readdirSync(outbox)
-    .filter((f) => f.endsWith('.eml'))
-    .sort()
-    .map((f) => {
-      const raw = readFileSync(join(outbox, f), 'utf8');
-      const [head, ...body] = raw.split('\n\n');
-      const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(head!)?.[1] ?? '';
-      const qp = body.join('\n\n').replace(/=\r?\n/g, '');
-      const text = Buffer.from(
-        qp.replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-        'latin1',
-      ).toString('utf8');
-      return { to: header('To'), subject: header('Subject'), text };
-    });
-}
-
-const linkToken = (mail: Mail) => /token=([a-z2-7]+\.[a-z2-7]+)/.exec(mail.text)?.[1];
+const outbox = temporaryOutbox();
+afterAll(() => outbox.remove());
+const mails = outbox.mails;
 
 const SITE = new URL('https://customertrackr.test');
-const PASSWORD = 'correct horse battery staple';
 const t0 = new Date('2026-03-01T12:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
 
-let database: OpenDatabase;
+const database = testDatabase();
 beforeEach(async () => {
-  rmSync(outbox, { recursive: true, force: true });
-  database = openDatabase(':memory:');
-  await migrate(database.db);
+  outbox.clear();
   await database.db
     .insertInto('policy_version')
     .values({
@@ -79,7 +45,6 @@ beforeEach(async () => {
     })
     .execute();
 });
-afterEach(() => database.close());
 
 const register = (email: string, password = PASSWORD) =>
   registerAccount(

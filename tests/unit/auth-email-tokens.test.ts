@@ -1,16 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { checkEmailToken, consumeEmailToken, createEmailToken, EMAIL_TOKEN_TTL_MS } from '../../src/lib/auth/email-tokens.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
+const database = testDatabase();
 let userId: number;
 const t0 = new Date('2026-03-01T12:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
 const HOUR = 60 * 60_000;
 
 beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   ({ id: userId } = await database.db
     .insertInto('user')
     .values({
@@ -22,7 +20,6 @@ beforeEach(async () => {
     .returning('id')
     .executeTakeFirstOrThrow());
 });
-afterEach(() => database.close());
 
 describe('emailed link tokens', () => {
   it('expire within an hour for verification and reset', () => {

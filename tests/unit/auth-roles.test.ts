@@ -1,11 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { normalizeEmail } from '../../src/lib/auth/email-address.ts';
 import { createAccount } from '../../src/lib/auth/operator-accounts.ts';
 import { grantRole, isLastAdmin, isRole, revokeRole } from '../../src/lib/auth/role-grants.ts';
 import { checkRole, hasRole } from '../../src/lib/auth/roles.ts';
 import type { SessionUser } from '../../src/lib/auth/sessions.ts';
 import { ROLES, type Role } from '../../src/lib/auth/tables.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
 function user(roles: Role[]): SessionUser {
   return {
@@ -50,12 +50,7 @@ describe('isRole', () => {
 });
 
 describe('granting and revoking', () => {
-  let database: OpenDatabase;
-  beforeEach(async () => {
-    database = openDatabase(':memory:');
-    await migrate(database.db);
-  });
-  afterEach(() => database.close());
+  const database = testDatabase();
 
   const revoke = (id: number, role: Role) => database.db.transaction().execute((trx) => revokeRole(trx, id, role));
   const rolesOf = async (id: number) =>

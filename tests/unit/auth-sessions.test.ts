@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ABSOLUTE_LIFETIME_MS,
   ACTIVITY_WRITE_INTERVAL_MS,
@@ -12,9 +12,9 @@ import {
   validateSessionToken,
 } from '../../src/lib/auth/sessions.ts';
 import { hashSecret, issueToken, parseToken, secretMatches } from '../../src/lib/auth/tokens.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
+const database = testDatabase();
 let userId: number;
 const t0 = new Date('2026-03-01T12:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -23,11 +23,8 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   userId = await addUser('jane@example.com');
 });
-afterEach(() => database.close());
 
 async function addUser(email: string): Promise<number> {
   const { id } = await database.db

@@ -1,19 +1,12 @@
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { describe, expect, it } from 'vitest';
 import { PolicySyncError, syncPolicyVersions, type PolicyVersionRecord } from '../../src/lib/policy/sync.ts';
+import { testDatabase } from '../support/db.ts';
 
 const v1: PolicyVersionRecord = { version: 1, effective: '2009-01-01', title: 'Privacy Policy', sha256: 'a'.repeat(64), material: false };
 const v2: PolicyVersionRecord = { version: 2, effective: '2027-01-01', title: 'Privacy Policy', sha256: 'b'.repeat(64), material: true };
 
-let database: OpenDatabase;
-beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
-});
-afterEach(async () => {
-  await database.close();
-});
+const database = testDatabase();
 
 describe('syncPolicyVersions', () => {
   it('records the versions, then does nothing on the next start', async () => {

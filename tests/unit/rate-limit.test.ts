@@ -1,5 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { describe, expect, it } from 'vitest';
 import {
   backoff,
   BACKOFFS,
@@ -12,13 +11,9 @@ import {
   refund,
   signInSucceeded,
 } from '../../src/lib/rate-limit/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
-beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
-});
-afterEach(() => database.close());
+const database = testDatabase();
 
 const limit = { bucket: 'test', max: 3, windowMs: 60_000 };
 

@@ -1,9 +1,8 @@
 // Deletion requests received by email (src/lib/staff/deletion-requests.ts): the whole path,
 // the erasure it shares with self-service deletion, the audit entries, and what is left.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { eraseAccount, listDeletionRecords } from '../../src/lib/accounts/index.ts';
 import { createSession } from '../../src/lib/auth/index.ts';
-import type { OpenDatabase } from '../../src/lib/db/index.ts';
 import {
   cancelDeletionRequest,
   checkDeletionLink,
@@ -18,7 +17,8 @@ import {
   resendDeletionLink,
   type DeletionRequestForm,
 } from '../../src/lib/staff/index.ts';
-import { account, freshDatabase, linkToken, temporaryOutbox } from '../support/staff.ts';
+import { linkToken, temporaryOutbox } from '../support/outbox.ts';
+import { account, staffDatabase } from '../support/staff.ts';
 
 const outbox = temporaryOutbox();
 afterAll(() => outbox.remove());
@@ -27,14 +27,12 @@ const SITE = new URL('https://ct.example');
 const t0 = new Date('2026-11-25T10:00:00.000Z');
 const later = (ms: number) => new Date(t0.getTime() + ms);
 
-let database: OpenDatabase;
+const database = staffDatabase();
 let actor: { userId: number; ip: string };
 beforeEach(async () => {
   outbox.clear();
-  database = await freshDatabase();
   actor = { userId: await account(database, 'support@customertrackr.com', ['support'], {}, t0), ip: '203.0.113.9' };
 });
-afterEach(() => database.close());
 
 function form(email: string, ticket = 'ZD-1001'): DeletionRequestForm {
   const checked = checkDeletionRequestForm({ email, ticket, receivedAt: '2026-11-25T09:30' }, t0);

@@ -1,22 +1,20 @@
 // Support's tools on one account (src/lib/staff/lookup.ts): every read and change of personal
 // data writes one audit entry, in the same transaction; details are masked unless revealed.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/lib/auth/index.ts';
-import type { OpenDatabase } from '../../src/lib/db/index.ts';
 import { endSessions, resendVerification, revealField, searchAccounts, viewAccount } from '../../src/lib/staff/index.ts';
-import { account, freshDatabase, temporaryOutbox } from '../support/staff.ts';
+import { temporaryOutbox } from '../support/outbox.ts';
+import { account, staffDatabase } from '../support/staff.ts';
 
 const outbox = temporaryOutbox();
 afterAll(() => outbox.remove());
 
-let database: OpenDatabase;
+const database = staffDatabase();
 let actor: { userId: number; ip: string };
 beforeEach(async () => {
   outbox.clear();
-  database = await freshDatabase();
   actor = { userId: await account(database, 'support@customertrackr.com', ['support']), ip: '203.0.113.5' };
 });
-afterEach(() => database.close());
 
 async function entries() {
   return database.db.selectFrom('audit_log').select(['actor_user_id', 'actor_ip', 'action', 'subject_user_id', 'fields', 'reason']).orderBy('id').execute();

@@ -1,15 +1,10 @@
 // Role administration (src/lib/staff/roles.ts): audited grants and revocations, and the rule
 // that the last admin cannot be removed — enforced inside the transaction.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OpenDatabase } from '../../src/lib/db/index.ts';
+import { describe, expect, it } from 'vitest';
 import { grantRoleByEmail, listRoleHolders, revokeRoleFrom } from '../../src/lib/staff/index.ts';
-import { account, freshDatabase } from '../support/staff.ts';
+import { account, staffDatabase } from '../support/staff.ts';
 
-let database: OpenDatabase;
-beforeEach(async () => {
-  database = await freshDatabase();
-});
-afterEach(() => database.close());
+const database = staffDatabase();
 
 const actor = (userId: number) => ({ userId, ip: '198.51.100.1' });
 const admins = async () => (await database.db.selectFrom('user_role').select('user_id').where('role', '=', 'admin').execute()).map((r) => r.user_id);

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createViewRecorder, readPageCounts, type ViewRecorder } from '../../src/lib/views/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
+const database = testDatabase();
 let views: ViewRecorder;
 let n = 0;
 const key = () => `test-key-${String(++n).padStart(8, '0')}`;
@@ -12,12 +12,7 @@ const DAY1 = at('2026-03-01T12:00:00Z');
 const DAY2 = at('2026-03-02T00:00:00.001Z');
 
 beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
   views = createViewRecorder(database);
-});
-afterEach(async () => {
-  await database.close();
 });
 
 const all = (table: string) => database.sqlite.prepare(`select * from ${table}`).all() as Record<string, unknown>[];

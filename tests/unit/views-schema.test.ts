@@ -2,18 +2,11 @@
 // This test reads the schema the migrations actually create and fails if a statistics table
 // gains a column, key, foreign key, trigger or view that could reach an account, or if a
 // new `view_` table appears without being declared (src/lib/views/table.ts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { describe, expect, it } from 'vitest';
 import { VIEW_TABLES } from '../../src/lib/views/index.ts';
+import { testDatabase } from '../support/db.ts';
 
-let database: OpenDatabase;
-beforeAll(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
-});
-afterAll(async () => {
-  await database.close();
-});
+const database = testDatabase({ per: 'file' });
 
 type Column = { name: string; type: string; pk: number };
 type ForeignKey = { table: string; from: string; to: string };

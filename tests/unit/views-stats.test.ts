@@ -1,7 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { labelled, layout, niceMax, points } from '../../src/components/stats/chart.ts';
 import { parseConfig } from '../../src/lib/config/index.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
 import {
   CSV_HEADER,
   MAX_RANGE_DAYS,
@@ -12,6 +11,7 @@ import {
   statisticsCsv,
   type ViewRecorder,
 } from '../../src/lib/views/index.ts';
+import { testDatabase } from '../support/db.ts';
 
 const NOW = new Date('2026-03-31T15:00:00Z');
 
@@ -39,24 +39,19 @@ describe('parseDayRange', () => {
 });
 
 describe('statistics', () => {
-  let database: OpenDatabase;
+  const database = testDatabase();
   let views: ViewRecorder;
   let n = 0;
   const view = (path: string, iso: string, visitorId: string | null = null) =>
     views.record({ path, key: `stats-key-${String(++n).padStart(6, '0')}`, visitorId }, new Date(iso));
 
   beforeEach(async () => {
-    database = openDatabase(':memory:');
-    await migrate(database.db);
     views = createViewRecorder(database);
     await view('/a', '2026-03-01T10:00:00Z', 'VisitorAAAAAAAAAAAAAAAAA');
     await view('/a', '2026-03-01T11:00:00Z', 'VisitorAAAAAAAAAAAAAAAAA');
     await view('/b', '2026-03-01T12:00:00Z', 'VisitorBBBBBBBBBBBBBBBBB');
     await view('/b', '2026-03-03T12:00:00Z', 'VisitorBBBBBBBBBBBBBBBBB');
     await view('/b', '2026-03-03T13:00:00Z');
-  });
-  afterEach(async () => {
-    await database.close();
   });
 
   it('gives every day of the range, top pages and totals', async () => {
