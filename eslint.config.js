@@ -15,7 +15,8 @@ const WHERE = {
     'src/lib is framework-free domain code: it never imports Astro or the Astro surface (pages, components, actions). Pass what it needs in as arguments, and keep the Astro part in src/pages, src/components or src/actions.',
   surfaceDriver:
     'Pages, components, layouts and actions never touch a database driver: call a domain function in src/lib/<capability>/ (which uses Kysely through src/lib/db).',
-  driverOutsideDb: 'Only src/lib/db knows the database dialect and imports a driver: add what you need to src/lib/db and call it from there.',
+  driverOutsideDb:
+    'Only src/lib/db knows the database dialect and imports a driver: add what you need to src/lib/db and call it from there.',
 };
 
 export default tseslint.config(

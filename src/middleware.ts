@@ -19,7 +19,13 @@ export const onRequest = defineMiddleware(async (context, next) => {
 
   const { siteUrl } = config();
   const { request } = context;
-  if (!isAllowedOrigin(request.method, { origin: request.headers.get('origin'), secFetchSite: request.headers.get('sec-fetch-site') }, siteUrl)) {
+  if (
+    !isAllowedOrigin(
+      request.method,
+      { origin: request.headers.get('origin'), secFetchSite: request.headers.get('sec-fetch-site') },
+      siteUrl,
+    )
+  ) {
     return new Response(CROSS_SITE_MESSAGE + '\n', {
       status: 403,
       headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },

@@ -6,10 +6,13 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('policy_version')
-    .addColumn('effective_date', 'text', (c) =>
-      c.primaryKey().check(sql`effective_date glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'`),
+    .addColumn('effective_date', 'text', (c) => c.primaryKey().check(sql`effective_date glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'`))
+    .addColumn('version', 'integer', (c) =>
+      c
+        .notNull()
+        .unique()
+        .check(sql`version >= 1`),
     )
-    .addColumn('version', 'integer', (c) => c.notNull().unique().check(sql`version >= 1`))
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('content_sha256', 'text', (c) => c.notNull().check(sql`length(content_sha256) = 64`))
     .addColumn('material', 'integer', (c) => c.notNull().check(sql`material in (0, 1)`))

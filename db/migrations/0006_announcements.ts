@@ -17,7 +17,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('dismissible', 'integer', (c) => c.notNull().check(sql`dismissible in (0, 1)`))
     .addColumn('starts_at', 'integer', (c) => c.notNull())
     .addColumn('ends_at', 'integer')
-    .addColumn('revision', 'integer', (c) => c.notNull().defaultTo(1).check(sql`revision >= 1`))
+    .addColumn('revision', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(1)
+        .check(sql`revision >= 1`),
+    )
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('created_by', 'integer', (c) => c.references('user.id').onDelete('set null'))
     .addColumn('updated_at', 'text', (c) => c.notNull())

@@ -15,7 +15,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('action', 'text', (c) => c.notNull().check(sql`length(action) between 1 and 60`))
     .addColumn('subject_user_id', 'integer')
     // Names of the fields involved, never their values: a JSON array of strings.
-    .addColumn('fields', 'text', (c) => c.notNull().defaultTo('[]').check(sql`json_valid(fields) and json_type(fields) = 'array'`))
+    .addColumn('fields', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('[]')
+        .check(sql`json_valid(fields) and json_type(fields) = 'array'`),
+    )
     .addColumn('reason', 'text', (c) => c.check(sql`reason is null or length(reason) between 1 and 500`))
     .modifyEnd(sql`strict`)
     .execute();

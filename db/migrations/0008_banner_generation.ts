@@ -28,7 +28,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of SOURCES) {
-    for (const event of ['insert', 'update', 'delete']) await sql`drop trigger ${sql.raw(`${table}_${event}_moves_banner_generation`)}`.execute(db);
+    for (const event of ['insert', 'update', 'delete'])
+      await sql`drop trigger ${sql.raw(`${table}_${event}_moves_banner_generation`)}`.execute(db);
   }
   await db.schema.dropTable('banner_generation').execute();
 }

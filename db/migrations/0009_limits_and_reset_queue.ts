@@ -9,7 +9,10 @@ import { sql, type Kysely } from 'kysely';
 // request path does the same work for known and unknown addresses, so its time says nothing
 // about who has an account. Rows live until the worker takes them (a second or so).
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('rate_limit').addColumn('blocked_until', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('rate_limit')
+    .addColumn('blocked_until', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema
     .createTable('password_reset_request')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())

@@ -20,7 +20,16 @@ import { sql, type Kysely } from 'kysely';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDB = Kysely<any>;
 
-const USER_COLUMNS = ['id', 'email', 'email_normalized', 'email_verified_at', 'password_hash', 'display_name', 'created_at', 'last_sign_in_at'];
+const USER_COLUMNS = [
+  'id',
+  'email',
+  'email_normalized',
+  'email_verified_at',
+  'password_hash',
+  'display_name',
+  'created_at',
+  'last_sign_in_at',
+];
 
 function userTable(name: string, autoincrement: boolean) {
   return sql.raw(`create table "${name}" (
@@ -43,7 +52,8 @@ async function rebuildUser(db: AnyDB, autoincrement: boolean): Promise<void> {
   try {
     const { rows: still } = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db);
     // Inside a transaction the pragma does nothing, and dropping `user` would cascade.
-    if (still[0]?.foreign_keys !== 0) throw new Error('foreign keys could not be turned off (is the migration running inside a transaction?)');
+    if (still[0]?.foreign_keys !== 0)
+      throw new Error('foreign keys could not be turned off (is the migration running inside a transaction?)');
     await db.transaction().execute(async (trx) => {
       const { rows: schema } = await sql<{ sql: string }>`
         select sql from sqlite_schema where tbl_name = 'user' and type in ('index', 'trigger') and sql is not null

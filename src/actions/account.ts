@@ -50,7 +50,6 @@ function signedIn(context: ActionAPIContext) {
   return { user, session };
 }
 
-
 /**
  * Re-authentication attempts have their own budget (per account and per client address),
  * counted before the password is verified: a stolen session cookie must not become a way to
@@ -87,7 +86,10 @@ const profileField = (field: ProfileField) =>
     return verdict.value;
   });
 
-const currentPassword = z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.').max(MAX_PASSWORD_LENGTH * 4, 'That password is too long.');
+const currentPassword = z
+  .string({ error: 'Enter your current password.' })
+  .min(1, 'Enter your current password.')
+  .max(MAX_PASSWORD_LENGTH * 4, 'That password is too long.');
 
 export const account = {
   updateProfile: defineAction({
@@ -118,7 +120,10 @@ export const account = {
         .transform((value, ctx) => {
           const normalized = normalizeEmail(value);
           if (!normalized) {
-            ctx.addIssue({ code: 'custom', message: `Enter an email address like name@example.com (at most ${MAX_EMAIL_LENGTH} characters).` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `Enter an email address like name@example.com (at most ${MAX_EMAIL_LENGTH} characters).`,
+            });
             return z.NEVER;
           }
           return normalized;
@@ -186,7 +191,14 @@ export const account = {
       await honourGpc(context, user.id);
       await countReauthAttempt(context, user.id);
       const { db } = await database();
-      const outcome = await changePassword(db, user.id, session.id, input.currentPassword, input.newPassword, input.signOutOthers === 'yes');
+      const outcome = await changePassword(
+        db,
+        user.id,
+        session.id,
+        input.currentPassword,
+        input.newPassword,
+        input.signOutOthers === 'yes',
+      );
       if (outcome.ok || outcome.problem !== 'wrong-password') await refundReauth(user.id);
       if (!outcome.ok) {
         if (outcome.problem === 'wrong-password') throw new ActionError({ code: 'FORBIDDEN', message: WRONG_PASSWORD });
@@ -247,7 +259,10 @@ export const account = {
       const { db } = await database();
       const outcome = await acknowledgePolicy(db, user.id, input.version);
       if (!outcome.ok) {
-        throw new ActionError({ code: 'CONFLICT', message: 'That version does not need acknowledging (perhaps you already did, in another tab).' });
+        throw new ActionError({
+          code: 'CONFLICT',
+          message: 'That version does not need acknowledging (perhaps you already did, in another tab).',
+        });
       }
       return { version: outcome.version.effective, next: safeNextPath(input.next) ?? '/account' };
     },
@@ -274,7 +289,8 @@ export const account = {
         if (outcome.problem === 'last-admin') {
           throw new ActionError({
             code: 'CONFLICT',
-            message: 'Your account was not deleted: you are the only admin, and there must always be one. Grant the admin role to someone else first (on the Roles page of the staff area, /admin/roles), then delete your account.',
+            message:
+              'Your account was not deleted: you are the only admin, and there must always be one. Grant the admin role to someone else first (on the Roles page of the staff area, /admin/roles), then delete your account.',
           });
         }
         throw new ActionError({ code: 'NOT_FOUND', message: 'This account no longer exists.' });

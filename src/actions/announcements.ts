@@ -75,7 +75,8 @@ function outcome(result: ChangeOutcome): { changed: boolean } {
     case 'conflict':
       throw new ActionError({
         code: 'CONFLICT',
-        message: 'Someone else changed this announcement while you were editing it. Nothing was saved: check their change below, then make yours again.',
+        message:
+          'Someone else changed this announcement while you were editing it. Nothing was saved: check their change below, then make yours again.',
       });
     case 'already-ended':
       throw new ActionError({ code: 'CONFLICT', message: 'This announcement has already ended.' });
@@ -129,7 +130,10 @@ export const announcements = {
       }
       return { date: form.date, text: text.value };
     }),
-    handler: async (input, context) => ({ date: input.date, ...(await changePolicy(context, input.date, { kind: 'text', text: input.text })) }),
+    handler: async (input, context) => ({
+      date: input.date,
+      ...(await changePolicy(context, input.date, { kind: 'text', text: input.text })),
+    }),
   }),
 
   endPolicy: defineAction({

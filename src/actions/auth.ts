@@ -35,7 +35,10 @@ const email = z
   });
 
 // Sign-in takes whatever was typed: the rules apply to new passwords only.
-const currentPassword = z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(MAX_PASSWORD_LENGTH * 4, 'That password is too long.');
+const currentPassword = z
+  .string({ error: 'Enter your password.' })
+  .min(1, 'Enter your password.')
+  .max(MAX_PASSWORD_LENGTH * 4, 'That password is too long.');
 
 // New passwords: only what costs nothing is checked with the input. The rules (the strength
 // estimate above all) are checked once by the handler, after the rate limits are counted.
@@ -45,7 +48,6 @@ const newPassword = z
   .max(MAX_PASSWORD_LENGTH * 4, `Use at most ${MAX_PASSWORD_LENGTH} characters.`);
 
 const token = z.string().max(200);
-
 
 function startSession(context: ActionAPIContext, sessionToken: string) {
   const cookie = sessionCookie(config().siteUrl);
@@ -63,12 +65,18 @@ export const auth = {
     }),
     handler: async (input, context) => {
       // Before anything costly: the password's rules and its hash come after the limits.
-      await limit(context, [[LIMITS.registerPerIp, context.clientAddress], [LIMITS.registerPerAddress, input.email.normalized]]);
+      await limit(context, [
+        [LIMITS.registerPerIp, context.clientAddress],
+        [LIMITS.registerPerAddress, input.email.normalized],
+      ]);
       const { db } = await database();
       const inEffect = await policyVersionInEffect(db);
       if (!inEffect || inEffect.effective_date !== input.policy) {
         // The policy changed between showing the form and submitting it: show the new one.
-        throw new ActionError({ code: 'CONFLICT', message: 'The privacy policy was updated while you were reading. Please review it and agree again.' });
+        throw new ActionError({
+          code: 'CONFLICT',
+          message: 'The privacy policy was updated while you were reading. Please review it and agree again.',
+        });
       }
       const outcome = await registerAccount(db, config().siteUrl, {
         email: input.email,

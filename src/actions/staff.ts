@@ -61,7 +61,6 @@ function actorFor(context: ActionAPIContext, action: StaffActionName): StaffActo
   return staffActor(requireAccess(context, action).id, context);
 }
 
-
 const TOO_MANY_MESSAGES = 'Too many messages to this account. Please wait a little and try again.';
 
 /** Mail that staff make the site send to one account: at most 5 an hour per account. */
@@ -201,12 +200,14 @@ export const staff = {
       const { db } = await database();
       const outcome = await recordDeletionRequest(db, config().siteUrl, actor, form.value);
       if (!outcome.ok) {
-        if (outcome.problem === 'already-open') throw new ActionError({ code: 'CONFLICT', message: `This account already has an open deletion request (number ${outcome.id}).` });
+        if (outcome.problem === 'already-open')
+          throw new ActionError({ code: 'CONFLICT', message: `This account already has an open deletion request (number ${outcome.id}).` });
         refuse(outcome.problem, {
           'staff-account': STAFF_ACCOUNT_ERROR,
           'no-account': {
             code: 'NOT_FOUND',
-            message: 'No account has this address. Check it against the request; if it is right, tell the requester that we hold no account for it.',
+            message:
+              'No account has this address. Check it against the request; if it is right, tell the requester that we hold no account for it.',
           },
         });
       }
@@ -264,7 +265,10 @@ export const staff = {
       if (!outcome.ok) {
         refuse(outcome.problem, {
           unverified: { code: 'CONFLICT', message: UNVERIFIED_MESSAGE },
-          'no-account': { code: 'NOT_FOUND', message: 'No account has this address. The person must register (or be added with npm run user) first.' },
+          'no-account': {
+            code: 'NOT_FOUND',
+            message: 'No account has this address. The person must register (or be added with npm run user) first.',
+          },
         });
       }
       return { userId: outcome.userId, role, changed: outcome.changed };
@@ -280,7 +284,10 @@ export const staff = {
       const outcome = await revokeRoleFrom(db, actor, userId, role);
       if (!outcome.ok) {
         refuse(outcome.problem, {
-          'last-admin': { code: 'CONFLICT', message: 'This is the last admin: there must always be one. Grant the admin role to someone else first.' },
+          'last-admin': {
+            code: 'CONFLICT',
+            message: 'This is the last admin: there must always be one. Grant the admin role to someone else first.',
+          },
         });
       }
       return { userId, role, changed: outcome.changed };

@@ -7,7 +7,6 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Reply } from './bench/reply.ts';
 
-
 const reply = JSON.parse(process.argv[2] ?? '') as Reply;
 const body = Buffer.from(reply.body, 'base64');
 const headers = { ...reply.headers, 'content-length': String(body.length) };

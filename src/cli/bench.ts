@@ -75,7 +75,9 @@ async function main() {
     }
     let reset: Record<string, number> | undefined;
     if (includes('reset')) {
-      console.log('\nPassword reset requests, one at a time: median time for an address with an account and for one without (figures, no goal):');
+      console.log(
+        '\nPassword reset requests, one at a time: median time for an address with an account and for one without (figures, no goal):',
+      );
       reset = await measureReset(target.url, databasePath);
       report.printReset(reset);
     }

@@ -38,7 +38,9 @@ export function build(): boolean {
   });
   if (result.status !== 0) return false;
   const { files, bytesBefore, bytesAfterBrotli } = precompress(join(root, 'dist/client'));
-  console.log(`precompressed ${files} files: ${Math.round(bytesBefore / 1024)} KB → ${Math.round(bytesAfterBrotli / 1024)} KB with Brotli (gzip too)`);
+  console.log(
+    `precompressed ${files} files: ${Math.round(bytesBefore / 1024)} KB → ${Math.round(bytesAfterBrotli / 1024)} KB with Brotli (gzip too)`,
+  );
   writeFileSync(builtFor, siteUrl());
   return true;
 }

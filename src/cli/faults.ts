@@ -114,7 +114,9 @@ async function exactUnderLoad() {
     const site = await startSiteProcess(siteEnv(dir));
     const result = await load(site.url, 64, sleep(LOAD_SECONDS * 1000));
     const stored = await storedViews(site.url);
-    console.log(`     ${result.attempted} sent, ${result.accepted} accepted (${(result.accepted / LOAD_SECONDS).toFixed(0)}/s), stored ${stored}`);
+    console.log(
+      `     ${result.attempted} sent, ${result.accepted} accepted (${(result.accepted / LOAD_SECONDS).toFixed(0)}/s), stored ${stored}`,
+    );
     check(result.accepted > 0, 'events were accepted');
     check(stored === result.accepted, `stored count (${stored}) equals accepted responses (${result.accepted})`);
     await stopSite(site);
@@ -156,7 +158,9 @@ async function sigtermDuringLoad() {
     const result = await running;
     const again = await startSiteProcess(env);
     const stored = await storedViews(again.url);
-    console.log(`     exit ${code} after ${tookMs} ms; ${result.accepted} accepted, ${result.failed} refused connections, stored ${stored}`);
+    console.log(
+      `     exit ${code} after ${tookMs} ms; ${result.accepted} accepted, ${result.failed} refused connections, stored ${stored}`,
+    );
     check(code === 0, 'the process exits 0');
     check(tookMs < 10_000, 'within 10 s');
     check(result.truncated === 0, 'no response was cut off (requests in flight completed)');
@@ -208,7 +212,6 @@ async function readOnlyDatabase() {
   });
 }
 
-
 /** A raw request, for bytes fetch() would refuse to send (invalid UTF-8 in the path). */
 function rawRequest(url: string, head: Buffer): Promise<number> {
   const { hostname, port } = new URL(url);
@@ -229,11 +232,17 @@ async function malformed() {
     const site = await startSiteProcess(env);
     await sendEvent(site.url); // some data to protect
     const html = await (await fetch(`${site.url}${PAGE}`)).text();
-    const island = /\/_server-islands\/ViewCountIsland\?[^"]+/.exec(html)?.[0]?.replaceAll('&amp;', '&') ?? '/_server-islands/ViewCountIsland?e=x&p=y&s=';
+    const island =
+      /\/_server-islands\/ViewCountIsland\?[^"]+/.exec(html)?.[0]?.replaceAll('&amp;', '&') ??
+      '/_server-islands/ViewCountIsland?e=x&p=y&s=';
     await sleep(200);
     const before = snapshotTables(env.DATABASE_PATH);
     const post = (path: string, body: string | Uint8Array<ArrayBuffer>, type = 'application/json', headers: Record<string, string> = {}) =>
-      fetch(`${site.url}${path}`, { method: 'POST', headers: { 'Content-Type': type, Origin: ORIGIN, 'User-Agent': BROWSER, ...headers }, body });
+      fetch(`${site.url}${path}`, {
+        method: 'POST',
+        headers: { 'Content-Type': type, Origin: ORIGIN, 'User-Agent': BROWSER, ...headers },
+        body,
+      });
     const kinds: [string, () => Promise<number>][] = [
       ['bad JSON', async () => (await post('/api/views/event', '{"path": "/features", "key": ')).status],
       ['not an object', async () => (await post('/api/views/event', '[1,2,3]')).status],
@@ -241,18 +250,45 @@ async function malformed() {
       ['bad key', async () => (await post('/api/views/event', JSON.stringify({ path: PAGE, key: 'x' }))).status],
       ['unknown page', async () => (await post('/api/views/event', JSON.stringify({ path: '/nope/' + key(), key: key() }))).status],
       ['huge body', async () => (await post('/api/views/event', new Uint8Array(256 * 1024).fill(97))).status],
-      ['huge form to an action', async () => (await post('/login?_action=auth.signIn', new Uint8Array(2 * 1024 * 1024).fill(97), 'application/x-www-form-urlencoded')).status],
+      [
+        'huge form to an action',
+        async () =>
+          (await post('/login?_action=auth.signIn', new Uint8Array(2 * 1024 * 1024).fill(97), 'application/x-www-form-urlencoded')).status,
+      ],
       ['bad JSON to an action', async () => (await post('/_actions/auth.signIn', '{"email":')).status],
       ['bad island parameters', async () => (await fetch(`${site.url}/_server-islands/ViewCountIsland?e=garbage&p=%%%&s=`)).status],
       ['tampered island parameters', async () => (await fetch(`${site.url}${island.replace(/p=[^&]{4}/, 'p=AAAA')}`)).status],
       ['unknown island', async () => (await fetch(`${site.url}/_server-islands/NoSuchIsland?e=&p=&s=`)).status],
-      ['bad session cookie', async () => (await fetch(`${site.url}/account`, { headers: { Cookie: 'session=%%%; session=a.b.c' }, redirect: 'manual' })).status],
-      ['bad visitor cookie', async () => (await post('/api/views/event', JSON.stringify({ path: '/nope', key: key() }), 'application/json', { Cookie: 'ct_visitor=../../etc; ct-visitor=%00%ff; ct-visitor=;;==' })).status],
+      [
+        'bad session cookie',
+        async () => (await fetch(`${site.url}/account`, { headers: { Cookie: 'session=%%%; session=a.b.c' }, redirect: 'manual' })).status,
+      ],
+      [
+        'bad visitor cookie',
+        async () =>
+          (
+            await post('/api/views/event', JSON.stringify({ path: '/nope', key: key() }), 'application/json', {
+              Cookie: 'ct_visitor=../../etc; ct-visitor=%00%ff; ct-visitor=;;==',
+            })
+          ).status,
+      ],
       ['bad query', async () => (await fetch(`${site.url}/api/views?path=%E0%A4%A`)).status],
       ['badge without path', async () => (await fetch(`${site.url}/api/views/badge.svg`)).status],
-      ['invalid UTF-8 in the path', () => rawRequest(site.url, Buffer.concat([Buffer.from('GET /privacy/'), Buffer.from([0xc0, 0xaf, 0xff]), Buffer.from(' HTTP/1.1')]))],
+      [
+        'invalid UTF-8 in the path',
+        () =>
+          rawRequest(site.url, Buffer.concat([Buffer.from('GET /privacy/'), Buffer.from([0xc0, 0xaf, 0xff]), Buffer.from(' HTTP/1.1')])),
+      ],
       ['bad percent-encoding', async () => (await fetch(`${site.url}/%FF%FE%`)).status],
-      ['cross-site JSON', async () => (await post('/api/views/event', JSON.stringify({ path: PAGE, key: key() }), 'application/json', { Origin: 'https://evil.example' })).status],
+      [
+        'cross-site JSON',
+        async () =>
+          (
+            await post('/api/views/event', JSON.stringify({ path: PAGE, key: key() }), 'application/json', {
+              Origin: 'https://evil.example',
+            })
+          ).status,
+      ],
     ];
     const statuses = new Map<string, Map<number, number>>();
     let serverErrors = 0;
@@ -322,10 +358,14 @@ function floodOnce(url: string, path: string, chunked: boolean, size: number): P
     socket.on('close', finish);
     const sendBody = async () => {
       const framing = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${size}`;
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nOrigin: ${ORIGIN}\r\nContent-Type: application/x-www-form-urlencoded\r\n${framing}\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nOrigin: ${ORIGIN}\r\nContent-Type: application/x-www-form-urlencoded\r\n${framing}\r\nConnection: close\r\n\r\n`,
+      );
       while (sent < size && !ended && !socket.destroyed) {
         const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
-        const ok = socket.write(chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+        const ok = socket.write(
+          chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece,
+        );
         sent += piece.length;
         if (!ok && !ended) await new Promise<void>((r) => (wake = r));
       }
@@ -361,7 +401,14 @@ async function bodyFlood() {
   console.log('6. A flood of 50 MB request bodies to the POST routes');
   await withDir(async (dir) => {
     const site = await startSiteProcess(siteEnv(dir));
-    const routes = ['/announcements/dismiss', '/_actions/auth.signIn', '/login?_action=auth.signIn', '/account/export.json', '/api/views/event', '/_server-islands/ViewCountIsland'];
+    const routes = [
+      '/announcements/dismiss',
+      '/_actions/auth.signIn',
+      '/login?_action=auth.signIn',
+      '/account/export.json',
+      '/api/views/event',
+      '/_server-islands/ViewCountIsland',
+    ];
     // Warm up, then take the resting memory.
     for (let i = 0; i < 20; i++) await fetch(`${site.url}/healthz`);
     await fetch(`${site.url}/login`);
@@ -377,7 +424,9 @@ async function bodyFlood() {
     })();
     // /healthz is timed from another process, so that the flood's own work in this one does
     // not count as the server's latency.
-    const prober = spawn(process.execPath, ['--input-type=module', '-e', HEALTH_PROBER, `${site.url}/healthz`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const prober = spawn(process.execPath, ['--input-type=module', '-e', HEALTH_PROBER, `${site.url}/healthz`], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let probed = '';
     prober.stdout!.on('data', (c: Buffer) => (probed += c.toString()));
     const proberExited = new Promise<void>((resolve) => prober.once('exit', () => resolve()));
@@ -403,8 +452,12 @@ async function bodyFlood() {
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
     const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
     const growth = peak - before;
-    console.log(`     ${FLOODS} bodies of 50 MB (8 at a time): ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}; the clients got ${mb(sent)} MB onto the wire in all`);
-    console.log(`     server RSS ${mb(before)} MB before, peak ${mb(peak)} MB: growth ${mb(growth)} MB (goal < 20 MB: ${growth < 20 * 1048576 ? 'met' : 'NOT met'})`);
+    console.log(
+      `     ${FLOODS} bodies of 50 MB (8 at a time): ${[...statuses].map(([s, n]) => `${s}×${n}`).join(', ')}; the clients got ${mb(sent)} MB onto the wire in all`,
+    );
+    console.log(
+      `     server RSS ${mb(before)} MB before, peak ${mb(peak)} MB: growth ${mb(growth)} MB (goal < 20 MB: ${growth < 20 * 1048576 ? 'met' : 'NOT met'})`,
+    );
     console.log(
       `     /healthz during the flood: ${latencies.length} requests, median ${at(0.5).toFixed(1)} ms, p90 ${at(0.9).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${at(1).toFixed(1)} ms (goal < 50 ms: ${at(0.99) < 50 ? 'met' : 'NOT met'} at p99)`,
     );
@@ -425,5 +478,7 @@ for (const run of [exactUnderLoad, killNine, sigtermDuringLoad, readOnlyDatabase
     check(false, `${run.name} crashed: ${error instanceof Error ? error.stack : String(error)}`);
   }
 }
-console.log(`\nfaults: ${failures === 0 ? 'all checks passed' : `${failures} check(s) failed`} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+console.log(
+  `\nfaults: ${failures === 0 ? 'all checks passed' : `${failures} check(s) failed`} in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);
 process.exit(failures === 0 ? 0 : 1);

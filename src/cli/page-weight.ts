@@ -69,9 +69,19 @@ let over = 0;
 for (const r of rows) {
   const flags = [r.total > BUDGET_TOTAL && 'OVER 60 KB', r.jsRaw > BUDGET_JS && 'OVER 6 KB JS'].filter(Boolean);
   if (flags.length) over += 1;
-  console.log(r.page.padEnd(46), kb(r.html), '  ' + kb(r.css), '  ' + kb(r.js), '    ' + kb(r.jsRaw), '  ' + kb(r.total), flags.length ? `  ← ${flags.join(', ')}` : '');
+  console.log(
+    r.page.padEnd(46),
+    kb(r.html),
+    '  ' + kb(r.css),
+    '  ' + kb(r.js),
+    '    ' + kb(r.jsRaw),
+    '  ' + kb(r.total),
+    flags.length ? `  ← ${flags.join(', ')}` : '',
+  );
 }
-console.log(`\n${rows.length} pages; budget per page: ${BUDGET_TOTAL / 1024} KB transferred, ${BUDGET_JS / 1024} KB JavaScript (images excepted).`);
+console.log(
+  `\n${rows.length} pages; budget per page: ${BUDGET_TOTAL / 1024} KB transferred, ${BUDGET_JS / 1024} KB JavaScript (images excepted).`,
+);
 if (over) {
   console.error(`page-weight: ${over} page(s) over budget`);
   process.exit(1);

@@ -68,7 +68,9 @@ function report(result: CheckResult): void {
   const where = relative(process.cwd(), dir) || '.';
   if (result.ok) {
     const published = result.lock.versions.length;
-    console.log(`Privacy policy: OK — ${published} published version(s), ${result.drafts.length} draft(s) in ${where} (notice for material changes: ${result.noticeDays} days).`);
+    console.log(
+      `Privacy policy: OK — ${published} published version(s), ${result.drafts.length} draft(s) in ${where} (notice for material changes: ${result.noticeDays} days).`,
+    );
     printNotes(result);
   } else {
     console.log(`Privacy policy: ${result.problems.length} problem(s) in ${where}:`);
@@ -116,7 +118,9 @@ switch (command) {
       printProblems([result.problem]);
       process.exit(1);
     }
-    console.log(`Created ${relative(process.cwd(), result.path)}: version ${result.version}, taking effect on ${formatDate(result.effective)}.`);
+    console.log(
+      `Created ${relative(process.cwd(), result.path)}: version ${result.version}, taking effect on ${formatDate(result.effective)}.`,
+    );
     console.log(`
 Next:
   1. Edit the text, and the lines at the top: effective date, title, summary of changes, material.

@@ -36,8 +36,12 @@ if (buildIsStale() && !build()) process.exit(1);
 const days = daysBetween(today, target);
 console.log(`test:future: running the tests with the clock moved ${days} days ahead, to ${target} (newest policy version: ${newest})`);
 const vitest = join(root, 'node_modules/vitest/vitest.mjs');
-const run = spawnSync('faketime', ['-f', `+${days}d`, process.execPath, vitest, 'run', '--config', 'tests/vitest.config.ts', ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const run = spawnSync(
+  'faketime',
+  ['-f', `+${days}d`, process.execPath, vitest, 'run', '--config', 'tests/vitest.config.ts', ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exit(run.status ?? 1);

@@ -139,7 +139,9 @@ async function add(db: DB, args: string[], roleOptions: string[], passwordStdin:
       await sendMail(accountTakenOverMessage(address, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')));
       console.log(`Its owner was told by email.`);
     } catch (error) {
-      console.error(`user: the account was taken over, but the message to ${address} could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `user: the account was taken over, but the message to ${address} could not be sent: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   if (passwordHash) {
@@ -168,12 +170,16 @@ async function changeRole(db: DB, command: 'grant' | 'revoke', args: string[]): 
           `use \`npm run user -- add ${user.email}\` to take the account over for its owner, then grant.`,
       );
     }
-    console.log(granted === 'granted' ? `Granted ${role} to ${user.email}.` : `${user.email} already has the role ${role}; nothing changed.`);
+    console.log(
+      granted === 'granted' ? `Granted ${role} to ${user.email}.` : `${user.email} already has the role ${role}; nothing changed.`,
+    );
   } else {
     const revoked = await db.transaction().execute((trx) => revokeRole(trx, user.id, role));
     if (revoked === 'last-admin') throw new Refusal(`${user.email} is the last admin: grant the admin role to someone else first.`);
     // Roles are read at every request: the change applies to sessions already open.
-    console.log(revoked === 'revoked' ? `Revoked ${role} from ${user.email}.` : `${user.email} does not have the role ${role}; nothing changed.`);
+    console.log(
+      revoked === 'revoked' ? `Revoked ${role} from ${user.email}.` : `${user.email} does not have the role ${role}; nothing changed.`,
+    );
   }
 }
 

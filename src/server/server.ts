@@ -63,7 +63,8 @@ function rawHeader(req: IncomingMessage, name: string): string | undefined {
   const raw = req.rawHeaders;
   let value: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
+    if (raw[i]!.length === name.length && raw[i]!.toLowerCase() === name)
+      value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
   }
   return value;
 }
@@ -82,7 +83,8 @@ function standardReasonPhrases(res: ServerResponse) {
     const cacheControl = headerValue(headers, 'cache-control') ?? this.getHeader('cache-control');
     if (cacheControl !== undefined && /(?:^|[\s,])public(?:$|[\s,])/i.test(String(cacheControl))) {
       this.removeHeader('set-cookie');
-      if (headers && !Array.isArray(headers)) for (const name of Object.keys(headers)) if (name.toLowerCase() === 'set-cookie') delete headers[name];
+      if (headers && !Array.isArray(headers))
+        for (const name of Object.keys(headers)) if (name.toLowerCase() === 'set-cookie') delete headers[name];
     }
     return (writeHead as (...args: unknown[]) => ServerResponse).call(this, status, STATUS_CODES[status] ?? 'Unknown', headers);
   } as typeof res.writeHead;
@@ -134,7 +136,11 @@ export function createSiteServer({
   const baseHeaders = securityHeaders(config.siteUrl);
   // Responses rendered on demand (pages, islands, JSON) are compressed on the fly when over
   // 1 KB: Brotli at a fast setting, else gzip. Static files come precompressed instead.
-  const compressRendered = compression({ threshold: 1024 }) as unknown as (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+  const compressRendered = compression({ threshold: 1024 }) as unknown as (
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: () => void,
+  ) => void;
   const notFoundPage = staticFiles.get('/404.html');
   const viewsApi = createViewsApi({ config, staticFiles, resolvePath, now });
 
@@ -242,7 +248,9 @@ export function createSiteServer({
       'Content-Length': Buffer.byteLength(body),
       Connection: 'close',
     };
-    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const head = Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     req.pause();
     socket.pause();
     socket.end(`HTTP/1.1 413 ${STATUS_CODES[413]}\r\n${head}\r\n${req.method === 'HEAD' ? '' : body}`);
@@ -258,7 +266,8 @@ export function createSiteServer({
     // Health checks from this machine are answered whatever they name.
     const forwardedHost = config.trustProxy ? rawHeader(req, 'x-forwarded-host')?.split(',', 1)[0]!.trim() : undefined;
     if (!hostIsSite(forwardedHost ?? rawHeader(req, 'host'))) {
-      const health = rawPath === '/healthz' && (req.method === 'GET' || req.method === 'HEAD') && isLoopbackAddress(req.socket.remoteAddress);
+      const health =
+        rawPath === '/healthz' && (req.method === 'GET' || req.method === 'HEAD') && isLoopbackAddress(req.socket.remoteAddress);
       if (!health) {
         const named = forwardedHost ?? rawHeader(req, 'host');
         return named === undefined || named === ''

@@ -146,7 +146,9 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
   }
 
   async function countEvent(req: IncomingMessage, res: ServerResponse, body: Buffer) {
-    if (!isAllowedOrigin('POST', { origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] as string | undefined }, siteUrl)) {
+    if (
+      !isAllowedOrigin('POST', { origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] as string | undefined }, siteUrl)
+    ) {
       throw new HttpError(403, CROSS_SITE_MESSAGE);
     }
     const type = (req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
@@ -197,7 +199,11 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
     }
     if (rawPath !== VIEWS_API_ROOT && rawPath !== BADGE_PATH) throw new HttpError(404, 'No such view-count address.');
     if (method === 'OPTIONS') {
-      res.writeHead(204, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, HEAD', 'Access-Control-Max-Age': '86400' });
+      res.writeHead(204, {
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Allow-Methods': 'GET, HEAD',
+        'Access-Control-Max-Age': '86400',
+      });
       return void res.end();
     }
     if (method !== 'GET' && !head) throw new HttpError(405, 'Read view counts with GET.');
@@ -205,7 +211,13 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
     const { views, visitors } = await counts(path);
     if (rawPath === VIEWS_API_ROOT) return sendJson(res, 200, { path, views, visitors }, publicHeaders, head);
     const locale = negotiateLocale(req.headers['accept-language']);
-    send(res, 200, { 'Content-Type': 'image/svg+xml; charset=utf-8', Vary: 'Accept-Language', ...publicHeaders }, renderBadge(views, locale), head);
+    send(
+      res,
+      200,
+      { 'Content-Type': 'image/svg+xml; charset=utf-8', Vary: 'Accept-Language', ...publicHeaders },
+      renderBadge(views, locale),
+      head,
+    );
   }
 
   return async (req, res, rawPath, body) => {

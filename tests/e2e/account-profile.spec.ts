@@ -41,7 +41,10 @@ test('a visitor is sent to sign in and comes back to the account page', async ({
   await expect(page.getByRole('heading', { level: 1, name: 'Your account' })).toBeVisible();
 });
 
-test('edit the profile: saved, shown as text, listed in the history; bad values explained by field', async ({ userPage: page, user: { email } }) => {
+test('edit the profile: saved, shown as text, listed in the history; bad values explained by field', async ({
+  userPage: page,
+  user: { email },
+}) => {
   await page.goto('/account');
   await islandsLoaded(page);
   const profile = section(page, 'Profile');
@@ -99,7 +102,11 @@ test('change the password, signing out the other session', async ({ page, browse
 
 test('sign out another session from the list', async ({ page, browser }) => {
   const { id } = await newUser({ label: 'e2e-profile-sessions' });
-  const other = await accountPageElsewhere(browser, id, 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1');
+  const other = await accountPageElsewhere(
+    browser,
+    id,
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+  );
   await openAccount(page, id);
   await islandsLoaded(page);
   const sessions = section(page, 'Sessions');
@@ -119,10 +126,15 @@ test('download my data as a JSON file', async ({ userPage: page, user: { email }
   await page.goto('/account');
   await islandsLoaded(page);
   const download = page.waitForEvent('download');
-  await section(page, 'Download your data').getByRole('button', { name: /Download my data/ }).click();
+  await section(page, 'Download your data')
+    .getByRole('button', { name: /Download my data/ })
+    .click();
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^customertrackr-data-\d{4}-\d\d-\d\d\.json$/);
-  const data = JSON.parse(readFileSync((await file.path())!, 'utf8')) as { format: string; tables: { user: { rows: { email: string }[] } } };
+  const data = JSON.parse(readFileSync((await file.path())!, 'utf8')) as {
+    format: string;
+    tables: { user: { rows: { email: string }[] } };
+  };
   expect(data.format).toBe('customertrackr-account-export');
   expect(data.tables.user.rows[0]!.email).toBe(email);
   // The page stays where it was.
@@ -157,7 +169,9 @@ test('delete the account', async ({ userPage: page, user: { email } }) => {
   await expect(section(page, 'Delete your account').getByText(/Type “delete my account” exactly/)).toBeVisible();
 
   await section(page, 'Delete your account').getByLabel('Current password').fill(PASSWORD);
-  await section(page, 'Delete your account').getByLabel(/Type “delete my account”/).fill('delete my account');
+  await section(page, 'Delete your account')
+    .getByLabel(/Type “delete my account”/)
+    .fill('delete my account');
   await section(page, 'Delete your account').getByRole('button', { name: 'Delete my account' }).click();
   await expect(page).toHaveURL(/\/account\/deleted(#delete)?$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Your account has been deleted' })).toBeVisible();

@@ -57,7 +57,9 @@ test('register, confirm the address from the mail, sign in and out through the h
   await expect(accountMenu(page).locator('summary')).toContainText(email);
 });
 
-test('a failed sign-in keeps the address but not the password, says nothing about which was wrong, and passes axe-core', async ({ page }) => {
+test('a failed sign-in keeps the address but not the password, says nothing about which was wrong, and passes axe-core', async ({
+  page,
+}) => {
   const email = uniqueEmail('e2e-wrong');
   await newUser({ email, agreed: false }); // verified, with a password, as the operator's tool makes it
   await signInWithForm(page, email, { password: 'not the right password at all' });

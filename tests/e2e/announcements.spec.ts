@@ -34,7 +34,9 @@ async function visit(page: Page, path: string) {
   const island = page.waitForResponse((r) => r.url().includes('/_server-islands/AnnouncementBanner'));
   await page.goto(path);
   await island;
-  await page.waitForFunction(() => ![...document.querySelectorAll('script[data-island-id]')].some((s) => s.textContent?.includes('AnnouncementBanner')));
+  await page.waitForFunction(
+    () => ![...document.querySelectorAll('script[data-island-id]')].some((s) => s.textContent?.includes('AnnouncementBanner')),
+  );
 }
 
 function banner(page: Page, text: string) {
@@ -50,10 +52,15 @@ const created: string[] = [];
 /** Ends what the spec created, so that other specs (and tests) start without its banners. */
 async function endCreated() {
   if (created.length === 0) return;
-  await withDatabase(E2E_DATABASE, (db) => db.updateTable('announcement').set({ ends_at: Date.now() }).where('id', 'in', created.splice(0).map(Number)).execute());
+  await withDatabase(E2E_DATABASE, (db) =>
+    db.updateTable('announcement').set({ ends_at: Date.now() }).where('id', 'in', created.splice(0).map(Number)).execute(),
+  );
 }
 
-async function createAnnouncement(page: Page, fields: { text: string; audience?: string; level?: string; startsAt?: number; link?: [string, string] }) {
+async function createAnnouncement(
+  page: Page,
+  fields: { text: string; audience?: string; level?: string; startsAt?: number; link?: [string, string] },
+) {
   await page.goto('/admin/announcements/new');
   await page.getByLabel('Text', { exact: true }).fill(fields.text);
   if (fields.level) await page.getByRole('radio', { name: fields.level }).check();
@@ -73,7 +80,9 @@ test.afterEach(endCreated);
 
 /** Moves an announcement's start to `startsAt` in the database: its start has come, without waiting for it. */
 async function startAt(id: string, startsAt: number) {
-  await withDatabase(E2E_DATABASE, (db) => db.updateTable('announcement').set({ starts_at: startsAt }).where('id', '=', Number(id)).execute());
+  await withDatabase(E2E_DATABASE, (db) =>
+    db.updateTable('announcement').set({ starts_at: startsAt }).where('id', '=', Number(id)).execute(),
+  );
 }
 
 test('an editor schedules an announcement; it appears at its start, for its audience only', async ({ staffPage, page }) => {
@@ -83,12 +92,21 @@ test('an editor schedules an announcement; it appears at its start, for its audi
   // Scheduled for tomorrow; the passing of time is then played by moving its start into the
   // past (the transition itself is unit-tested with an injected clock).
   const startsAt = Date.now() + 86_400_000;
-  await createAnnouncement(editor, { text, audience: 'Visitors who are not signed in only', level: 'Important', startsAt, link: ['/about#contact', 'Contact us'] });
+  await createAnnouncement(editor, {
+    text,
+    audience: 'Visitors who are not signed in only',
+    level: 'Important',
+    startsAt,
+    link: ['/about#contact', 'Contact us'],
+  });
   const id = created.at(-1)!;
 
   // The editors' list shows it as scheduled, with who created it.
   await editor.goto('/admin/announcements');
-  const card = editor.getByRole('region', { name: /Scheduled/ }).getByRole('listitem').filter({ hasText: text });
+  const card = editor
+    .getByRole('region', { name: /Scheduled/ })
+    .getByRole('listitem')
+    .filter({ hasText: text });
   await expect(card).toContainText('Scheduled');
   await expect(card).toContainText(/Last changed by editor-/);
 
@@ -107,10 +125,18 @@ test('an editor schedules an announcement; it appears at its start, for its audi
   await expect(banner(member, text)).toHaveCount(0);
 
   await editor.goto('/admin/announcements');
-  await expect(editor.getByRole('region', { name: /Showing now/ }).getByRole('listitem').filter({ hasText: text })).toBeVisible();
+  await expect(
+    editor
+      .getByRole('region', { name: /Showing now/ })
+      .getByRole('listitem')
+      .filter({ hasText: text }),
+  ).toBeVisible();
 });
 
-test('a visitor dismisses an announcement with the keyboard; it stays dismissed until it changes; nothing shifts', async ({ staffPage, page }) => {
+test('a visitor dismisses an announcement with the keyboard; it stays dismissed until it changes; nothing shifts', async ({
+  staffPage,
+  page,
+}) => {
   const editor = await staffPage('editor');
   const text = uniqueText('New: export your contacts as CSV.');
   await createAnnouncement(editor, { text });
@@ -167,7 +193,11 @@ for (const colorScheme of ['light', 'dark'] as const) {
   test(`a banner has no accessibility violations (${colorScheme})`, async ({ staffPage, page }) => {
     const editor = await staffPage('editor');
     const text = uniqueText('Scheduled maintenance on Saturday from 06:00 to 07:00 UTC.');
-    await createAnnouncement(editor, { text, level: colorScheme === 'light' ? 'Important' : 'Notice', link: ['https://status.customertrackr.com/', 'Status page'] });
+    await createAnnouncement(editor, {
+      text,
+      level: colorScheme === 'light' ? 'Important' : 'Notice',
+      link: ['https://status.customertrackr.com/', 'Status page'],
+    });
     await page.emulateMedia({ colorScheme });
     for (const width of [375, 1280]) {
       await page.setViewportSize({ width, height: 800 });
@@ -184,13 +214,19 @@ test('a policy version announces itself in the weeks around its effective date',
   // A server of its own, whose window reaches today from the newest version's date, if the
   // longest window allowed (ANNOUNCE_POLICY_DAYS ≤ 365) can: else the notice must not show.
   const index = (await (await page.request.get('/privacy/versions.json')).json()) as { versions: { effective: string }[] };
-  const newest = index.versions.map((v) => v.effective).sort().at(-1)!;
+  const newest = index.versions
+    .map((v) => v.effective)
+    .sort()
+    .at(-1)!;
   const days = Math.abs(daysBetween(utcDateOf(new Date()), newest)) + 2;
   const site = await startSite({ ANNOUNCE_POLICY_DAYS: String(Math.min(days, 365)) });
   try {
     await page.emulateMedia({ colorScheme: 'dark' });
     await visit(page, `${site.url}/pricing`);
-    const notice = page.getByRole('region', { name: 'Announcements' }).getByRole('listitem').filter({ hasText: /Our privacy policy change[sd] on/ });
+    const notice = page
+      .getByRole('region', { name: 'Announcements' })
+      .getByRole('listitem')
+      .filter({ hasText: /Our privacy policy change[sd] on/ });
     if (days > 365) {
       // The newest version is more than a year from today: no window reaches it.
       await expect(notice).toHaveCount(0);
@@ -213,7 +249,10 @@ test.describe('the admin pages', () => {
 
   test.beforeAll(async ({ browser }) => {
     page = await newSignedInPage(browser, (await newUser({ label: 'editor', roles: ['editor'] })).id);
-    await createAnnouncement(page, { text: uniqueText('Webinar on Thursday: staying GDPR-ready.'), link: ['/features', 'See the features'] });
+    await createAnnouncement(page, {
+      text: uniqueText('Webinar on Thursday: staying GDPR-ready.'),
+      link: ['/features', 'See the features'],
+    });
     id = created.at(-1)!;
     // Kept showing for all the admin pages' tests; ended after the last one.
     created.pop();

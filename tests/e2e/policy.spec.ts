@@ -3,10 +3,16 @@ import { expectNoAxeViolations } from './support.ts';
 
 test('a visitor finds what changed between two versions from the archive', async ({ page }) => {
   await page.goto('/privacy');
-  await page.getByRole('link', { name: /all versions/i }).first().click();
+  await page
+    .getByRole('link', { name: /all versions/i })
+    .first()
+    .click();
   await expect(page).toHaveURL(/\/privacy\/versions$/);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-  await page.getByRole('link', { name: /see what changed/i }).first().click();
+  await page
+    .getByRole('link', { name: /see what changed/i })
+    .first()
+    .click();
   await expect(page).toHaveURL(/\/privacy\/changes\/2009-01-01\.\.\.2027-01-01$/);
   // Insertions and deletions are announced in words, not only shown in colour.
   await expect(page.locator('ins').first()).toBeVisible();
@@ -15,7 +21,13 @@ test('a visitor finds what changed between two versions from the archive', async
 });
 
 for (const colorScheme of ['light', 'dark'] as const) {
-  for (const path of ['/privacy', '/privacy/versions', '/privacy/2009-01-01', '/privacy/2027-01-01', '/privacy/changes/2009-01-01...2027-01-01']) {
+  for (const path of [
+    '/privacy',
+    '/privacy/versions',
+    '/privacy/2009-01-01',
+    '/privacy/2027-01-01',
+    '/privacy/changes/2009-01-01...2027-01-01',
+  ]) {
     test(`${path} has no accessibility violations (${colorScheme})`, async ({ page }) => {
       await page.emulateMedia({ colorScheme });
       await page.goto(path);

@@ -16,7 +16,11 @@ function region(page: Page, name: string | RegExp) {
   return page.getByRole('region', { name });
 }
 
-test('a deletion request received by email: support records it, the user confirms from the mail, the queue shows it completed with no personal data', async ({ page, browser, baseURL }) => {
+test('a deletion request received by email: support records it, the user confirms from the mail, the queue shows it completed with no personal data', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   const support = await newUser({ label: 'e2e-staff-support', roles: ['support'] });
   const customer = await newUser({ label: 'e2e-staff-leaving', profile: { full_name: 'Lee Leaving', phone: '+1 212 555 0123' } });
 
@@ -154,7 +158,10 @@ for (const colorScheme of ['light', 'dark'] as const) {
     // Eight pages analysed by axe-core: more than the default budget on a busy 2-core machine.
     test.slow();
     const admin = await newUser({ label: `e2e-staff-axe-${colorScheme}`, roles: ['admin', 'support'] });
-    const customer = await newUser({ label: `e2e-staff-axe-subject-${colorScheme}`, profile: { full_name: 'Axel Axe', phone: '+1 212 555 0111' } });
+    const customer = await newUser({
+      label: `e2e-staff-axe-subject-${colorScheme}`,
+      profile: { full_name: 'Axel Axe', phone: '+1 212 555 0111' },
+    });
     await signInAs(page.context(), admin.id);
     await page.emulateMedia({ colorScheme });
     for (const path of [...ADMIN_PAGES, `/admin/users/${customer.id}`]) {
@@ -178,13 +185,26 @@ for (const colorScheme of ['light', 'dark'] as const) {
 for (const width of [375, 1280]) {
   test(`the staff pages render at ${width}px without horizontal scrolling`, async ({ page }) => {
     const admin = await newUser({ label: `e2e-staff-screen-${width}`, roles: ['admin', 'support'] });
-    const customer = await newUser({ label: `e2e-staff-screen-subject-${width}`, profile: { full_name: 'Sasha Screen', phone: '+1 212 555 0155' } });
+    const customer = await newUser({
+      label: `e2e-staff-screen-subject-${width}`,
+      profile: { full_name: 'Sasha Screen', phone: '+1 212 555 0155' },
+    });
     await withDatabase(E2E_DATABASE, async (db) => {
       // A request waiting, so that the queue shows open and closed ones.
       const now = new Date().toISOString();
       await db
         .insertInto('deletion_request')
-        .values({ ticket: `SCREEN-${width}`, requester_email: customer.email, user_id: customer.id, status: 'pending', received_at: now, recorded_at: now, token_id: null, token_hash: null, token_expires_at: Date.now() + 86_400_000 })
+        .values({
+          ticket: `SCREEN-${width}`,
+          requester_email: customer.email,
+          user_id: customer.id,
+          status: 'pending',
+          received_at: now,
+          recorded_at: now,
+          token_id: null,
+          token_hash: null,
+          token_expires_at: Date.now() + 86_400_000,
+        })
         .execute();
     });
     await signInAs(page.context(), admin.id);

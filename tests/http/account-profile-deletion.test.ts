@@ -33,7 +33,13 @@ async function userWithData(label: string, phone = '+1 617 555 0111') {
   await client.signIn(email);
   const pendingEmail = uniqueEmail(`${label}-pending`);
   const company = `Deletion Corp ${label}`;
-  await client.post('/account?_action=account.updateProfile', { display_name: `${label} Q`, full_name: `${NAME} ${label}`, company, job_title: 'Leaver', phone });
+  await client.post('/account?_action=account.updateProfile', {
+    display_name: `${label} Q`,
+    full_name: `${NAME} ${label}`,
+    company,
+    job_title: 'Leaver',
+    phone,
+  });
   await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
   await client.post('/account?_action=account.changeEmail', { newEmail: pendingEmail, emailPassword: PASSWORD });
   await client.post('/account/export.json', {});
@@ -50,7 +56,8 @@ function rawBytesHolding(needles: string[]): string[] {
     if (!existsSync(file)) continue;
     const bytes = readFileSync(file);
     for (const needle of needles) {
-      for (const form of new Set([needle, needle.toLowerCase()])) if (bytes.includes(Buffer.from(form, 'utf8'))) found.push(`${basename(file)} holds "${form}"`);
+      for (const form of new Set([needle, needle.toLowerCase()]))
+        if (bytes.includes(Buffer.from(form, 'utf8'))) found.push(`${basename(file)} holds "${form}"`);
     }
   }
   return found;
@@ -61,7 +68,9 @@ function findEverywhere(needles: string[]): string[] {
   const sqlite = new SQLite(site.databasePath, { readonly: true });
   const found: string[] = [];
   try {
-    const tables = sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[];
+    const tables = sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as {
+      name: string;
+    }[];
     for (const { name } of tables) {
       for (const row of sqlite.prepare(`select * from "${name}"`).all() as Record<string, unknown>[]) {
         for (const [column, value] of Object.entries(row)) {
@@ -89,7 +98,10 @@ function countRows(table: string): number {
 describe('deleting an account', () => {
   it('needs the current password and the typed confirmation, and deletes nothing without them', async () => {
     const { id, client } = await userWithData('keep');
-    const wrong = await client.post('/account?_action=account.deleteAccount', { deletePassword: 'this is not it at all', confirmation: 'delete my account' });
+    const wrong = await client.post('/account?_action=account.deleteAccount', {
+      deletePassword: 'this is not it at all',
+      confirmation: 'delete my account',
+    });
     expect(wrong.status).toBe(403);
     expect(await wrong.text()).toMatch(/id="field-deletePassword-error">[^<]*not your current password/);
     const unconfirmed = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'yes' });
@@ -122,7 +134,10 @@ describe('deleting an account', () => {
     const before = Object.fromEntries(statistics.map((t) => [t, countRows(t)]));
     const recordsBefore = countRows('deletion_record');
 
-    const res = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'Delete my account ' });
+    const res = await client.post('/account?_action=account.deleteAccount', {
+      deletePassword: PASSWORD,
+      confirmation: 'Delete my account ',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/account/deleted');
     expect(client.cookies.has('session')).toBe(false);
@@ -134,7 +149,15 @@ describe('deleting an account', () => {
     expect(findEverywhere(needles)).toEqual([]);
     expect(rawBytesHolding(everyValue)).toEqual([]);
     await withDatabase(site, async (db) => {
-      for (const table of ['session', 'email_token', 'policy_agreement', 'sharing_choice', 'data_change', 'account_profile', 'user_role'] as const) {
+      for (const table of [
+        'session',
+        'email_token',
+        'policy_agreement',
+        'sharing_choice',
+        'data_change',
+        'account_profile',
+        'user_role',
+      ] as const) {
         const rows = await db.selectFrom(table).select('user_id').where('user_id', '=', id).execute();
         expect(rows, table).toEqual([]);
       }
@@ -152,10 +175,16 @@ describe('deleting an account', () => {
 
     // The record of the deletion: when, how, which policy versions — nothing else.
     expect(countRows('deletion_record')).toBe(recordsBefore + 1);
-    const record = await withDatabase(site, (db) => db.selectFrom('deletion_record').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow());
+    const record = await withDatabase(site, (db) =>
+      db.selectFrom('deletion_record').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow(),
+    );
     expect(Object.keys(record).sort()).toEqual(['deleted_at', 'id', 'last_agreed_policy', 'policy_in_effect', 'via']);
     // createUser records agreement to the first version at registration.
-    expect(record).toMatchObject({ via: 'self-service', policy_in_effect: versionInEffect().effective, last_agreed_policy: publishedVersions()[0]!.effective });
+    expect(record).toMatchObject({
+      via: 'self-service',
+      policy_in_effect: versionInEffect().effective,
+      last_agreed_policy: publishedVersions()[0]!.effective,
+    });
     expect(record.deleted_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     const [confirmation] = mailsTo(site, email, /account has been deleted/);
@@ -201,7 +230,10 @@ describe('deleting an account', () => {
     const { id } = await createUser(site, { email });
     const fresh = new Client(site);
     await fresh.signIn(email);
-    const data = (await (await fresh.post('/account/export.json', {})).json()) as { accountId: number; tables: Record<string, { rows: unknown[] }> };
+    const data = (await (await fresh.post('/account/export.json', {})).json()) as {
+      accountId: number;
+      tables: Record<string, { rows: unknown[] }>;
+    };
     expect(data.accountId).toBe(id);
     expect(data.tables.account_profile!.rows).toEqual([]);
     expect(data.tables.data_change!.rows).toEqual([]);
@@ -214,7 +246,10 @@ describe('deleting an account', () => {
     const client = new Client(site);
     await client.signIn(email);
 
-    const refused = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'Delete my account' });
+    const refused = await client.post('/account?_action=account.deleteAccount', {
+      deletePassword: PASSWORD,
+      confirmation: 'Delete my account',
+    });
     expect(refused.status).toBe(409);
     const html = await refused.text();
     expect(html).toContain('you are the only admin, and there must always be one. Grant the admin role to someone else first');
@@ -226,7 +261,10 @@ describe('deleting an account', () => {
 
     const { id: second } = await createUser(site, { email: uniqueEmail('second-admin') });
     await withDatabase(site, (db) => grantRole(db, second, 'admin'));
-    const deleted = await client.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'delete my account' });
+    const deleted = await client.post('/account?_action=account.deleteAccount', {
+      deletePassword: PASSWORD,
+      confirmation: 'delete my account',
+    });
     expect(deleted.status).toBe(303);
     expect(deleted.headers.get('location')).toBe('/account/deleted');
     expect(await withDatabase(site, (db) => db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst())).toBeUndefined();

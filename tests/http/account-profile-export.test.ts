@@ -44,7 +44,13 @@ function liveSchema(): LiveTable[] {
     return tables.map(({ name }) => ({
       name,
       columns: (sqlite.prepare('select name from pragma_table_info(?)').all(name) as { name: string }[]).map((c) => c.name),
-      userKeys: (sqlite.prepare('select "from", "table", "to" from pragma_foreign_key_list(?)').all(name) as { from: string; table: string; to: string }[])
+      userKeys: (
+        sqlite.prepare('select "from", "table", "to" from pragma_foreign_key_list(?)').all(name) as {
+          from: string;
+          table: string;
+          to: string;
+        }[]
+      )
         .filter((fk) => fk.table === 'user')
         .map((fk) => fk.from),
     }));
@@ -75,15 +81,56 @@ async function fullyPopulatedUser() {
     await db.insertInto('user_role').values({ user_id: id, role: 'editor', granted_at: at }).execute();
     const { id: announcementId } = await db
       .insertInto('announcement')
-      .values({ text: 'Hello', level: 'info', audience: 'everyone', link_url: null, link_text: null, dismissible: 1, starts_at: Date.now(), ends_at: null, revision: 1, created_at: at, created_by: id, updated_at: at, updated_by: id })
+      .values({
+        text: 'Hello',
+        level: 'info',
+        audience: 'everyone',
+        link_url: null,
+        link_text: null,
+        dismissible: 1,
+        starts_at: Date.now(),
+        ends_at: null,
+        revision: 1,
+        created_at: at,
+        created_by: id,
+        updated_at: at,
+        updated_by: id,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await db.insertInto('announcement_change').values({ announcement_id: announcementId, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' }).execute();
+    await db
+      .insertInto('announcement_change')
+      .values({ announcement_id: announcementId, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' })
+      .execute();
     // Staff looked at the account; the owner asked support to delete it by email.
-    await db.insertInto('audit_log').values({ at, actor_user_id: id, actor_ip: '192.0.2.7', action: 'account.view', subject_user_id: id, fields: '["email"]', reason: 'Ticket ZD-1' }).execute();
+    await db
+      .insertInto('audit_log')
+      .values({
+        at,
+        actor_user_id: id,
+        actor_ip: '192.0.2.7',
+        action: 'account.view',
+        subject_user_id: id,
+        fields: '["email"]',
+        reason: 'Ticket ZD-1',
+      })
+      .execute();
     await db
       .insertInto('deletion_request')
-      .values({ ticket: 'ZD-2', requester_email: email, user_id: id, status: 'pending', received_at: at, recorded_at: at, token_id: null, token_hash: null, token_expires_at: Date.now() + 3_600_000, confirmed_at: null, confirmed_via: null, closed_at: null })
+      .values({
+        ticket: 'ZD-2',
+        requester_email: email,
+        user_id: id,
+        status: 'pending',
+        received_at: at,
+        recorded_at: at,
+        token_id: null,
+        token_hash: null,
+        token_expires_at: Date.now() + 3_600_000,
+        confirmed_at: null,
+        confirmed_via: null,
+        closed_at: null,
+      })
       .execute();
     // One row per policy version: the latest editor is the one it names.
     await db
@@ -101,13 +148,18 @@ describe('the personal-data registry', () => {
     for (const table of liveSchema()) {
       const entry = registryEntry(table.name);
       if (!entry) {
-        if (!(table.name in NOT_PERSONAL)) problems.push(`table ${table.name} is neither in PERSONAL_DATA nor in NOT_PERSONAL (src/lib/accounts/registry.ts)`);
-        if (table.userKeys.length > 0) problems.push(`table ${table.name} references user (${table.userKeys.join(', ')}) but is not in PERSONAL_DATA`);
+        if (!(table.name in NOT_PERSONAL))
+          problems.push(`table ${table.name} is neither in PERSONAL_DATA nor in NOT_PERSONAL (src/lib/accounts/registry.ts)`);
+        if (table.userKeys.length > 0)
+          problems.push(`table ${table.name} references user (${table.userKeys.join(', ')}) but is not in PERSONAL_DATA`);
         continue;
       }
-      for (const column of table.columns) if (!(column in entry.columns)) problems.push(`${table.name}.${column} is neither exported nor excluded with a reason`);
-      for (const column of Object.keys(entry.columns)) if (!table.columns.includes(column)) problems.push(`${table.name}.${column} is in the registry but not in the database`);
-      for (const column of table.userKeys) if (!entry.userColumns.includes(column)) problems.push(`${table.name}.${column} references user but is not one of its userColumns`);
+      for (const column of table.columns)
+        if (!(column in entry.columns)) problems.push(`${table.name}.${column} is neither exported nor excluded with a reason`);
+      for (const column of Object.keys(entry.columns))
+        if (!table.columns.includes(column)) problems.push(`${table.name}.${column} is in the registry but not in the database`);
+      for (const column of table.userKeys)
+        if (!entry.userColumns.includes(column)) problems.push(`${table.name}.${column} references user but is not one of its userColumns`);
     }
     const live = new Set(liveSchema().map((t) => t.name));
     for (const e of PERSONAL_DATA) if (!live.has(e.table)) problems.push(`registry table ${e.table} does not exist`);
@@ -146,7 +198,11 @@ describe('POST /account/export.json', () => {
         const exported = table.columns.filter((c) => 'export' in entry.columns[c]!);
         const excluded = table.columns.filter((c) => 'exclude' in entry.columns[c]!);
         for (const column of excluded) {
-          expect(data.excluded, `${table.name}.${column}`).toContainEqual({ table: table.name, column, reason: expect.stringMatching(/.{20}/) });
+          expect(data.excluded, `${table.name}.${column}`).toContainEqual({
+            table: table.name,
+            column,
+            reason: expect.stringMatching(/.{20}/),
+          });
         }
         if (exported.length === 0) {
           expect(data.tables[table.name], table.name).toBeUndefined();
@@ -158,7 +214,9 @@ describe('POST /account/export.json', () => {
         expect(Object.keys(section.columns).sort(), table.name).toEqual([...exported].sort());
         // The user's rows, straight from the database.
         const where = entry.userColumns.map((c) => `"${c}" = ?`).join(' or ');
-        const stored = sqlite.prepare(`select rowid as _rowid, * from "${table.name}" where ${where} order by rowid`).all(...entry.userColumns.map(() => id)) as Record<string, unknown>[];
+        const stored = sqlite
+          .prepare(`select rowid as _rowid, * from "${table.name}" where ${where} order by rowid`)
+          .all(...entry.userColumns.map(() => id)) as Record<string, unknown>[];
         expect(stored.length, `${table.name} has rows for this user`).toBeGreaterThan(0);
         expect(section.rows, table.name).toHaveLength(stored.length);
         stored.forEach((row, i) => {
@@ -169,7 +227,13 @@ describe('POST /account/export.json', () => {
             const format = 'export' in rule ? rule.format : undefined;
             const value = row[column];
             const expected =
-              value === null ? null : format === 'epoch-ms-as-iso-time' ? new Date(Number(value)).toISOString() : format === 'boolean-0-1' ? value === 1 : value;
+              value === null
+                ? null
+                : format === 'epoch-ms-as-iso-time'
+                  ? new Date(Number(value)).toISOString()
+                  : format === 'boolean-0-1'
+                    ? value === 1
+                    : value;
             expect(out[column], `${table.name}.${column}`).toEqual(expected);
           }
           for (const column of excluded) expect(out, `${table.name}.${column}`).not.toHaveProperty(column);

@@ -86,7 +86,8 @@ describe('reading', () => {
     for (const [table, { rows }] of Object.entries(data.tables)) {
       for (const row of rows) {
         for (const column of ['user_id', 'id'] as const) {
-          if (column in row && (table === 'user' ? column === 'id' : column === 'user_id')) expect(row[column], `${table}.${column}`).toBe(alice.id);
+          if (column in row && (table === 'user' ? column === 'id' : column === 'user_id'))
+            expect(row[column], `${table}.${column}`).toBe(alice.id);
         }
       }
     }
@@ -108,7 +109,9 @@ describe('changing', () => {
     });
     expect(res.status).toBe(303);
     expect(await bobSnapshot()).toEqual(before);
-    const row = await withDatabase(site, (db) => db.selectFrom('user').select('display_name').where('id', '=', alice.id).executeTakeFirstOrThrow());
+    const row = await withDatabase(site, (db) =>
+      db.selectFrom('user').select('display_name').where('id', '=', alice.id).executeTakeFirstOrThrow(),
+    );
     expect(row.display_name).toBe('Alice again');
   });
 
@@ -130,7 +133,10 @@ describe('changing', () => {
       ['/account?_action=account.setSharing', { choice: 'opt-out', user: String(bob.id) }],
       ['/account?_action=account.changeEmail', { newEmail: uniqueEmail('alice-new'), emailPassword: PASSWORD, user_id: String(bob.id) }],
       ['/account?_action=account.cancelEmailChange', { user_id: String(bob.id) }],
-      ['/account?_action=account.changePassword', { currentPassword: PASSWORD, newPassword: 'a whole new phrase for alice', user_id: String(bob.id) }],
+      [
+        '/account?_action=account.changePassword',
+        { currentPassword: PASSWORD, newPassword: 'a whole new phrase for alice', user_id: String(bob.id) },
+      ],
       ['/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '/', user_id: String(bob.id) }],
       ['/account?_action=auth.resendVerification', { user_id: String(bob.id) }],
     ];
@@ -180,11 +186,15 @@ describe('changing', () => {
     expect(await bobSnapshot()).toEqual(before);
   });
 
-  it("refuses cross-site posts, and a GET never runs an action", async () => {
+  it('refuses cross-site posts, and a GET never runs an action', async () => {
     const before = await bobSnapshot();
     const evil = new Client(site, {});
     for (const [k, v] of bob.client.cookies) evil.cookies.set(k, v);
-    const crossSite = await evil.post('/account?_action=account.deleteAccount', { deletePassword: PASSWORD, confirmation: 'delete my account' }, { origin: 'https://evil.example' });
+    const crossSite = await evil.post(
+      '/account?_action=account.deleteAccount',
+      { deletePassword: PASSWORD, confirmation: 'delete my account' },
+      { origin: 'https://evil.example' },
+    );
     expect(crossSite.status).toBe(403);
     const exported = await evil.post('/account/export.json', {}, { origin: 'https://evil.example' });
     expect(exported.status).toBe(403);

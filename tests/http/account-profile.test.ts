@@ -119,7 +119,9 @@ describe('profile editing', () => {
   it('answers bad values with field-level messages, keeps what was typed and changes nothing', async () => {
     const { id, client } = await signedInClient(site, { label: 'bad', form: true });
     await client.post('/account?_action=account.updateProfile', { full_name: 'Grace Hopper', phone: '+1 617 555 0100' });
-    const before = await withDatabase(site, (db) => db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow());
+    const before = await withDatabase(site, (db) =>
+      db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow(),
+    );
 
     const res = await client.post('/account?_action=account.updateProfile', {
       display_name: 'x'.repeat(61),
@@ -141,18 +143,36 @@ describe('profile editing', () => {
     expect(profile).toContain('value="Navy"');
     expect(profile).toContain('value="call me maybe"');
 
-    const after = await withDatabase(site, (db) => db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow());
+    const after = await withDatabase(site, (db) =>
+      db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow(),
+    );
     expect(after).toEqual(before);
   });
 
   it('removes what a field held when it is submitted empty', async () => {
     const { id, client } = await signedInClient(site, { label: 'clear', form: true });
-    await client.post('/account?_action=account.updateProfile', { display_name: 'Al', full_name: 'Alan Turing', company: 'Bletchley', job_title: '', phone: '' });
-    await client.post('/account?_action=account.updateProfile', { display_name: 'Al', full_name: 'Alan Turing', company: '  ', job_title: '', phone: '' });
-    const row = await withDatabase(site, (db) => db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow());
+    await client.post('/account?_action=account.updateProfile', {
+      display_name: 'Al',
+      full_name: 'Alan Turing',
+      company: 'Bletchley',
+      job_title: '',
+      phone: '',
+    });
+    await client.post('/account?_action=account.updateProfile', {
+      display_name: 'Al',
+      full_name: 'Alan Turing',
+      company: '  ',
+      job_title: '',
+      phone: '',
+    });
+    const row = await withDatabase(site, (db) =>
+      db.selectFrom('account_profile').selectAll().where('user_id', '=', id).executeTakeFirstOrThrow(),
+    );
     expect(row.full_name).toBe('Alan Turing');
     expect(row.company).toBeNull();
-    const user = await withDatabase(site, (db) => db.selectFrom('user').select('display_name').where('id', '=', id).executeTakeFirstOrThrow());
+    const user = await withDatabase(site, (db) =>
+      db.selectFrom('user').select('display_name').where('id', '=', id).executeTakeFirstOrThrow(),
+    );
     expect(user.display_name).toBe('Al');
   });
 });
@@ -212,7 +232,9 @@ describe('changing the email address', () => {
     expect(reused.status).toBe(400);
     const reopened = await other.get(link);
     expect(reopened.status).toBe(400);
-    expect(textOf(await reopened.text())).toContain('This link has already been used. Each link works once: ask for a new one if you need to. You can start the change again from your account page');
+    expect(textOf(await reopened.text())).toContain(
+      'This link has already been used. Each link works once: ask for a new one if you need to. You can start the change again from your account page',
+    );
     await new Client(site).signIn(newEmail);
   });
 
@@ -235,7 +257,10 @@ describe('changing the email address', () => {
 describe('changing the password', () => {
   it('needs the current password and follows the password rules', async () => {
     const { client } = await signedInClient(site, { label: 'pw-rules', form: true });
-    const wrong = await client.post('/account?_action=account.changePassword', { currentPassword: 'nope nope nope nope', newPassword: 'a brand new long passphrase' });
+    const wrong = await client.post('/account?_action=account.changePassword', {
+      currentPassword: 'nope nope nope nope',
+      newPassword: 'a brand new long passphrase',
+    });
     expect(wrong.status).toBe(403);
     expect(await wrong.text()).toMatch(/id="field-currentPassword-error">[^<]*not your current password/);
     const weak = await client.post('/account?_action=account.changePassword', { currentPassword: PASSWORD, newPassword: 'short' });
@@ -245,7 +270,8 @@ describe('changing the password', () => {
 
   it('limits wrong current passwords, not right ones', async () => {
     const { client } = await signedInClient(site, { label: 'pw-limit', form: true });
-    const attempt = (currentPassword: string) => client.post('/account?_action=account.changePassword', { currentPassword, newPassword: 'short' });
+    const attempt = (currentPassword: string) =>
+      client.post('/account?_action=account.changePassword', { currentPassword, newPassword: 'short' });
     // More than the account's 10 attempts in 15 minutes, each with the right password.
     for (let i = 0; i < 11; i++) expect((await attempt(PASSWORD)).status).toBe(422);
     for (let i = 0; i < 10; i++) expect((await attempt(`not it, guess number ${i}`)).status).toBe(403);
@@ -273,9 +299,14 @@ describe('changing the password', () => {
 
 describe('sessions', () => {
   it('lists each session with its browser, times and the current one marked, without session ids', async () => {
-    const { email, id, client } = await signedInClient(site, { label: 'sessions', headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' }, form: true });
+    const { email, id, client } = await signedInClient(site, {
+      label: 'sessions',
+      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' },
+      form: true,
+    });
     const phone = new Client(site, {
-      'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+      'user-agent':
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
     });
     await phone.signIn(email);
     const { html, islands } = await client.pageWithIslands('/account');
@@ -297,7 +328,9 @@ describe('sessions', () => {
     await second.signIn(email);
     const third = new Client(site);
     await third.signIn(email);
-    const sessions = await withDatabase(site, (db) => db.selectFrom('session').select(['id', 'created_at']).where('user_id', '=', id).orderBy('created_at').execute());
+    const sessions = await withDatabase(site, (db) =>
+      db.selectFrom('session').select(['id', 'created_at']).where('user_id', '=', id).orderBy('created_at').execute(),
+    );
     const secondId = sessions[1]!.id;
     const res = await client.post('/account?_action=account.revokeSession', { session: sessionRef(secondId) });
     expect(res.status).toBe(303);
@@ -347,7 +380,9 @@ describe('the sharing preference', () => {
     expect(text).toContain('Allowed after notice');
     expect(text.indexOf('Allowed sharing on')).toBeLessThan(text.indexOf('Opted out on'));
 
-    const rows = await withDatabase(site, (db) => db.selectFrom('sharing_choice').selectAll().where('user_id', '=', id).orderBy('id').execute());
+    const rows = await withDatabase(site, (db) =>
+      db.selectFrom('sharing_choice').selectAll().where('user_id', '=', id).orderBy('id').execute(),
+    );
     expect(rows.map((r) => [r.opted_out, r.source])).toEqual([
       [1, 'account-page'],
       [0, 'account-page'],
@@ -396,9 +431,16 @@ describe('the sharing preference', () => {
     const client = new Client(site, { 'sec-gpc': '1' });
     const policy = /name="policy" value="([^"]+)"/.exec(await (await client.get('/register')).text())?.[1];
     const email = uniqueEmail('gpc-register');
-    const res = await client.post('/register?_action=auth.register', { email, password: 'a long enough pass phrase for gpc', agree: 'yes', policy: policy! });
+    const res = await client.post('/register?_action=auth.register', {
+      email,
+      password: 'a long enough pass phrase for gpc',
+      agree: 'yes',
+      policy: policy!,
+    });
     expect(res.status).toBe(200);
-    const registered = await withDatabase(site, (db) => db.selectFrom('user').select('id').where('email', '=', email).executeTakeFirstOrThrow());
+    const registered = await withDatabase(site, (db) =>
+      db.selectFrom('user').select('id').where('email', '=', email).executeTakeFirstOrThrow(),
+    );
     expect(await sources(registered.id)).toEqual([{ opted_out: 1, source: 'gpc' }]);
   });
 
@@ -437,10 +479,15 @@ describe('policy acknowledgements', () => {
     expect(notice.html).toContain(`href="/privacy/changes/${first!.effective}...${later[0]!.effective}"`);
     expect(notice.html).toContain('name="next" value="/pricing"');
 
-    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: target.effective, next: '/pricing' });
+    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', {
+      version: target.effective,
+      next: '/pricing',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/pricing');
-    const rows = await withDatabase(site, (db) => db.selectFrom('policy_agreement').selectAll().where('user_id', '=', id).orderBy('id').execute());
+    const rows = await withDatabase(site, (db) =>
+      db.selectFrom('policy_agreement').selectAll().where('user_id', '=', id).orderBy('id').execute(),
+    );
     expect(rows.map((r) => [r.policy_effective_date, r.context])).toEqual([
       [first!.effective, 'registration'],
       [target.effective, 'acknowledgement'],
@@ -457,12 +504,17 @@ describe('policy acknowledgements', () => {
     expect(again.status).toBe(409);
     const made_up = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2030-01-01', next: '/' });
     expect(made_up.status).toBe(409);
-    expect(await withDatabase(site, (db) => db.selectFrom('policy_agreement').select('id').where('user_id', '=', id).execute())).toHaveLength(2);
+    expect(
+      await withDatabase(site, (db) => db.selectFrom('policy_agreement').select('id').where('user_id', '=', id).execute()),
+    ).toHaveLength(2);
   });
 
   it('never sends the user off the site after acknowledging', async () => {
     const { client } = await signedInClient(site, { label: 'ack-next', form: true });
-    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '//evil.example/' });
+    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', {
+      version: '2027-01-01',
+      next: '//evil.example/',
+    });
     expect(res.headers.get('location')).toBe('/account');
   });
 });

@@ -29,7 +29,14 @@ interface Run {
 function user(args: string[], { input, env = {} }: { input?: string; env?: Record<string, string> } = {}): Run {
   const result = spawnSync(process.execPath, [join(root, 'src/cli/user.ts'), ...args], {
     cwd: root,
-    env: { ...process.env, DATABASE_PATH: databasePath, MAIL_OUTBOX_DIR: join(dir, 'outbox'), SMTP_URL: '', SITE_URL: 'https://customertrackr.test', ...env },
+    env: {
+      ...process.env,
+      DATABASE_PATH: databasePath,
+      MAIL_OUTBOX_DIR: join(dir, 'outbox'),
+      SMTP_URL: '',
+      SITE_URL: 'https://customertrackr.test',
+      ...env,
+    },
     input: input ?? '',
     encoding: 'utf8',
     timeout: 20_000,
@@ -58,7 +65,9 @@ function query<T>(sql: string, ...params: unknown[]): T[] {
 }
 
 const rolesOf = (email: string) =>
-  query<{ role: string }>('select role from user_role join user on user.id = user_id where email_normalized = ? order by role', email).map((r) => r.role);
+  query<{ role: string }>('select role from user_role join user on user.id = user_id where email_normalized = ? order by role', email).map(
+    (r) => r.role,
+  );
 
 describe('npm run user -- add', () => {
   it('creates a verified account with its roles and prints a one-time link to choose a password', () => {
@@ -73,7 +82,10 @@ describe('npm run user -- add', () => {
     expect(row!.email_verified_at).toEqual(expect.any(String));
     expect(rolesOf('ops.lead@example.com')).toEqual(['admin', 'support']);
     // The link's token is stored hashed, for setting a password, once.
-    const tokens = query<{ id: string; purpose: string; used_at: null }>('select id, purpose, used_at from email_token where user_id = ?', row!.id);
+    const tokens = query<{ id: string; purpose: string; used_at: null }>(
+      'select id, purpose, used_at from email_token where user_id = ?',
+      row!.id,
+    );
     expect(tokens).toEqual([{ id: link![1], purpose: 'set-password', used_at: null }]);
   });
 
@@ -96,10 +108,16 @@ describe('npm run user -- add', () => {
   });
 
   it('refuses a password the site would refuse, creating nothing', () => {
-    expectRefused(user(['add', 'weak@example.com', '--password-stdin'], { input: 'passwordpassword' }), 1, /the password was refused: .*common/);
+    expectRefused(
+      user(['add', 'weak@example.com', '--password-stdin'], { input: 'passwordpassword' }),
+      1,
+      /the password was refused: .*common/,
+    );
     expectRefused(user(['add', 'short@example.com', '--password-stdin'], { input: 'too short' }), 1, /at least 15 characters/);
     expectRefused(user(['add', 'empty@example.com', '--password-stdin'], { input: '' }), 1, /no password was given/);
-    expect(query('select email from user where email_normalized in (?, ?, ?)', 'weak@example.com', 'short@example.com', 'empty@example.com')).toEqual([]);
+    expect(
+      query('select email from user where email_normalized in (?, ?, ?)', 'weak@example.com', 'short@example.com', 'empty@example.com'),
+    ).toEqual([]);
   });
 
   it('refuses an address that already has an account, whatever its case', () => {
@@ -201,7 +219,11 @@ describe('an account registered by someone who does not own the address', () => 
   it('grant refuses it with one line: its address is not confirmed', async () => {
     const id = await strangersAccount('future.hire@example.com');
     const run = user(['grant', 'future.hire@example.com', 'admin']);
-    expectRefused(run, 1, /^user: future\.hire@example\.com has not confirmed its address, so it gets no role .*npm run user -- add future\.hire@example\.com/);
+    expectRefused(
+      run,
+      1,
+      /^user: future\.hire@example\.com has not confirmed its address, so it gets no role .*npm run user -- add future\.hire@example\.com/,
+    );
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stdout).toBe('');
     expect(query('select role from user_role where user_id = ?', id)).toEqual([]);
@@ -212,7 +234,10 @@ describe('an account registered by someone who does not own the address', () => 
     const run = user(['add', 'New.Admin@example.com', '--role', 'admin', '--password-stdin'], { input: 'the owner chose this long one' });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Took over the account new.admin@example.com with the role admin');
-    const [row] = query<{ id: number; password_hash: string; email_verified_at: string | null }>('select * from user where email_normalized = ?', 'new.admin@example.com');
+    const [row] = query<{ id: number; password_hash: string; email_verified_at: string | null }>(
+      'select * from user where email_normalized = ?',
+      'new.admin@example.com',
+    );
     expect(row!.id).toBe(id);
     expect(row!.email_verified_at).toEqual(expect.any(String));
     expect(await verifyPassword(row!.password_hash, 'the owner chose this long one')).toBe(true);
@@ -262,7 +287,15 @@ describe('npm run user (usage)', () => {
   });
 
   it('says which setting is wrong', () => {
-    expectRefused(user(['grant', 'staff@example.com', 'admin'], { env: { DATABASE_PATH: '/proc/customertrackr/site.db' } }), 1, /cannot open the database/);
-    expectRefused(user(['add', 'x@example.com'], { env: { SITE_URL: 'customertrackr.test' } }), 1, /SITE_URL="customertrackr.test" is invalid/);
+    expectRefused(
+      user(['grant', 'staff@example.com', 'admin'], { env: { DATABASE_PATH: '/proc/customertrackr/site.db' } }),
+      1,
+      /cannot open the database/,
+    );
+    expectRefused(
+      user(['add', 'x@example.com'], { env: { SITE_URL: 'customertrackr.test' } }),
+      1,
+      /SITE_URL="customertrackr.test" is invalid/,
+    );
   });
 });

@@ -347,7 +347,11 @@ describe('accounts (SITE_URL http)', () => {
       const res = await client.submitSignIn(email);
       expect(res.status).toBe(403);
       expect(res.headers.getSetCookie()).toEqual([]);
-      const bySecFetch = await new Client(site).post('/login?_action=auth.signIn', { email, password: PASSWORD }, { 'sec-fetch-site': 'cross-site' });
+      const bySecFetch = await new Client(site).post(
+        '/login?_action=auth.signIn',
+        { email, password: PASSWORD },
+        { 'sec-fetch-site': 'cross-site' },
+      );
       expect(bySecFetch.status).toBe(403);
     });
 
@@ -420,7 +424,9 @@ describe('emailed links', () => {
     const link = linkPath(mailsTo(site, email, /Confirm your email/).at(-1)!);
     const verified = () => {
       const db = openDb(site);
-      const row = db.prepare('select email_verified_at from user where email_normalized = ?').get(email) as { email_verified_at: string | null };
+      const row = db.prepare('select email_verified_at from user where email_normalized = ?').get(email) as {
+        email_verified_at: string | null;
+      };
       db.close();
       return row.email_verified_at !== null;
     };
@@ -431,7 +437,8 @@ describe('emailed links', () => {
     expect(await page.text()).toContain('Confirm my email address');
     expect(verified()).toBe(false);
 
-    const confirm = () => client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(link))}`, { token: tokenOf(link) });
+    const confirm = () =>
+      client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(link))}`, { token: tokenOf(link) });
     const first = await confirm();
     expect(first.status).toBe(200);
     expect(textOf(await first.text())).toContain('Your email address is confirmed');
@@ -462,7 +469,9 @@ describe('emailed links', () => {
     const page = await client.get(second!);
     expect(page.status).toBe(400);
     expect(textOf(await page.text())).toContain('This link has expired');
-    const confirm = await client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(second!))}`, { token: tokenOf(second!) });
+    const confirm = await client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(second!))}`, {
+      token: tokenOf(second!),
+    });
     expect(confirm.status).toBe(400);
     expect(textOf(await confirm.text())).toContain('This link has expired');
   });
@@ -655,7 +664,9 @@ describe('accounts (SITE_URL https)', () => {
     expect(attributes.some((a) => a.startsWith('domain='))).toBe(false);
     // A second dismissal adds to what the prefixed cookie holds (it is read back under its name).
     const again = await client.post('/announcements/dismiss', { token: 'a999998r1' }, { accept: 'application/json' });
-    expect(again.headers.getSetCookie().find((c) => c.startsWith('__Host-ct-dismissed='))).toMatch(/^__Host-ct-dismissed=a999999r1\.a999998r1; /);
+    expect(again.headers.getSetCookie().find((c) => c.startsWith('__Host-ct-dismissed='))).toMatch(
+      /^__Host-ct-dismissed=a999999r1\.a999998r1; /,
+    );
   });
 
   it('sends HSTS', async () => {
@@ -775,7 +786,8 @@ describe('rate limits', () => {
     const db = openDb(site);
     db.prepare("insert into user (email, email_normalized, created_at) values (?, ?, '2026-01-01T00:00:00.000Z')").run(email, email);
     db.close();
-    for (let i = 0; i < 3; i++) expect((await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email })).status).toBe(200);
     const res = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email });
     expectTooMany(res);
     expect(textOf(await res.text())).toContain('Too many attempts');
@@ -804,7 +816,10 @@ describe('rate limits: an attacker cannot lock the owner out', () => {
     for (let i = 0; i < 10; i++) expect((await new Client(site).submitSignIn(email, `wrong password number ${i}`)).status).toBe(401);
     expect((await new Client(site).submitSignIn(email, 'wrong password again!')).status).toBe(429);
     // Re-authentication has its own budget.
-    const changed = await owner.post('/account?_action=account.changePassword', { currentPassword: PASSWORD, newPassword: 'violet kettle drums at noon' });
+    const changed = await owner.post('/account?_action=account.changePassword', {
+      currentPassword: PASSWORD,
+      newPassword: 'violet kettle drums at noon',
+    });
     expect(changed.status).toBe(303);
   });
 

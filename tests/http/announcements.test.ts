@@ -33,7 +33,10 @@ let policyDays: number;
  */
 beforeAll(async () => {
   const index = JSON.parse(readFileSync(join(root, 'dist/client/privacy/versions.json'), 'utf8')) as { versions: { effective: string }[] };
-  newestPolicy = index.versions.map((v) => v.effective).sort().at(-1)!;
+  newestPolicy = index.versions
+    .map((v) => v.effective)
+    .sort()
+    .at(-1)!;
   policyDays = Math.min(Math.abs(daysBetween(utcDateOf(new Date()), newestPolicy)) + 2, 365);
   site = await startSite({ ANNOUNCE_POLICY_DAYS: String(policyDays) });
   database = openDatabaseAt(site);
@@ -44,7 +47,11 @@ afterAll(async () => {
 });
 // At most three banners show at once: each test starts from none of its own.
 afterEach(async () => {
-  await database.db.updateTable('announcement').set({ ends_at: Date.now() - 1 }).where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', Date.now())])).execute();
+  await database.db
+    .updateTable('announcement')
+    .set({ ends_at: Date.now() - 1 })
+    .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', Date.now())]))
+    .execute();
 });
 
 const islandPaths = new Map<string, string>();
@@ -81,7 +88,9 @@ async function editor(): Promise<Client> {
 
 /** Creates an announcement through the editors' form; returns its id. */
 async function create(fields: Record<string, string>): Promise<number> {
-  const res = await (await editor()).post('/admin/announcements/new?_action=announcements.create', {
+  const res = await (
+    await editor()
+  ).post('/admin/announcements/new?_action=announcements.create', {
     level: 'info',
     audience: 'everyone',
     dismissible: 'on',
@@ -94,7 +103,10 @@ async function create(fields: Record<string, string>): Promise<number> {
 }
 
 async function announcementCount(): Promise<number> {
-  const row = await database.db.selectFrom('announcement').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await database.db
+    .selectFrom('announcement')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -153,7 +165,9 @@ describe('the banner island', () => {
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('<b>bold');
     expect(html).not.toContain('<img src=x');
-    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;',
+    );
     expect(html).toContain('href="/privacy?a=1&amp;b=2"');
     expect(html).toContain('&lt;i&gt;Read&lt;/i&gt; this');
     // The editors' pages show it as text too.
@@ -183,7 +197,9 @@ describe('dismissing', () => {
     // Changing the schedule is not a change readers see; changing the text is.
     const edit = await (await editor()).get(`/admin/announcements/${id}`);
     const updatedAt = /name="updatedAt" value="([^"]+)"/.exec(await edit.text())![1]!;
-    const saved = await (await editor()).post(`/admin/announcements/${id}?_action=announcements.update`, {
+    const saved = await (
+      await editor()
+    ).post(`/admin/announcements/${id}?_action=announcements.update`, {
       id: String(id),
       updatedAt,
       text: uniqueText('Dismiss me, changed'),
@@ -234,7 +250,11 @@ describe('the editors’ forms', () => {
       [{ text: '' }, 'Write the announcement text.'],
       [{ text: 'Late', endsAt: utcInput(Date.now() - HOUR) }, 'The end is in the past'],
     ] as const) {
-      const res = await client.post('/admin/announcements/new?_action=announcements.create', { level: 'info', audience: 'everyone', ...fields });
+      const res = await client.post('/admin/announcements/new?_action=announcements.create', {
+        level: 'info',
+        audience: 'everyone',
+        ...fields,
+      });
       expect(res.status, JSON.stringify(fields)).toBe(400);
       const html = await res.text();
       expect(html).toContain(message);
@@ -298,7 +318,9 @@ describe('role matrix', () => {
 
   // Every section of the staff table whose page exists yet (users and audit come later):
   // the matrix grows with the table.
-  const built = ADMIN_SECTIONS.filter((s) => ['.astro', '/index.astro'].some((end) => existsSync(join(root, 'src/pages', `${s.path}${end}`))));
+  const built = ADMIN_SECTIONS.filter((s) =>
+    ['.astro', '/index.astro'].some((end) => existsSync(join(root, 'src/pages', `${s.path}${end}`))),
+  );
   for (const section of built) {
     it(`${section.path} answers each role as ADMIN_SECTIONS says (${section.roles.join(', ')})`, async () => {
       for (const who of WHO) {
@@ -351,7 +373,10 @@ describe('role matrix', () => {
       const record = await database.db.selectFrom('announcement').select('updated_at').where('id', '=', id).executeTakeFirstOrThrow();
       const calls: [string, Record<string, string>][] = [
         ['create', { text: uniqueText(`By ${who}`), level: 'info', audience: 'everyone' }],
-        ['update', { id: String(id), updatedAt: record.updated_at, text: uniqueText(`Edited by ${who}`), level: 'info', audience: 'everyone' }],
+        [
+          'update',
+          { id: String(id), updatedAt: record.updated_at, text: uniqueText(`Edited by ${who}`), level: 'info', audience: 'everyone' },
+        ],
         ['updatePolicy', { date: newestPolicy, text: '' }],
         ['endPolicy', { date: newestPolicy }],
         ['resumePolicy', { date: newestPolicy }],

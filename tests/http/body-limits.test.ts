@@ -37,7 +37,9 @@ function actionNames(): string[] {
 function onDemandPaths(): string[] {
   const pagesDir = join(root, 'src/pages');
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)]));
+    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(join(dir, entry.name)) : [join(dir, entry.name)],
+    );
   return walk(pagesDir)
     .filter((file) => readFileSync(file, 'utf8').includes('prerender = false'))
     .map((file) =>
@@ -75,7 +77,12 @@ interface Outcome {
  * the connection takes it, until the server closes its side or the whole body is sent; then
  * reads the answer to the end.
  */
-function flood(path: string, mode: 'declared' | 'chunked', size = BODY_BYTES, contentType = 'application/x-www-form-urlencoded'): Promise<Outcome> {
+function flood(
+  path: string,
+  mode: 'declared' | 'chunked',
+  size = BODY_BYTES,
+  contentType = 'application/x-www-form-urlencoded',
+): Promise<Outcome> {
   const { port } = new URL(site.url);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1');
@@ -115,7 +122,8 @@ function flood(path: string, mode: 'declared' | 'chunked', size = BODY_BYTES, co
       // At most size / CHUNK writes: the loop ends when the body is sent or the server closed.
       while (accepted < size && !serverEnded && !socket.destroyed) {
         const piece = CHUNK.subarray(0, Math.min(CHUNK.length, size - accepted));
-        const framed = mode === 'declared' ? piece : Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]);
+        const framed =
+          mode === 'declared' ? piece : Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]);
         const flushed = socket.write(framed);
         accepted += piece.length;
         if (!flushed && !serverEnded) await new Promise<void>((wakeUp) => (wake = wakeUp));
@@ -147,7 +155,7 @@ describe('request bodies over their limit', () => {
         expect((await fetch(`${site.url}/healthz`)).status, route).toBe(200);
       }
       expect(results).toHaveLength(routes.length);
-      if (process.env.SHOW_FLOOD) console.log(results.join("\n"));
+      if (process.env.SHOW_FLOOD) console.log(results.join('\n'));
     });
   }
 

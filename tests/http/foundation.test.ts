@@ -93,7 +93,10 @@ describe('caching', () => {
 });
 
 /** `headers` as an object, or as a flat list of names and values (to repeat a header). */
-function rawGet(path: string, headers: Record<string, string> | string[]): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function rawGet(
+  path: string,
+  headers: Record<string, string> | string[],
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   return new Promise((resolve, reject) => {
     request(site.url + path, { headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -126,7 +129,18 @@ describe('compression', () => {
     const other = await rawGet('/features', { 'accept-encoding': 'br', 'if-none-match': gz.headers.etag as string });
     expect(other.status).toBe(200);
     // A header sent on several lines counts as one list (RFC 9110 §5.3).
-    const repeated = await rawGet('/features', ['Host', new URL(site.url).host, 'Accept-Encoding', 'identity', 'accept-encoding', 'br', 'If-None-Match', '"other"', 'if-none-match', br.headers.etag as string]);
+    const repeated = await rawGet('/features', [
+      'Host',
+      new URL(site.url).host,
+      'Accept-Encoding',
+      'identity',
+      'accept-encoding',
+      'br',
+      'If-None-Match',
+      '"other"',
+      'if-none-match',
+      br.headers.etag as string,
+    ]);
     expect(repeated.status).toBe(304);
     expect(repeated.headers.etag).toBe(br.headers.etag);
   });
@@ -155,7 +169,9 @@ describe('the database', () => {
     const sqlite = new SQLite(site.databasePath, { readonly: true });
     expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     const tables = sqlite
-      .prepare("select name, strict from pragma_table_list where schema = 'main' and type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'")
+      .prepare(
+        "select name, strict from pragma_table_list where schema = 'main' and type = 'table' and name not like 'sqlite_%' and name not like 'kysely_%'",
+      )
       .all() as { name: string; strict: number }[];
     expect(tables.length).toBeGreaterThan(0);
     for (const table of tables) expect(table, table.name).toEqual({ name: table.name, strict: 1 });

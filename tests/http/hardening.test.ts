@@ -40,7 +40,12 @@ function raw(site: RunningSite, request: string | Buffer): Promise<RawResponse> 
         const colon = line.indexOf(':');
         if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
       }
-      resolve({ statusLine, status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0), headers, body: split < 0 ? '' : text.slice(split + 4) });
+      resolve({
+        statusLine,
+        status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0),
+        headers,
+        body: split < 0 ? '' : text.slice(split + 4),
+      });
     });
     socket.write(request);
   });
@@ -67,7 +72,14 @@ describe('with the default SITE_URL (a loopback origin)', () => {
       expect(res.body, name).toContain('Sign in');
     }
     // The report: this rendered an admin page, as Astro built its URL from Host and the path.
-    for (const name of [`127.0.0.1:${port}/admin/users/5?`, 'a@b', 'evil.example', `evil.example:${port}`, '127.0.0.1:4400/admin', 'localhost.evil.example']) {
+    for (const name of [
+      `127.0.0.1:${port}/admin/users/5?`,
+      'a@b',
+      'evil.example',
+      `evil.example:${port}`,
+      '127.0.0.1:4400/admin',
+      'localhost.evil.example',
+    ]) {
       const res = await raw(site, get('/login', name));
       expect(res.status, name).toBe(421);
       expect(res.body, name).toContain('This server answers for localhost:4321 only.');
@@ -115,7 +127,10 @@ describe('with the default SITE_URL (a loopback origin)', () => {
     expect((await raw(site, get('/account', host))).statusLine).toBe('HTTP/1.1 303 See Other');
     expect((await raw(site, get('/no-such-page', host))).statusLine).toBe('HTTP/1.1 404 Not Found');
     expect((await raw(site, get('/login', 'evil.example'))).statusLine).toBe('HTTP/1.1 421 Misdirected Request');
-    const cross = await raw(site, `POST /logout HTTP/1.1\r\nHost: ${host}\r\nOrigin: https://evil.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const cross = await raw(
+      site,
+      `POST /logout HTTP/1.1\r\nHost: ${host}\r\nOrigin: https://evil.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+    );
     expect(cross.statusLine).toBe('HTTP/1.1 403 Forbidden');
     for (const res of [signIn, rpc, cross]) {
       for (const phrase of [' OK', 'Astro', 'Error:']) expect(res.statusLine).not.toContain(phrase);
@@ -143,7 +158,10 @@ describe('with the default SITE_URL (a loopback origin)', () => {
     await client.signIn(email);
     const [, ...later] = publishedVersions();
     const target = later.filter((v) => v.material || v.effective <= versionInEffect().effective).at(-1)!;
-    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: target.effective, next: '/pricing?ā=Ā' });
+    const res = await client.post('/account/policy-update?_action=account.acknowledgePolicy', {
+      version: target.effective,
+      next: '/pricing?ā=Ā',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/pricing?%C4%81=%C4%80');
   });
@@ -151,8 +169,25 @@ describe('with the default SITE_URL (a loopback origin)', () => {
   it('never sets a cookie on a response shared caches may store, even for a stale session cookie', async () => {
     const stale = 'session=aaaaaaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
     const client = new Client(site, { cookie: stale });
-    const pages = ['/', '/features', '/pricing', '/about', '/terms', '/privacy', '/privacy/versions', '/login', '/register', '/account/deleted'];
-    const urls = new Set<string>(['/api/views?path=/features', '/api/views/badge.svg?path=/features', '/privacy/versions.json', '/privacy/feed.xml', '/privacy/as-of/manifest.json']);
+    const pages = [
+      '/',
+      '/features',
+      '/pricing',
+      '/about',
+      '/terms',
+      '/privacy',
+      '/privacy/versions',
+      '/login',
+      '/register',
+      '/account/deleted',
+    ];
+    const urls = new Set<string>([
+      '/api/views?path=/features',
+      '/api/views/badge.svg?path=/features',
+      '/privacy/versions.json',
+      '/privacy/feed.xml',
+      '/privacy/as-of/manifest.json',
+    ]);
     const islandPosts: { url: string; body: string }[] = [];
     for (const page of pages) {
       const html = await (await client.get(page)).text();
@@ -164,7 +199,10 @@ describe('with the default SITE_URL (a loopback origin)', () => {
     const responses: [string, Response][] = [];
     for (const url of urls) responses.push([url, await client.get(url, { 'accept-language': 'de-DE' })]);
     for (const { url, body } of islandPosts) {
-      responses.push([url, await client.request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', origin: site.origin } })]);
+      responses.push([
+        url,
+        await client.request(url, { method: 'POST', body, headers: { 'content-type': 'application/json', origin: site.origin } }),
+      ]);
     }
     const publicOnes = responses.filter(([, res]) => /\bpublic\b/.test(res.headers.get('cache-control') ?? ''));
     expect(publicOnes.map(([url]) => url).some((url) => url.includes('ViewCountIsland'))).toBe(true);
@@ -184,18 +222,83 @@ describe('with the default SITE_URL (a loopback origin)', () => {
       t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
-    const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const text = (length: number, alphabet: string) => Array.from({ length }, () => pick([...alphabet])).join('');
     const { port } = new URL(site.url);
-    const methods = ['GET', 'GET', 'HEAD', 'POST', 'POST', 'POST', 'OPTIONS', 'PUT', 'DELETE', 'PATCH', 'TRACE', 'PROPFIND', 'get', 'M-SEARCH'];
-    const paths = [
-      '/', '/login', '/register', '/account', '/account/export.json', '/account/policy-update', '/admin', '/admin/users/5', '/admin/audit.csv', '/logout',
-      '/announcements/dismiss', '/api/views', '/api/views/event', '/api/views/badge.svg', '/privacy', '/privacy/2009-01-01', '/privacy/changes/x...y',
-      '/_actions/auth.signIn', '/_actions/account.acknowledgePolicy', '/_actions/nope', '/_server-islands/ViewCountIsland', '/_server-islands/Nope', '/healthz',
-      '/%FF%FE%', '/..%2f..%2fetc/passwd', '//evil.example', '*', 'http://evil.example/login', '/forgot-password', '/reset-password', '/verify-email',
+    const methods = [
+      'GET',
+      'GET',
+      'HEAD',
+      'POST',
+      'POST',
+      'POST',
+      'OPTIONS',
+      'PUT',
+      'DELETE',
+      'PATCH',
+      'TRACE',
+      'PROPFIND',
+      'get',
+      'M-SEARCH',
     ];
-    const queries = ['', '?next=/ā€中', '?next=//evil', '?_action=auth.signIn', '?_action=account.acknowledgePolicy&next=/Ā', '?path=/features', '?e=x&p=y&s=', '?%%%=%', '?next=%F0%9F'];
-    const hosts = [`127.0.0.1:${port}`, `127.0.0.1:${port}`, 'localhost', `[::1]:${port}`, 'a@b', 'evil.example', `127.0.0.1:${port}/admin/users/5?`, '', 'ā.example', 'x'.repeat(300), '[::1', 'localhost:99999'];
+    const paths = [
+      '/',
+      '/login',
+      '/register',
+      '/account',
+      '/account/export.json',
+      '/account/policy-update',
+      '/admin',
+      '/admin/users/5',
+      '/admin/audit.csv',
+      '/logout',
+      '/announcements/dismiss',
+      '/api/views',
+      '/api/views/event',
+      '/api/views/badge.svg',
+      '/privacy',
+      '/privacy/2009-01-01',
+      '/privacy/changes/x...y',
+      '/_actions/auth.signIn',
+      '/_actions/account.acknowledgePolicy',
+      '/_actions/nope',
+      '/_server-islands/ViewCountIsland',
+      '/_server-islands/Nope',
+      '/healthz',
+      '/%FF%FE%',
+      '/..%2f..%2fetc/passwd',
+      '//evil.example',
+      '*',
+      'http://evil.example/login',
+      '/forgot-password',
+      '/reset-password',
+      '/verify-email',
+    ];
+    const queries = [
+      '',
+      '?next=/ā€中',
+      '?next=//evil',
+      '?_action=auth.signIn',
+      '?_action=account.acknowledgePolicy&next=/Ā',
+      '?path=/features',
+      '?e=x&p=y&s=',
+      '?%%%=%',
+      '?next=%F0%9F',
+    ];
+    const hosts = [
+      `127.0.0.1:${port}`,
+      `127.0.0.1:${port}`,
+      'localhost',
+      `[::1]:${port}`,
+      'a@b',
+      'evil.example',
+      `127.0.0.1:${port}/admin/users/5?`,
+      '',
+      'ā.example',
+      'x'.repeat(300),
+      '[::1',
+      'localhost:99999',
+    ];
     const headerSets = [
       '',
       `Origin: ${site.origin}\r\n`,
@@ -236,10 +339,11 @@ describe('with the default SITE_URL (a loopback origin)', () => {
       const results = await Promise.all(batch.map((request) => raw(site, request)));
       results.forEach((res, j) => {
         statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status === 0 || res.status >= 500) failures.push(`${res.statusLine || '(no response)'} for ${JSON.stringify(batch[j]!.toString('utf8').slice(0, 200))}`);
+        if (res.status === 0 || res.status >= 500)
+          failures.push(`${res.statusLine || '(no response)'} for ${JSON.stringify(batch[j]!.toString('utf8').slice(0, 200))}`);
       });
     }
-    if (failures.length > 0) console.log(failures.slice(0, 12).join("\n"));
+    if (failures.length > 0) console.log(failures.slice(0, 12).join('\n'));
     expect(failures).toEqual([]);
     expect([...statuses.values()].reduce((a, b) => a + b)).toBe(1000);
     expect((await fetch(`${site.url}/healthz`)).status).toBe(200);
@@ -291,18 +395,27 @@ describe('behind a proxy (TRUST_PROXY=true, SITE_URL as built)', () => {
 
   it('uses X-Forwarded-For as the client address only when it is an IP address', async () => {
     const attempt = (forwardedFor: string) =>
-      new Client(site).post('/login?_action=auth.signIn', { email: uniqueEmail('xff'), password: PASSWORD }, { 'x-forwarded-for': forwardedFor });
+      new Client(site).post(
+        '/login?_action=auth.signIn',
+        { email: uniqueEmail('xff'), password: PASSWORD },
+        { 'x-forwarded-for': forwardedFor },
+      );
     const hash = (key: string) => createHash('sha256').update(key).digest('hex');
     const keys = async () =>
-      new Set(await withDatabase(site, async (db) => (await db.selectFrom('rate_limit').select('key_hash').where('bucket', '=', 'sign-in:ip').execute()).map((r) => r.key_hash)));
+      new Set(
+        await withDatabase(site, async (db) =>
+          (await db.selectFrom('rate_limit').select('key_hash').where('bucket', '=', 'sign-in:ip').execute()).map((r) => r.key_hash),
+        ),
+      );
 
     expect((await attempt('203.0.113.9')).status).toBe(401);
     expect((await keys()).has(hash('203.0.113.9'))).toBe(true);
-    for (const bogus of ['not-an-ip', 'unknown, 203.0.113.10', '203.0.113.11:5555', "<img src=x>"]) {
+    for (const bogus of ['not-an-ip', 'unknown, 203.0.113.10', '203.0.113.11:5555', '<img src=x>']) {
       expect((await attempt(bogus)).status, bogus).toBe(401);
     }
     const after = await keys();
-    for (const key of ['not-an-ip', 'unknown', '203.0.113.10', '203.0.113.11:5555', '203.0.113.11', '<img src=x>']) expect(after.has(hash(key)), key).toBe(false);
+    for (const key of ['not-an-ip', 'unknown', '203.0.113.10', '203.0.113.11:5555', '203.0.113.11', '<img src=x>'])
+      expect(after.has(hash(key)), key).toBe(false);
     // The bogus ones counted against the socket's address instead.
     expect(['127.0.0.1', '::ffff:127.0.0.1', '::1'].some((address) => after.has(hash(address)))).toBe(true);
   });

@@ -122,7 +122,11 @@ describe('the policy routes', () => {
 
   it('records the published versions in the database at start', async () => {
     const database = openDatabase(site.databasePath);
-    const rows = await database.db.selectFrom('policy_version').select(['effective_date', 'content_sha256']).orderBy('effective_date').execute();
+    const rows = await database.db
+      .selectFrom('policy_version')
+      .select(['effective_date', 'content_sha256'])
+      .orderBy('effective_date')
+      .execute();
     await database.close();
     expect(rows).toEqual(versions.map((v) => ({ effective_date: v.effective, content_sha256: v.sha256 })));
   });
@@ -161,7 +165,11 @@ describe('correct in time: /privacy follows the clock with no new build', () => 
   // has its own prerendered pages, which must take over at exactly 00:00 UTC of its date.
   it('has prepared pages for exactly the versions upcoming at build time', () => {
     const builtAt = new Date(manifest.builtAt);
-    expect(manifest.variants.map((v) => v.from)).toEqual(publishedVersions().filter((v) => effectiveInstant(v.effective) > builtAt).map((v) => v.effective));
+    expect(manifest.variants.map((v) => v.from)).toEqual(
+      publishedVersions()
+        .filter((v) => effectiveInstant(v.effective) > builtAt)
+        .map((v) => v.effective),
+    );
   });
 
   it('switches at exactly midnight UTC of each effective date', async () => {

@@ -30,12 +30,29 @@ beforeAll(async () => {
     ids.set(who, id);
   }
   const index = JSON.parse(readFileSync(join(root, 'dist/client/privacy/versions.json'), 'utf8')) as { versions: { effective: string }[] };
-  fixtures.policyDate = index.versions.map((v) => v.effective).sort().at(-1)!;
+  fixtures.policyDate = index.versions
+    .map((v) => v.effective)
+    .sort()
+    .at(-1)!;
   const at = new Date().toISOString();
   fixtures.announcement = (
     await database.db
       .insertInto('announcement')
-      .values({ text: 'Matrix', level: 'info', audience: 'everyone', link_url: null, link_text: null, dismissible: 1, starts_at: 0, ends_at: null, revision: 1, created_at: at, created_by: null, updated_at: at, updated_by: null })
+      .values({
+        text: 'Matrix',
+        level: 'info',
+        audience: 'everyone',
+        link_url: null,
+        link_text: null,
+        dismissible: 1,
+        starts_at: 0,
+        ends_at: null,
+        revision: 1,
+        created_at: at,
+        created_by: null,
+        updated_at: at,
+        updated_by: null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
   ).id;
@@ -77,7 +94,9 @@ function filesUnder(dir: string): string[] {
 /** The roles that may open `path`: its section's (the longest section path it is under), or the admin home's. */
 function rolesFor(path: string) {
   if (path === ADMIN_HOME) return ADMIN_HOME_ROLES;
-  const section = ADMIN_SECTIONS.filter((s) => path === s.path || path.startsWith(`${s.path}/`) || path.startsWith(`${s.path}.`)).sort((a, b) => b.path.length - a.path.length)[0];
+  const section = ADMIN_SECTIONS.filter((s) => path === s.path || path.startsWith(`${s.path}/`) || path.startsWith(`${s.path}.`)).sort(
+    (a, b) => b.path.length - a.path.length,
+  )[0];
   if (!section) throw new Error(`${path} is under no section of ADMIN_SECTIONS`);
   return section.roles;
 }
@@ -132,14 +151,27 @@ describe('routes × roles', () => {
 /** Valid input for each action, on things made for the call (so allowed calls succeed: 200). */
 const CALLS: Record<StaffActionName, () => Promise<Record<string, string>>> = {
   searchAccounts: async () => ({ q: 'matrix' }),
-  revealField: async () => ({ userId: String((await makeAccount(database.db, 'reveal')).id), field: 'email', reason: 'Role matrix: checking who may reveal' }),
-  endSessions: async () => ({ userId: String((await makeAccount(database.db, 'end')).id), reason: 'Role matrix: checking who may end sessions' }),
+  revealField: async () => ({
+    userId: String((await makeAccount(database.db, 'reveal')).id),
+    field: 'email',
+    reason: 'Role matrix: checking who may reveal',
+  }),
+  endSessions: async () => ({
+    userId: String((await makeAccount(database.db, 'end')).id),
+    reason: 'Role matrix: checking who may end sessions',
+  }),
   resendVerification: async () => ({ userId: String((await makeAccount(database.db, 'resend', [], { verified: false })).id) }),
   recordDeletionRequest: async () => ({ email: (await makeAccount(database.db, 'record')).email, receivedAt: '', ticket: 'MATRIX-1' }),
   resendDeletionLink: async () => ({ requestId: String((await pendingRequest(database.db, 'relink')).requestId) }),
-  deleteVerified: async () => ({ requestId: String((await pendingRequest(database.db, 'verified')).requestId), reason: 'Role matrix: identity verified by phone' }),
+  deleteVerified: async () => ({
+    requestId: String((await pendingRequest(database.db, 'verified')).requestId),
+    reason: 'Role matrix: identity verified by phone',
+  }),
   completeDeletion: async () => ({ requestId: String((await confirmedRequest(database.db, 'complete')).requestId) }),
-  cancelDeletionRequest: async () => ({ requestId: String((await pendingRequest(database.db, 'cancel')).requestId), reason: 'Role matrix: the requester withdrew it' }),
+  cancelDeletionRequest: async () => ({
+    requestId: String((await pendingRequest(database.db, 'cancel')).requestId),
+    reason: 'Role matrix: the requester withdrew it',
+  }),
   grantRole: async () => ({ email: (await makeAccount(database.db, 'grant')).email, role: 'support' }),
   revokeRole: async () => ({ userId: String((await makeAccount(database.db, 'revoke', ['support'])).id), role: 'support' }),
   confirmDeletion: async () => ({ token: (await pendingRequest(database.db, 'link')).token }),
@@ -274,7 +306,10 @@ describe('actions on staff accounts', () => {
       expect(refused.status, `support → staff.${action}: ${body}`).toBe(403);
       expect(body).toMatch(/ask an admin/i);
       expect(await auditCount(database.db), `support → staff.${action}`).toBe(before);
-      expect(await database.db.selectFrom('user').select('id').where('id', '=', subject).executeTakeFirst(), `support → staff.${action}`).toEqual({ id: subject });
+      expect(
+        await database.db.selectFrom('user').select('id').where('id', '=', subject).executeTakeFirst(),
+        `support → staff.${action}`,
+      ).toEqual({ id: subject });
       expect(await sessions()).toBe(sessionsBefore);
 
       const allowed = await clients.get('admin')!.post(`/_actions/staff.${action}`, fields, { accept: 'application/json' });

@@ -34,7 +34,14 @@ async function customer(label: string) {
   await database.db.updateTable('user').set({ display_name: 'Dana' }).where('id', '=', id).execute();
   await database.db
     .insertInto('account_profile')
-    .values({ user_id: id, full_name: 'Dana Doe', company: 'Initech', job_title: 'Analyst', phone: '+1 212 555 0199', updated_at: new Date().toISOString() })
+    .values({
+      user_id: id,
+      full_name: 'Dana Doe',
+      company: 'Initech',
+      job_title: 'Analyst',
+      phone: '+1 212 555 0199',
+      updated_at: new Date().toISOString(),
+    })
     .execute();
   return { id, email: signed.email!, client: signed.client, label };
 }
@@ -57,7 +64,9 @@ describe('support’s lookup', () => {
     expect(html).toContain(`${dana.email[0]}•••@example.com`);
     expect(textOf(html)).not.toContain(dana.email.slice(1, 10));
     expect(await auditCount(database.db)).toBe(before + 1);
-    expect(await lastEntries(1)).toEqual([expect.objectContaining({ action: 'account.search', actor_user_id: supportId, subject_user_id: dana.id, fields: '["email"]' })]);
+    expect(await lastEntries(1)).toEqual([
+      expect.objectContaining({ action: 'account.search', actor_user_id: supportId, subject_user_id: dana.id, fields: '["email"]' }),
+    ]);
 
     const short = await support.post('/admin/users?_action=staff.searchAccounts', { q: 'ab' });
     expect(short.status).toBe(400);
@@ -73,7 +82,13 @@ describe('support’s lookup', () => {
     for (const secret of [dana.email, 'Dana Doe', 'Initech', 'Analyst', '212 555', '0199']) expect(html, secret).not.toContain(secret);
     for (const masked of ['•••@example.com', 'D•••', 'I•••', 'A•••', '•••• 99']) expect(html, masked).toContain(masked);
     const [entry] = await lastEntries(1);
-    expect(entry).toMatchObject({ action: 'account.view', actor_user_id: supportId, subject_user_id: dana.id, fields: '["email","display_name","full_name","company","job_title","phone"]', reason: null });
+    expect(entry).toMatchObject({
+      action: 'account.view',
+      actor_user_id: supportId,
+      subject_user_id: dana.id,
+      fields: '["email","display_name","full_name","company","job_title","phone"]',
+      reason: null,
+    });
     expect(entry!.actor_ip).toMatch(/127\.0\.0\.1|::1/);
     expect(new Date(entry!.at).toISOString()).toBe(entry!.at);
 
@@ -117,17 +132,24 @@ describe('support’s lookup', () => {
     expect(noReason.status).toBe(400);
     expect((await dana.client.get('/account')).status).toBe(200);
 
-    const ended = await support.post(`/admin/users/${dana.id}?_action=staff.endSessions`, { userId: String(dana.id), reason: 'Reported a stolen laptop by phone' });
+    const ended = await support.post(`/admin/users/${dana.id}?_action=staff.endSessions`, {
+      userId: String(dana.id),
+      reason: 'Reported a stolen laptop by phone',
+    });
     expect(ended.status).toBe(303);
     expect(ended.headers.get('location')).toBe(`/admin/users/${dana.id}?done=sessions-ended`);
     expect((await dana.client.get('/account')).status, 'the user is signed out').toBe(303);
-    expect(await lastEntries(1)).toEqual([expect.objectContaining({ action: 'account.end-sessions', subject_user_id: dana.id, reason: 'Reported a stolen laptop by phone' })]);
+    expect(await lastEntries(1)).toEqual([
+      expect.objectContaining({ action: 'account.end-sessions', subject_user_id: dana.id, reason: 'Reported a stolen laptop by phone' }),
+    ]);
 
     const unverified = await makeAccount(database.db, 'unverified', [], { verified: false });
     const resent = await support.post(`/admin/users/${unverified.id}?_action=staff.resendVerification`, { userId: String(unverified.id) });
     expect(resent.status).toBe(303);
     expect(mailsTo(site, unverified.email, /Confirm your email address/)).toHaveLength(1);
-    expect(await lastEntries(1)).toEqual([expect.objectContaining({ action: 'account.resend-verification', subject_user_id: unverified.id, fields: '["email"]' })]);
+    expect(await lastEntries(1)).toEqual([
+      expect.objectContaining({ action: 'account.resend-verification', subject_user_id: unverified.id, fields: '["email"]' }),
+    ]);
     const verified = await support.post(`/admin/users/${dana.id}?_action=staff.resendVerification`, { userId: String(dana.id) });
     expect(verified.status).toBe(409);
   });
@@ -136,7 +158,11 @@ describe('support’s lookup', () => {
 describe('a deletion request received by email', () => {
   it('is recorded, confirmed by the holder from the emailed link, erased, and leaves nothing personal in the queue', async () => {
     const dana = await customer('delete');
-    const recorded = await support.post('/admin/deletion-requests/new?_action=staff.recordDeletionRequest', { email: dana.email, receivedAt: '', ticket: 'ZD-77' });
+    const recorded = await support.post('/admin/deletion-requests/new?_action=staff.recordDeletionRequest', {
+      email: dana.email,
+      receivedAt: '',
+      ticket: 'ZD-77',
+    });
     expect(recorded.status).toBe(303);
     const location = recorded.headers.get('location')!;
     expect(location).toMatch(/^\/admin\/deletion-requests\/\d+\?done=recorded$/);
@@ -160,11 +186,15 @@ describe('a deletion request received by email', () => {
     expect(await database.db.selectFrom('user').select('id').where('id', '=', dana.id).executeTakeFirst()).toBeDefined();
 
     const token = new URLSearchParams(link.split('?')[1]).get('token')!;
-    const confirmed = await visitor.post(`/account/confirm-deletion?_action=staff.confirmDeletion&token=${encodeURIComponent(token)}`, { token });
+    const confirmed = await visitor.post(`/account/confirm-deletion?_action=staff.confirmDeletion&token=${encodeURIComponent(token)}`, {
+      token,
+    });
     expect(confirmed.status).toBe(200);
     expect(textOf(await confirmed.text())).toContain('Your account has been deleted');
     expect(await database.db.selectFrom('user').select('id').where('id', '=', dana.id).executeTakeFirst()).toBeUndefined();
-    expect(await database.db.selectFrom('account_profile').select('user_id').where('user_id', '=', dana.id).executeTakeFirst()).toBeUndefined();
+    expect(
+      await database.db.selectFrom('account_profile').select('user_id').where('user_id', '=', dana.id).executeTakeFirst(),
+    ).toBeUndefined();
     expect(mailsTo(site, dana.email, /has been deleted/)).toHaveLength(1);
     expect((await dana.client.get('/account')).status, 'signed out everywhere').toBe(303);
 
@@ -180,19 +210,28 @@ describe('a deletion request received by email', () => {
       expect(text).not.toContain(dana.email);
       expect(text).not.toContain(`${dana.email[0]}•••`);
     }
-    expect(await lastEntries(1)).toEqual([expect.objectContaining({ action: 'account.delete', actor_user_id: null, actor_ip: null, subject_user_id: dana.id })]);
+    expect(await lastEntries(1)).toEqual([
+      expect.objectContaining({ action: 'account.delete', actor_user_id: null, actor_ip: null, subject_user_id: dana.id }),
+    ]);
   });
 
   it('shows each problem at its field, and records nothing', async () => {
     const before = await database.db.selectFrom('deletion_request').select('id').execute();
-    const res = await support.post('/admin/deletion-requests/new?_action=staff.recordDeletionRequest', { email: 'not an address', receivedAt: '2999-01-01T00:00', ticket: '' });
+    const res = await support.post('/admin/deletion-requests/new?_action=staff.recordDeletionRequest', {
+      email: 'not an address',
+      receivedAt: '2999-01-01T00:00',
+      ticket: '',
+    });
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html).toContain('Enter the address the request came from');
     expect(html).toContain('That is in the future');
     expect(html).toContain('Enter the ticket reference');
     expect(html).toContain('value="not an address"');
-    const unknown = await support.post('/admin/deletion-requests/new?_action=staff.recordDeletionRequest', { email: 'nobody-here@example.com', ticket: 'ZD-1' });
+    const unknown = await support.post('/admin/deletion-requests/new?_action=staff.recordDeletionRequest', {
+      email: 'nobody-here@example.com',
+      ticket: 'ZD-1',
+    });
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain('No account has this address');
     expect(await database.db.selectFrom('deletion_request').select('id').execute()).toEqual(before);
@@ -201,8 +240,13 @@ describe('a deletion request received by email', () => {
   it('lets support delete with a reason when the identity was verified another way, or cancel', async () => {
     const verified = await pendingRequest(database.db, 'verified-http');
     const page = `/admin/deletion-requests/${verified.requestId}`;
-    expect((await support.post(`${page}?_action=staff.deleteVerified`, { requestId: String(verified.requestId), reason: '' })).status).toBe(400);
-    const deleted = await support.post(`${page}?_action=staff.deleteVerified`, { requestId: String(verified.requestId), reason: 'Verified on a video call against the ID on file' });
+    expect((await support.post(`${page}?_action=staff.deleteVerified`, { requestId: String(verified.requestId), reason: '' })).status).toBe(
+      400,
+    );
+    const deleted = await support.post(`${page}?_action=staff.deleteVerified`, {
+      requestId: String(verified.requestId),
+      reason: 'Verified on a video call against the ID on file',
+    });
     expect(deleted.headers.get('location')).toBe(`${page}?done=deleted`);
     expect(await database.db.selectFrom('user').select('id').where('id', '=', verified.userId).executeTakeFirst()).toBeUndefined();
     expect(textOf(await (await support.get(`${page}?done=deleted`)).text())).toContain('The account was deleted');
@@ -213,7 +257,13 @@ describe('a deletion request received by email', () => {
       reason: 'The requester wrote back to withdraw it',
     });
     expect(res.status).toBe(303);
-    expect(await database.db.selectFrom('deletion_request').select(['status', 'requester_email']).where('id', '=', cancelled.requestId).executeTakeFirst()).toEqual({
+    expect(
+      await database.db
+        .selectFrom('deletion_request')
+        .select(['status', 'requester_email'])
+        .where('id', '=', cancelled.requestId)
+        .executeTakeFirst(),
+    ).toEqual({
       status: 'cancelled',
       requester_email: null,
     });
@@ -227,7 +277,9 @@ describe('roles', () => {
     expect(granted.headers.get('location')).toBe('/admin/roles?done=granted');
     const page = textOf(await (await admin.get('/admin/roles')).text());
     expect(page).toContain(`${sam.email} support`);
-    expect(await lastEntries(1)).toEqual([expect.objectContaining({ action: 'role.grant', actor_user_id: adminId, subject_user_id: sam.id, fields: '["role:support"]' })]);
+    expect(await lastEntries(1)).toEqual([
+      expect.objectContaining({ action: 'role.grant', actor_user_id: adminId, subject_user_id: sam.id, fields: '["role:support"]' }),
+    ]);
     const revoked = await admin.post('/admin/roles?_action=staff.revokeRole', { userId: String(sam.id), role: 'support' });
     expect(revoked.headers.get('location')).toBe('/admin/roles?done=revoked');
     expect(await lastEntries(1)).toEqual([expect.objectContaining({ action: 'role.revoke', subject_user_id: sam.id })]);
@@ -237,7 +289,9 @@ describe('roles', () => {
     const last = await admin.post('/admin/roles?_action=staff.revokeRole', { userId: String(adminId), role: 'admin' });
     expect(last.status).toBe(409);
     expect(await last.text()).toContain('This is the last admin');
-    expect(await database.db.selectFrom('user_role').select('user_id').where('role', '=', 'admin').execute()).toEqual([{ user_id: adminId }]);
+    expect(await database.db.selectFrom('user_role').select('user_id').where('role', '=', 'admin').execute()).toEqual([
+      { user_id: adminId },
+    ]);
 
     const unknown = await admin.post('/admin/roles?_action=staff.grantRole', { email: 'no-such-account@example.com', role: 'admin' });
     expect(unknown.status).toBe(404);
@@ -280,7 +334,11 @@ describe('the audit log page', () => {
     const dana = await customer('audit');
     const day = new Date().toISOString().slice(0, 10); // the day of the reveal below (UTC)
     await support.get(`/admin/users/${dana.id}`);
-    await support.post(`/admin/users/${dana.id}?_action=staff.revealField`, { userId: String(dana.id), field: 'full_name', reason: REASON });
+    await support.post(`/admin/users/${dana.id}?_action=staff.revealField`, {
+      userId: String(dana.id),
+      field: 'full_name',
+      reason: REASON,
+    });
     const query = `actor=${supportId}&subject=${encodeURIComponent(dana.email)}&action=account.reveal&from=${day}&to=${new Date().toISOString().slice(0, 10)}`;
     const res = await admin.get(`/admin/audit?${query}`);
     expect(res.status).toBe(200);

@@ -40,7 +40,8 @@ async function counts(path: string): Promise<{ path: string; views: number; visi
   return res.json();
 }
 
-const rowCount = (table: string) => withDatabase(site, (_, d) => (d.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
+const rowCount = (table: string) =>
+  withDatabase(site, (_, d) => (d.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
 
 describe('counting view events', () => {
   it('counts a page view once and answers the counts with it included', async () => {
@@ -109,9 +110,13 @@ describe('counting view events', () => {
     expect(await res.json()).toMatchObject({ counted: true, views: before.views + 1 });
     // Nothing in any statistics table mentions the account.
     await withDatabase(site, (_, d) => {
-      const tables = d.sqlite.prepare("select name from sqlite_master where type = 'table' and name like 'view\\_%' escape '\\'").all() as { name: string }[];
+      const tables = d.sqlite.prepare("select name from sqlite_master where type = 'table' and name like 'view\\_%' escape '\\'").all() as {
+        name: string;
+      }[];
       for (const { name } of tables) {
-        const text = JSON.stringify(d.sqlite.prepare(`select * from ${name}`).all(), (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v));
+        const text = JSON.stringify(d.sqlite.prepare(`select * from ${name}`).all(), (_k, v: unknown) =>
+          Buffer.isBuffer(v) ? v.toString('hex') : v,
+        );
         expect(text).not.toContain(email);
         expect(text).not.toContain(session.split('=')[1]!);
       }
@@ -142,7 +147,11 @@ describe('what is not counted', () => {
 
   it('refuses cross-site requests (the site’s one origin check)', async () => {
     const before = await counts('/features');
-    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: site.origin, 'sec-fetch-site': 'cross-site' }, { origin: '' }];
+    const crossSite: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { origin: site.origin, 'sec-fetch-site': 'cross-site' },
+      { origin: '' },
+    ];
     for (const headers of crossSite) {
       const res = await sendEvent({ path: '/features', key: newKey() }, headers);
       expect(res.status, JSON.stringify(headers)).toBe(403);
@@ -236,7 +245,9 @@ describe('the counts for pages elsewhere', () => {
   });
 
   it('draws an SVG badge in the reader’s number format', async () => {
-    await withDatabase(site, (_, d) => d.sqlite.prepare("insert into view_total (path, views, visitors) values ('/badge-test', 1234567, 3)").run());
+    await withDatabase(site, (_, d) =>
+      d.sqlite.prepare("insert into view_total (path, views, visitors) values ('/badge-test', 1234567, 3)").run(),
+    );
     const res = await fetch(`${site.url}/api/views/badge.svg?path=/badge-test`, { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
@@ -258,14 +269,17 @@ async function islandUrl(path: string): Promise<string> {
 }
 
 describe('the ViewCount island', () => {
-  it.each(['/', '/features', '/pricing', '/about', '/terms', '/privacy', '/privacy/versions'])('%s shows it, with the beacon', async (path) => {
-    const html = await (await fetch(site.url + path)).text();
-    const expected = path === '/' ? '/' : path;
-    expect(html).toContain(`data-view-path="${expected}"`);
-    expect(html).toContain('<script type="module" src="/js/view-count.js"></script>');
-    // The fallback has the island's shape: one line, so nothing moves when it arrives.
-    expect(html).toMatch(/<p class="view-count[^"]*"[^>]*data-view-count[^>]*>/);
-  });
+  it.each(['/', '/features', '/pricing', '/about', '/terms', '/privacy', '/privacy/versions'])(
+    '%s shows it, with the beacon',
+    async (path) => {
+      const html = await (await fetch(site.url + path)).text();
+      const expected = path === '/' ? '/' : path;
+      expect(html).toContain(`data-view-path="${expected}"`);
+      expect(html).toContain('<script type="module" src="/js/view-count.js"></script>');
+      // The fallback has the island's shape: one line, so nothing moves when it arrives.
+      expect(html).toMatch(/<p class="view-count[^"]*"[^>]*data-view-count[^>]*>/);
+    },
+  );
 
   it('renders the total views formatted for the reader, cacheable for everyone', async () => {
     await withDatabase(site, (_, d) => d.sqlite.prepare("update view_total set views = 12345 where path = '/about'").run());

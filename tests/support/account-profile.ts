@@ -76,7 +76,11 @@ export class Client {
       const res =
         call.method === 'GET'
           ? await this.get(call.url, headers)
-          : await this.request(call.url, { method: 'POST', body: call.body, headers: { 'content-type': 'application/json', origin: this.site.origin, ...headers } });
+          : await this.request(call.url, {
+              method: 'POST',
+              body: call.body,
+              headers: { 'content-type': 'application/json', origin: this.site.origin, ...headers },
+            });
       islands.push({ url: call.url, name: /_server-islands\/([^?/]+)/.exec(call.url)![1]!, res, html: await res.text() });
     }
     return islands;
@@ -89,7 +93,10 @@ export class Client {
  * database, as the sign-in form would make it (no form, so no sign-in rate limit); with
  * `form`, through the sign-in form.
  */
-export async function signedInClient(site: RunningSite, options: UserOptions & { headers?: Record<string, string>; form?: boolean } = {}): Promise<{ client: Client } & NewUser> {
+export async function signedInClient(
+  site: RunningSite,
+  options: UserOptions & { headers?: Record<string, string>; form?: boolean } = {},
+): Promise<{ client: Client } & NewUser> {
   const user = await createUser(site, options);
   const client = new Client(site, options.headers);
   if (options.form) await client.signIn(user.email);
@@ -111,7 +118,11 @@ export function islandCalls(html: string): { method: 'GET' | 'POST'; url: string
     const url = JSON.parse(/fetch\(("(?:[^"\\]|\\.)*")/.exec(script!)![1]!) as string;
     if (script!.includes("method: 'POST'")) {
       const field = (name: string) => JSON.parse(new RegExp(`${name}: ("(?:[^"\\\\]|\\\\.)*")`).exec(script!)![1]!) as string;
-      const body = JSON.stringify({ encryptedComponentExport: field('encryptedComponentExport'), encryptedProps: field('encryptedProps'), encryptedSlots: field('encryptedSlots') });
+      const body = JSON.stringify({
+        encryptedComponentExport: field('encryptedComponentExport'),
+        encryptedProps: field('encryptedProps'),
+        encryptedSlots: field('encryptedSlots'),
+      });
       calls.push({ method: 'POST', url, body });
     } else {
       calls.push({ method: 'GET', url });

@@ -81,7 +81,8 @@ export async function siteFetch(site: RunningSite, path: string, init: RequestIn
   if (/^(localhost|127\.[\d.]+|\[::1\])(:\d+)?$/.test(host)) return fetch(site.url + path, { ...init, redirect: 'manual' });
   const headers = new Headers(init.headers);
   const body = init.body === undefined || init.body === null ? undefined : Buffer.from(await new Response(init.body).arrayBuffer());
-  if (body && !headers.has('content-type') && init.body instanceof URLSearchParams) headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
+  if (body && !headers.has('content-type') && init.body instanceof URLSearchParams)
+    headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
   const { hostname, port } = new URL(site.url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -101,7 +102,9 @@ export async function siteFetch(site: RunningSite, path: string, init: RequestIn
           for (let i = 0; i < res.rawHeaders.length; i += 2) responseHeaders.append(res.rawHeaders[i]!, res.rawHeaders[i + 1]!);
           const status = res.statusCode ?? 0;
           const empty = status === 204 || status === 304 || init.method === 'HEAD';
-          resolve(new Response(empty ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: responseHeaders }));
+          resolve(
+            new Response(empty ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: responseHeaders }),
+          );
         });
       },
     );

@@ -56,13 +56,23 @@ export async function confirmedRequest(db: DB, label = 'confirmed', roles: Role[
   const request = await pendingRequest(db, label, roles);
   await db
     .updateTable('deletion_request')
-    .set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: new Date().toISOString(), token_id: null, token_hash: null, token_expires_at: null })
+    .set({
+      status: 'confirmed',
+      confirmed_via: 'email-link',
+      confirmed_at: new Date().toISOString(),
+      token_id: null,
+      token_hash: null,
+      token_expires_at: null,
+    })
     .where('id', '=', request.requestId)
     .execute();
   return request;
 }
 
 export async function auditCount(db: DB): Promise<number> {
-  const row = await db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

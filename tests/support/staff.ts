@@ -14,12 +14,25 @@ export function staffDatabase(): OpenDatabase {
     seed: ({ db }) =>
       db
         .insertInto('policy_version')
-        .values({ effective_date: first.effective, version: first.version, title: 'Privacy Policy', content_sha256: 'a'.repeat(64), material: 0, recorded_at: '2026-01-01T00:00:00Z' })
+        .values({
+          effective_date: first.effective,
+          version: first.version,
+          title: 'Privacy Policy',
+          content_sha256: 'a'.repeat(64),
+          material: 0,
+          recorded_at: '2026-01-01T00:00:00Z',
+        })
         .execute(),
   });
 }
 
 /** A verified account without a password, with the given roles and profile; returns its id. */
-export async function account(database: OpenDatabase, email: string, roles: Role[] = [], profile: Partial<ProfileValues> = {}, now = new Date()): Promise<number> {
+export async function account(
+  database: OpenDatabase,
+  email: string,
+  roles: Role[] = [],
+  profile: Partial<ProfileValues> = {},
+  now = new Date(),
+): Promise<number> {
   return (await createUser(database.db, { email, roles, profile, now, password: null, agreed: false })).id;
 }

@@ -73,7 +73,13 @@ export async function createUser(at: DatabaseAt | DB, options: UserOptions = {})
     if (agreed) {
       await db
         .insertInto('policy_agreement')
-        .values({ user_id: id, policy_effective_date: publishedVersions()[0]!.effective, agreed_at: now.toISOString(), context: 'registration', wording: 'I agree.' })
+        .values({
+          user_id: id,
+          policy_effective_date: publishedVersions()[0]!.effective,
+          agreed_at: now.toISOString(),
+          context: 'registration',
+          wording: 'I agree.',
+        })
         .execute();
     }
     if (profile && Object.keys(profile).length > 0) await updateProfile(db, id, profile, now);

@@ -55,12 +55,23 @@ describe('migration 0010 on a database with accounts', () => {
     const a = await addUser('a@example.com');
     const b = await addUser('b@example.com');
     const gone = await addUser('gone@example.com');
-    await database.db.insertInto('session').values({ id: 's1', user_id: a, secret_hash: new Uint8Array(32), created_at: 1, last_active_at: 1, client: '' }).execute();
+    await database.db
+      .insertInto('session')
+      .values({ id: 's1', user_id: a, secret_hash: new Uint8Array(32), created_at: 1, last_active_at: 1, client: '' })
+      .execute();
     await database.db.insertInto('user_role').values({ user_id: b, role: 'admin', granted_at: '2026-01-01T00:00:00.000Z' }).execute();
     // A deleted account the audit log still names: before 0010 its number would come back.
     await database.db
       .insertInto('audit_log')
-      .values({ at: '2026-01-02T00:00:00.000Z', actor_user_id: b, actor_ip: null, action: 'account.view', subject_user_id: gone, fields: '[]', reason: null })
+      .values({
+        at: '2026-01-02T00:00:00.000Z',
+        actor_user_id: b,
+        actor_ip: null,
+        action: 'account.view',
+        subject_user_id: gone,
+        fields: '[]',
+        reason: null,
+      })
       .execute();
     await deleteUser(gone);
     const schemaOf = async (name: string) =>
@@ -95,7 +106,9 @@ describe('migration 0010 on a database with accounts', () => {
     const a = await addUser('a@example.com');
     expect((await migrator.migrateTo(before)).error).toBeUndefined();
     expect(await database.db.selectFrom('user').select('id').execute()).toEqual([{ id: a }]);
-    expect((await sql<{ sql: string }>`select sql from sqlite_schema where name = 'user'`.execute(database.db)).rows[0]!.sql).not.toMatch(/autoincrement/i);
+    expect((await sql<{ sql: string }>`select sql from sqlite_schema where name = 'user'`.execute(database.db)).rows[0]!.sql).not.toMatch(
+      /autoincrement/i,
+    );
 
     const inTransaction = database.db.transaction().execute((trx) => migrations['0010_jobs_and_account_numbers']!.up(trx));
     await expect(inTransaction).rejects.toThrow(/foreign keys could not be turned off/);

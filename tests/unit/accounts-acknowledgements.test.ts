@@ -9,14 +9,27 @@ let userId: number;
 async function version(effective: string, number: number, material: boolean) {
   await database.db
     .insertInto('policy_version')
-    .values({ effective_date: effective, version: number, title: 'Privacy Policy', content_sha256: String(number).repeat(64).slice(0, 64), material: material ? 1 : 0, recorded_at: '2026-01-01T00:00:00Z' })
+    .values({
+      effective_date: effective,
+      version: number,
+      title: 'Privacy Policy',
+      content_sha256: String(number).repeat(64).slice(0, 64),
+      material: material ? 1 : 0,
+      recorded_at: '2026-01-01T00:00:00Z',
+    })
     .execute();
 }
 
 async function agreed(effective: string) {
   await database.db
     .insertInto('policy_agreement')
-    .values({ user_id: userId, policy_effective_date: effective, agreed_at: '2026-01-02T00:00:00.000Z', context: 'registration', wording: 'I agree.' })
+    .values({
+      user_id: userId,
+      policy_effective_date: effective,
+      agreed_at: '2026-01-02T00:00:00.000Z',
+      context: 'registration',
+      wording: 'I agree.',
+    })
     .execute();
 }
 
@@ -33,7 +46,11 @@ describe('pendingAcknowledgement', () => {
   it('announces a material version ahead of its date to users who agreed to an earlier one', async () => {
     await agreed('2009-01-01');
     const pending = await pendingAcknowledgement(database.db, userId, before);
-    expect(pending).toMatchObject({ target: { effective: '2027-01-01', version: 2, material: true }, inEffect: false, lastAgreed: { effective: '2009-01-01' } });
+    expect(pending).toMatchObject({
+      target: { effective: '2027-01-01', version: 2, material: true },
+      inEffect: false,
+      lastAgreed: { effective: '2009-01-01' },
+    });
     expect(pending!.steps).toEqual([{ from: '2009-01-01', to: '2027-01-01' }]);
   });
 

@@ -31,7 +31,14 @@ describe('checkProfileField', () => {
   });
 
   it('accepts phone numbers written the usual ways, and nothing else', () => {
-    for (const value of ['+1 617 555 0100', '(617) 555-0100', '+44 20 7946 0958', '030.123.456', '+1 617 555 0100 x 123', '617-555-0100 ext. 4']) {
+    for (const value of [
+      '+1 617 555 0100',
+      '(617) 555-0100',
+      '+44 20 7946 0958',
+      '030.123.456',
+      '+1 617 555 0100 x 123',
+      '617-555-0100 ext. 4',
+    ]) {
       expect(checkProfileField('phone', value), value).toEqual({ ok: true, value });
     }
     for (const value of ['call me', '+1 617 555 0100 or so', '1+2', '123', '+1234567890123456', 'tel:+16175550100', '555-CALL']) {
@@ -51,12 +58,18 @@ describe('updateProfile', () => {
 
   it('saves the fields and records one history entry per changed field, never a value', async () => {
     const t0 = new Date('2026-11-25T10:00:00Z');
-    expect(await updateProfile(database.db, userId, { ...empty, display_name: 'Pat', phone: '+1 617 555 0100' }, t0)).toEqual(['display_name', 'phone']);
+    expect(await updateProfile(database.db, userId, { ...empty, display_name: 'Pat', phone: '+1 617 555 0100' }, t0)).toEqual([
+      'display_name',
+      'phone',
+    ]);
     const profile = await getProfile(database.db, userId);
     expect(profile).toMatchObject({ display_name: 'Pat', phone: '+1 617 555 0100', full_name: null });
 
     const t1 = new Date('2026-11-25T11:00:00Z');
-    expect(await updateProfile(database.db, userId, { ...empty, display_name: 'Pat', phone: null, company: 'ACME' }, t1)).toEqual(['company', 'phone']);
+    expect(await updateProfile(database.db, userId, { ...empty, display_name: 'Pat', phone: null, company: 'ACME' }, t1)).toEqual([
+      'company',
+      'phone',
+    ]);
     const history = await listChanges(database.db, userId);
     expect(history.map((c) => [c.field, c.changedAt, c.actor])).toEqual([
       ['phone', t1.toISOString(), 'you'],

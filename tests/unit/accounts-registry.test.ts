@@ -21,16 +21,27 @@ const database = testDatabase();
 beforeEach(async () => {
   await database.db
     .insertInto('policy_version')
-    .values({ effective_date: '2009-01-01', version: 1, title: 'Privacy Policy', content_sha256: 'a'.repeat(64), material: 0, recorded_at: '2026-01-01T00:00:00Z' })
+    .values({
+      effective_date: '2009-01-01',
+      version: 1,
+      title: 'Privacy Policy',
+      content_sha256: 'a'.repeat(64),
+      material: 0,
+      recorded_at: '2026-01-01T00:00:00Z',
+    })
     .execute();
 });
 
 function schema() {
-  const tables = database.sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[];
+  const tables = database.sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as {
+    name: string;
+  }[];
   return tables.map(({ name }) => ({
     name,
     columns: (database.sqlite.prepare('select name from pragma_table_info(?)').all(name) as { name: string }[]).map((c) => c.name),
-    userKeys: (database.sqlite.prepare('select "from", "table" from pragma_foreign_key_list(?)').all(name) as { from: string; table: string }[])
+    userKeys: (
+      database.sqlite.prepare('select "from", "table" from pragma_foreign_key_list(?)').all(name) as { from: string; table: string }[]
+    )
       .filter((fk) => fk.table === 'user')
       .map((fk) => fk.from),
   }));
@@ -42,13 +53,25 @@ async function populatedUser(email: string) {
   await createSession(database.db, id, 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0');
   await database.db
     .insertInto('policy_agreement')
-    .values({ user_id: id, policy_effective_date: '2009-01-01', agreed_at: '2026-01-01T00:00:00.000Z', context: 'registration', wording: 'I agree.' })
+    .values({
+      user_id: id,
+      policy_effective_date: '2009-01-01',
+      agreed_at: '2026-01-01T00:00:00.000Z',
+      context: 'registration',
+      wording: 'I agree.',
+    })
     .execute();
-  await database.db.insertInto('sharing_choice').values({ user_id: id, opted_out: 1, chosen_at: '2026-01-02T00:00:00.000Z', source: 'gpc' }).execute();
+  await database.db
+    .insertInto('sharing_choice')
+    .values({ user_id: id, opted_out: 1, chosen_at: '2026-01-02T00:00:00.000Z', source: 'gpc' })
+    .execute();
   await backoff(database.db, BACKOFFS.signInPerAccount, normalizeEmail(email)!.normalized);
   await hit(database.db, LIMITS.mailResetPassword, email.toLowerCase());
   await hit(database.db, LIMITS.reauthPerAccount, accountKey(id));
-  await database.db.insertInto('password_reset_request').values({ email: normalizeEmail(email)!.normalized, requested_at: 0 }).execute();
+  await database.db
+    .insertInto('password_reset_request')
+    .values({ email: normalizeEmail(email)!.normalized, requested_at: 0 })
+    .execute();
   await hit(database.db, LIMITS.exportPerAccount, exportRateLimitKey(id));
   return id;
 }
@@ -64,7 +87,8 @@ describe('the registry', () => {
         continue;
       }
       expect(Object.keys(entry.columns).sort(), table.name).toEqual([...table.columns].sort());
-      for (const key of table.userKeys) if (!entry.userColumns.includes(key)) problems.push(`${table.name}.${key}: a user reference not in userColumns`);
+      for (const key of table.userKeys)
+        if (!entry.userColumns.includes(key)) problems.push(`${table.name}.${key}: a user reference not in userColumns`);
     }
     expect(problems).toEqual([]);
     for (const [table, reason] of Object.entries(NOT_PERSONAL)) expect(reason.length, table).toBeGreaterThan(20);
@@ -85,8 +109,14 @@ describe('the registry', () => {
   });
 
   it('keeps the secrets out: password hash, session and token ids and secret hashes are excluded', () => {
-    const excluded = PERSONAL_DATA.flatMap((e) => Object.entries(e.columns).filter(([, r]) => 'exclude' in r).map(([c]) => `${e.table}.${c}`));
-    expect(excluded).toEqual(expect.arrayContaining(['user.password_hash', 'session.id', 'session.secret_hash', 'email_token.id', 'email_token.secret_hash']));
+    const excluded = PERSONAL_DATA.flatMap((e) =>
+      Object.entries(e.columns)
+        .filter(([, r]) => 'exclude' in r)
+        .map(([c]) => `${e.table}.${c}`),
+    );
+    expect(excluded).toEqual(
+      expect.arrayContaining(['user.password_hash', 'session.id', 'session.secret_hash', 'email_token.id', 'email_token.secret_hash']),
+    );
   });
 });
 
@@ -95,7 +125,12 @@ describe('exportAccount', () => {
     const id = await populatedUser('x@example.com');
     await populatedUser('other@example.com');
     const data = (await exportAccount(database.db, id, new URL('https://customertrackr.example'), new Date('2026-11-25T00:00:00Z')))!;
-    expect(data).toMatchObject({ format: 'customertrackr-account-export', formatVersion: 1, accountId: id, documentation: 'https://customertrackr.example/account/export-format' });
+    expect(data).toMatchObject({
+      format: 'customertrackr-account-export',
+      formatVersion: 1,
+      accountId: id,
+      documentation: 'https://customertrackr.example/account/export-format',
+    });
     expect(data.tables.user!.rows).toEqual([
       expect.objectContaining({ id, email: 'x@example.com', email_normalized: 'x@example.com', display_name: null }),
     ]);
@@ -125,19 +160,62 @@ describe('eraseAccount', () => {
     const at = '2026-01-03T00:00:00.000Z';
     const { id: announcement } = await database.db
       .insertInto('announcement')
-      .values({ text: 'Hi', level: 'info', audience: 'everyone', link_url: null, link_text: null, dismissible: 1, starts_at: 0, ends_at: null, revision: 1, created_at: at, created_by: id, updated_at: at, updated_by: keep })
+      .values({
+        text: 'Hi',
+        level: 'info',
+        audience: 'everyone',
+        link_url: null,
+        link_text: null,
+        dismissible: 1,
+        starts_at: 0,
+        ends_at: null,
+        revision: 1,
+        created_at: at,
+        created_by: id,
+        updated_at: at,
+        updated_by: keep,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await database.db.insertInto('announcement_change').values({ announcement_id: announcement, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' }).execute();
+    await database.db
+      .insertInto('announcement_change')
+      .values({ announcement_id: announcement, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' })
+      .execute();
     // The audit log outlives the account; an open deletion request is closed and forgets the address.
-    await database.db.insertInto('audit_log').values({ at, actor_user_id: keep, actor_ip: '192.0.2.1', action: 'account.view', subject_user_id: id, fields: '["email"]', reason: 'Ticket 1' }).execute();
+    await database.db
+      .insertInto('audit_log')
+      .values({
+        at,
+        actor_user_id: keep,
+        actor_ip: '192.0.2.1',
+        action: 'account.view',
+        subject_user_id: id,
+        fields: '["email"]',
+        reason: 'Ticket 1',
+      })
+      .execute();
     await database.db
       .insertInto('deletion_request')
-      .values({ ticket: 'T-1', requester_email: 'gone@example.com', user_id: id, status: 'pending', received_at: at, recorded_at: at, token_id: null, token_hash: null, token_expires_at: null, confirmed_at: null, confirmed_via: null, closed_at: null })
+      .values({
+        ticket: 'T-1',
+        requester_email: 'gone@example.com',
+        user_id: id,
+        status: 'pending',
+        received_at: at,
+        recorded_at: at,
+        token_id: null,
+        token_hash: null,
+        token_expires_at: null,
+        confirmed_at: null,
+        confirmed_via: null,
+        closed_at: null,
+      })
       .execute();
 
     const rateRows = async () => (await database.db.selectFrom('rate_limit').select('key_hash').execute()).map((r) => r.key_hash);
-    expect(await rateRows()).toEqual(expect.arrayContaining([rateLimitKeyHash('gone@example.com'), rateLimitKeyHash(exportRateLimitKey(id))]));
+    expect(await rateRows()).toEqual(
+      expect.arrayContaining([rateLimitKeyHash('gone@example.com'), rateLimitKeyHash(exportRateLimitKey(id))]),
+    );
 
     const now = new Date('2026-11-25T12:00:00Z');
     const erased = await eraseAccount(database.db, id, 'self-service', now);
@@ -149,7 +227,9 @@ describe('eraseAccount', () => {
     for (const e of PERSONAL_DATA) {
       if (e.erase === 'rate-limit-keys' || e.erase === 'by-address' || e.erase === 'keep') continue;
       for (const column of e.userColumns) {
-        const { n } = (await sql<{ n: number }>`select count(*) as n from ${sql.table(e.table)} where ${sql.ref(column)} = ${id}`.execute(database.db)).rows[0]!;
+        const { n } = (
+          await sql<{ n: number }>`select count(*) as n from ${sql.table(e.table)} where ${sql.ref(column)} = ${id}`.execute(database.db)
+        ).rows[0]!;
         expect(n, `${e.table}.${column}`).toBe(0);
       }
     }
@@ -160,10 +240,17 @@ describe('eraseAccount', () => {
     // A reset asked for with the address and not yet handled goes too.
     expect(await database.db.selectFrom('password_reset_request').select('email').execute()).toEqual([{ email: 'stay@example.com' }]);
     // The announcement and its history remain, unlinked.
-    expect(await database.db.selectFrom('announcement').select(['created_by', 'updated_by']).executeTakeFirstOrThrow()).toEqual({ created_by: null, updated_by: keep });
-    expect(await database.db.selectFrom('announcement_change').select('by_user_id').executeTakeFirstOrThrow()).toEqual({ by_user_id: null });
+    expect(await database.db.selectFrom('announcement').select(['created_by', 'updated_by']).executeTakeFirstOrThrow()).toEqual({
+      created_by: null,
+      updated_by: keep,
+    });
+    expect(await database.db.selectFrom('announcement_change').select('by_user_id').executeTakeFirstOrThrow()).toEqual({
+      by_user_id: null,
+    });
     expect(await database.db.selectFrom('audit_log').select('subject_user_id').execute()).toEqual([{ subject_user_id: id }]);
-    expect(await database.db.selectFrom('deletion_request').select(['user_id', 'requester_email', 'status']).executeTakeFirstOrThrow()).toEqual({
+    expect(
+      await database.db.selectFrom('deletion_request').select(['user_id', 'requester_email', 'status']).executeTakeFirstOrThrow(),
+    ).toEqual({
       user_id: null,
       requester_email: null,
       status: 'completed',

@@ -11,7 +11,12 @@ beforeEach(async () => {
 
 describe('the sharing preference', () => {
   it('starts as the default (not refused) and keeps every change with its time and source', async () => {
-    expect(await effectiveSharing(database.db, userId, false)).toMatchObject({ optedOut: false, storedOptedOut: false, isDefault: true, history: [] });
+    expect(await effectiveSharing(database.db, userId, false)).toMatchObject({
+      optedOut: false,
+      storedOptedOut: false,
+      isDefault: true,
+      history: [],
+    });
     const t1 = new Date('2026-11-25T10:00:00Z');
     const t2 = new Date('2026-11-25T11:00:00Z');
     expect(await chooseSharing(database.db, userId, true, false, t1)).toBe('changed');

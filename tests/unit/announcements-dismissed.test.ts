@@ -17,7 +17,8 @@ describe('the dismiss cookie', () => {
     expect(dismissToken(announcementKey(12), 3)).toBe('a12r3');
     expect(dismissToken(policyKey('2027-01-01'), 0)).toBe('p20270101r0');
     for (const token of ['a12r3', 'p20270101r0']) expect(isDismissToken(token)).toBe(true);
-    for (const token of ['', 'a0r1', 'a12', 'x12r3', 'a12r3;', 'p2027-01-01r0', 'a12r3.a13r1', 42]) expect(isDismissToken(token)).toBe(false);
+    for (const token of ['', 'a0r1', 'a12', 'x12r3', 'a12r3;', 'p2027-01-01r0', 'a12r3.a13r1', 42])
+      expect(isDismissToken(token)).toBe(false);
   });
 
   it('ignores anything that is not a token, and keeps one revision per announcement', () => {
@@ -43,7 +44,13 @@ describe('the dismiss cookie', () => {
   });
 
   it('is site-wide, same-site, a year long, Secure on https', () => {
-    expect(dismissCookieOptions(new URL('http://localhost:4321'))).toEqual({ path: '/', sameSite: 'lax', httpOnly: true, secure: false, maxAge: 31_536_000 });
+    expect(dismissCookieOptions(new URL('http://localhost:4321'))).toEqual({
+      path: '/',
+      sameSite: 'lax',
+      httpOnly: true,
+      secure: false,
+      maxAge: 31_536_000,
+    });
     expect(dismissCookieOptions(new URL('https://customertrackr.com')).secure).toBe(true);
     // On https the name is __Host- prefixed: Secure, Path=/ and no Domain, as that prefix requires.
     expect(dismissCookieName(new URL('https://customertrackr.com'))).toBe('__Host-ct-dismissed');

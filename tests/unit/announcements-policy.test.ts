@@ -42,7 +42,8 @@ describe('policy versions announce themselves', () => {
     expect(statusOf('2027-01-01', '2027-02-10T00:00:00Z', 45)).toBe('active');
     expect(statusOf('2027-01-01', '2027-02-15T00:00:00Z', 45)).toBe('ended');
     // 0 turns policy announcements off.
-    for (const when of ['2026-12-31T23:59:59Z', '2027-01-01T00:00:00Z', '2027-01-01T12:00:00Z']) expect(statusOf('2027-01-01', when, 0)).not.toBe('active');
+    for (const when of ['2026-12-31T23:59:59Z', '2027-01-01T00:00:00Z', '2027-01-01T12:00:00Z'])
+      expect(statusOf('2027-01-01', when, 0)).not.toBe('active');
   });
 
   it('says "changes" before the date and "changed" after it', () => {
@@ -55,12 +56,20 @@ describe('policy versions announce themselves', () => {
   });
 
   it('an editor’s text replaces the default; ending early ends it; a new text shows again to those who dismissed', () => {
-    const overrides = new Map<string, PolicyOverride>([['2027-01-01', { text: 'We are updating our privacy policy.', endedAt: null, revision: 1 }]]);
+    const overrides = new Map<string, PolicyOverride>([
+      ['2027-01-01', { text: 'We are updating our privacy policy.', endedAt: null, revision: 1 }],
+    ]);
     const [edited] = policyAnnouncements(VERSIONS, overrides, 30, at('2026-12-15T00:00:00Z'));
-    expect(edited).toMatchObject({ text: 'We are updating our privacy policy.', customText: 'We are updating our privacy policy.', status: 'active' });
+    expect(edited).toMatchObject({
+      text: 'We are updating our privacy policy.',
+      customText: 'We are updating our privacy policy.',
+      status: 'active',
+    });
     expect(policyBanner(edited!).token).toBe('p20270101r1');
 
-    const ended = new Map<string, PolicyOverride>([['2027-01-01', { text: null, endedAt: at('2026-12-10T00:00:00Z').getTime(), revision: 0 }]]);
+    const ended = new Map<string, PolicyOverride>([
+      ['2027-01-01', { text: null, endedAt: at('2026-12-10T00:00:00Z').getTime(), revision: 0 }],
+    ]);
     expect(statusOf('2027-01-01', '2026-12-09T23:59:59Z', 30, ended)).toBe('active');
     expect(statusOf('2027-01-01', '2026-12-10T00:00:00Z', 30, ended)).toBe('ended');
   });

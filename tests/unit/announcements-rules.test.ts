@@ -98,12 +98,18 @@ describe('UTC date and time fields', () => {
     expect(formatInstant('2027-01-01T09:30:00.000Z')).toBe('Jan 1, 2027, 09:30 UTC');
   });
 
-  it.each(['', '2027-01-01', '2027-02-30T10:00', '2027-01-01T24:00', '2027-01-01T10:60', '1999-12-31T23:59', 'tomorrow', '2027-01-01T10:00Z'])(
-    'refuses %j',
-    (value) => {
-      expect(parseUtcDateTime(value)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    '2027-01-01',
+    '2027-02-30T10:00',
+    '2027-01-01T24:00',
+    '2027-01-01T10:60',
+    '1999-12-31T23:59',
+    'tomorrow',
+    '2027-01-01T10:00Z',
+  ])('refuses %j', (value) => {
+    expect(parseUtcDateTime(value)).toBeUndefined();
+  });
 });
 
 describe('validateAnnouncement', () => {
@@ -118,7 +124,15 @@ describe('validateAnnouncement', () => {
 
   it('reads a schedule and a link', () => {
     const result = validateAnnouncement(
-      { ...valid, level: 'important', audience: 'signed-in', linkUrl: '/privacy', linkText: 'Read it', startsAt: '2026-12-01T08:00', endsAt: '2026-12-02T08:00' },
+      {
+        ...valid,
+        level: 'important',
+        audience: 'signed-in',
+        linkUrl: '/privacy',
+        linkText: 'Read it',
+        startsAt: '2026-12-01T08:00',
+        endsAt: '2026-12-02T08:00',
+      },
       NOW,
     );
     expect(result).toMatchObject({
@@ -149,13 +163,25 @@ describe('validateAnnouncement', () => {
   });
 
   it('needs both the address and the words of a link', () => {
-    expect(validateAnnouncement({ ...valid, linkUrl: '/privacy' }, NOW)).toMatchObject({ ok: false, errors: { linkText: expect.stringMatching(/words/) } });
-    expect(validateAnnouncement({ ...valid, linkText: 'Read more' }, NOW)).toMatchObject({ ok: false, errors: { linkUrl: expect.stringMatching(/address/) } });
+    expect(validateAnnouncement({ ...valid, linkUrl: '/privacy' }, NOW)).toMatchObject({
+      ok: false,
+      errors: { linkText: expect.stringMatching(/words/) },
+    });
+    expect(validateAnnouncement({ ...valid, linkText: 'Read more' }, NOW)).toMatchObject({
+      ok: false,
+      errors: { linkUrl: expect.stringMatching(/address/) },
+    });
   });
 
   it('refuses an end in the past or before the start', () => {
-    expect(validateAnnouncement({ ...valid, endsAt: '2026-11-25T09:59' }, NOW)).toMatchObject({ ok: false, errors: { endsAt: expect.stringMatching(/past.*End now/) } });
-    expect(validateAnnouncement({ ...valid, endsAt: '2026-11-25T10:00' }, NOW)).toMatchObject({ ok: false, errors: { endsAt: expect.stringMatching(/past/) } });
+    expect(validateAnnouncement({ ...valid, endsAt: '2026-11-25T09:59' }, NOW)).toMatchObject({
+      ok: false,
+      errors: { endsAt: expect.stringMatching(/past.*End now/) },
+    });
+    expect(validateAnnouncement({ ...valid, endsAt: '2026-11-25T10:00' }, NOW)).toMatchObject({
+      ok: false,
+      errors: { endsAt: expect.stringMatching(/past/) },
+    });
     expect(validateAnnouncement({ ...valid, startsAt: '2026-12-02T00:00', endsAt: '2026-12-01T00:00' }, NOW)).toMatchObject({
       ok: false,
       errors: { endsAt: 'The end must come after the start.' },

@@ -30,7 +30,8 @@ describe('statusAt: the schedule, with an injected clock', () => {
 
   it('a scheduled announcement ended before its start never shows', () => {
     const cancelled = { startsAt: ms('2026-12-10T00:00:00Z'), endsAt: ms('2026-12-01T00:00:00Z') };
-    for (const when of ['2026-11-30T00:00:00Z', '2026-12-05T00:00:00Z', '2026-12-11T00:00:00Z']) expect(statusAt(cancelled, at(when))).toBe('ended');
+    for (const when of ['2026-11-30T00:00:00Z', '2026-12-05T00:00:00Z', '2026-12-11T00:00:00Z'])
+      expect(statusAt(cancelled, at(when))).toBe('ended');
   });
 
   it('refuses an invalid instant', () => {
@@ -90,7 +91,9 @@ describe('selectBanners: what one reader sees', () => {
     expect(keys('signed-in')).toEqual(['a1', 'a2']);
     expect(keys('signed-out')).toEqual(['a1', 'a3']);
     // The scheduled one appears at its start.
-    expect(selectBanners({ now: at('2026-12-03T00:00:00Z'), reader: 'signed-out', announcements: all, policy: [], limit: 10 }).map((b) => b.key)).toContain('a4');
+    expect(
+      selectBanners({ now: at('2026-12-03T00:00:00Z'), reader: 'signed-out', announcements: all, policy: [], limit: 10 }).map((b) => b.key),
+    ).toContain('a4');
   });
 
   it('leaves out dismissed announcements until they change', () => {
@@ -142,6 +145,11 @@ describe('selectBanners: what one reader sees', () => {
       announcements: [announcement(9, { text: '<img src=x onerror=alert(1)>', link_url: '/privacy', link_text: 'Read' })],
       policy: [],
     });
-    expect(banner).toMatchObject({ kind: 'announcement', text: '<img src=x onerror=alert(1)>', link: { url: '/privacy', text: 'Read' }, token: 'a9r1' });
+    expect(banner).toMatchObject({
+      kind: 'announcement',
+      text: '<img src=x onerror=alert(1)>',
+      link: { url: '/privacy', text: 'Read' },
+      token: 'a9r1',
+    });
   });
 });

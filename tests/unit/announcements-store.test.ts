@@ -37,14 +37,22 @@ beforeEach(async () => {
 });
 
 function input(form: AnnouncementForm, now = T0): AnnouncementInput {
-  const result = validateAnnouncement({ text: 'Maintenance on Saturday.', level: 'info', audience: 'everyone', dismissible: true, ...form }, now);
+  const result = validateAnnouncement(
+    { text: 'Maintenance on Saturday.', level: 'info', audience: 'everyone', dismissible: true, ...form },
+    now,
+  );
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
   return result.value;
 }
 
 describe('announcements in the database', () => {
   it('creates, lists with a status, and records who and when', async () => {
-    const id = await createAnnouncement(database.db, input({ startsAt: '2026-12-01T09:00', linkUrl: '/privacy', linkText: 'Read it' }), editor, T0);
+    const id = await createAnnouncement(
+      database.db,
+      input({ startsAt: '2026-12-01T09:00', linkUrl: '/privacy', linkText: 'Read it' }),
+      editor,
+      T0,
+    );
     const record = await getAnnouncement(database.db, id, T0);
     expect(record).toMatchObject({
       text: 'Maintenance on Saturday.',
@@ -57,7 +65,14 @@ describe('announcements in the database', () => {
     });
     expect((await listAnnouncements(database.db, new Date('2026-12-01T09:00:00Z')))[0]?.status).toBe('active');
     const history = await announcementHistory(database.db, id);
-    expect(history).toEqual([{ at: T0.toISOString(), by: 'editor@example.com', action: 'created', details: expect.objectContaining({ text: 'Maintenance on Saturday.', link: 'Read it → /privacy' }) }]);
+    expect(history).toEqual([
+      {
+        at: T0.toISOString(),
+        by: 'editor@example.com',
+        action: 'created',
+        details: expect.objectContaining({ text: 'Maintenance on Saturday.', link: 'Read it → /privacy' }),
+      },
+    ]);
   });
 
   it('bumps the revision only when what readers see changes', async () => {
@@ -65,16 +80,43 @@ describe('announcements in the database', () => {
     let record = (await getAnnouncement(database.db, id, T0))!;
 
     // The schedule and audience are not what a reader dismissed.
-    expect(await updateAnnouncement(database.db, id, input({ audience: 'signed-in', endsAt: '2026-12-31T00:00' }), editor, record.updatedAt, later(1))).toEqual({ ok: true, changed: true });
+    expect(
+      await updateAnnouncement(
+        database.db,
+        id,
+        input({ audience: 'signed-in', endsAt: '2026-12-31T00:00' }),
+        editor,
+        record.updatedAt,
+        later(1),
+      ),
+    ).toEqual({ ok: true, changed: true });
     record = (await getAnnouncement(database.db, id, later(1)))!;
     expect(record.revision).toBe(1);
 
-    expect(await updateAnnouncement(database.db, id, input({ audience: 'signed-in', endsAt: '2026-12-31T00:00', text: 'Maintenance on Sunday.' }), editor, record.updatedAt, later(2))).toEqual({ ok: true, changed: true });
+    expect(
+      await updateAnnouncement(
+        database.db,
+        id,
+        input({ audience: 'signed-in', endsAt: '2026-12-31T00:00', text: 'Maintenance on Sunday.' }),
+        editor,
+        record.updatedAt,
+        later(2),
+      ),
+    ).toEqual({ ok: true, changed: true });
     record = (await getAnnouncement(database.db, id, later(2)))!;
     expect(record.revision).toBe(2);
 
     // Saving the form unchanged (start shown to the minute) changes nothing.
-    expect(await updateAnnouncement(database.db, id, input({ audience: 'signed-in', endsAt: '2026-12-31T00:00', text: 'Maintenance on Sunday.', startsAt: '2026-11-25T10:00' }), editor, record.updatedAt, later(3))).toEqual({ ok: true, changed: false });
+    expect(
+      await updateAnnouncement(
+        database.db,
+        id,
+        input({ audience: 'signed-in', endsAt: '2026-12-31T00:00', text: 'Maintenance on Sunday.', startsAt: '2026-11-25T10:00' }),
+        editor,
+        record.updatedAt,
+        later(3),
+      ),
+    ).toEqual({ ok: true, changed: false });
 
     const history = await announcementHistory(database.db, id);
     expect(history.map((h) => h.action)).toEqual(['edited', 'edited', 'created']);
@@ -86,7 +128,10 @@ describe('announcements in the database', () => {
     const id = await createAnnouncement(database.db, input({}), editor, T0);
     const stale = (await getAnnouncement(database.db, id, T0))!.updatedAt;
     await updateAnnouncement(database.db, id, input({ text: 'First edit.' }), editor, stale, later(1));
-    expect(await updateAnnouncement(database.db, id, input({ text: 'Second edit.' }), editor, stale, later(2))).toEqual({ ok: false, problem: 'conflict' });
+    expect(await updateAnnouncement(database.db, id, input({ text: 'Second edit.' }), editor, stale, later(2))).toEqual({
+      ok: false,
+      problem: 'conflict',
+    });
     expect((await getAnnouncement(database.db, id))!.text).toBe('First edit.');
     expect(await updateAnnouncement(database.db, 999, input({}), editor, stale, later(2))).toEqual({ ok: false, problem: 'not-found' });
   });
@@ -120,24 +165,49 @@ describe('announcements in the database', () => {
     const inWindow = new Date('2026-12-15T00:00:00Z');
     expect((await bannersFor(database.db, { now: T0, reader: 'signed-out', policyDays: 30 })).map((b) => b.key)).toEqual([]);
     const [banner] = await bannersFor(database.db, { now: inWindow, reader: 'signed-in', policyDays: 30 });
-    expect(banner).toMatchObject({ kind: 'policy', key: 'p20270101', token: 'p20270101r0', level: 'important', link: { url: '/privacy/changes/2009-01-01...2027-01-01' } });
+    expect(banner).toMatchObject({
+      kind: 'policy',
+      key: 'p20270101',
+      token: 'p20270101r0',
+      level: 'important',
+      link: { url: '/privacy/changes/2009-01-01...2027-01-01' },
+    });
 
-    expect(await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'text', text: 'New policy soon.' }, editor, 30, inWindow)).toEqual({ ok: true, changed: true });
+    expect(
+      await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'text', text: 'New policy soon.' }, editor, 30, inWindow),
+    ).toEqual({ ok: true, changed: true });
     let [edited] = await listPolicyAnnouncements(database.db, 30, inWindow);
     expect(edited).toMatchObject({ text: 'New policy soon.', revision: 1, updatedBy: 'editor@example.com' });
     // The reader who dismissed the default text sees the new one.
-    expect((await bannersFor(database.db, { now: inWindow, reader: 'signed-in', policyDays: 30, dismissed: ['p20270101r0'] })).map((b) => b.text)).toEqual(['New policy soon.']);
+    expect(
+      (await bannersFor(database.db, { now: inWindow, reader: 'signed-in', policyDays: 30, dismissed: ['p20270101r0'] })).map(
+        (b) => b.text,
+      ),
+    ).toEqual(['New policy soon.']);
 
-    expect(await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'text', text: 'New policy soon.' }, editor, 30, inWindow)).toEqual({ ok: true, changed: false });
+    expect(
+      await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'text', text: 'New policy soon.' }, editor, 30, inWindow),
+    ).toEqual({ ok: true, changed: false });
     await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'end' }, editor, 30, inWindow);
     expect(await bannersFor(database.db, { now: inWindow, reader: 'signed-in', policyDays: 30 })).toEqual([]);
-    expect(await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'end' }, editor, 30, inWindow)).toEqual({ ok: false, problem: 'already-ended' });
+    expect(await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'end' }, editor, 30, inWindow)).toEqual({
+      ok: false,
+      problem: 'already-ended',
+    });
     await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'resume' }, editor, 30, inWindow);
     await changePolicyAnnouncement(database.db, '2027-01-01', { kind: 'text', text: null }, editor, 30, inWindow);
     [edited] = await listPolicyAnnouncements(database.db, 30, inWindow);
     expect(edited).toMatchObject({ status: 'active', customText: null, revision: 2 });
-    expect((await policyHistory(database.db, '2027-01-01')).map((h) => h.action)).toEqual(['text-restored', 'resumed', 'ended', 'text-edited']);
-    expect(await changePolicyAnnouncement(database.db, '2009-01-01', { kind: 'end' }, editor, 30, inWindow)).toEqual({ ok: false, problem: 'not-found' });
+    expect((await policyHistory(database.db, '2027-01-01')).map((h) => h.action)).toEqual([
+      'text-restored',
+      'resumed',
+      'ended',
+      'text-edited',
+    ]);
+    expect(await changePolicyAnnouncement(database.db, '2009-01-01', { kind: 'end' }, editor, 30, inWindow)).toEqual({
+      ok: false,
+      problem: 'not-found',
+    });
   });
 
   it('keeps the history append-only, and anonymous once a staff account is deleted', async () => {
@@ -149,10 +219,39 @@ describe('announcements in the database', () => {
   });
 
   it('the database refuses what the rules refuse, as a last line', async () => {
-    const values = { text: 'x', level: 'info' as const, audience: 'everyone' as const, link_url: null, link_text: null, dismissible: 1, starts_at: 0, ends_at: null, revision: 1, created_at: '', created_by: null, updated_at: '', updated_by: null };
-    await expect(database.db.insertInto('announcement').values({ ...values, text: 'x'.repeat(281) }).execute()).rejects.toThrow(/CHECK/);
-    await expect(database.db.insertInto('announcement').values({ ...values, link_url: '/privacy' }).execute()).rejects.toThrow(/CHECK/);
-    await expect(database.db.insertInto('announcement').values({ ...values, level: 'urgent' as never }).execute()).rejects.toThrow(/CHECK/);
+    const values = {
+      text: 'x',
+      level: 'info' as const,
+      audience: 'everyone' as const,
+      link_url: null,
+      link_text: null,
+      dismissible: 1,
+      starts_at: 0,
+      ends_at: null,
+      revision: 1,
+      created_at: '',
+      created_by: null,
+      updated_at: '',
+      updated_by: null,
+    };
+    await expect(
+      database.db
+        .insertInto('announcement')
+        .values({ ...values, text: 'x'.repeat(281) })
+        .execute(),
+    ).rejects.toThrow(/CHECK/);
+    await expect(
+      database.db
+        .insertInto('announcement')
+        .values({ ...values, link_url: '/privacy' })
+        .execute(),
+    ).rejects.toThrow(/CHECK/);
+    await expect(
+      database.db
+        .insertInto('announcement')
+        .values({ ...values, level: 'urgent' as never })
+        .execute(),
+    ).rejects.toThrow(/CHECK/);
   });
 });
 

@@ -105,6 +105,8 @@ describe('a capability’s tables are written only by that capability’s module
   it('fires on a write from another capability', () => {
     const wrong = { path: 'src/lib/views/bad.ts', text: "await db.deleteFrom('session').where('user_id', '=', 1).execute();" };
     const right = { path: 'src/lib/auth/ok.ts', text: "await db.deleteFrom('session').where('user_id', '=', 1).execute();" };
-    expect(foreignWrites([wrong, right], owners)).toEqual(['src/lib/views/bad.ts writes session (owned by src/lib/auth: call a function of that capability instead)']);
+    expect(foreignWrites([wrong, right], owners)).toEqual([
+      'src/lib/views/bad.ts writes session (owned by src/lib/auth: call a function of that capability instead)',
+    ]);
   });
 });

@@ -12,7 +12,10 @@ const staff = (userId: number) => ({ userId, ip: '192.0.2.7' });
 const t = (iso: string) => new Date(iso);
 
 async function count(): Promise<number> {
-  const row = await database.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await database.db
+    .selectFrom('audit_log')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -48,7 +51,9 @@ describe('recordAudit', () => {
     for (const field of ['+1 617 555 0100', 'jane@example.com', 'Jane', 'phone=123', 'role:root']) {
       expect(isAuditFieldName(field), field).toBe(false);
       await expect(
-        database.db.transaction().execute((trx) => recordAudit(trx, { action: 'account.view', actor: staff(1), subjectUserId: 2, fields: [field] })),
+        database.db
+          .transaction()
+          .execute((trx) => recordAudit(trx, { action: 'account.view', actor: staff(1), subjectUserId: 2, fields: [field] })),
       ).rejects.toThrow(AuditEntryError);
     }
     expect(['email', 'phone', 'full_name', 'role:admin'].every(isAuditFieldName)).toBe(true);
@@ -59,7 +64,12 @@ describe('recordAudit', () => {
     const user = await account(database, 'rollback@example.com');
     await expect(
       database.db.transaction().execute(async (trx) => {
-        await recordAudit(trx, { action: 'account.end-sessions', actor: staff(1), subjectUserId: user, reason: 'Lost laptop, on the phone' });
+        await recordAudit(trx, {
+          action: 'account.end-sessions',
+          actor: staff(1),
+          subjectUserId: user,
+          reason: 'Lost laptop, on the phone',
+        });
         await trx.deleteFrom('session').where('user_id', '=', user).execute();
         throw new Error('the change failed');
       }),
@@ -70,13 +80,19 @@ describe('recordAudit', () => {
 
 describe('the database refuses to change the log', () => {
   beforeEach(async () => {
-    await database.db.transaction().execute((trx) => recordAudit(trx, { action: 'account.view', actor: staff(1), subjectUserId: 2, fields: ['email'] }));
+    await database.db
+      .transaction()
+      .execute((trx) => recordAudit(trx, { action: 'account.view', actor: staff(1), subjectUserId: 2, fields: ['email'] }));
   });
 
   it('refuses UPDATE, through Kysely and through raw SQL', async () => {
     await expect(database.db.updateTable('audit_log').set({ reason: 'rewritten' }).execute()).rejects.toThrow(/append-only/);
-    await expect(database.db.updateTable('audit_log').set({ subject_user_id: null }).where('id', '=', 1).execute()).rejects.toThrow(/append-only/);
-    expect(() => database.sqlite.prepare("update audit_log set action = 'account.search'").run()).toThrow(/append-only: entries cannot be changed/);
+    await expect(database.db.updateTable('audit_log').set({ subject_user_id: null }).where('id', '=', 1).execute()).rejects.toThrow(
+      /append-only/,
+    );
+    expect(() => database.sqlite.prepare("update audit_log set action = 'account.search'").run()).toThrow(
+      /append-only: entries cannot be changed/,
+    );
     expect(() => database.sqlite.prepare('update audit_log set actor_ip = null').run()).toThrow(/append-only/);
     const row = await database.db.selectFrom('audit_log').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ action: 'account.view', reason: null, subject_user_id: 2, actor_ip: '192.0.2.7' });
@@ -90,7 +106,9 @@ describe('the database refuses to change the log', () => {
   });
 
   it('has the triggers in the schema, on a STRICT table without foreign keys', () => {
-    const triggers = database.sqlite.prepare("select name, sql from sqlite_schema where type = 'trigger' and tbl_name = 'audit_log'").all() as { name: string; sql: string }[];
+    const triggers = database.sqlite
+      .prepare("select name, sql from sqlite_schema where type = 'trigger' and tbl_name = 'audit_log'")
+      .all() as { name: string; sql: string }[];
     expect(triggers.map((t) => t.name).sort()).toEqual(['audit_log_no_delete', 'audit_log_no_update']);
     expect(triggers.every((t) => /before (update|delete) on audit_log/i.test(t.sql) && /raise\(abort/i.test(t.sql))).toBe(true);
     const table = database.sqlite.prepare("select sql from sqlite_schema where name = 'audit_log'").get() as { sql: string };
@@ -105,7 +123,13 @@ describe('erasure and the log', () => {
     const user = await account(database, 'subject@example.com', [], { full_name: 'Una User', phone: '+1 617 555 0199' });
     await database.db.transaction().execute(async (trx) => {
       await recordAudit(trx, { action: 'account.view', actor: staff(support), subjectUserId: user, fields: ['full_name', 'phone'] });
-      await recordAudit(trx, { action: 'account.reveal', actor: staff(support), subjectUserId: user, fields: ['phone'], reason: 'Verifying the caller by phone' });
+      await recordAudit(trx, {
+        action: 'account.reveal',
+        actor: staff(support),
+        subjectUserId: user,
+        fields: ['phone'],
+        reason: 'Verifying the caller by phone',
+      });
       // The support member's own account was looked at too.
       await recordAudit(trx, { action: 'account.view', actor: staff(user), subjectUserId: support, fields: ['email'] });
     });
@@ -141,7 +165,14 @@ describe('erasure and the log', () => {
   it('never gives a deleted account’s number to a new account, so its entries stay its own', async () => {
     const first = await account(database, 'first@example.com', [], {}, t('2026-11-01T00:00:00.000Z'));
     await database.db.transaction().execute((trx) =>
-      recordAudit(trx, { action: 'account.reveal', actor: staff(99), subjectUserId: first, fields: ['email'], reason: 'About the first holder', at: t('2026-11-02T00:00:00.000Z') }),
+      recordAudit(trx, {
+        action: 'account.reveal',
+        actor: staff(99),
+        subjectUserId: first,
+        fields: ['email'],
+        reason: 'About the first holder',
+        at: t('2026-11-02T00:00:00.000Z'),
+      }),
     );
     expect(await staffAccessFor(database.db, first)).toHaveLength(1);
     // The newest account is deleted: SQLite used to give its number to the next one.

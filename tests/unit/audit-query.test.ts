@@ -1,6 +1,14 @@
 // Reading the audit log: the admins' filters, pages and CSV; the account holder's own list.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { auditCsv, csvCell, listAudit, parseAuditFilters, recordAudit, staffAccessFor, type AuditEntry } from '../../src/lib/audit/index.ts';
+import {
+  auditCsv,
+  csvCell,
+  listAudit,
+  parseAuditFilters,
+  recordAudit,
+  staffAccessFor,
+  type AuditEntry,
+} from '../../src/lib/audit/index.ts';
 import { account, staffDatabase } from '../support/staff.ts';
 
 const database = staffDatabase();
@@ -19,11 +27,36 @@ beforeEach(async () => {
   admin = await account(database, 'admin@customertrackr.com', ['admin'], {}, t0);
   alice = await account(database, 'alice@example.com', [], {}, t0);
   bob = await account(database, 'bob@example.com', [], {}, t0);
-  await log({ action: 'account.view', actor: { userId: support, ip: '10.0.0.1' }, subjectUserId: alice, fields: ['email'], at: '2026-11-20T09:00:00.000Z' });
-  await log({ action: 'account.reveal', actor: { userId: support, ip: '10.0.0.1' }, subjectUserId: alice, fields: ['phone'], reason: '=HYPERLINK("http://evil")', at: '2026-11-21T23:59:59.999Z' });
+  await log({
+    action: 'account.view',
+    actor: { userId: support, ip: '10.0.0.1' },
+    subjectUserId: alice,
+    fields: ['email'],
+    at: '2026-11-20T09:00:00.000Z',
+  });
+  await log({
+    action: 'account.reveal',
+    actor: { userId: support, ip: '10.0.0.1' },
+    subjectUserId: alice,
+    fields: ['phone'],
+    reason: '=HYPERLINK("http://evil")',
+    at: '2026-11-21T23:59:59.999Z',
+  });
   await log({ action: 'account.view', actor: { userId: admin, ip: '::1' }, subjectUserId: bob, at: '2026-11-22T00:00:00.000Z' });
-  await log({ action: 'role.grant', actor: { userId: admin, ip: '::1' }, subjectUserId: support, fields: ['role:support'], at: '2026-11-23T12:00:00.000Z' });
-  await log({ action: 'account.delete', actor: 'account-holder', subjectUserId: bob, reason: 'Deletion request T-1, "confirmed"\nby link', at: '2026-11-24T12:00:00.000Z' });
+  await log({
+    action: 'role.grant',
+    actor: { userId: admin, ip: '::1' },
+    subjectUserId: support,
+    fields: ['role:support'],
+    at: '2026-11-23T12:00:00.000Z',
+  });
+  await log({
+    action: 'account.delete',
+    actor: 'account-holder',
+    subjectUserId: bob,
+    reason: 'Deletion request T-1, "confirmed"\nby link',
+    at: '2026-11-24T12:00:00.000Z',
+  });
 });
 
 const ids = async (filters: Parameters<typeof listAudit>[1]) => (await listAudit(database.db, filters)).rows.map((r) => r.id);
@@ -37,17 +70,31 @@ describe('filters', () => {
     expect(await ids({ from: '2026-11-21', to: '2026-11-21' })).toEqual([2]);
     expect(await ids({ from: '2026-11-22' })).toEqual([5, 4, 3]);
     expect(await ids({ to: '2026-11-21' })).toEqual([2, 1]);
-    expect(await ids({ actorUserId: admin, subjectUserId: bob, action: 'account.view', from: '2026-11-22', to: '2026-11-22' })).toEqual([3]);
+    expect(await ids({ actorUserId: admin, subjectUserId: bob, action: 'account.view', from: '2026-11-22', to: '2026-11-22' })).toEqual([
+      3,
+    ]);
   });
 
   it('reads the form: account numbers or addresses, an action from the list, dates', async () => {
-    expect(await parseAuditFilters(database.db, { actor: ' #' + support, subject: 'ALICE@example.com', action: 'account.view', from: '2026-11-01', to: '' })).toEqual({
+    expect(
+      await parseAuditFilters(database.db, {
+        actor: ' #' + support,
+        subject: 'ALICE@example.com',
+        action: 'account.view',
+        from: '2026-11-01',
+        to: '',
+      }),
+    ).toEqual({
       ok: true,
       filters: { actorUserId: support, subjectUserId: alice, action: 'account.view', from: '2026-11-01' },
     });
     expect(await parseAuditFilters(database.db, { subject: '999' })).toEqual({ ok: true, filters: { subjectUserId: 999 } });
     expect(await parseAuditFilters(database.db, {})).toEqual({ ok: true, filters: {} });
-    expect(await parseAuditFilters(database.db, { actor: 'nobody@example.com' })).toMatchObject({ ok: false, field: 'actor', message: expect.stringMatching(/No account has this address/) });
+    expect(await parseAuditFilters(database.db, { actor: 'nobody@example.com' })).toMatchObject({
+      ok: false,
+      field: 'actor',
+      message: expect.stringMatching(/No account has this address/),
+    });
     expect(await parseAuditFilters(database.db, { subject: 'drop table' })).toMatchObject({ ok: false, field: 'subject' });
     expect(await parseAuditFilters(database.db, { action: 'account.hack' })).toMatchObject({ ok: false, field: 'action' });
     expect(await parseAuditFilters(database.db, { from: '2026-02-30' })).toMatchObject({ ok: false, field: 'from' });
@@ -66,7 +113,13 @@ describe('filters', () => {
 
   it('names staff by their address, and the account holder acting through a link as nobody', async () => {
     const { rows } = await listAudit(database.db, {});
-    expect(rows.find((r) => r.id === 1)).toMatchObject({ actorEmail: 'support@customertrackr.com', actorIp: '10.0.0.1', actionLabel: 'Viewed the account record', subjectExists: true, fields: ['email'] });
+    expect(rows.find((r) => r.id === 1)).toMatchObject({
+      actorEmail: 'support@customertrackr.com',
+      actorIp: '10.0.0.1',
+      actionLabel: 'Viewed the account record',
+      subjectExists: true,
+      fields: ['email'],
+    });
     expect(rows.find((r) => r.id === 5)).toMatchObject({ actorUserId: null, actorEmail: null, actorIp: null });
   });
 });
@@ -79,7 +132,9 @@ describe('the CSV export', () => {
     expect(lines).toHaveLength(7);
     expect(lines.at(-1)).toBe('');
     expect(lines[1]).toBe(`1,2026-11-20T09:00:00.000Z,${support},support@customertrackr.com,10.0.0.1,account.view,${alice},email,`);
-    expect(lines[2]).toBe(`2,2026-11-21T23:59:59.999Z,${support},support@customertrackr.com,10.0.0.1,account.reveal,${alice},phone,"'=HYPERLINK(""http://evil"")"`);
+    expect(lines[2]).toBe(
+      `2,2026-11-21T23:59:59.999Z,${support},support@customertrackr.com,10.0.0.1,account.reveal,${alice},phone,"'=HYPERLINK(""http://evil"")"`,
+    );
     // A reason is one line (the staff forms fold line breaks); a raw one is still quoted safely.
     expect(csv).toContain(`5,2026-11-24T12:00:00.000Z,,,,account.delete,${bob},,"Deletion request T-1, ""confirmed""\nby link"`);
     expect(await auditCsv(database.db, { actorUserId: admin })).toMatch(/^id,.*\r\n3,.*\r\n4,.*\r\n$/);

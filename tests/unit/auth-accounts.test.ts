@@ -67,10 +67,17 @@ describe('normalizeEmail', () => {
     });
   });
 
-  it.each(['', '   ', 'jane', 'jane@', '@example.com', 'jane doe@example.com', 'jane@example..com', '<jane@example.com>', `${'a'.repeat(250)}@example.com`])(
-    'refuses %j',
-    (input) => expect(normalizeEmail(input)).toBeUndefined(),
-  );
+  it.each([
+    '',
+    '   ',
+    'jane',
+    'jane@',
+    '@example.com',
+    'jane doe@example.com',
+    'jane@example..com',
+    '<jane@example.com>',
+    `${'a'.repeat(250)}@example.com`,
+  ])('refuses %j', (input) => expect(normalizeEmail(input)).toBeUndefined());
 });
 
 describe('registerAccount', () => {
@@ -115,16 +122,25 @@ describe('registerAccount', () => {
 
   it('tells the owner of attempts with their address at most once a day', async () => {
     await register('jane@example.com');
-    for (let i = 0; i < 5; i++) expect(await register('Jane@example.com', `another long password ${i}`)).toEqual({ kind: 'already-registered' });
+    for (let i = 0; i < 5; i++)
+      expect(await register('Jane@example.com', `another long password ${i}`)).toEqual({ kind: 'already-registered' });
     expect(mails().filter((m) => m.subject === 'Someone tried to register with your address')).toHaveLength(1);
     const nextDay = new Date(t0.getTime() + 24 * 60 * 60_000);
-    await registerAccount(database.db, SITE, { email: normalizeEmail('jane@example.com')!, password: PASSWORD, policyEffectiveDate: '2009-01-01', agreementWording: 'I agree.' }, nextDay);
+    await registerAccount(
+      database.db,
+      SITE,
+      { email: normalizeEmail('jane@example.com')!, password: PASSWORD, policyEffectiveDate: '2009-01-01', agreementWording: 'I agree.' },
+      nextDay,
+    );
     expect(mails().filter((m) => m.subject === 'Someone tried to register with your address')).toHaveLength(2);
   });
 
   it('checks the password once, with the address as context, before hashing or writing anything', async () => {
     const before = strengthEstimates();
-    expect(await register('jane@example.com', 'jane@example.com')).toEqual({ kind: 'weak-password', reason: expect.stringMatching(/email address/) });
+    expect(await register('jane@example.com', 'jane@example.com')).toEqual({
+      kind: 'weak-password',
+      reason: expect.stringMatching(/email address/),
+    });
     expect(strengthEstimates() - before).toBe(1);
     expect(await database.db.selectFrom('user').selectAll().execute()).toEqual([]);
     expect(mails()).toEqual([]);
@@ -288,14 +304,23 @@ describe('password reset', () => {
     expect((await signIn(database.db, 'jane@example.com', newPassword, null, at(3000))).ok).toBe(true);
     expect((await signIn(database.db, 'jane@example.com', PASSWORD, null, at(3000))).ok).toBe(false);
     // The link is spent.
-    expect(await setPasswordWithToken(database.db, token, 'reset-password', 'yet another long passphrase', at(4000))).toEqual({ ok: false, problem: 'used' });
+    expect(await setPasswordWithToken(database.db, token, 'reset-password', 'yet another long passphrase', at(4000))).toEqual({
+      ok: false,
+      problem: 'used',
+    });
     expect((await signIn(database.db, 'jane@example.com', newPassword, null, at(5000))).ok).toBe(true);
   });
 
   it('refuses an expired link and changes nothing', async () => {
     const session = await createSession(database.db, userId, null, t0);
     const token = await resetToken();
-    const result = await setPasswordWithToken(database.db, token, 'reset-password', 'a brand new long passphrase', at(EMAIL_TOKEN_TTL_MS['reset-password']));
+    const result = await setPasswordWithToken(
+      database.db,
+      token,
+      'reset-password',
+      'a brand new long passphrase',
+      at(EMAIL_TOKEN_TTL_MS['reset-password']),
+    );
     expect(result).toEqual({ ok: false, problem: 'expired' });
     expect(await validateSessionToken(database.db, session.token, at(1000))).toBeDefined();
     expect((await signIn(database.db, 'jane@example.com', PASSWORD, null, at(1000))).ok).toBe(true);
@@ -318,7 +343,10 @@ describe('password reset', () => {
     const move = await createEmailToken(database.db, userId, 'change-email', 'stranger@evil.test', t0);
     expect(await grantRole(database.db, userId, 'admin', t0)).toBe('unverified');
     const token = await resetToken();
-    expect(await setPasswordWithToken(database.db, token, 'reset-password', 'a brand new long passphrase', at(1000))).toEqual({ ok: true, userId });
+    expect(await setPasswordWithToken(database.db, token, 'reset-password', 'a brand new long passphrase', at(1000))).toEqual({
+      ok: true,
+      userId,
+    });
     expect(await validateSessionToken(database.db, stranger.token, at(2000))).toBeUndefined();
     expect(await checkEmailToken(database.db, move, 'change-email', at(2000))).toBe('invalid');
     expect(await checkEmailToken(database.db, linkToken(mails()[0]!)!, 'verify-email', at(2000))).toBe('invalid');
@@ -350,7 +378,10 @@ describe('an operator-created account', () => {
       ok: false,
       problem: 'invalid',
     });
-    expect(await setPasswordWithToken(database.db, token, 'set-password', 'a brand new long passphrase', at(1000))).toEqual({ ok: true, userId: id });
+    expect(await setPasswordWithToken(database.db, token, 'set-password', 'a brand new long passphrase', at(1000))).toEqual({
+      ok: true,
+      userId: id,
+    });
     expect((await signIn(database.db, 'ops@example.com', 'a brand new long passphrase', null, at(2000))).ok).toBe(true);
   });
 
@@ -367,7 +398,13 @@ describe('addAccountForOwner (npm run user -- add)', () => {
     const stranger = await createSession(database.db, outcome.userId, null, t0);
     const move = await createEmailToken(database.db, outcome.userId, 'change-email', 'stranger@evil.test', t0);
     const ownerPassword = 'the real owner chose this one';
-    const taken = await addAccountForOwner(database.db, normalizeEmail('jane@example.com')!, ['support'], await hashPassword(ownerPassword), at(1000));
+    const taken = await addAccountForOwner(
+      database.db,
+      normalizeEmail('jane@example.com')!,
+      ['support'],
+      await hashPassword(ownerPassword),
+      at(1000),
+    );
     expect(taken).toEqual({ kind: 'taken-over', userId: outcome.userId, email: 'Jane@Example.com' });
     expect(await validateSessionToken(database.db, stranger.token, at(2000))).toBeUndefined();
     expect(await checkEmailToken(database.db, move, 'change-email', at(2000))).toBe('invalid');
@@ -378,7 +415,10 @@ describe('addAccountForOwner (npm run user -- add)', () => {
     expect(session?.user).toMatchObject({ emailVerified: true, roles: ['support'] });
 
     // Now verified: a second add changes nothing.
-    expect(await addAccountForOwner(database.db, normalizeEmail('JANE@example.com')!, ['admin'], null, at(4000))).toEqual({ kind: 'exists', email: 'Jane@Example.com' });
+    expect(await addAccountForOwner(database.db, normalizeEmail('JANE@example.com')!, ['admin'], null, at(4000))).toEqual({
+      kind: 'exists',
+      email: 'Jane@Example.com',
+    });
     expect((await signIn(database.db, 'jane@example.com', ownerPassword, null, at(5000))).ok).toBe(true);
     const roles = await database.db.selectFrom('user_role').select('role').where('user_id', '=', outcome.userId).execute();
     expect(roles).toEqual([{ role: 'support' }]);
@@ -387,7 +427,11 @@ describe('addAccountForOwner (npm run user -- add)', () => {
   it('creates a verified account when the address has none', async () => {
     const outcome = await addAccountForOwner(database.db, normalizeEmail('new@example.com')!, ['editor'], null, t0);
     expect(outcome).toMatchObject({ kind: 'created' });
-    const user = await database.db.selectFrom('user').selectAll().where('email_normalized', '=', 'new@example.com').executeTakeFirstOrThrow();
+    const user = await database.db
+      .selectFrom('user')
+      .selectAll()
+      .where('email_normalized', '=', 'new@example.com')
+      .executeTakeFirstOrThrow();
     expect(user).toMatchObject({ email_verified_at: t0.toISOString(), password_hash: null });
   });
 });

@@ -57,7 +57,13 @@ describe('granting and revoking', () => {
     (await database.db.selectFrom('user_role').select('role').where('user_id', '=', id).orderBy('role').execute()).map((r) => r.role);
 
   it('creates a verified account with its roles and no password until one is set', async () => {
-    const id = await createAccount(database.db, normalizeEmail(' Ops@Example.COM ')!, ['support', 'admin'], null, new Date('2026-03-01T00:00:00Z'));
+    const id = await createAccount(
+      database.db,
+      normalizeEmail(' Ops@Example.COM ')!,
+      ['support', 'admin'],
+      null,
+      new Date('2026-03-01T00:00:00Z'),
+    );
     const row = await database.db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({
       email: 'Ops@Example.COM',

@@ -78,7 +78,12 @@ describe('tokens', () => {
 
 describe('sessions', () => {
   it('validate with the token they were created with, and only then', async () => {
-    const { token, session } = await createSession(database.db, userId, 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0', t0);
+    const { token, session } = await createSession(
+      database.db,
+      userId,
+      'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+      t0,
+    );
     const valid = await validateSessionToken(database.db, token, at(MINUTE));
     expect(valid?.session.id).toBe(session.id);
     expect(valid?.user).toEqual({
@@ -131,7 +136,8 @@ describe('sessions', () => {
   it('slide with activity, writing it at most once per interval', async () => {
     const { token, session } = await createSession(database.db, userId, null, t0);
     const lastActive = async () =>
-      (await database.db.selectFrom('session').select('last_active_at').where('id', '=', session.id).executeTakeFirstOrThrow()).last_active_at;
+      (await database.db.selectFrom('session').select('last_active_at').where('id', '=', session.id).executeTakeFirstOrThrow())
+        .last_active_at;
 
     await validateSessionToken(database.db, token, at(ACTIVITY_WRITE_INTERVAL_MS - 1));
     expect(await lastActive()).toBe(t0.getTime()); // not written: less than the interval
@@ -211,9 +217,9 @@ describe('sessionCookie', () => {
 
 describe('describeClient', () => {
   it('names the browser and system, nothing more', () => {
-    expect(describeClient('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15')).toBe(
-      'Safari on macOS',
-    );
+    expect(
+      describeClient('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'),
+    ).toBe('Safari on macOS');
     expect(describeClient(null)).toBe('Unknown browser');
     expect(describeClient('curl/8.5.0')).toBe('Unknown browser');
     expect(describeClient('')).toBe('Unknown browser');

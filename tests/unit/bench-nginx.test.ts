@@ -22,7 +22,14 @@ const reply = (body: string | Buffer, headers: Record<string, string> = {}) => (
 describe('nginxConfig', () => {
   it('answers each path with the file holding the site’s bytes, and the site’s headers', () => {
     const conf = nginxConfig('/tmp/run', root, 8123, [
-      { path: '/', reply: reply(Buffer.from([0x1b, 0x0a, 0x00, 0xf8]), { 'content-encoding': 'br', 'content-security-policy': "frame-ancestors 'none'", etag: '"x"' }) },
+      {
+        path: '/',
+        reply: reply(Buffer.from([0x1b, 0x0a, 0x00, 0xf8]), {
+          'content-encoding': 'br',
+          'content-security-policy': "frame-ancestors 'none'",
+          etag: '"x"',
+        }),
+      },
       { path: '/privacy', reply: reply('<p>policy</p>') },
     ]);
     expect(conf).toContain('listen 127.0.0.1:8123;');
@@ -36,7 +43,9 @@ describe('nginxConfig', () => {
 
   it('refuses what it cannot copy', () => {
     expect(() => nginxConfig('/tmp/run', root, 8123, [{ path: '/', reply: reply('not a built file') }])).toThrow(/no file/);
-    expect(() => nginxConfig('/tmp/run', root, 8123, [{ path: '/', reply: { ...reply('<p>home</p>'), status: 404 } }])).toThrow(/only static pages/);
+    expect(() => nginxConfig('/tmp/run', root, 8123, [{ path: '/', reply: { ...reply('<p>home</p>'), status: 404 } }])).toThrow(
+      /only static pages/,
+    );
     expect(() => nginxConfig('/tmp/run', root, 8123, [{ path: '/', reply: reply('<p>home</p>', { 'x-a': 'cost $5' }) }])).toThrow(/\$/);
   });
 });

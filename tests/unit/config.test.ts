@@ -16,7 +16,12 @@ describe('parseConfig', () => {
   });
 
   it('reads every variable', () => {
-    const config = parseConfig({ HOST: '0.0.0.0', PORT: '8080', DATABASE_PATH: '/var/lib/ct/site.db', SITE_URL: 'https://customertrackr.com' });
+    const config = parseConfig({
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      DATABASE_PATH: '/var/lib/ct/site.db',
+      SITE_URL: 'https://customertrackr.com',
+    });
     expect(config).toEqual({
       host: '0.0.0.0',
       port: 8080,
@@ -37,7 +42,9 @@ describe('parseConfig', () => {
     expect(parseConfig({ MAIL_OUTBOX_RETENTION_DAYS: '1' }).mailOutboxRetentionDays).toBe(1);
     expect(parseConfig({ MAIL_OUTBOX_RETENTION_DAYS: '3650' }).mailOutboxRetentionDays).toBe(3650);
     for (const bad of ['0', '-1', '3651', '7.5', 'week']) {
-      expect(() => parseConfig({ MAIL_OUTBOX_RETENTION_DAYS: bad }), bad).toThrow(/MAIL_OUTBOX_RETENTION_DAYS=.* is invalid: must be a whole number of days from 1 to 3650/);
+      expect(() => parseConfig({ MAIL_OUTBOX_RETENTION_DAYS: bad }), bad).toThrow(
+        /MAIL_OUTBOX_RETENTION_DAYS=.* is invalid: must be a whole number of days from 1 to 3650/,
+      );
     }
   });
 

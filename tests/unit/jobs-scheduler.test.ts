@@ -99,6 +99,8 @@ describe('periods', () => {
   });
 
   it('refuses two jobs with one name', () => {
-    expect(() => startScheduler(first.db, [countingJob([]), countingJob([])], { schedule: () => () => {} })).toThrow(/two jobs are named test.counting/);
+    expect(() => startScheduler(first.db, [countingJob([]), countingJob([])], { schedule: () => () => {} })).toThrow(
+      /two jobs are named test.counting/,
+    );
   });
 });

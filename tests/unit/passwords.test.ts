@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { checkNewPassword, LONG_PASSPHRASE_LENGTH, strengthEstimates, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
+import {
+  checkNewPassword,
+  LONG_PASSPHRASE_LENGTH,
+  strengthEstimates,
+  hashPassword,
+  needsRehash,
+  verifyAgainstDummy,
+  verifyPassword,
+} from '../../src/lib/auth/passwords.ts';
 
 describe('checkNewPassword', () => {
   it.each([
@@ -15,7 +23,10 @@ describe('checkNewPassword', () => {
 
   it('counts characters, not bytes or UTF-16 units', () => {
     expect(checkNewPassword('🦊'.repeat(14)).ok).toBe(false); // 14 characters, 28 UTF-16 units
-    expect(checkNewPassword('short one')).toEqual({ ok: false, reason: expect.stringMatching(/at least 15 characters \(this one has 9\)/) });
+    expect(checkNewPassword('short one')).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/at least 15 characters \(this one has 9\)/),
+    });
   });
 
   it('refuses passwords over 256 characters rather than truncating them', () => {

@@ -59,7 +59,9 @@ describe('checkPolicy', () => {
     writeVersion(1, { effective: '2009-01-01' }, 'The first text, quietly edited.');
     const result = checkPolicy({ dir, today: '2026-11-25' });
     expect(result.ok).toBe(false);
-    expect(messages(result)).toEqual(['v1.md: the text of version 1 (published on 2026-11-25) has changed; a published version never changes']);
+    expect(messages(result)).toEqual([
+      'v1.md: the text of version 1 (published on 2026-11-25) has changed; a published version never changes',
+    ]);
     expect(result.problems[0]!.fix).toContain('git checkout -- src/content/policy/v1.md');
     expect(result.problems[0]!.fix).toContain('npm run policy -- new');
   });
@@ -73,7 +75,11 @@ describe('checkPolicy', () => {
 
   it('fails when the frontmatter of a published version changed', () => {
     validFolder();
-    writeVersion(2, { effective: '2027-02-01', title: 'Our Privacy Policy', summary: 'Says what the site does.', material: true }, '## Heading\n\nThe second text.');
+    writeVersion(
+      2,
+      { effective: '2027-02-01', title: 'Our Privacy Policy', summary: 'Says what the site does.', material: true },
+      '## Heading\n\nThe second text.',
+    );
     const result = checkPolicy({ dir, today: '2026-11-25' });
     expect(messages(result)).toEqual([
       'v2.md: the effective date (2027-01-01 → 2027-02-01), title ("Privacy Policy" → "Our Privacy Policy") of version 2 (published on 2026-11-25) changed; a published version never changes',
@@ -154,7 +160,9 @@ describe('checkPolicy', () => {
     expect(messages(late)).toEqual([
       "v3.md: version 3 is a material change taking effect on 2027-02-01, in 29 day(s), but it is not published yet and material changes need 30 days' notice",
     ]);
-    expect(late.problems[0]!.fix).toBe('change "effective:" in v3.md to 2027-02-02 or later, then publish it with `npm run policy -- lock`');
+    expect(late.problems[0]!.fix).toBe(
+      'change "effective:" in v3.md to 2027-02-02 or later, then publish it with `npm run policy -- lock`',
+    );
   });
 
   it('takes the notice period as an option', () => {
@@ -195,7 +203,9 @@ describe('checkPolicy', () => {
   it('fails on a damaged lock file', () => {
     validFolder();
     writeFileSync(join(dir, LOCK_FILE), '{ "versions": [ { "version": 1 } ] }');
-    expect(messages(checkPolicy({ dir, today: '2026-11-25' }))[0]).toMatch(/^versions\.lock\.json: versions\.lock\.json: versions\[0\]\.effective/);
+    expect(messages(checkPolicy({ dir, today: '2026-11-25' }))[0]).toMatch(
+      /^versions\.lock\.json: versions\.lock\.json: versions\[0\]\.effective/,
+    );
   });
 });
 

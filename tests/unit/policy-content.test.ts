@@ -46,7 +46,19 @@ describe('the committed policy', () => {
 describe('published versions and the JSON index', () => {
   const v1 = makeVersion({ version: 1, effective: '2009-01-01', title: 'Privacy Policy', material: false }, 'One.');
   const v2 = makeVersion({ version: 2, effective: '2027-01-01', title: 'Privacy Policy', summary: 'Two.', material: true }, 'Two.');
-  const lock = { versions: [{ version: 1, effective: '2009-01-01', title: 'Privacy Policy', summary: null, material: false, sha256: v1.sha256, publishedOn: '2026-11-25' }] };
+  const lock = {
+    versions: [
+      {
+        version: 1,
+        effective: '2009-01-01',
+        title: 'Privacy Policy',
+        summary: null,
+        material: false,
+        sha256: v1.sha256,
+        publishedOn: '2026-11-25',
+      },
+    ],
+  };
 
   it('shows only locked versions, and drafts only when asked (the development server)', () => {
     expect(publishedVersions([v1, v2], lock).map((v) => v.version)).toEqual([1]);
@@ -62,7 +74,12 @@ describe('published versions and the JSON index', () => {
   });
 
   it('indexes each version with its URL and hash, and reads back what the database needs', () => {
-    const site = publishedVersions([v1, v2], { versions: [...lock.versions, { ...lock.versions[0]!, version: 2, effective: '2027-01-01', summary: 'Two.', material: true, sha256: v2.sha256 }] });
+    const site = publishedVersions([v1, v2], {
+      versions: [
+        ...lock.versions,
+        { ...lock.versions[0]!, version: 2, effective: '2027-01-01', summary: 'Two.', material: true, sha256: v2.sha256 },
+      ],
+    });
     const index = buildPolicyIndex(site, new URL('https://customertrackr.example'));
     expect(index.versions[1]).toEqual({
       version: 2,

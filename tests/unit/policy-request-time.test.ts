@@ -13,7 +13,13 @@ const files = new Set([
   '/privacy/versions',
   '/privacy/2009-01-01',
   '/privacy/feed.xml',
-  ...['2027-01-01', '2027-06-01'].flatMap((d) => [`/privacy/as-of/${d}`, `/privacy/as-of/${d}/`, `/privacy/as-of/${d}/index.html`, `/privacy/as-of/${d}/versions`, `/privacy/as-of/${d}/2009-01-01`]),
+  ...['2027-01-01', '2027-06-01'].flatMap((d) => [
+    `/privacy/as-of/${d}`,
+    `/privacy/as-of/${d}/`,
+    `/privacy/as-of/${d}/index.html`,
+    `/privacy/as-of/${d}/versions`,
+    `/privacy/as-of/${d}/2009-01-01`,
+  ]),
 ]);
 const resolve = createPolicyPathResolver(manifest, (p) => files.has(p));
 const at = (iso: string) => new Date(iso);

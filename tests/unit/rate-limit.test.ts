@@ -62,8 +62,26 @@ describe('hit', () => {
   it('combines limits and prunes old windows', async () => {
     const now = new Date('2026-01-01T00:00:00Z');
     const strict = { bucket: 'strict', max: 1, windowMs: 3_600_000 };
-    expect(await hitAll(database.db, [[limit, 'a'], [strict, 'b']], now)).toEqual({ allowed: true });
-    expect(await hitAll(database.db, [[limit, 'a'], [strict, 'b']], now)).toEqual({ allowed: false, retryAfterSeconds: 3600 });
+    expect(
+      await hitAll(
+        database.db,
+        [
+          [limit, 'a'],
+          [strict, 'b'],
+        ],
+        now,
+      ),
+    ).toEqual({ allowed: true });
+    expect(
+      await hitAll(
+        database.db,
+        [
+          [limit, 'a'],
+          [strict, 'b'],
+        ],
+        now,
+      ),
+    ).toEqual({ allowed: false, retryAfterSeconds: 3600 });
     await pruneRateLimits(database.db, new Date('2026-01-03T00:00:00Z'));
     expect(await database.db.selectFrom('rate_limit').selectAll().execute()).toEqual([]);
   });
@@ -132,7 +150,11 @@ describe('sign-in and re-authentication limits', () => {
     const db = database.db;
     for (let i = 0; i < LIMITS.signInPerIp.max; i++) await countSignIn(db, `user${i}@example.com`, '203.0.113.9', t(0));
     for (let i = 0; i < 50; i++) expect((await countSignIn(db, owner, '203.0.113.9', t(1))).allowed).toBe(false);
-    const rows = await db.selectFrom('rate_limit').select(['bucket', 'count']).where('bucket', '=', BACKOFFS.signInPerAccount.bucket).execute();
+    const rows = await db
+      .selectFrom('rate_limit')
+      .select(['bucket', 'count'])
+      .where('bucket', '=', BACKOFFS.signInPerAccount.bucket)
+      .execute();
     expect(rows.reduce((n, r) => n + r.count, 0)).toBe(LIMITS.signInPerIp.max);
   });
 

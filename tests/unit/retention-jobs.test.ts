@@ -26,7 +26,12 @@ beforeEach(async () => {
   await migrate(database.db);
   ({ id: userId } = await database.db
     .insertInto('user')
-    .values({ email: 'jane@example.com', email_normalized: 'jane@example.com', password_hash: null, created_at: '2026-01-01T00:00:00.000Z' })
+    .values({
+      email: 'jane@example.com',
+      email_normalized: 'jane@example.com',
+      password_hash: null,
+      created_at: '2026-01-01T00:00:00.000Z',
+    })
     .returning('id')
     .executeTakeFirstOrThrow());
 });
@@ -34,7 +39,10 @@ afterEach(() => database.close());
 
 describe('expired sessions', () => {
   const session = (id: string, created_at: number, last_active_at: number) =>
-    database.db.insertInto('session').values({ id, user_id: userId, secret_hash: new Uint8Array(32), created_at, last_active_at, client: '' }).execute();
+    database.db
+      .insertInto('session')
+      .values({ id, user_id: userId, secret_hash: new Uint8Array(32), created_at, last_active_at, client: '' })
+      .execute();
   const left = async () => (await database.db.selectFrom('session').select('id').orderBy('id').execute()).map((r) => r.id);
 
   it('are deleted a day after they end (idle or past their absolute lifetime), not before', async () => {
@@ -58,7 +66,16 @@ describe('emailed links', () => {
   const token = (id: string, expires_at: number, used_at: number | null) =>
     database.db
       .insertInto('email_token')
-      .values({ id, user_id: userId, purpose: 'verify-email', secret_hash: new Uint8Array(32), email: 'jane@example.com', created_at: ms(-10 * DAY), expires_at, used_at })
+      .values({
+        id,
+        user_id: userId,
+        purpose: 'verify-email',
+        secret_hash: new Uint8Array(32),
+        email: 'jane@example.com',
+        created_at: ms(-10 * DAY),
+        expires_at,
+        used_at,
+      })
       .execute();
   const left = async () => (await database.db.selectFrom('email_token').select('id').orderBy('id').execute()).map((r) => r.id);
 
@@ -92,7 +109,8 @@ describe('password-reset queue', () => {
 describe('rate limits', () => {
   const row = (bucket: string, key_hash: string, window_start: number, blocked_until = 0) =>
     database.db.insertInto('rate_limit').values({ bucket, key_hash, window_start, count: 1, blocked_until }).execute();
-  const left = async () => (await database.db.selectFrom('rate_limit').select('key_hash').orderBy('key_hash').execute()).map((r) => r.key_hash);
+  const left = async () =>
+    (await database.db.selectFrom('rate_limit').select('key_hash').orderBy('key_hash').execute()).map((r) => r.key_hash);
 
   it('are deleted once their own window has passed, and a backoff once its wait is over too', async () => {
     const short = LIMITS.signInPerIp; // 15 minutes
@@ -115,10 +133,35 @@ describe('rate limits', () => {
 describe('view statistics', () => {
   it('drop past days’ dedupe data (salts, hashes; keys older than yesterday) and old daily detail', async () => {
     const salt = new Uint8Array(32);
-    await database.db.insertInto('view_salt').values([{ day: '2026-03-09', salt }, { day: '2026-03-10', salt }]).execute();
-    await database.db.insertInto('view_seen').values([{ hash: new Uint8Array(32).fill(1), day: '2026-03-09' }, { hash: new Uint8Array(32).fill(2), day: '2026-03-10' }]).execute();
-    await database.db.insertInto('view_event_key').values([{ key: 'a', day: '2026-03-08' }, { key: 'b', day: '2026-03-09' }, { key: 'c', day: '2026-03-10' }]).execute();
-    await database.db.insertInto('view_daily').values([{ path: '/', day: '2026-03-08', views: 1, visitors: 1 }, { path: '/', day: '2026-03-09', views: 1, visitors: 1 }]).execute();
+    await database.db
+      .insertInto('view_salt')
+      .values([
+        { day: '2026-03-09', salt },
+        { day: '2026-03-10', salt },
+      ])
+      .execute();
+    await database.db
+      .insertInto('view_seen')
+      .values([
+        { hash: new Uint8Array(32).fill(1), day: '2026-03-09' },
+        { hash: new Uint8Array(32).fill(2), day: '2026-03-10' },
+      ])
+      .execute();
+    await database.db
+      .insertInto('view_event_key')
+      .values([
+        { key: 'a', day: '2026-03-08' },
+        { key: 'b', day: '2026-03-09' },
+        { key: 'c', day: '2026-03-10' },
+      ])
+      .execute();
+    await database.db
+      .insertInto('view_daily')
+      .values([
+        { path: '/', day: '2026-03-08', views: 1, visitors: 1 },
+        { path: '/', day: '2026-03-09', views: 1, visitors: 1 },
+      ])
+      .execute();
     await database.db.insertInto('view_total').values({ path: '/', views: 2, visitors: 2 }).execute();
 
     const job = viewsRetentionJob({ retentionDays: 2 });

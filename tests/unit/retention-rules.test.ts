@@ -21,7 +21,11 @@ afterEach(() => database.close());
 
 describe('retention rules', () => {
   it('cover every table of the live schema that is not listed as holding nothing personal', () => {
-    const tables = (database.sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+    const tables = (
+      database.sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as {
+        name: string;
+      }[]
+    ).map((t) => t.name);
     const missing = tables.filter((t) => !(t in NOT_PERSONAL) && !registryEntry(t)?.retention.rule.trim());
     expect(missing).toEqual([]);
     for (const table of ENDED_BY_TIME) expect(tables).toContain(table);

@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SERVER_ENV, SERVER_V8_FLAGS, serverEnv } from '../../src/server/runtime-settings.ts';
 
-const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> })
+  .scripts;
 const ENTRY = { start: 'src/cli/start.ts', serve: 'src/server/main.ts' };
 
 /** Runs `script` through the shell, as npm does, with node printing `expression` instead of starting the site. */
@@ -29,7 +30,11 @@ describe('the server’s runtime settings', () => {
     expect(words.slice(node + 1, node + 1 + SERVER_V8_FLAGS.length)).toEqual(SERVER_V8_FLAGS);
     expect(words.at(-1)).toBe(entry);
 
-    const defaults = runScript(script, entry, 'JSON.stringify({ env: process.env.MALLOC_ARENA_MAX, argv: process.execArgv.slice(0, -2), pid: process.pid })');
+    const defaults = runScript(
+      script,
+      entry,
+      'JSON.stringify({ env: process.env.MALLOC_ARENA_MAX, argv: process.execArgv.slice(0, -2), pid: process.pid })',
+    );
     expect(defaults.stderr).toBe('');
     // execArgv ends with this test's own -e and its code; the shell's process is Node's.
     expect(JSON.parse(defaults.stdout)).toEqual({ env: SERVER_ENV.MALLOC_ARENA_MAX, argv: SERVER_V8_FLAGS, pid: defaults.pid });

@@ -47,7 +47,12 @@ async function record(email: string, ticket?: string, by: { userId: number; ip: 
   return { id: outcome.id, mail, token: linkToken(mail)! };
 }
 
-const log = async () => database.db.selectFrom('audit_log').select(['action', 'actor_user_id', 'actor_ip', 'subject_user_id', 'fields', 'reason']).orderBy('id').execute();
+const log = async () =>
+  database.db
+    .selectFrom('audit_log')
+    .select(['action', 'actor_user_id', 'actor_ip', 'subject_user_id', 'fields', 'reason'])
+    .orderBy('id')
+    .execute();
 const row = (id: number) => database.db.selectFrom('deletion_request').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
 describe('the form', () => {
@@ -56,14 +61,26 @@ describe('the form', () => {
       ok: false,
       errors: { email: expect.stringMatching(/address the request came from/), ticket: expect.stringMatching(/ticket reference/) },
     });
-    expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'T-1', receivedAt: '' }, t0)).toMatchObject({ ok: true, value: { receivedAt: t0 } });
+    expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'T-1', receivedAt: '' }, t0)).toMatchObject({
+      ok: true,
+      value: { receivedAt: t0 },
+    });
     expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'T-1', receivedAt: '2026-11-24T23:15' }, t0)).toMatchObject({
       ok: true,
       value: { receivedAt: new Date('2026-11-24T23:15:00.000Z'), ticket: 'T-1', email: { normalized: 'x@example.com' } },
     });
-    expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'T-1', receivedAt: '2026-11-26T10:00' }, t0)).toMatchObject({ ok: false, errors: { receivedAt: expect.stringMatching(/future/) } });
-    expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'T-1', receivedAt: '2026-02-30T10:00' }, t0)).toMatchObject({ ok: false, errors: { receivedAt: expect.any(String) } });
-    expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'x'.repeat(101) }, t0)).toMatchObject({ ok: false, errors: { ticket: 'Use at most 100 characters.' } });
+    expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'T-1', receivedAt: '2026-11-26T10:00' }, t0)).toMatchObject({
+      ok: false,
+      errors: { receivedAt: expect.stringMatching(/future/) },
+    });
+    expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'T-1', receivedAt: '2026-02-30T10:00' }, t0)).toMatchObject({
+      ok: false,
+      errors: { receivedAt: expect.any(String) },
+    });
+    expect(checkDeletionRequestForm({ email: 'x@example.com', ticket: 'x'.repeat(101) }, t0)).toMatchObject({
+      ok: false,
+      errors: { ticket: 'Use at most 100 characters.' },
+    });
   });
 });
 
@@ -111,8 +128,22 @@ describe('the path of a request', () => {
     expect(JSON.stringify(closed)).not.toMatch(/leaving|Lee|0100/i);
 
     expect(await log()).toEqual([
-      { action: 'deletion-request.record', actor_user_id: actor.userId, actor_ip: '203.0.113.9', subject_user_id: user, fields: '["email"]', reason: 'Deletion request ZD-1001 received by email' },
-      { action: 'account.delete', actor_user_id: null, actor_ip: null, subject_user_id: user, fields: '[]', reason: 'Deletion request ZD-1001 confirmed with the emailed link' },
+      {
+        action: 'deletion-request.record',
+        actor_user_id: actor.userId,
+        actor_ip: '203.0.113.9',
+        subject_user_id: user,
+        fields: '["email"]',
+        reason: 'Deletion request ZD-1001 received by email',
+      },
+      {
+        action: 'account.delete',
+        actor_user_id: null,
+        actor_ip: null,
+        subject_user_id: user,
+        fields: '[]',
+        reason: 'Deletion request ZD-1001 confirmed with the emailed link',
+      },
     ]);
 
     // The link works once.
@@ -123,10 +154,17 @@ describe('the path of a request', () => {
   });
 
   it('refuses an address without an account, and a second open request for the same account', async () => {
-    expect(await recordDeletionRequest(database.db, SITE, actor, form('nobody@example.com'), t0)).toEqual({ ok: false, problem: 'no-account' });
+    expect(await recordDeletionRequest(database.db, SITE, actor, form('nobody@example.com'), t0)).toEqual({
+      ok: false,
+      problem: 'no-account',
+    });
     await account(database, 'twice@example.com', [], {}, t0);
     const { id } = await record('twice@example.com');
-    expect(await recordDeletionRequest(database.db, SITE, actor, form('twice@example.com', 'ZD-2'), t0)).toEqual({ ok: false, problem: 'already-open', id });
+    expect(await recordDeletionRequest(database.db, SITE, actor, form('twice@example.com', 'ZD-2'), t0)).toEqual({
+      ok: false,
+      problem: 'already-open',
+      id,
+    });
   });
 
   it('expires the link after 7 days; a new link replaces it', async () => {
@@ -151,7 +189,9 @@ describe('the path of a request', () => {
     for (const bad of [`${lookup}.${'a'.repeat(32)}`, `${'b'.repeat(24)}.${secret}`, '', 'x', `${token}x`]) {
       expect(await confirmDeletionByLink(database.db, bad, t0), bad).toEqual({ ok: false, problem: 'invalid' });
     }
-    expect(await database.db.selectFrom('user').select('id').where('email_normalized', '=', 'tamper@example.com').executeTakeFirst()).toBeDefined();
+    expect(
+      await database.db.selectFrom('user').select('id').where('email_normalized', '=', 'tamper@example.com').executeTakeFirst(),
+    ).toBeDefined();
   });
 });
 
@@ -159,7 +199,9 @@ describe('support’s decisions', () => {
   it('deletes without the emailed confirmation, with the reason, when identity was verified another way', async () => {
     const user = await account(database, 'verified@example.com', [], {}, t0);
     const { id, token } = await record('verified@example.com');
-    expect(await deleteWithVerifiedIdentity(database.db, actor, id, 'Verified on a video call against the ID on file', later(1000))).toEqual({ ok: true, mailed: true });
+    expect(
+      await deleteWithVerifiedIdentity(database.db, actor, id, 'Verified on a video call against the ID on file', later(1000)),
+    ).toEqual({ ok: true, mailed: true });
     expect(await row(id)).toMatchObject({ status: 'completed', confirmed_via: 'support', requester_email: null, user_id: null });
     expect((await log()).at(-1)).toEqual({
       action: 'account.delete',
@@ -170,29 +212,55 @@ describe('support’s decisions', () => {
       reason: 'Verified on a video call against the ID on file',
     });
     expect(await confirmDeletionByLink(database.db, token, later(2000))).toEqual({ ok: false, problem: 'invalid' });
-    expect(await deleteWithVerifiedIdentity(database.db, actor, id, 'Again, by mistake, should fail')).toEqual({ ok: false, problem: 'not-pending' });
+    expect(await deleteWithVerifiedIdentity(database.db, actor, id, 'Again, by mistake, should fail')).toEqual({
+      ok: false,
+      problem: 'not-pending',
+    });
   });
 
   it('cancels with a reason: the request forgets the address, the account stays', async () => {
     const user = await account(database, 'changed-mind@example.com', [], {}, t0);
     const { id, token } = await record('changed-mind@example.com');
-    expect(await cancelDeletionRequest(database.db, actor, id, 'The requester wrote back to withdraw it', later(1000))).toEqual({ ok: true });
-    expect(await row(id)).toMatchObject({ status: 'cancelled', requester_email: null, token_id: null, user_id: user, closed_at: later(1000).toISOString() });
+    expect(await cancelDeletionRequest(database.db, actor, id, 'The requester wrote back to withdraw it', later(1000))).toEqual({
+      ok: true,
+    });
+    expect(await row(id)).toMatchObject({
+      status: 'cancelled',
+      requester_email: null,
+      token_id: null,
+      user_id: user,
+      closed_at: later(1000).toISOString(),
+    });
     expect(await confirmDeletionByLink(database.db, token, later(2000))).toEqual({ ok: false, problem: 'invalid' });
     expect(await database.db.selectFrom('user').select('id').where('id', '=', user).executeTakeFirst()).toEqual({ id: user });
-    expect((await log()).at(-1)).toMatchObject({ action: 'deletion-request.cancel', subject_user_id: user, reason: 'The requester wrote back to withdraw it' });
-    expect(await cancelDeletionRequest(database.db, actor, id, 'The requester wrote back to withdraw it')).toEqual({ ok: false, problem: 'closed' });
+    expect((await log()).at(-1)).toMatchObject({
+      action: 'deletion-request.cancel',
+      subject_user_id: user,
+      reason: 'The requester wrote back to withdraw it',
+    });
+    expect(await cancelDeletionRequest(database.db, actor, id, 'The requester wrote back to withdraw it')).toEqual({
+      ok: false,
+      problem: 'closed',
+    });
   });
 
   it('completes a confirmed request whose erasure did not finish', async () => {
     const user = await account(database, 'stuck@example.com', [], {}, t0);
     const { id } = await record('stuck@example.com');
     // As if the erasure step had failed after the confirmation was committed.
-    await database.db.updateTable('deletion_request').set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: t0.toISOString(), token_id: null, token_hash: null }).where('id', '=', id).execute();
+    await database.db
+      .updateTable('deletion_request')
+      .set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: t0.toISOString(), token_id: null, token_hash: null })
+      .where('id', '=', id)
+      .execute();
     expect((await deletionQueue(database.db)).confirmed.map((r) => r.id)).toEqual([id]);
     expect(await completeConfirmedRequest(database.db, actor, id, later(1000))).toEqual({ ok: true, mailed: true });
     expect(await database.db.selectFrom('user').select('id').where('id', '=', user).executeTakeFirst()).toBeUndefined();
-    expect((await log()).at(-1)).toMatchObject({ action: 'account.delete', actor_user_id: actor.userId, reason: 'Deletion request ZD-1001 confirmed with the emailed link' });
+    expect((await log()).at(-1)).toMatchObject({
+      action: 'account.delete',
+      actor_user_id: actor.userId,
+      reason: 'Deletion request ZD-1001 confirmed with the emailed link',
+    });
   });
 
   it('never deletes the last admin: the link is not used up, and the admin is told why', async () => {
@@ -201,7 +269,10 @@ describe('support’s decisions', () => {
     const self = { userId: admin, ip: '203.0.113.10' };
     const { id, token } = await record('only-admin@customertrackr.com', undefined, self);
     expect(await confirmDeletionByLink(database.db, token, later(1000))).toEqual({ ok: false, problem: 'last-admin' });
-    expect(await deleteWithVerifiedIdentity(database.db, self, id, 'Verified in person at the office')).toEqual({ ok: false, problem: 'last-admin' });
+    expect(await deleteWithVerifiedIdentity(database.db, self, id, 'Verified in person at the office')).toEqual({
+      ok: false,
+      problem: 'last-admin',
+    });
     expect(await row(id)).toMatchObject({ status: 'pending' });
     expect(await database.db.selectFrom('user').select('id').where('id', '=', admin).executeTakeFirst()).toEqual({ id: admin });
   });
@@ -213,17 +284,30 @@ describe('a staff account', () => {
     const byAdmin = { userId: admin, ip: '203.0.113.10' };
     await account(database, 'editor@customertrackr.com', ['editor'], {}, t0);
     const before = (await log()).length;
-    expect(await recordDeletionRequest(database.db, SITE, actor, form('editor@customertrackr.com'), t0)).toEqual({ ok: false, problem: 'staff-account' });
-    expect(await recordDeletionRequest(database.db, SITE, actor, form('admin@customertrackr.com'), t0)).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await recordDeletionRequest(database.db, SITE, actor, form('editor@customertrackr.com'), t0)).toEqual({
+      ok: false,
+      problem: 'staff-account',
+    });
+    expect(await recordDeletionRequest(database.db, SITE, actor, form('admin@customertrackr.com'), t0)).toEqual({
+      ok: false,
+      problem: 'staff-account',
+    });
     expect(await log()).toHaveLength(before);
 
     // A request recorded by an admin: support can neither resend, delete, complete nor cancel it.
     const { id } = await record('editor@customertrackr.com', 'ZD-9', byAdmin);
     const after = (await log()).length;
     expect(await resendDeletionLink(database.db, SITE, actor, id, later(1000))).toEqual({ ok: false, problem: 'staff-account' });
-    expect(await deleteWithVerifiedIdentity(database.db, actor, id, 'Verified on a call, says support')).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await deleteWithVerifiedIdentity(database.db, actor, id, 'Verified on a call, says support')).toEqual({
+      ok: false,
+      problem: 'staff-account',
+    });
     expect(await cancelDeletionRequest(database.db, actor, id, 'Withdrawn, says support')).toEqual({ ok: false, problem: 'staff-account' });
-    await database.db.updateTable('deletion_request').set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: t0.toISOString() }).where('id', '=', id).execute();
+    await database.db
+      .updateTable('deletion_request')
+      .set({ status: 'confirmed', confirmed_via: 'email-link', confirmed_at: t0.toISOString() })
+      .where('id', '=', id)
+      .execute();
     expect(await completeConfirmedRequest(database.db, actor, id, later(1000))).toEqual({ ok: false, problem: 'staff-account' });
     expect(await log()).toHaveLength(after);
     expect(await row(id)).toMatchObject({ status: 'confirmed' });
@@ -237,16 +321,23 @@ describe('erasure by another path', () => {
     const user = await account(database, 'self@example.com', [], {}, t0);
     const { id } = await record('self@example.com');
     await eraseAccount(database.db, user, 'self-service');
-    expect(await row(id)).toMatchObject({ status: 'completed', requester_email: null, token_id: null, user_id: null, confirmed_via: null, closed_at: expect.any(String) });
+    expect(await row(id)).toMatchObject({
+      status: 'completed',
+      requester_email: null,
+      token_id: null,
+      user_id: null,
+      confirmed_via: null,
+      closed_at: expect.any(String),
+    });
     expect((await deletionQueue(database.db)).closed.map((r) => r.id)).toEqual([id]);
   });
 
   it('the database refuses a closed request that still holds an address', async () => {
     const user = await account(database, 'check@example.com', [], {}, t0);
     const { id } = await record('check@example.com');
-    await expect(database.db.updateTable('deletion_request').set({ status: 'completed', closed_at: t0.toISOString() }).where('id', '=', id).execute()).rejects.toThrow(
-      /CHECK constraint failed/,
-    );
+    await expect(
+      database.db.updateTable('deletion_request').set({ status: 'completed', closed_at: t0.toISOString() }).where('id', '=', id).execute(),
+    ).rejects.toThrow(/CHECK constraint failed/);
     expect(user).toBeGreaterThan(0);
   });
 });

@@ -17,7 +17,11 @@ beforeEach(async () => {
 });
 
 async function entries() {
-  return database.db.selectFrom('audit_log').select(['actor_user_id', 'actor_ip', 'action', 'subject_user_id', 'fields', 'reason']).orderBy('id').execute();
+  return database.db
+    .selectFrom('audit_log')
+    .select(['actor_user_id', 'actor_ip', 'action', 'subject_user_id', 'fields', 'reason'])
+    .orderBy('id')
+    .execute();
 }
 
 describe('searchAccounts', () => {
@@ -26,7 +30,11 @@ describe('searchAccounts', () => {
     const janet = await account(database, 'janet@example.org');
     await account(database, 'bob@example.com');
     const found = await searchAccounts(database.db, actor, '  JANE@example.com ');
-    expect(found).toEqual({ ok: true, truncated: false, accounts: [{ id: jane, maskedEmail: 'j•••@example.com', createdAt: expect.any(String), emailVerified: true }] });
+    expect(found).toEqual({
+      ok: true,
+      truncated: false,
+      accounts: [{ id: jane, maskedEmail: 'j•••@example.com', createdAt: expect.any(String), emailVerified: true }],
+    });
     const prefix = await searchAccounts(database.db, actor, 'jan');
     expect(prefix.ok && prefix.accounts.map((a) => [a.id, a.maskedEmail])).toEqual([
       [jane, 'jan•••@example.com'],
@@ -34,9 +42,30 @@ describe('searchAccounts', () => {
     ]);
     expect(JSON.stringify(prefix)).not.toContain('jane@');
     expect(await entries()).toEqual([
-      { actor_user_id: actor.userId, actor_ip: '203.0.113.5', action: 'account.search', subject_user_id: jane, fields: '["email"]', reason: null },
-      { actor_user_id: actor.userId, actor_ip: '203.0.113.5', action: 'account.search', subject_user_id: jane, fields: '["email"]', reason: null },
-      { actor_user_id: actor.userId, actor_ip: '203.0.113.5', action: 'account.search', subject_user_id: janet, fields: '["email"]', reason: null },
+      {
+        actor_user_id: actor.userId,
+        actor_ip: '203.0.113.5',
+        action: 'account.search',
+        subject_user_id: jane,
+        fields: '["email"]',
+        reason: null,
+      },
+      {
+        actor_user_id: actor.userId,
+        actor_ip: '203.0.113.5',
+        action: 'account.search',
+        subject_user_id: jane,
+        fields: '["email"]',
+        reason: null,
+      },
+      {
+        actor_user_id: actor.userId,
+        actor_ip: '203.0.113.5',
+        action: 'account.search',
+        subject_user_id: janet,
+        fields: '["email"]',
+        reason: null,
+      },
     ]);
   });
 
@@ -56,7 +85,11 @@ describe('searchAccounts', () => {
 
 describe('viewAccount and revealField', () => {
   it('shows the record masked, and records the read with the fields shown', async () => {
-    const user = await account(database, 'sam.sample@example.com', [], { full_name: 'Sam Sample', phone: '+1 617 555 0142', company: 'Acme' });
+    const user = await account(database, 'sam.sample@example.com', [], {
+      full_name: 'Sam Sample',
+      phone: '+1 617 555 0142',
+      company: 'Acme',
+    });
     await createSession(database.db, user, null);
     const record = await viewAccount(database.db, actor, user);
     expect(record).toMatchObject({
@@ -69,7 +102,14 @@ describe('viewAccount and revealField', () => {
     });
     expect(JSON.stringify(record)).not.toMatch(/Sam|Sample|0142|Acme|sam\.sample/);
     expect(await entries()).toEqual([
-      { actor_user_id: actor.userId, actor_ip: '203.0.113.5', action: 'account.view', subject_user_id: user, fields: '["email","full_name","company","phone"]', reason: null },
+      {
+        actor_user_id: actor.userId,
+        actor_ip: '203.0.113.5',
+        action: 'account.view',
+        subject_user_id: user,
+        fields: '["email","full_name","company","phone"]',
+        reason: null,
+      },
     ]);
     expect(await viewAccount(database.db, actor, 9999)).toBeUndefined();
     expect(await entries()).toHaveLength(1);
@@ -77,8 +117,14 @@ describe('viewAccount and revealField', () => {
 
   it('reveals one field with the reason, and records that field and reason (never the value)', async () => {
     const user = await account(database, 'reveal@example.com', [], { phone: '+1 617 555 0142' });
-    expect(await revealField(database.db, actor, user, 'phone', 'Caller asked us to confirm the number on file')).toEqual({ field: 'phone', value: '+1 617 555 0142' });
-    expect(await revealField(database.db, actor, user, 'job_title', 'Checking whether a job title is on file')).toEqual({ field: 'job_title', value: null });
+    expect(await revealField(database.db, actor, user, 'phone', 'Caller asked us to confirm the number on file')).toEqual({
+      field: 'phone',
+      value: '+1 617 555 0142',
+    });
+    expect(await revealField(database.db, actor, user, 'job_title', 'Checking whether a job title is on file')).toEqual({
+      field: 'job_title',
+      value: null,
+    });
     const log = await entries();
     expect(log.map((e) => [e.action, e.fields, e.reason])).toEqual([
       ['account.reveal', '["phone"]', 'Caller asked us to confirm the number on file'],
@@ -104,7 +150,14 @@ describe('endSessions and resendVerification', () => {
     expect(await endSessions(database.db, actor, user, 'Reported a stolen laptop on the phone')).toBe(2);
     expect(await database.db.selectFrom('session').select('user_id').execute()).toEqual([{ user_id: other }]);
     expect(await entries()).toEqual([
-      { actor_user_id: actor.userId, actor_ip: '203.0.113.5', action: 'account.end-sessions', subject_user_id: user, fields: '[]', reason: 'Reported a stolen laptop on the phone' },
+      {
+        actor_user_id: actor.userId,
+        actor_ip: '203.0.113.5',
+        action: 'account.end-sessions',
+        subject_user_id: user,
+        fields: '[]',
+        reason: 'Reported a stolen laptop on the phone',
+      },
     ]);
     expect(await endSessions(database.db, actor, 9999, 'Reported a stolen laptop on the phone')).toBeUndefined();
   });
@@ -113,11 +166,16 @@ describe('endSessions and resendVerification', () => {
     const user = await account(database, 'unconfirmed@example.com');
     await database.db.updateTable('user').set({ email_verified_at: null }).where('id', '=', user).execute();
     expect(await resendVerification(database.db, new URL('https://ct.example'), actor, user)).toEqual({ ok: true });
-    expect(outbox.mails()).toEqual([expect.objectContaining({ to: 'unconfirmed@example.com', subject: 'Confirm your email address for CustomerTrackr' })]);
+    expect(outbox.mails()).toEqual([
+      expect.objectContaining({ to: 'unconfirmed@example.com', subject: 'Confirm your email address for CustomerTrackr' }),
+    ]);
     expect((await entries()).map((e) => [e.action, e.fields])).toEqual([['account.resend-verification', '["email"]']]);
 
     const confirmed = await account(database, 'confirmed@example.com');
-    expect(await resendVerification(database.db, new URL('https://ct.example'), actor, confirmed)).toEqual({ ok: false, problem: 'already-verified' });
+    expect(await resendVerification(database.db, new URL('https://ct.example'), actor, confirmed)).toEqual({
+      ok: false,
+      problem: 'already-verified',
+    });
     expect(await resendVerification(database.db, new URL('https://ct.example'), actor, 9999)).toEqual({ ok: false, problem: 'no-account' });
     expect(outbox.mails()).toHaveLength(1);
     expect(await entries()).toHaveLength(1);
@@ -135,11 +193,17 @@ describe('a staff account', () => {
     expect(await endSessions(database.db, actor, admin, 'Support wants the admin out')).toBe('staff-account');
     expect(await endSessions(database.db, actor, editor, 'Support wants the editor out')).toBe('staff-account');
     await database.db.updateTable('user').set({ email_verified_at: null }).where('id', '=', editor).execute();
-    expect(await resendVerification(database.db, new URL('https://customertrackr.test'), actor, editor)).toEqual({ ok: false, problem: 'staff-account' });
+    expect(await resendVerification(database.db, new URL('https://customertrackr.test'), actor, editor)).toEqual({
+      ok: false,
+      problem: 'staff-account',
+    });
     expect(await entries()).toEqual([]);
     expect(await database.db.selectFrom('session').select('user_id').where('user_id', 'in', [admin, editor]).execute()).toHaveLength(2);
 
     expect(await endSessions(database.db, byAdmin, editor, 'The editor lost their laptop')).toBe(1);
-    expect(await revealField(database.db, byAdmin, editor, 'email', 'Checking the address we hold')).toEqual({ field: 'email', value: 'editor@customertrackr.com' });
+    expect(await revealField(database.db, byAdmin, editor, 'email', 'Checking the address we hold')).toEqual({
+      field: 'email',
+      value: 'editor@customertrackr.com',
+    });
   });
 });

@@ -7,16 +7,29 @@ import { account, staffDatabase } from '../support/staff.ts';
 const database = staffDatabase();
 
 const actor = (userId: number) => ({ userId, ip: '198.51.100.1' });
-const admins = async () => (await database.db.selectFrom('user_role').select('user_id').where('role', '=', 'admin').execute()).map((r) => r.user_id);
-const log = async () => database.db.selectFrom('audit_log').select(['action', 'actor_user_id', 'subject_user_id', 'fields']).orderBy('id').execute();
+const admins = async () =>
+  (await database.db.selectFrom('user_role').select('user_id').where('role', '=', 'admin').execute()).map((r) => r.user_id);
+const log = async () =>
+  database.db.selectFrom('audit_log').select(['action', 'actor_user_id', 'subject_user_id', 'fields']).orderBy('id').execute();
 
 describe('granting and revoking', () => {
   it('grants by address, audited; granting again changes nothing and writes nothing', async () => {
     const admin = await account(database, 'admin@customertrackr.com', ['admin']);
     const sam = await account(database, 'sam@customertrackr.com');
-    expect(await grantRoleByEmail(database.db, actor(admin), 'SAM@customertrackr.com', 'support')).toEqual({ ok: true, userId: sam, changed: true });
-    expect(await grantRoleByEmail(database.db, actor(admin), 'sam@customertrackr.com', 'support')).toEqual({ ok: true, userId: sam, changed: false });
-    expect(await grantRoleByEmail(database.db, actor(admin), 'nobody@customertrackr.com', 'support')).toEqual({ ok: false, problem: 'no-account' });
+    expect(await grantRoleByEmail(database.db, actor(admin), 'SAM@customertrackr.com', 'support')).toEqual({
+      ok: true,
+      userId: sam,
+      changed: true,
+    });
+    expect(await grantRoleByEmail(database.db, actor(admin), 'sam@customertrackr.com', 'support')).toEqual({
+      ok: true,
+      userId: sam,
+      changed: false,
+    });
+    expect(await grantRoleByEmail(database.db, actor(admin), 'nobody@customertrackr.com', 'support')).toEqual({
+      ok: false,
+      problem: 'no-account',
+    });
     expect(await log()).toEqual([{ action: 'role.grant', actor_user_id: admin, subject_user_id: sam, fields: '["role:support"]' }]);
 
     expect(await revokeRoleFrom(database.db, actor(admin), sam, 'support')).toEqual({ ok: true, changed: true });
@@ -52,7 +65,10 @@ describe('the last admin', () => {
   it('holds when two admins revoke each other at the same moment: one succeeds, one is refused', async () => {
     const a = await account(database, 'a@customertrackr.com', ['admin']);
     const b = await account(database, 'b@customertrackr.com', ['admin']);
-    const outcomes = await Promise.all([revokeRoleFrom(database.db, actor(a), b, 'admin'), revokeRoleFrom(database.db, actor(b), a, 'admin')]);
+    const outcomes = await Promise.all([
+      revokeRoleFrom(database.db, actor(a), b, 'admin'),
+      revokeRoleFrom(database.db, actor(b), a, 'admin'),
+    ]);
     expect(outcomes).toContainEqual({ ok: true, changed: true });
     expect(outcomes).toContainEqual({ ok: false, problem: 'last-admin' });
     expect(await admins()).toHaveLength(1);

@@ -30,6 +30,8 @@ describe('admin sections', () => {
   });
 
   it('sends visitors to sign in and back', () => {
-    expect(signInPath(new URL('http://x/admin/announcements/preview?at=2027-01-01T00:00'))).toBe('/login?next=%2Fadmin%2Fannouncements%2Fpreview%3Fat%3D2027-01-01T00%3A00');
+    expect(signInPath(new URL('http://x/admin/announcements/preview?at=2027-01-01T00:00'))).toBe(
+      '/login?next=%2Fadmin%2Fannouncements%2Fpreview%3Fat%3D2027-01-01T00%3A00',
+    );
   });
 });

@@ -20,7 +20,9 @@ const all = (table: string) => database.sqlite.prepare(`select * from ${table}`)
 describe('counting', () => {
   it('counts 2,000 concurrent events exactly once each', async () => {
     const outcomes = await Promise.all(
-      Array.from({ length: 2000 }, (_, i) => views.record({ path: '/features', key: key(), visitorId: i % 2 ? 'VisitorAAAAAAAAAAAAAAAAA' : null }, DAY1)),
+      Array.from({ length: 2000 }, (_, i) =>
+        views.record({ path: '/features', key: key(), visitorId: i % 2 ? 'VisitorAAAAAAAAAAAAAAAAA' : null }, DAY1),
+      ),
     );
     expect(outcomes.every((o) => o.counted)).toBe(true);
     expect(views.counts('/features')).toEqual({ path: '/features', views: 2000, visitors: 1 });
@@ -54,7 +56,12 @@ describe('counting', () => {
   it('counts unique visitors per page per day, and site-wide per day', async () => {
     const A = 'VisitorAAAAAAAAAAAAAAAAA';
     const B = 'VisitorBBBBBBBBBBBBBBBBB';
-    for (const [path, visitorId] of [['/a', A], ['/a', A], ['/b', A], ['/a', B]] as const) {
+    for (const [path, visitorId] of [
+      ['/a', A],
+      ['/a', A],
+      ['/b', A],
+      ['/a', B],
+    ] as const) {
       await views.record({ path, key: key(), visitorId }, DAY1);
     }
     expect(views.counts('/a')).toEqual({ path: '/a', views: 3, visitors: 2 });
@@ -88,7 +95,9 @@ describe('what is stored', () => {
   it('never the visitor identifier, only keyed hashes of it, and nothing about the request', async () => {
     const id = 'SecretVisitorIdentifier1';
     await views.record({ path: '/a', key: key(), visitorId: id }, DAY1);
-    const tables = database.sqlite.prepare("select name from sqlite_master where type = 'table' and name like 'view%'").all() as { name: string }[];
+    const tables = database.sqlite.prepare("select name from sqlite_master where type = 'table' and name like 'view%'").all() as {
+      name: string;
+    }[];
     for (const { name } of tables) {
       for (const row of all(name)) {
         for (const value of Object.values(row)) {
@@ -122,7 +131,9 @@ describe('what is stored', () => {
 
 describe('never losing an acknowledged view', () => {
   it('refuses every event of a batch that cannot be committed, and keeps none of it', async () => {
-    await sql`create trigger boom before insert on view_daily when new.path = '/boom' begin select raise(abort, 'boom'); end`.execute(database.db);
+    await sql`create trigger boom before insert on view_daily when new.path = '/boom' begin select raise(abort, 'boom'); end`.execute(
+      database.db,
+    );
     const results = await Promise.allSettled([
       views.record({ path: '/ok', key: key(), visitorId: null }, DAY1),
       views.record({ path: '/boom', key: key(), visitorId: null }, DAY1),

@@ -14,11 +14,14 @@ const query = <T>(sqlText: string, ...params: unknown[]) => database.sqlite.prep
 
 const STATISTICS = Object.keys(VIEW_TABLES);
 // Words that would name a person, an account or a request detail.
-const PERSONAL = /user|account|member|session|email|mail|name|ip|addr|agent|\bua\b|referr?er|cookie|visitor_?id|fingerprint|device|location|country/i;
+const PERSONAL =
+  /user|account|member|session|email|mail|name|ip|addr|agent|\bua\b|referr?er|cookie|visitor_?id|fingerprint|device|location|country/i;
 
 describe('visitor statistics cannot be linked to an account', () => {
   it('has exactly the declared statistics tables', () => {
-    const tables = query<{ name: string }>("select name from sqlite_master where type = 'table' and name like 'view\\_%' escape '\\'").map((t) => t.name);
+    const tables = query<{ name: string }>("select name from sqlite_master where type = 'table' and name like 'view\\_%' escape '\\'").map(
+      (t) => t.name,
+    );
     expect(tables.sort()).toEqual([...STATISTICS].sort());
   });
 
@@ -38,7 +41,9 @@ describe('visitor statistics cannot be linked to an account', () => {
   });
 
   it('is referenced by no other table', () => {
-    const tables = query<{ name: string }>("select name from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\'");
+    const tables = query<{ name: string }>(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\'",
+    );
     for (const { name } of tables) {
       const references = query<ForeignKey>('select "table", "from", "to" from pragma_foreign_key_list(?)', name);
       for (const ref of references) expect(STATISTICS, `${name}.${ref.from} references ${ref.table}`).not.toContain(ref.table);

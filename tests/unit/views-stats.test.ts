@@ -111,7 +111,10 @@ describe('the chart geometry', () => {
   it('labels every value of a short range, and the peak and the last of a long one', () => {
     const short = points([1, 5, 2], layout(3, 5));
     expect(labelled(short).map((p) => p.value)).toEqual([1, 5, 2]);
-    const long = points(Array.from({ length: 30 }, (_, i) => (i === 10 ? 50 : i)), layout(30, 50));
+    const long = points(
+      Array.from({ length: 30 }, (_, i) => (i === 10 ? 50 : i)),
+      layout(30, 50),
+    );
     expect(labelled(long).map((p) => [p.index, p.value])).toEqual([
       [10, 50],
       [29, 29],

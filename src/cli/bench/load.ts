@@ -93,7 +93,8 @@ export function capture(site: Site, plan: RequestPlan): Promise<Reply> {
       res.on('end', () => {
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(res.headers)) {
-          if (value !== undefined && !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name)) headers[name] = String(value);
+          if (value !== undefined && !['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'].includes(name))
+            headers[name] = String(value);
         }
         resolve({ status: res.statusCode!, headers, body: Buffer.concat(chunks).toString('base64') });
       });

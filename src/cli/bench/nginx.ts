@@ -23,9 +23,19 @@ export function nginxBinary(): string | undefined {
   return NGINX_BINARIES.find((path) => existsSync(path));
 }
 
-
 /** Headers nginx sets itself for a static file (its own ETag and Last-Modified included). */
-const NGINX_OWN_HEADERS = new Set(['content-type', 'content-length', 'etag', 'last-modified', 'accept-ranges', 'server', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
+const NGINX_OWN_HEADERS = new Set([
+  'content-type',
+  'content-length',
+  'etag',
+  'last-modified',
+  'accept-ranges',
+  'server',
+  'date',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+]);
 
 /** The path under `root` of the file whose bytes are `body`, as an absolute URL path. */
 function findFileWithBytes(root: string, body: Buffer): string | undefined {
@@ -117,7 +127,12 @@ export interface RunningNginx {
 }
 
 /** Starts nginx (`binary`) in `dir` serving `root` for `routes`; resolves when it answers. */
-export async function startNginx(binary: string, dir: string, root: string, routes: { path: string; reply: Reply }[]): Promise<RunningNginx> {
+export async function startNginx(
+  binary: string,
+  dir: string,
+  root: string,
+  routes: { path: string; reply: Reply }[],
+): Promise<RunningNginx> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');

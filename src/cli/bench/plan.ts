@@ -14,7 +14,10 @@ export function selectedScenarios(): Scenario[] {
   const only = ONLY;
   if (!only) return SCENARIOS;
   const unknown = only.filter((name) => name !== 'sign-in' && name !== 'reset' && !SCENARIOS.some((s) => s.name === name));
-  if (unknown.length > 0) throw new Error(`BENCH_ONLY: no scenario named ${unknown.join(', ')} (there are ${SCENARIOS.map((s) => s.name).join(', ')}, sign-in, reset)`);
+  if (unknown.length > 0)
+    throw new Error(
+      `BENCH_ONLY: no scenario named ${unknown.join(', ')} (there are ${SCENARIOS.map((s) => s.name).join(', ')}, sign-in, reset)`,
+    );
   return SCENARIOS.filter((s) => only.includes(s.name) || only.includes(s.baselineOf ?? s.nginxOf ?? ''));
 }
 

@@ -32,7 +32,9 @@ export function printHeading(nginx: string | undefined, wrk: string | undefined)
 export function printResults(results: Measured[]): void {
   for (const result of results) {
     const rss = result.peakRssMb === undefined ? '' : `   peak RSS ${result.peakRssMb} MB`;
-    console.log(`${result.name.padEnd(13)} ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}${rss}`);
+    console.log(
+      `${result.name.padEnd(13)} ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}${rss}`,
+    );
     console.log(`${''.padEnd(13)} ${result.description}`);
     console.log(`${''.padEnd(13)} rounds: ${result.roundsRps.map((r) => fmt(r)).join(', ')} req/s`);
   }
@@ -59,7 +61,9 @@ export function checkGoals(scenarios: Scenario[], results: Measured[]): { checks
       ratios.push({ of: result.name, to: base.name, ratio: value, rounds: result.roundsRps.map((x, i) => x / base.roundsRps[i]!) });
       // Against nginx, what the bare Node server reaches too: the ceiling of node:http here.
       const againstNginx = scenarios.some((s) => s.name === base.name && s.nginxOf);
-      const bare = againstNginx ? results.find((r) => scenarios.some((s) => s.name === r.name && s.baselineOf === scenario.name)) : undefined;
+      const bare = againstNginx
+        ? results.find((r) => scenarios.some((s) => s.name === r.name && s.baselineOf === scenario.name))
+        : undefined;
       const reference = bare ? `; ${bare.name} itself: ${fmt(ratio(bare, base) * 100, 1)} %` : '';
       checks.push({
         ok: value >= wanted.ratio,
@@ -70,7 +74,10 @@ export function checkGoals(scenarios: Scenario[], results: Measured[]): { checks
       checks.push({ ok: result.rps >= goal.minRps, line: `${scenario.name}: ${fmt(result.rps)} per second (goal ≥ ${fmt(goal.minRps)})` });
     }
     if (goal.maxP99Ms !== undefined) {
-      checks.push({ ok: result.p99 < goal.maxP99Ms, line: `${scenario.name}: p99 ${fmt(result.p99)} ms at ${CONNECTIONS} connections (goal < ${goal.maxP99Ms} ms)` });
+      checks.push({
+        ok: result.p99 < goal.maxP99Ms,
+        line: `${scenario.name}: p99 ${fmt(result.p99)} ms at ${CONNECTIONS} connections (goal < ${goal.maxP99Ms} ms)`,
+      });
     }
   }
   return { checks, ratios };
@@ -78,11 +85,15 @@ export function checkGoals(scenarios: Scenario[], results: Measured[]): { checks
 
 export function printRatios(ratios: Ratio[]): void {
   if (ratios.length > 0) console.log('\nRatios (median of the rounds):');
-  for (const r of ratios) console.log(`  ${r.of} / ${r.to}: ${fmt(r.ratio * 100, 1)} %   (rounds: ${r.rounds.map((x) => fmt(x * 100, 1)).join(', ')} %)`);
+  for (const r of ratios)
+    console.log(`  ${r.of} / ${r.to}: ${fmt(r.ratio * 100, 1)} %   (rounds: ${r.rounds.map((x) => fmt(x * 100, 1)).join(', ')} %)`);
 }
 
 export function firstResponseCheck(firstResponseMs: number): Check {
-  return { ok: firstResponseMs <= 1000, line: `first response ${fmt(firstResponseMs)} ms after start (goal ≤ 1,000 ms; a fresh database, migrations included)` };
+  return {
+    ok: firstResponseMs <= 1000,
+    line: `first response ${fmt(firstResponseMs)} ms after start (goal ≤ 1,000 ms; a fresh database, migrations included)`,
+  };
 }
 
 export function printSignIn(figures: Record<string, number>, peakRssMb: number | undefined): void {
@@ -108,8 +119,14 @@ export function peakRssCheck(results: Measured[], signInPeakRssMb: number | unde
 }
 
 export function printMissingTools(nginx: string | undefined, wrk: string | undefined): void {
-  if (!nginx) console.log('\n(nginx is not installed here: the ratios to nginx are not measured. Install it (apt-get install nginx-light) and run again.)');
-  if (!wrk) console.log('(wrk is not installed here: autocannon, at about 20,000 responses per second, may be the limit for static pages. apt-get install wrk.)');
+  if (!nginx)
+    console.log(
+      '\n(nginx is not installed here: the ratios to nginx are not measured. Install it (apt-get install nginx-light) and run again.)',
+    );
+  if (!wrk)
+    console.log(
+      '(wrk is not installed here: autocannon, at about 20,000 responses per second, may be the limit for static pages. apt-get install wrk.)',
+    );
 }
 
 export function printGoals(checks: Check[]): void {

@@ -61,7 +61,10 @@ export const SCENARIOS: Scenario[] = [
       const before = await viewCount(site, VIEW_PATH);
       const burst = await autocannon({ ...options(site.url, plan), amount: 5000 });
       const added = (await viewCount(site, VIEW_PATH)) - before;
-      return { ok: burst['2xx'] === 5000 && added === 5000, line: `exact: 5,000 events sent, ${fmt(burst['2xx'])} accepted → +${fmt(added)} views` };
+      return {
+        ok: burst['2xx'] === 5000 && added === 5000,
+        line: `exact: 5,000 events sent, ${fmt(burst['2xx'])} accepted → +${fmt(added)} views`,
+      };
     },
   },
   {
@@ -73,7 +76,12 @@ export const SCENARIOS: Scenario[] = [
     name: 'home',
     description: 'GET / (a prerendered page, served from memory by src/server)',
     plan: async () => ({ method: 'GET', path: '/', headers: BROWSER_GET }),
-    goal: { minRatios: [{ scenario: 'raw-home', ratio: 0.8 }, { scenario: 'nginx-home', ratio: 0.5 }] },
+    goal: {
+      minRatios: [
+        { scenario: 'raw-home', ratio: 0.8 },
+        { scenario: 'nginx-home', ratio: 0.5 },
+      ],
+    },
   },
   { name: 'raw-home', description: 'a bare Node http server answering the bytes of /', baselineOf: 'home' },
   { name: 'nginx-home', description: 'nginx (one worker) serving the same file of dist/client with the same headers', nginxOf: 'home' },
@@ -81,7 +89,12 @@ export const SCENARIOS: Scenario[] = [
     name: 'privacy',
     description: 'GET /privacy (prerendered; the version in effect is chosen at request time)',
     plan: async () => ({ method: 'GET', path: '/privacy', headers: BROWSER_GET }),
-    goal: { minRatios: [{ scenario: 'raw-privacy', ratio: 0.8 }, { scenario: 'nginx-privacy', ratio: 0.5 }] },
+    goal: {
+      minRatios: [
+        { scenario: 'raw-privacy', ratio: 0.8 },
+        { scenario: 'nginx-privacy', ratio: 0.5 },
+      ],
+    },
   },
   { name: 'raw-privacy', description: 'a bare Node http server answering the bytes of /privacy', baselineOf: 'privacy' },
   { name: 'nginx-privacy', description: 'nginx (one worker) serving the file of the version in effect', nginxOf: 'privacy' },

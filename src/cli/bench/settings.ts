@@ -7,7 +7,9 @@ export const root = fileURLToPath(new URL('../../../', import.meta.url));
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-export const ONLY = process.env.BENCH_ONLY?.split(',').map((name) => name.trim()).filter(Boolean);
+export const ONLY = process.env.BENCH_ONLY?.split(',')
+  .map((name) => name.trim())
+  .filter(Boolean);
 export const WARMUP_SECONDS = 2;
 // The origin the server is started with (SITE_URL), as a same-site browser sends it.
 export const SITE_ORIGIN = 'http://localhost:4321';

@@ -77,7 +77,8 @@ function pageLoad(baseUrl: string, path: string, seconds: number) {
 export async function benchSignIn(baseUrl: string, origin: string, options: SignInBenchOptions = {}): Promise<Record<string, number>> {
   const { durationSeconds = 5, connections = 8, users = 8, page = '/healthz', clearLimits = true } = options;
   const databasePath = options.databasePath ?? config().databasePath;
-  if (!existsSync(databasePath)) throw new Error(`sign-in bench: no database at ${databasePath}; set DATABASE_PATH to the running server's database`);
+  if (!existsSync(databasePath))
+    throw new Error(`sign-in bench: no database at ${databasePath}; set DATABASE_PATH to the running server's database`);
   const base = baseUrl.replace(/\/$/, '');
   const database = openDatabase(databasePath);
   const { db } = database;

@@ -46,13 +46,21 @@ end
 }
 
 /** Drives `url` with wrk (one thread: the server needs the other CPU) for `seconds`. */
-export async function runWrk(binary: string, url: string, request: { method: string; headers?: Record<string, string> }, connections: number, seconds: number): Promise<LoadRun> {
+export async function runWrk(
+  binary: string,
+  url: string,
+  request: { method: string; headers?: Record<string, string> },
+  connections: number,
+  seconds: number,
+): Promise<LoadRun> {
   const dir = mkdtempSync(join(tmpdir(), 'ct-wrk-'));
   const scriptPath = join(dir, 'request.lua');
   writeFileSync(scriptPath, script(request.method, request.headers ?? {}));
   try {
     return await new Promise<LoadRun>((resolve, reject) => {
-      const child = spawn(binary, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', scriptPath, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(binary, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', scriptPath, url], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -60,8 +68,22 @@ export async function runWrk(binary: string, url: string, request: { method: str
       child.once('exit', (code) => {
         const line = output.split('\n').find((l) => l.startsWith(MARKER));
         if (code !== 0 || !line) return reject(new Error(`wrk failed (${code}):\n${output}`));
-        const r = JSON.parse(line.slice(MARKER.length)) as { requests: number; durationUs: number; status: number; other: number; p50Us: number; p99Us: number };
-        resolve({ ok: r.requests - r.status, non2xx: r.status, errors: r.other, duration: r.durationUs / 1e6, p50: r.p50Us / 1000, p99: r.p99Us / 1000 });
+        const r = JSON.parse(line.slice(MARKER.length)) as {
+          requests: number;
+          durationUs: number;
+          status: number;
+          other: number;
+          p50Us: number;
+          p99Us: number;
+        };
+        resolve({
+          ok: r.requests - r.status,
+          non2xx: r.status,
+          errors: r.other,
+          duration: r.durationUs / 1e6,
+          p50: r.p50Us / 1000,
+          p99: r.p99Us / 1000,
+        });
       });
     });
   } finally {

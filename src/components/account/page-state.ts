@@ -32,7 +32,10 @@ export const SECTIONS: { id: Section; title: string }[] = [
 const DONE: Record<string, { section: Section; message: string; kind?: 'error' }> = {
   profile: { section: 'profile', message: 'Your profile was saved. The change is listed in your history.' },
   'profile-unchanged': { section: 'profile', message: 'Nothing changed: your profile already said this.' },
-  'email-sent': { section: 'email', message: 'We sent a confirmation link to the new address. Your address changes when you open it, within an hour.' },
+  'email-sent': {
+    section: 'email',
+    message: 'We sent a confirmation link to the new address. Your address changes when you open it, within an hour.',
+  },
   'email-cancelled': { section: 'email', message: 'The change of address was cancelled: the link we sent no longer works.' },
   'verification-sent': { section: 'email', message: 'We sent a new confirmation link to your address.' },
   password: { section: 'password', message: 'Your password was changed. We sent a message to your address to let you know.' },
@@ -49,7 +52,8 @@ const DONE: Record<string, { section: Section; message: string; kind?: 'error' }
   'export-limited': {
     section: 'export',
     kind: 'error',
-    message: 'You have downloaded your data several times in the last hour: to protect your account, downloads are paused for a while. Please try again later.',
+    message:
+      'You have downloaded your data several times in the last hour: to protect your account, downloads are paused for a while. Please try again later.',
   },
 };
 
@@ -90,7 +94,13 @@ export async function accountPage(Astro: AstroGlobal, path: string): Promise<Acc
       keep: PROFILE_FIELDS,
       done: (d: { changed: string[] }) => (d.changed.length > 0 ? 'profile' : 'profile-unchanged'),
     },
-    { section: 'email', result: Astro.getActionResult(actions.account.changeEmail), keep: ['newEmail'], done: () => 'email-sent', codes: ERROR_FIELDS.changeEmail },
+    {
+      section: 'email',
+      result: Astro.getActionResult(actions.account.changeEmail),
+      keep: ['newEmail'],
+      done: () => 'email-sent',
+      codes: ERROR_FIELDS.changeEmail,
+    },
     { section: 'email', result: Astro.getActionResult(actions.account.cancelEmailChange), done: () => 'email-cancelled' },
     { section: 'email', result: Astro.getActionResult(actions.auth.resendVerification), done: () => 'verification-sent' },
     {
@@ -99,9 +109,17 @@ export async function accountPage(Astro: AstroGlobal, path: string): Promise<Acc
       done: (d: { signedOut: number }) => (d.signedOut > 0 ? 'password-others' : 'password'),
       codes: ERROR_FIELDS.changePassword,
     },
-    { section: 'sessions', result: Astro.getActionResult(actions.account.revokeSession), done: (d: { signedOut: boolean }) => (d.signedOut ? 'signed-out' : 'session') },
+    {
+      section: 'sessions',
+      result: Astro.getActionResult(actions.account.revokeSession),
+      done: (d: { signedOut: boolean }) => (d.signedOut ? 'signed-out' : 'session'),
+    },
     { section: 'sessions', result: Astro.getActionResult(actions.account.revokeOtherSessions), done: () => 'sessions' },
-    { section: 'sharing', result: Astro.getActionResult(actions.account.setSharing), done: (d: { outcome: string }) => `sharing-${d.outcome}` },
+    {
+      section: 'sharing',
+      result: Astro.getActionResult(actions.account.setSharing),
+      done: (d: { outcome: string }) => `sharing-${d.outcome}`,
+    },
     { section: 'delete', result: deletion, keep: ['confirmation'], done: () => 'deleted', codes: ERROR_FIELDS.deleteAccount },
   ];
 

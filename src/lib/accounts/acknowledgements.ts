@@ -27,7 +27,9 @@ export interface Agreement {
 
 async function knownVersions(db: DB): Promise<KnownVersion[]> {
   const rows = await db.selectFrom('policy_version').select(['effective_date', 'version', 'title', 'material']).execute();
-  return byEffectiveDate(rows.map((r) => ({ effective: r.effective_date, version: r.version, title: r.title, material: r.material === 1 })));
+  return byEffectiveDate(
+    rows.map((r) => ({ effective: r.effective_date, version: r.version, title: r.title, material: r.material === 1 })),
+  );
 }
 
 /** The user's agreements, newest first. */
@@ -35,11 +37,23 @@ export async function listAgreements(db: DB, userId: number): Promise<Agreement[
   const rows = await db
     .selectFrom('policy_agreement')
     .leftJoin('policy_version', 'policy_version.effective_date', 'policy_agreement.policy_effective_date')
-    .select(['policy_agreement.policy_effective_date', 'policy_version.version', 'policy_agreement.agreed_at', 'policy_agreement.context', 'policy_agreement.wording'])
+    .select([
+      'policy_agreement.policy_effective_date',
+      'policy_version.version',
+      'policy_agreement.agreed_at',
+      'policy_agreement.context',
+      'policy_agreement.wording',
+    ])
     .where('policy_agreement.user_id', '=', userId)
     .orderBy('policy_agreement.id', 'desc')
     .execute();
-  return rows.map((r) => ({ policyEffectiveDate: r.policy_effective_date, version: r.version ?? null, agreedAt: r.agreed_at, context: r.context, wording: r.wording }));
+  return rows.map((r) => ({
+    policyEffectiveDate: r.policy_effective_date,
+    version: r.version ?? null,
+    agreedAt: r.agreed_at,
+    context: r.context,
+    wording: r.wording,
+  }));
 }
 
 export interface PendingAcknowledgement {
@@ -106,7 +120,11 @@ export async function acknowledgePolicy(db: DB, userId: number, effectiveDate: s
 }
 
 /** The policy version in effect at `now` and the last one the user agreed to (for the deletion record). */
-export async function policyFacts(db: DB, userId: number, now = new Date()): Promise<{ inEffect: CalendarDate | null; lastAgreed: CalendarDate | null }> {
+export async function policyFacts(
+  db: DB,
+  userId: number,
+  now = new Date(),
+): Promise<{ inEffect: CalendarDate | null; lastAgreed: CalendarDate | null }> {
   const versions = await knownVersions(db);
   const latest = await db
     .selectFrom('policy_agreement')

@@ -22,9 +22,7 @@ export async function verifyCurrentPassword(db: DB, userId: number, password: st
 }
 
 export type PasswordChangeOutcome =
-  | { ok: true; signedOut: number }
-  | { ok: false; problem: 'wrong-password' }
-  | { ok: false; problem: 'rule'; reason: string };
+  { ok: true; signedOut: number } | { ok: false; problem: 'wrong-password' } | { ok: false; problem: 'rule'; reason: string };
 
 /**
  * Sets a new password after checking the current one and the rules (with the address as

@@ -80,23 +80,42 @@ export async function eraseAccountIn(
   for (const e of [...PERSONAL_DATA].reverse()) {
     switch (e.erase) {
       case 'delete-rows':
-        await untyped.deleteFrom(e.table).where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId)))).execute();
+        await untyped
+          .deleteFrom(e.table)
+          .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))))
+          .execute();
         break;
       case 'unlink':
-        for (const c of e.userColumns) await untyped.updateTable(e.table).set({ [c]: null }).where(c, '=', userId).execute();
+        for (const c of e.userColumns)
+          await untyped
+            .updateTable(e.table)
+            .set({ [c]: null })
+            .where(c, '=', userId)
+            .execute();
         break;
       case 'rate-limit-keys':
-        await untyped.deleteFrom(e.table).where('key_hash', 'in', [...keys].map(rateLimitKeyHash)).execute();
+        await untyped
+          .deleteFrom(e.table)
+          .where('key_hash', 'in', [...keys].map(rateLimitKeyHash))
+          .execute();
         break;
       case 'by-address':
-        await untyped.deleteFrom(e.table).where('email', 'in', [...keys]).execute();
+        await untyped
+          .deleteFrom(e.table)
+          .where('email', 'in', [...keys])
+          .execute();
         break;
       case 'keep':
         // Append-only records (see `kept` in the registry): left as they are.
         break;
     }
   }
-  const record: DeletionRecord = { deletedAt: now.toISOString(), via, policyInEffect: policy.inEffect, lastAgreedPolicy: policy.lastAgreed };
+  const record: DeletionRecord = {
+    deletedAt: now.toISOString(),
+    via,
+    policyInEffect: policy.inEffect,
+    lastAgreedPolicy: policy.lastAgreed,
+  };
   await trx
     .insertInto('deletion_record')
     .values({ deleted_at: record.deletedAt, via, policy_in_effect: record.policyInEffect, last_agreed_policy: record.lastAgreedPolicy })
@@ -112,13 +131,17 @@ export async function eraseAccountIn(
  */
 export async function scrubErasedBytes(db: DB): Promise<void> {
   try {
-    if (!(await checkpointWal(db))) console.error('account deletion: the database log could not be emptied (another connection kept reading); erased data may remain in it until the next checkpoint');
+    if (!(await checkpointWal(db)))
+      console.error(
+        'account deletion: the database log could not be emptied (another connection kept reading); erased data may remain in it until the next checkpoint',
+      );
   } catch (error) {
     console.error('account deletion: the database log could not be emptied:', error instanceof Error ? error.message : error);
   }
 }
 
-export type SelfDeletionOutcome = { ok: true; record: DeletionRecord } | { ok: false; problem: 'wrong-password' | 'no-account' | 'last-admin' };
+export type SelfDeletionOutcome =
+  { ok: true; record: DeletionRecord } | { ok: false; problem: 'wrong-password' | 'no-account' | 'last-admin' };
 
 /**
  * Self-service deletion: re-authenticates with the current password, erases, then emails a
@@ -146,5 +169,10 @@ export async function deleteOwnAccount(db: DB, userId: number, password: string,
 /** Deletion records, newest first (for staff reports; they hold nothing personal). */
 export async function listDeletionRecords(db: DB, limit = 100): Promise<DeletionRecord[]> {
   const rows = await db.selectFrom('deletion_record').selectAll().orderBy('id', 'desc').limit(limit).execute();
-  return rows.map((r) => ({ deletedAt: r.deleted_at, via: r.via, policyInEffect: r.policy_in_effect, lastAgreedPolicy: r.last_agreed_policy }));
+  return rows.map((r) => ({
+    deletedAt: r.deleted_at,
+    via: r.via,
+    policyInEffect: r.policy_in_effect,
+    lastAgreedPolicy: r.last_agreed_policy,
+  }));
 }

@@ -80,7 +80,8 @@ export async function exportAccount(db: DB, userId: number, siteUrl: URL, now = 
         if ('export' in rule) columns[name] = rule.export;
         else excluded.push({ table: e.table, column: name, reason: rule.exclude });
       }
-      if (Object.keys(columns).length > 0) tables[e.table] = { description: e.description, retention: e.retention.rule, columns, rows: await rowsOf(trx, e, userId) };
+      if (Object.keys(columns).length > 0)
+        tables[e.table] = { description: e.description, retention: e.retention.rule, columns, rows: await rowsOf(trx, e, userId) };
     }
     return {
       format: EXPORT_FORMAT,

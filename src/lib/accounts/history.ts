@@ -20,7 +20,13 @@ export function isDataField(value: string): value is DataField {
   return Object.hasOwn(DATA_FIELDS, value);
 }
 
-export async function recordChanges(db: DB, userId: number, fields: readonly DataField[], actor: ChangeActor, now = new Date()): Promise<void> {
+export async function recordChanges(
+  db: DB,
+  userId: number,
+  fields: readonly DataField[],
+  actor: ChangeActor,
+  now = new Date(),
+): Promise<void> {
   if (fields.length === 0) return;
   const at = now.toISOString();
   await db
@@ -46,10 +52,19 @@ export async function listChanges(db: DB, userId: number, limit = 200): Promise<
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ field: r.field, label: isDataField(r.field) ? DATA_FIELDS[r.field] : r.field, changedAt: r.changed_at, actor: r.actor }));
+  return rows.map((r) => ({
+    field: r.field,
+    label: isDataField(r.field) ? DATA_FIELDS[r.field] : r.field,
+    changedAt: r.changed_at,
+    actor: r.actor,
+  }));
 }
 
 export async function countChanges(db: DB, userId: number): Promise<number> {
-  const row = await db.selectFrom('data_change').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('data_change')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_id', '=', userId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -57,9 +57,11 @@ export function checkProfileField(field: ProfileField, input: string): FieldVerd
   if (value === '') return { ok: true, value: null };
   const length = [...value].length;
   if (length > rule.maxLength) return { ok: false, message: `Use at most ${rule.maxLength} characters (this has ${length}).` };
-  if (FORBIDDEN.test(value)) return { ok: false, message: 'Remove the invisible or control characters (line breaks, tabs, direction marks).' };
+  if (FORBIDDEN.test(value))
+    return { ok: false, message: 'Remove the invisible or control characters (line breaks, tabs, direction marks).' };
   if (field === 'phone') {
-    if (!PHONE_SHAPE.test(value)) return { ok: false, message: 'Use digits, spaces and + ( ) - . only (a leading + for the country code), like +1 617 555 0100.' };
+    if (!PHONE_SHAPE.test(value))
+      return { ok: false, message: 'Use digits, spaces and + ( ) - . only (a leading + for the country code), like +1 617 555 0100.' };
     const main = value.replace(/\s*(?:x|ext\.?)\s*[0-9]+$/i, '');
     const digits = main.replace(/\D/g, '').length;
     if (digits < 5 || digits > 15) return { ok: false, message: `A phone number has 5 to 15 digits (this has ${digits}).` };
@@ -126,7 +128,13 @@ export async function updateProfile(db: DB, userId: number, update: Partial<Prof
       await setDisplayName(trx, userId, values.display_name);
     }
     if (changed.some((f) => f !== 'display_name')) {
-      const row = { full_name: values.full_name, company: values.company, job_title: values.job_title, phone: values.phone, updated_at: at };
+      const row = {
+        full_name: values.full_name,
+        company: values.company,
+        job_title: values.job_title,
+        phone: values.phone,
+        updated_at: at,
+      };
       await trx
         .insertInto('account_profile')
         .values({ user_id: userId, ...row })

@@ -68,11 +68,14 @@ function entry<T extends keyof Database>(e: {
   return e;
 }
 
-const TOKEN_ID = 'The lookup half of a secret token; together with the secret it would let someone act as you, so it is never shown or exported.';
+const TOKEN_ID =
+  'The lookup half of a secret token; together with the secret it would let someone act as you, so it is never shown or exported.';
 const RATE_LIMIT =
   'Rate-limit counters hold only a SHA-256 hash of your email address, network address or account number, which cannot be turned back into it. Each is deleted within ten minutes after its window ends (windows last from 15 minutes to a day), and with your account.';
 const UNTIL_ERASED: Retention = { rule: 'Until you delete your account (or support deletes it at your request).' };
-const STAFF_RECORD: Retention = { rule: 'Kept as the record of the website’s announcements; when your account is deleted, your account number is removed from them.' };
+const STAFF_RECORD: Retention = {
+  rule: 'Kept as the record of the website’s announcements; when your account is deleted, your account number is removed from them.',
+};
 const SECRET_HASH = 'A SHA-256 hash of the secret half of a token. It identifies nothing about you and is useful only to an attacker.';
 
 /** Parents before children: erasure runs through this list backwards. */
@@ -88,7 +91,10 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       email: { export: 'Your email address, as you typed it; you sign in with it.' },
       email_normalized: { export: 'Your email address as we compare it (lower case), so that each address has one account.' },
       email_verified_at: { export: 'When you confirmed that the address is yours (null: not yet).', format: 'iso-time' },
-      password_hash: { exclude: 'An Argon2id hash of your password (never the password itself). It cannot be turned back into the password, and exporting it would only help someone trying to guess it.' },
+      password_hash: {
+        exclude:
+          'An Argon2id hash of your password (never the password itself). It cannot be turned back into the password, and exporting it would only help someone trying to guess it.',
+      },
       display_name: { export: 'The name shown in the site header when you are signed in (optional).' },
       created_at: { export: 'When the account was created.', format: 'iso-time' },
       last_sign_in_at: { export: 'When you last signed in with your password.', format: 'iso-time' },
@@ -126,7 +132,10 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Your sessions: each browser where you are signed in (an ended session stays listed for a day).',
     userColumns: ['user_id'],
     erase: 'delete-rows',
-    retention: { rule: 'Until you sign out, or a day after the session ends (after 7 days without use, or 30 days after you signed in, whichever comes first).', job: 'auth.expired-sessions' },
+    retention: {
+      rule: 'Until you sign out, or a day after the session ends (after 7 days without use, or 30 days after you signed in, whichever comes first).',
+      job: 'auth.expired-sessions',
+    },
     columns: {
       id: { exclude: TOKEN_ID },
       user_id: { export: 'The number of your account.', format: 'integer' },
@@ -141,7 +150,10 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Links we emailed you (to confirm an address, reset your password or change your address).',
     userColumns: ['user_id'],
     erase: 'delete-rows',
-    retention: { rule: 'Until a newer link of the same kind replaces it, or a day after it was used or stopped working.', job: 'auth.used-email-links' },
+    retention: {
+      rule: 'Until a newer link of the same kind replaces it, or a day after it was used or stopped working.',
+      job: 'auth.used-email-links',
+    },
     columns: {
       id: { exclude: TOKEN_ID },
       user_id: { export: 'The number of your account.', format: 'integer' },
@@ -179,7 +191,9 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       user_id: { export: 'The number of your account.', format: 'integer' },
       opted_out: { export: 'true: you refused sharing; false: you allowed it.', format: 'boolean-0-1' },
       chosen_at: { export: 'When the choice was made.', format: 'iso-time' },
-      source: { export: 'account-page (you used the control on your account page) or gpc (your browser sent a Global Privacy Control signal).' },
+      source: {
+        export: 'account-page (you used the control on your account page) or gpc (your browser sent a Global Privacy Control signal).',
+      },
     },
   }),
   entry({
@@ -256,7 +270,9 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     userColumns: ['user_id'],
     // Unlinking also closes the request and forgets the address (a trigger, migration 0007).
     erase: 'unlink',
-    retention: { rule: 'Kept as support’s record of the request; the address and the link are removed as soon as the request is completed or cancelled, and your account number when your account is deleted.' },
+    retention: {
+      rule: 'Kept as support’s record of the request; the address and the link are removed as soon as the request is completed or cancelled, and your account number when your account is deleted.',
+    },
     columns: {
       id: { export: 'The number of the request.', format: 'integer' },
       ticket: { export: 'Our support ticket reference.' },
@@ -281,12 +297,18 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     userColumns: ['subject_user_id'],
     erase: 'keep',
     kept: 'The audit log is append-only by design (the database refuses to change or delete an entry) so that staff access can always be checked. It holds the account number and the names of the fields involved, never their values, an address or a name.',
-    retention: { rule: 'Kept for as long as the website runs: the log is append-only so that staff access can always be checked. It holds your account number and the names of the fields involved, never their values.' },
+    retention: {
+      rule: 'Kept for as long as the website runs: the log is append-only so that staff access can always be checked. It holds your account number and the names of the fields involved, never their values.',
+    },
     columns: {
       id: { export: 'The number of the entry.', format: 'integer' },
       at: { export: 'When.', format: 'iso-time' },
-      actor_user_id: { exclude: 'Which staff account acted: information about our staff, not about you (the action and reason are shown).' },
-      actor_ip: { exclude: "The network address of the staff member's computer, kept for security investigations; it is not information about you." },
+      actor_user_id: {
+        exclude: 'Which staff account acted: information about our staff, not about you (the action and reason are shown).',
+      },
+      actor_ip: {
+        exclude: "The network address of the staff member's computer, kept for security investigations; it is not information about you.",
+      },
       action: { export: 'What was done, e.g. account.view or account.delete.' },
       subject_user_id: { export: 'The account whose information was involved.', format: 'integer' },
       fields: { export: 'The names of the fields involved (JSON), never their values.' },
@@ -298,7 +320,10 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Counters that slow down password guessing and message floods.',
     userColumns: [],
     erase: 'rate-limit-keys',
-    retention: { rule: 'Until its window ends (15 minutes to a day after the first attempt), then deleted within ten minutes.', job: 'rate-limit.passed-windows' },
+    retention: {
+      rule: 'Until its window ends (15 minutes to a day after the first attempt), then deleted within ten minutes.',
+      job: 'rate-limit.passed-windows',
+    },
     columns: {
       bucket: { exclude: RATE_LIMIT },
       key_hash: { exclude: RATE_LIMIT },
@@ -312,7 +337,10 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     description: 'Password resets asked for with your address and not yet handled.',
     userColumns: [],
     erase: 'by-address',
-    retention: { rule: 'Deleted within seconds, when the request is handled; one that cannot be handled within an hour is dropped unsent and deleted within five minutes.', job: 'auth.reset-queue' },
+    retention: {
+      rule: 'Deleted within seconds, when the request is handled; one that cannot be handled within an hour is dropped unsent and deleted within five minutes.',
+      job: 'auth.reset-queue',
+    },
     columns: {
       id: { exclude: 'The number of the request in the queue: it says nothing about you.' },
       email: { exclude: 'The address the reset was asked for; the request is handled and deleted within seconds.' },

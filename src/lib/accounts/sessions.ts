@@ -25,8 +25,17 @@ export interface SessionSummary {
 }
 
 /** The user's sessions that have not expired, the current one first, then most recently active. */
-export async function listSessions(db: DB, userId: number, currentSessionId: string | undefined, now = new Date()): Promise<SessionSummary[]> {
-  const rows = await db.selectFrom('session').select(['id', 'client', 'created_at', 'last_active_at']).where('user_id', '=', userId).execute();
+export async function listSessions(
+  db: DB,
+  userId: number,
+  currentSessionId: string | undefined,
+  now = new Date(),
+): Promise<SessionSummary[]> {
+  const rows = await db
+    .selectFrom('session')
+    .select(['id', 'client', 'created_at', 'last_active_at'])
+    .where('user_id', '=', userId)
+    .execute();
   return rows
     .map((r) => ({
       ref: sessionRef(r.id),
@@ -48,7 +57,12 @@ export type RevokeOutcome = 'revoked' | 'current' | 'not-found';
  * Returns 'current' without ending anything when it names the session making the request
  * (the caller signs out instead, so the cookie goes too).
  */
-export async function revokeSessionByRef(db: DB, userId: number, ref: string, currentSessionId: string | undefined): Promise<RevokeOutcome> {
+export async function revokeSessionByRef(
+  db: DB,
+  userId: number,
+  ref: string,
+  currentSessionId: string | undefined,
+): Promise<RevokeOutcome> {
   const own = await db.selectFrom('session').select('id').where('user_id', '=', userId).execute();
   const match = own.find((s) => sessionRef(s.id) === ref);
   if (!match) return 'not-found';

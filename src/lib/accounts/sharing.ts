@@ -82,7 +82,10 @@ export async function chooseSharing(db: DB, userId: number, optOut: boolean, gpc
   }
   return db.transaction().execute(async (trx) => {
     if ((await storedOptOut(trx, userId)) === optOut) return 'unchanged';
-    await trx.insertInto('sharing_choice').values({ user_id: userId, opted_out: optOut ? 1 : 0, chosen_at: now.toISOString(), source: 'account-page' }).execute();
+    await trx
+      .insertInto('sharing_choice')
+      .values({ user_id: userId, opted_out: optOut ? 1 : 0, chosen_at: now.toISOString(), source: 'account-page' })
+      .execute();
     return 'changed';
   });
 }

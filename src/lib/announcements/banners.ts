@@ -25,7 +25,18 @@ export interface Banner {
 export const MAX_BANNERS = 3;
 
 /** The columns of an announcement a banner needs (what the island reads, src/lib/announcements/sources.ts). */
-export const BANNER_COLUMNS = ['id', 'text', 'level', 'audience', 'link_url', 'link_text', 'dismissible', 'starts_at', 'ends_at', 'revision'] as const;
+export const BANNER_COLUMNS = [
+  'id',
+  'text',
+  'level',
+  'audience',
+  'link_url',
+  'link_text',
+  'dismissible',
+  'starts_at',
+  'ends_at',
+  'revision',
+] as const;
 export type AnnouncementFacts = Pick<Selectable<AnnouncementTable>, (typeof BANNER_COLUMNS)[number]>;
 
 export function announcementBanner(row: AnnouncementFacts): Banner {

@@ -69,7 +69,8 @@ export function checkLinkUrl(value: string): Check<string> {
     return { ok: false, message: 'A link cannot contain spaces or control characters.' };
   }
   if (url.startsWith('/')) {
-    if (url.startsWith('//') || url.startsWith('/\\')) return { ok: false, message: `That link would leave the site without saying so. ${LINK_RULE}` };
+    if (url.startsWith('//') || url.startsWith('/\\'))
+      return { ok: false, message: `That link would leave the site without saying so. ${LINK_RULE}` };
     if (url.includes('\\')) return { ok: false, message: `A link cannot contain a backslash. ${LINK_RULE}` };
     return { ok: true, value: url };
   }
@@ -177,7 +178,10 @@ export function validateAnnouncement(form: AnnouncementForm, now: Date): Validat
   const linkText = form.linkText?.trim() ?? '';
   if (linkUrl !== '' || linkText !== '') {
     const url = checkLinkUrl(linkUrl);
-    const words = linkText === '' ? ({ ok: false, message: 'Add the words to show for the link (or clear the link address).' } as const) : checkLinkText(linkText);
+    const words =
+      linkText === ''
+        ? ({ ok: false, message: 'Add the words to show for the link (or clear the link address).' } as const)
+        : checkLinkText(linkText);
     if (!url.ok) errors.linkUrl = linkUrl === '' ? 'Add the address of the link (or clear the link text).' : url.message;
     if (!words.ok) errors.linkText = words.message;
     if (url.ok && words.ok) link = { url: url.value, text: words.value };

@@ -174,7 +174,12 @@ export async function updateAnnouncement(
     });
     // The form shows times to the minute: a time left as it was keeps its exact stored value.
     const startsAt = sameMinute(row.starts_at, input.startsAt.getTime()) ? row.starts_at : input.startsAt.getTime();
-    const endsAt = input.endsAt === null ? null : row.ends_at !== null && sameMinute(row.ends_at, input.endsAt.getTime()) ? row.ends_at : input.endsAt.getTime();
+    const endsAt =
+      input.endsAt === null
+        ? null
+        : row.ends_at !== null && sameMinute(row.ends_at, input.endsAt.getTime())
+          ? row.ends_at
+          : input.endsAt.getTime();
     const after = describeInput({ ...input, startsAt: new Date(startsAt), endsAt: endsAt === null ? null : new Date(endsAt) });
     const changed = Object.fromEntries(Object.entries(after).filter(([k, v]) => before[k] !== v));
     if (row.starts_at !== startsAt) changed.starts = after.starts ?? null;
@@ -211,11 +216,22 @@ export async function endAnnouncement(db: DB, id: number, actorId: number, now =
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('announcement').select(['starts_at', 'ends_at']).where('id', '=', id).executeTakeFirst();
     if (!row) return { ok: false, problem: 'not-found' } as const;
-    if (statusAt({ startsAt: row.starts_at, endsAt: row.ends_at }, now) === 'ended') return { ok: false, problem: 'already-ended' } as const;
-    await trx.updateTable('announcement').set({ ends_at: now.getTime(), updated_at: iso(now), updated_by: actorId }).where('id', '=', id).execute();
+    if (statusAt({ startsAt: row.starts_at, endsAt: row.ends_at }, now) === 'ended')
+      return { ok: false, problem: 'already-ended' } as const;
+    await trx
+      .updateTable('announcement')
+      .set({ ends_at: now.getTime(), updated_at: iso(now), updated_by: actorId })
+      .where('id', '=', id)
+      .execute();
     await trx
       .insertInto('announcement_change')
-      .values({ announcement_id: id, at: iso(now), by_user_id: actorId, action: 'ended', details: JSON.stringify({ ends: formatInstant(now) }) })
+      .values({
+        announcement_id: id,
+        at: iso(now),
+        by_user_id: actorId,
+        action: 'ended',
+        details: JSON.stringify({ ends: formatInstant(now) }),
+      })
       .execute();
     return { ok: true, changed: true } as const;
   });
@@ -240,12 +256,18 @@ function toChange(row: { at: string; action: ChangeAction; details: string; emai
 
 /** Who changed an announcement and when, newest first. */
 export async function announcementHistory(db: DB, id: number): Promise<ChangeRecord[]> {
-  const rows = await historyQuery(db).where('announcement_change.announcement_id', '=', id).orderBy('announcement_change.id', 'desc').execute();
+  const rows = await historyQuery(db)
+    .where('announcement_change.announcement_id', '=', id)
+    .orderBy('announcement_change.id', 'desc')
+    .execute();
   return rows.map(toChange);
 }
 
 export async function policyHistory(db: DB, effective: CalendarDate): Promise<ChangeRecord[]> {
-  const rows = await historyQuery(db).where('announcement_change.policy_effective_date', '=', effective).orderBy('announcement_change.id', 'desc').execute();
+  const rows = await historyQuery(db)
+    .where('announcement_change.policy_effective_date', '=', effective)
+    .orderBy('announcement_change.id', 'desc')
+    .execute();
   return rows.map(toChange);
 }
 
@@ -258,7 +280,9 @@ export async function listPolicyAnnouncements(db: DB, days: number, now = new Da
     .selectAll('policy_announcement')
     .select('user.email')
     .execute();
-  const overrides = new Map<CalendarDate, PolicyOverride>(rows.map((r) => [r.policy_effective_date, { text: r.text, endedAt: r.ended_at, revision: r.revision }]));
+  const overrides = new Map<CalendarDate, PolicyOverride>(
+    rows.map((r) => [r.policy_effective_date, { text: r.text, endedAt: r.ended_at, revision: r.revision }]),
+  );
   const byDate = new Map(rows.map((r) => [r.policy_effective_date, r]));
   return policyAnnouncements(
     versions.map((v) => ({ effective: v.effective_date, version: v.version, material: v.material === 1 })),
@@ -268,7 +292,12 @@ export async function listPolicyAnnouncements(db: DB, days: number, now = new Da
   ).map((a) => ({ ...a, updatedAt: byDate.get(a.effective)?.updated_at ?? null, updatedBy: byDate.get(a.effective)?.email ?? null }));
 }
 
-export async function getPolicyAnnouncement(db: DB, effective: CalendarDate, days: number, now = new Date()): Promise<PolicyAnnouncementRecord | undefined> {
+export async function getPolicyAnnouncement(
+  db: DB,
+  effective: CalendarDate,
+  days: number,
+  now = new Date(),
+): Promise<PolicyAnnouncementRecord | undefined> {
   return (await listPolicyAnnouncements(db, days, now)).find((a) => a.effective === effective);
 }
 
@@ -338,5 +367,11 @@ export async function bannersFor(
 ): Promise<Banner[]> {
   const sources = await bannerSources(db, options.now);
   const policy = options.policyDays > 0 ? policyAnnouncements(sources.versions, sources.overrides, options.policyDays, options.now) : [];
-  return selectBanners({ now: options.now, reader: options.reader, announcements: sources.announcements, policy, dismissed: options.dismissed ?? [] });
+  return selectBanners({
+    now: options.now,
+    reader: options.reader,
+    announcements: sources.announcements,
+    policy,
+    dismissed: options.dismissed ?? [],
+  });
 }

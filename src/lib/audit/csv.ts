@@ -6,7 +6,17 @@ import { allAudit, type AuditFilters } from './query.ts';
  * spreadsheet would run as a formula (starting with = + - @, a tab or a carriage return) gets a
  * leading apostrophe: reasons are typed by people.
  */
-export const AUDIT_CSV_HEADER = ['id', 'time_utc', 'actor_account', 'actor_email', 'actor_ip', 'action', 'subject_account', 'fields', 'reason'] as const;
+export const AUDIT_CSV_HEADER = [
+  'id',
+  'time_utc',
+  'actor_account',
+  'actor_email',
+  'actor_ip',
+  'action',
+  'subject_account',
+  'fields',
+  'reason',
+] as const;
 
 export function csvCell(value: string | number | null): string {
   if (value === null) return '';
@@ -19,7 +29,9 @@ export async function auditCsv(db: DB, filters: AuditFilters): Promise<string> {
   const lines = [AUDIT_CSV_HEADER.join(',')];
   for (const row of await allAudit(db, filters)) {
     lines.push(
-      [row.id, row.at, row.actorUserId, row.actorEmail, row.actorIp, row.action, row.subjectUserId, row.fields.join(' '), row.reason].map(csvCell).join(','),
+      [row.id, row.at, row.actorUserId, row.actorEmail, row.actorIp, row.action, row.subjectUserId, row.fields.join(' '), row.reason]
+        .map(csvCell)
+        .join(','),
     );
   }
   return lines.join('\r\n') + '\r\n';

@@ -33,9 +33,11 @@ export const MAX_REASON_LENGTH = 500;
  */
 export async function recordAudit(trx: Transaction<Database>, entry: AuditEntry): Promise<void> {
   const fields = [...new Set(entry.fields ?? [])];
-  for (const field of fields) if (!isAuditFieldName(field)) throw new AuditEntryError(`not a field name: ${JSON.stringify(field.slice(0, 40))}`);
+  for (const field of fields)
+    if (!isAuditFieldName(field)) throw new AuditEntryError(`not a field name: ${JSON.stringify(field.slice(0, 40))}`);
   const reason = entry.reason?.trim() || null;
-  if (reason !== null && [...reason].length > MAX_REASON_LENGTH) throw new AuditEntryError(`a reason is at most ${MAX_REASON_LENGTH} characters`);
+  if (reason !== null && [...reason].length > MAX_REASON_LENGTH)
+    throw new AuditEntryError(`a reason is at most ${MAX_REASON_LENGTH} characters`);
   const staff = entry.actor === 'account-holder' ? null : entry.actor;
   await trx
     .insertInto('audit_log')

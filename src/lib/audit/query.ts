@@ -87,7 +87,8 @@ export async function parseAuditFilters(db: DB, input: AuditFilterInput): Promis
     if (!isCalendarDate(value)) return { ok: false, field, message: 'Enter a date like 2026-11-25.' };
     filters[field] = value;
   }
-  if (filters.from && filters.to && filters.from > filters.to) return { ok: false, field: 'to', message: 'The last day is before the first.' };
+  if (filters.from && filters.to && filters.from > filters.to)
+    return { ok: false, field: 'to', message: 'The last day is before the first.' };
   return { ok: true, filters };
 }
 
@@ -172,7 +173,10 @@ export async function listAudit(
   const limit = page.limit ?? AUDIT_PAGE_SIZE;
   let query = filtered(db, filters);
   if (page.before !== undefined) query = query.where('audit_log.id', '<', page.before);
-  const raw = await query.orderBy('audit_log.id', 'desc').limit(limit + 1).execute();
+  const raw = await query
+    .orderBy('audit_log.id', 'desc')
+    .limit(limit + 1)
+    .execute();
   return { rows: raw.slice(0, limit).map(toRow), more: raw.length > limit };
 }
 

@@ -30,14 +30,28 @@ export type TokenProblem = 'invalid' | 'expired' | 'used';
  * Issues a single-use link token; earlier unused tokens of the same purpose for the user
  * stop working, so only the newest link in the inbox is valid.
  */
-export async function createEmailToken(db: DB, userId: number, purpose: EmailTokenPurpose, email: string, now = new Date()): Promise<string> {
+export async function createEmailToken(
+  db: DB,
+  userId: number,
+  purpose: EmailTokenPurpose,
+  email: string,
+  now = new Date(),
+): Promise<string> {
   const { id, token, secretHash } = issueToken();
   const at = now.getTime();
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('email_token').where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
     await trx
       .insertInto('email_token')
-      .values({ id, user_id: userId, purpose, secret_hash: secretHash, email, created_at: at, expires_at: at + EMAIL_TOKEN_TTL_MS[purpose] })
+      .values({
+        id,
+        user_id: userId,
+        purpose,
+        secret_hash: secretHash,
+        email,
+        created_at: at,
+        expires_at: at + EMAIL_TOKEN_TTL_MS[purpose],
+      })
       .execute();
   });
   return token;
@@ -54,7 +68,12 @@ async function findToken(db: DB, token: string | null | undefined, purpose: Emai
 }
 
 /** Whether a token would be accepted now, without using it (for showing the form). */
-export async function checkEmailToken(db: DB, token: string | null | undefined, purpose: EmailTokenPurpose, now = new Date()): Promise<TokenProblem | undefined> {
+export async function checkEmailToken(
+  db: DB,
+  token: string | null | undefined,
+  purpose: EmailTokenPurpose,
+  now = new Date(),
+): Promise<TokenProblem | undefined> {
   return (await findToken(db, token, purpose, now)).problem;
 }
 

@@ -13,7 +13,13 @@ import type { Role } from './tables.ts';
 async function insertVerifiedUser(db: DB, email: NormalizedEmail, passwordHash: string | null, now: Date): Promise<number> {
   const { id } = await db
     .insertInto('user')
-    .values({ email: email.email, email_normalized: email.normalized, password_hash: passwordHash, email_verified_at: now.toISOString(), created_at: now.toISOString() })
+    .values({
+      email: email.email,
+      email_normalized: email.normalized,
+      password_hash: passwordHash,
+      email_verified_at: now.toISOString(),
+      created_at: now.toISOString(),
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   return id;
@@ -57,19 +63,31 @@ export async function addAccountForOwner(
   now = new Date(),
 ): Promise<OperatorAddOutcome> {
   return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('user').select(['id', 'email', 'email_verified_at']).where('email_normalized', '=', email.normalized).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('user')
+      .select(['id', 'email', 'email_verified_at'])
+      .where('email_normalized', '=', email.normalized)
+      .executeTakeFirst();
     let userId: number;
     if (!existing) {
       userId = await insertVerifiedUser(trx, email, passwordHash, now);
     } else {
       if (existing.email_verified_at !== null) return { kind: 'exists' as const, email: existing.email };
       userId = existing.id;
-      await trx.updateTable('user').set({ password_hash: passwordHash, email_verified_at: now.toISOString() }).where('id', '=', userId).execute();
+      await trx
+        .updateTable('user')
+        .set({ password_hash: passwordHash, email_verified_at: now.toISOString() })
+        .where('id', '=', userId)
+        .execute();
       await invalidateUserSessions(trx, userId);
       await discardUnusedLinks(trx, userId);
     }
     for (const role of roles) {
-      await trx.insertInto('user_role').values({ user_id: userId, role, granted_at: now.toISOString() }).onConflict((oc) => oc.doNothing()).execute();
+      await trx
+        .insertInto('user_role')
+        .values({ user_id: userId, role, granted_at: now.toISOString() })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     }
     return existing ? { kind: 'taken-over' as const, userId, email: existing.email } : { kind: 'created' as const, userId };
   });

@@ -109,7 +109,10 @@ function patternReason(result: ZxcvbnResult): string {
 export function checkNewPassword(password: string, context: string[] = []): PasswordVerdict {
   const length = [...password].length;
   if (length < MIN_PASSWORD_LENGTH) {
-    return { ok: false, reason: `Use at least ${MIN_PASSWORD_LENGTH} characters (this one has ${length}). A short phrase of unrelated words works well.` };
+    return {
+      ok: false,
+      reason: `Use at least ${MIN_PASSWORD_LENGTH} characters (this one has ${length}). A short phrase of unrelated words works well.`,
+    };
   }
   if (length > MAX_PASSWORD_LENGTH) {
     return { ok: false, reason: `Use at most ${MAX_PASSWORD_LENGTH} characters (this one has ${length}).` };

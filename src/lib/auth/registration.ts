@@ -30,7 +30,8 @@ export interface Registration {
   agreementWording: string;
 }
 
-export type RegistrationOutcome = { kind: 'created'; userId: number } | { kind: 'already-registered' } | { kind: 'weak-password'; reason: string };
+export type RegistrationOutcome =
+  { kind: 'created'; userId: number } | { kind: 'already-registered' } | { kind: 'weak-password'; reason: string };
 
 /**
  * Registers an account, or, when the address already has one, emails its owner instead. Both

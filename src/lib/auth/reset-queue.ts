@@ -32,7 +32,11 @@ export interface ResetDelivery {
  * two workers never handle the same one. A request older than a reset link's lifetime is dropped.
  * Returns how many rows were taken.
  */
-export async function deliverPasswordResets(db: DB, siteUrl: URL, { send = sendMail, now = () => new Date() }: ResetDelivery = {}): Promise<number> {
+export async function deliverPasswordResets(
+  db: DB,
+  siteUrl: URL,
+  { send = sendMail, now = () => new Date() }: ResetDelivery = {},
+): Promise<number> {
   let taken = 0;
   for (;;) {
     const row = await db

@@ -37,5 +37,9 @@ export async function recordPolicyAgreement(db: DB, agreement: Omit<Insertable<P
  * through src/lib/accounts/deletion.ts, which also covers the profile and leaves a record.
  */
 export async function removeThrowawayAccounts(db: DB, userIds: readonly number[]): Promise<void> {
-  if (userIds.length > 0) await db.deleteFrom('user').where('id', 'in', [...userIds]).execute();
+  if (userIds.length > 0)
+    await db
+      .deleteFrom('user')
+      .where('id', 'in', [...userIds])
+      .execute();
 }

@@ -113,17 +113,26 @@ const CHECKPOINT_BUSY_MS = 100;
  * it after the erasing transaction has committed, never inside one. (With another database,
  * this is where its equivalent would go: it is the one place that knows the dialect.)
  */
-export async function checkpointWal(db: DB, { attempts = 20, wait = () => new Promise((r) => setTimeout(r, 50)) }: CheckpointOptions = {}): Promise<boolean> {
+export async function checkpointWal(
+  db: DB,
+  { attempts = 20, wait = () => new Promise((r) => setTimeout(r, 50)) }: CheckpointOptions = {},
+): Promise<boolean> {
   for (let attempt = 1; ; attempt++) {
     // The connection is held for the three statements, so no other query runs with the short
     // busy timeout (which keeps the synchronous driver from blocking the process for long).
     const done = await db.connection().execute(async (connection) => {
       await sql.raw(`pragma busy_timeout = ${CHECKPOINT_BUSY_MS}`).execute(connection);
       try {
-        const { rows } = await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(connection);
+        const { rows } = await sql<{ busy: number; log: number; checkpointed: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(
+          connection,
+        );
         return rows[0]?.busy === 0;
       } catch (error) {
-        if (error instanceof Error && /SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(`${(error as { code?: string }).code ?? ''} ${error.message}`)) return false;
+        if (
+          error instanceof Error &&
+          /SQLITE_BUSY|SQLITE_LOCKED|database is locked/i.test(`${(error as { code?: string }).code ?? ''} ${error.message}`)
+        )
+          return false;
         throw error;
       } finally {
         await sql.raw(`pragma busy_timeout = ${BUSY_TIMEOUT_MS}`).execute(connection);

@@ -31,10 +31,14 @@ export function integrityCheck(path: string): string {
 export function snapshotTables(path: string): string {
   const sqlite = new SQLite(path, { readonly: true });
   try {
-    const tables = sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name").all() as {
+    const tables = sqlite
+      .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name")
+      .all() as {
       name: string;
     }[];
-    return tables.map(({ name }) => `${name}:${JSON.stringify(sqlite.prepare(`select * from "${name.replaceAll('"', '""')}"`).all())}`).join('\n');
+    return tables
+      .map(({ name }) => `${name}:${JSON.stringify(sqlite.prepare(`select * from "${name.replaceAll('"', '""')}"`).all())}`)
+      .join('\n');
   } finally {
     sqlite.close();
   }

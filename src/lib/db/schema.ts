@@ -1,9 +1,28 @@
 import type { AccountProfileTable, DataChangeTable, DeletionRecordTable, SharingChoiceTable } from '../accounts/tables.ts';
-import type { EmailTokenTable, PasswordResetRequestTable, PolicyAgreementTable, SessionTable, UserRoleTable, UserTable } from '../auth/tables.ts';
+import type {
+  EmailTokenTable,
+  PasswordResetRequestTable,
+  PolicyAgreementTable,
+  SessionTable,
+  UserRoleTable,
+  UserTable,
+} from '../auth/tables.ts';
 import type { PolicyVersionTable } from '../policy/table.ts';
 import type { RateLimitTable } from '../rate-limit/table.ts';
-import type { ViewDailyTable, ViewEventKeyTable, ViewSaltTable, ViewSeenTable, ViewSiteDailyTable, ViewTotalTable } from '../views/table.ts';
-import type { AnnouncementChangeTable, AnnouncementTable, BannerGenerationTable, PolicyAnnouncementTable } from '../announcements/tables.ts';
+import type {
+  ViewDailyTable,
+  ViewEventKeyTable,
+  ViewSaltTable,
+  ViewSeenTable,
+  ViewSiteDailyTable,
+  ViewTotalTable,
+} from '../views/table.ts';
+import type {
+  AnnouncementChangeTable,
+  AnnouncementTable,
+  BannerGenerationTable,
+  PolicyAnnouncementTable,
+} from '../announcements/tables.ts';
 import type { AuditLogTable } from '../audit/tables.ts';
 import type { DeletionRequestTable } from '../staff/tables.ts';
 import type { JobRunTable } from '../jobs/table.ts';

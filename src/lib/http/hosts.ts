@@ -8,7 +8,8 @@ import { isIP } from 'node:net';
  */
 
 /** A `Host` value: a name or IPv4 address, or a bracketed IPv6 address, then an optional port. */
-const HOST_SYNTAX = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?)*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+const HOST_SYNTAX =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?)*\.?|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 export interface HostName {
   /** Lower case, without a trailing dot; IPv6 addresses in brackets and canonical form. */

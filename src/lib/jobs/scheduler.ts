@@ -38,7 +38,11 @@ export function dailyAfterMidnightUtc(delayMs = 1000): (now: Date) => Date {
 export async function claimJob(db: DB, job: Pick<Job, 'name' | 'next'>, now: Date): Promise<boolean> {
   const at = now.getTime();
   // A job never seen before is due at once.
-  await db.insertInto('job_run').values({ name: job.name, next_run_at: 0, last_run_at: null }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  await db
+    .insertInto('job_run')
+    .values({ name: job.name, next_run_at: 0, last_run_at: null })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
   const claimed = await db
     .updateTable('job_run')
     .set({ next_run_at: job.next(now).getTime(), last_run_at: at })
@@ -104,7 +108,11 @@ function everyTick(ms: number): (tick: () => void) => () => void {
 }
 
 /** Starts the scheduler: a run now, then one at every tick. Runs never overlap. */
-export function startScheduler(db: DB, jobs: readonly Job[], { now = () => new Date(), schedule = everyTick(SCHEDULER_TICK_MS), report = defaultReport }: SchedulerOptions = {}): Scheduler {
+export function startScheduler(
+  db: DB,
+  jobs: readonly Job[],
+  { now = () => new Date(), schedule = everyTick(SCHEDULER_TICK_MS), report = defaultReport }: SchedulerOptions = {},
+): Scheduler {
   const names = new Set<string>();
   for (const job of jobs) {
     if (names.has(job.name)) throw new Error(`two jobs are named ${job.name}`);
@@ -141,4 +149,3 @@ export function startScheduler(db: DB, jobs: readonly Job[], { now = () => new D
     },
   };
 }
-

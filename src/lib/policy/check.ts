@@ -53,7 +53,8 @@ function resolveToday(today: CalendarDate | Date | undefined): CalendarDate {
 
 function resolveNoticeDays(noticeDays: number | undefined): number {
   const days = noticeDays ?? DEFAULT_NOTICE_DAYS;
-  if (!Number.isInteger(days) || days < 0) throw new RangeError(`the notice period must be a whole number of days, not ${String(noticeDays)}`);
+  if (!Number.isInteger(days) || days < 0)
+    throw new RangeError(`the notice period must be a whole number of days, not ${String(noticeDays)}`);
   return days;
 }
 
@@ -119,11 +120,15 @@ export function checkPolicy(options: CheckOptions): CheckResult {
         fix: `change "effective:" in ${file(draft.version)} to ${earliest} or later, then publish it with \`npm run policy -- lock\``,
       });
     } else if (draft.version === 1) {
-      notes.push(`${file(1)} (the first version, effective ${formatDate(draft.effective)}) is not in the lock file yet: publish it with \`npm run policy -- lock\`.`);
+      notes.push(
+        `${file(1)} (the first version, effective ${formatDate(draft.effective)}) is not in the lock file yet: publish it with \`npm run policy -- lock\`.`,
+      );
     } else {
       notes.push(
         `${file(draft.version)} is a draft taking effect on ${formatDate(draft.effective)}. It is not on the website until you publish it with \`npm run policy -- lock\`` +
-          (draft.material ? `, which you must do by ${addDays(draft.effective, -noticeDays)} (${noticeDays} days' notice for a material change).` : ', on or before that date.'),
+          (draft.material
+            ? `, which you must do by ${addDays(draft.effective, -noticeDays)} (${noticeDays} days' notice for a material change).`
+            : ', on or before that date.'),
       );
     }
   }
@@ -156,8 +161,7 @@ export interface ScaffoldOptions extends CheckOptions {
 }
 
 export type ScaffoldResult =
-  | { ok: true; file: string; path: string; version: number; effective: CalendarDate }
-  | { ok: false; problem: Problem };
+  { ok: true; file: string; path: string; version: number; effective: CalendarDate } | { ok: false; problem: Problem };
 
 /**
  * Writes `v<N+1>.md`: the latest version's text with frontmatter to fill in (a placeholder
@@ -169,7 +173,10 @@ export function scaffoldVersion(options: ScaffoldOptions): ScaffoldResult {
   const noticeDays = resolveNoticeDays(options.noticeDays);
   const { versions, problems } = readPolicyFolder(options.dir);
   if (problems.length > 0) {
-    return { ok: false, problem: { message: 'the policy files have problems; fix them first', fix: 'run `npm run policy -- check` to see them' } };
+    return {
+      ok: false,
+      problem: { message: 'the policy files have problems; fix them first', fix: 'run `npm run policy -- check` to see them' },
+    };
   }
   const { lock } = readLockFile(options.dir);
   const latest = versions.at(-1);
@@ -189,12 +196,16 @@ export function scaffoldVersion(options: ScaffoldOptions): ScaffoldResult {
     effective = firstOfNextMonth(addDays(today, noticeDays));
     while (effective <= latest.effective) effective = firstOfNextMonth(effective);
   } else if (!isCalendarDate(effective)) {
-    return { ok: false, problem: { message: `${JSON.stringify(effective)} is not a date`, fix: 'write the date as YYYY-MM-DD, e.g. --effective=2027-03-01' } };
+    return {
+      ok: false,
+      problem: { message: `${JSON.stringify(effective)} is not a date`, fix: 'write the date as YYYY-MM-DD, e.g. --effective=2027-03-01' },
+    };
   }
   const version = latest.version + 1;
   const name = file(version);
   const path = join(options.dir, name);
-  if (existsSync(path)) return { ok: false, problem: { file: name, message: `${name} already exists`, fix: 'edit it, or delete it to start again' } };
+  if (existsSync(path))
+    return { ok: false, problem: { file: name, message: `${name} already exists`, fix: 'edit it, or delete it to start again' } };
   // Keep the latest version's body exactly as written (its frontmatter is replaced).
   const body = parseFrontmatter(readFileSync(join(options.dir, file(latest.version)), 'utf8')).body.replace(/^\n+/, '');
   const text = [

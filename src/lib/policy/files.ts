@@ -89,7 +89,8 @@ export function readPolicyFolder(dir: string): { versions: PolicyVersion[]; prob
     }
     const result = parseVersionFile(Number(match[1]), readFileSync(join(dir, name), 'utf8'));
     if ('errors' in result) {
-      for (const error of result.errors) problems.push({ file: name, message: error, fix: 'correct the frontmatter at the top of the file (between the two "---" lines)' });
+      for (const error of result.errors)
+        problems.push({ file: name, message: error, fix: 'correct the frontmatter at the top of the file (between the two "---" lines)' });
     } else {
       versions.push(result.version);
     }
@@ -108,7 +109,13 @@ export function readLockFile(dir: string): { lock: PolicyLock; problems: Problem
     if (!(error instanceof LockError)) throw error;
     return {
       lock: { versions: [] },
-      problems: [{ file: LOCK_FILE, message: error.message, fix: 'restore the lock file from version control (`git checkout -- src/content/policy/versions.lock.json`)' }],
+      problems: [
+        {
+          file: LOCK_FILE,
+          message: error.message,
+          fix: 'restore the lock file from version control (`git checkout -- src/content/policy/versions.lock.json`)',
+        },
+      ],
     };
   }
 }

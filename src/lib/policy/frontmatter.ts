@@ -85,7 +85,10 @@ export function parseFrontmatter(source: string): ParsedFile {
     const key = match[1]!;
     if (Object.hasOwn(data, key)) throw new FrontmatterError(`"${key}" appears twice`, lineNo);
     if (match[2] === undefined || match[2].trim() === '') {
-      throw new FrontmatterError(`"${key}" has no value (multi-line values are not supported: write it on one line in double quotes)`, lineNo);
+      throw new FrontmatterError(
+        `"${key}" has no value (multi-line values are not supported: write it on one line in double quotes)`,
+        lineNo,
+      );
     }
     data[key] = parseValue(match[2], lineNo);
   }

@@ -135,7 +135,11 @@ export function lockProblems(versions: readonly PolicyVersion[], lock: PolicyLoc
       continue;
     }
     if (current.sha256 !== entry.sha256) {
-      problems.push({ version: entry.version, message: `the text of ${name} has changed; a published version never changes`, fix: undo(entry.version) });
+      problems.push({
+        version: entry.version,
+        message: `the text of ${name} has changed; a published version never changes`,
+        fix: undo(entry.version),
+      });
     }
     const changed: string[] = [];
     if (current.effective !== entry.effective) changed.push(`effective date (${entry.effective} → ${current.effective})`);
@@ -143,7 +147,11 @@ export function lockProblems(versions: readonly PolicyVersion[], lock: PolicyLoc
     if ((current.summary ?? null) !== entry.summary) changed.push('summary');
     if (current.material !== entry.material) changed.push(`material flag (${entry.material} → ${current.material})`);
     if (changed.length > 0) {
-      problems.push({ version: entry.version, message: `the ${changed.join(', ')} of ${name} changed; a published version never changes`, fix: undo(entry.version) });
+      problems.push({
+        version: entry.version,
+        message: `the ${changed.join(', ')} of ${name} changed; a published version never changes`,
+        fix: undo(entry.version),
+      });
     }
   }
   return problems;

@@ -56,7 +56,9 @@ export function loadPublishedVersions(dir: string): SiteVersion[] {
   // be read shows up below as "missing" from `lockProblems`.
   const all = [...problems.filter((p) => p.file === undefined), ...lockRead.problems];
   if (all.length > 0) {
-    throw new PolicyIntegrityError(`cannot read the policy folder ${dir}:\n${all.map((p) => `- ${p.file ?? ''}: ${p.message}`).join('\n')}`);
+    throw new PolicyIntegrityError(
+      `cannot read the policy folder ${dir}:\n${all.map((p) => `- ${p.file ?? ''}: ${p.message}`).join('\n')}`,
+    );
   }
   return publishedVersions(versions, lockRead.lock);
 }

@@ -51,9 +51,7 @@ export type PathResolver = (path: string, now: Date) => string | null;
 const isUnder = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
 
 export function createPolicyPathResolver(manifest: AsOfManifest, exists: (path: string) => boolean): PathResolver {
-  const variants = [...manifest.variants]
-    .map((v) => ({ ...v, at: effectiveInstant(v.from).getTime() }))
-    .sort((a, b) => a.at - b.at);
+  const variants = [...manifest.variants].map((v) => ({ ...v, at: effectiveInstant(v.from).getTime() })).sort((a, b) => a.at - b.at);
   return (path, now) => {
     if (isUnder(path, AS_OF_ROOT)) return null;
     if (!isUnder(path, POLICY_PATH)) return path;

@@ -61,10 +61,7 @@ export function byEffectiveDate<T extends { effective: CalendarDate }>(versions:
  * Before the first version's date there is none (`undefined`); after the last version's
  * date, the last version stays in effect.
  */
-export function versionInEffectAt<T extends { effective: CalendarDate }>(
-  versions: readonly T[],
-  instant: Date,
-): T | undefined {
+export function versionInEffectAt<T extends { effective: CalendarDate }>(versions: readonly T[], instant: Date): T | undefined {
   const at = instant.getTime();
   if (Number.isNaN(at)) throw new RangeError('versionInEffectAt: not a valid instant');
   let found: T | undefined;
@@ -76,11 +73,7 @@ export function versionInEffectAt<T extends { effective: CalendarDate }>(
 }
 
 /** Whether `version` is previous, in effect or upcoming at `instant`. */
-export function statusAt<T extends { effective: CalendarDate }>(
-  versions: readonly T[],
-  version: T,
-  instant: Date,
-): PolicyStatus {
+export function statusAt<T extends { effective: CalendarDate }>(versions: readonly T[], version: T, instant: Date): PolicyStatus {
   if (effectiveInstant(version.effective).getTime() > instant.getTime()) return 'upcoming';
   return versionInEffectAt(versions, instant)?.effective === version.effective ? 'in-effect' : 'previous';
 }

@@ -201,7 +201,10 @@ export async function reauthSucceeded(db: DB, userId: number, now = new Date()):
 
 /** Empties the named buckets (the benchmark, between rounds that must not limit each other). */
 export async function clearBuckets(db: DB, buckets: readonly string[]): Promise<void> {
-  await db.deleteFrom('rate_limit').where('bucket', 'in', [...buckets]).execute();
+  await db
+    .deleteFrom('rate_limit')
+    .where('bucket', 'in', [...buckets])
+    .execute();
 }
 
 /**
@@ -219,7 +222,14 @@ export async function pruneRateLimits(db: DB, now = new Date()): Promise<number>
     .where((eb) =>
       eb.or([
         ...all.map((l) => eb.and([eb('bucket', '=', l.bucket), eb('window_start', '<=', at - l.windowMs)])),
-        eb.and([eb('bucket', 'not in', all.map((l) => l.bucket)), eb('window_start', '<=', at - longest)]),
+        eb.and([
+          eb(
+            'bucket',
+            'not in',
+            all.map((l) => l.bucket),
+          ),
+          eb('window_start', '<=', at - longest),
+        ]),
       ]),
     )
     .executeTakeFirst();
@@ -227,4 +237,8 @@ export async function pruneRateLimits(db: DB, now = new Date()): Promise<number>
 }
 
 /** The scheduler's job (src/lib/jobs): windows are 15 minutes to a day long. */
-export const RATE_LIMIT_JOB = { name: 'rate-limit.passed-windows', next: every(10 * 60_000), run: (db: DB, now: Date) => pruneRateLimits(db, now) } satisfies Job;
+export const RATE_LIMIT_JOB = {
+  name: 'rate-limit.passed-windows',
+  next: every(10 * 60_000),
+  run: (db: DB, now: Date) => pruneRateLimits(db, now),
+} satisfies Job;

@@ -21,7 +21,8 @@ export interface DeletionRequestForm {
   ticket: string;
 }
 
-export type FormCheck = { ok: true; value: DeletionRequestForm } | { ok: false; errors: Partial<Record<keyof DeletionRequestInput, string>> };
+export type FormCheck =
+  { ok: true; value: DeletionRequestForm } | { ok: false; errors: Partial<Record<keyof DeletionRequestInput, string>> };
 
 const UTC_MINUTE = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 const CONTROL = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/u;

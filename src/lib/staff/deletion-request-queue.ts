@@ -27,7 +27,16 @@ export interface DeletionRequestView {
 
 type Row = Pick<
   Database['deletion_request'],
-  'ticket' | 'status' | 'requester_email' | 'user_id' | 'received_at' | 'recorded_at' | 'token_expires_at' | 'confirmed_at' | 'confirmed_via' | 'closed_at'
+  | 'ticket'
+  | 'status'
+  | 'requester_email'
+  | 'user_id'
+  | 'received_at'
+  | 'recorded_at'
+  | 'token_expires_at'
+  | 'confirmed_at'
+  | 'confirmed_via'
+  | 'closed_at'
 > & { id: number };
 
 const COLUMNS = [
@@ -65,7 +74,12 @@ export const CLOSED_SHOWN = 50;
 
 /** The queue: open requests oldest first; the latest closed ones newest first. */
 export async function deletionQueue(db: DB, now = new Date()): Promise<Record<'pending' | 'confirmed' | 'closed', DeletionRequestView[]>> {
-  const open = await db.selectFrom('deletion_request').select(COLUMNS).where('status', 'in', ['pending', 'confirmed']).orderBy('id').execute();
+  const open = await db
+    .selectFrom('deletion_request')
+    .select(COLUMNS)
+    .where('status', 'in', ['pending', 'confirmed'])
+    .orderBy('id')
+    .execute();
   const closed = await db
     .selectFrom('deletion_request')
     .select(COLUMNS)

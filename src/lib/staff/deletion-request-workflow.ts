@@ -41,10 +41,20 @@ async function mailConfirmationLink(siteUrl: URL, to: string, token: string, tic
 }
 
 /** Records a request and emails the account's owner a link to confirm it. */
-export async function recordDeletionRequest(db: DB, siteUrl: URL, actor: StaffActor, form: DeletionRequestForm, now = new Date()): Promise<RecordOutcome> {
+export async function recordDeletionRequest(
+  db: DB,
+  siteUrl: URL,
+  actor: StaffActor,
+  form: DeletionRequestForm,
+  now = new Date(),
+): Promise<RecordOutcome> {
   const { token, values } = newLink(now);
   const recorded = await db.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom('user').select(['id', 'email']).where('email_normalized', '=', form.email.normalized).executeTakeFirst();
+    const user = await trx
+      .selectFrom('user')
+      .select(['id', 'email'])
+      .where('email_normalized', '=', form.email.normalized)
+      .executeTakeFirst();
     if (!user) return { ok: false as const, problem: 'no-account' as const };
     if (!(await mayActOn(trx, actor, user.id))) return { ok: false as const, problem: STAFF_ACCOUNT };
     const open = await openRequestOf(trx, user.id);
@@ -78,7 +88,12 @@ export async function recordDeletionRequest(db: DB, siteUrl: URL, actor: StaffAc
 }
 
 async function openRequestOf(db: DB, userId: number) {
-  return db.selectFrom('deletion_request').select('id').where('user_id', '=', userId).where('status', 'in', ['pending', 'confirmed']).executeTakeFirst();
+  return db
+    .selectFrom('deletion_request')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['pending', 'confirmed'])
+    .executeTakeFirst();
 }
 
 export type RequestProblem = 'not-found' | 'not-pending' | 'not-confirmed' | 'closed' | 'last-admin' | typeof STAFF_ACCOUNT;
@@ -93,7 +108,11 @@ export async function resendDeletionLink(
 ): Promise<{ ok: true; mailed: boolean } | { ok: false; problem: RequestProblem }> {
   const { token, values } = newLink(now);
   const updated = await db.transaction().execute(async (trx) => {
-    const request = await trx.selectFrom('deletion_request').select(['id', 'status', 'user_id', 'ticket']).where('id', '=', requestId).executeTakeFirst();
+    const request = await trx
+      .selectFrom('deletion_request')
+      .select(['id', 'status', 'user_id', 'ticket'])
+      .where('id', '=', requestId)
+      .executeTakeFirst();
     if (!request) return { ok: false as const, problem: 'not-found' as const };
     if (request.status !== 'pending' || request.user_id === null) return { ok: false as const, problem: 'not-pending' as const };
     if (!(await mayActOn(trx, actor, request.user_id))) return { ok: false as const, problem: STAFF_ACCOUNT };
@@ -134,7 +153,14 @@ export async function cancelDeletionRequest(
 
 /** A confirmed request: how and when, and its link used up. */
 function confirmedValues(via: ConfirmedVia, now: Date) {
-  return { status: 'confirmed' as const, confirmed_via: via, confirmed_at: now.toISOString(), token_id: null, token_hash: null, token_expires_at: null };
+  return {
+    status: 'confirmed' as const,
+    confirmed_via: via,
+    confirmed_at: now.toISOString(),
+    token_id: null,
+    token_hash: null,
+    token_expires_at: null,
+  };
 }
 
 function closedValues(status: Extract<DeletionStatus, 'completed' | 'cancelled'>, now: Date) {
@@ -172,21 +198,26 @@ export type CompletionOutcome = { ok: true; mailed: boolean } | { ok: false; pro
  * request's completion; then tells the owner (after the commit, so the message never announces
  * a deletion that did not happen).
  */
-async function complete(db: DB, requestId: number, actor: AuditActor, reason: string, now: Date, confirm?: { via: ConfirmedVia }): Promise<CompletionOutcome> {
+async function complete(
+  db: DB,
+  requestId: number,
+  actor: AuditActor,
+  reason: string,
+  now: Date,
+  confirm?: { via: ConfirmedVia },
+): Promise<CompletionOutcome> {
   const done = await db.transaction().execute(async (trx: Transaction<Database>) => {
     const request = await trx.selectFrom('deletion_request').select(['status', 'user_id']).where('id', '=', requestId).executeTakeFirst();
     if (!request) return { ok: false as const, problem: 'not-found' as const };
-    if (request.status !== (confirm ? 'pending' : 'confirmed')) return { ok: false as const, problem: confirm ? ('not-pending' as const) : ('not-confirmed' as const) };
+    if (request.status !== (confirm ? 'pending' : 'confirmed'))
+      return { ok: false as const, problem: confirm ? ('not-pending' as const) : ('not-confirmed' as const) };
     if (request.user_id !== null && actor !== 'account-holder' && !(await mayActOn(trx, actor, request.user_id))) {
       return { ok: false as const, problem: STAFF_ACCOUNT };
     }
-    if (request.user_id !== null && (await isLastAdmin(trx, request.user_id))) return { ok: false as const, problem: 'last-admin' as const };
+    if (request.user_id !== null && (await isLastAdmin(trx, request.user_id)))
+      return { ok: false as const, problem: 'last-admin' as const };
     if (confirm) {
-      await trx
-        .updateTable('deletion_request')
-        .set(confirmedValues(confirm.via, now))
-        .where('id', '=', requestId)
-        .execute();
+      await trx.updateTable('deletion_request').set(confirmedValues(confirm.via, now)).where('id', '=', requestId).execute();
     }
     let email: string | undefined;
     if (request.user_id !== null) {
@@ -213,7 +244,11 @@ export async function confirmDeletionByLink(db: DB, token: string | null | undef
     const found = await requestOfToken(trx, token, now);
     if ('problem' in found) return { problem: found.problem };
     // Checked before the link is used up: the owner is told to contact support instead.
-    const { user_id: userId } = await trx.selectFrom('deletion_request').select('user_id').where('id', '=', found.id).executeTakeFirstOrThrow();
+    const { user_id: userId } = await trx
+      .selectFrom('deletion_request')
+      .select('user_id')
+      .where('id', '=', found.id)
+      .executeTakeFirstOrThrow();
     if (userId !== null && (await isLastAdmin(trx, userId))) return { problem: 'last-admin' };
     const { numUpdatedRows } = await trx
       .updateTable('deletion_request')
@@ -230,14 +265,21 @@ export async function confirmDeletionByLink(db: DB, token: string | null | undef
     if (!outcome.ok && outcome.problem === 'last-admin') return { ok: false, problem: 'last-admin' };
     return { ok: true, deleted: outcome.ok };
   } catch (error) {
-    console.error('deletion request: confirmed, but the erasure failed (support can complete it from the queue):', error instanceof Error ? error.message : error);
+    console.error(
+      'deletion request: confirmed, but the erasure failed (support can complete it from the queue):',
+      error instanceof Error ? error.message : error,
+    );
     return { ok: true, deleted: false };
   }
 }
 
 /** Support completes a confirmed request (the owner confirmed, but the erasure did not finish). */
 export async function completeConfirmedRequest(db: DB, actor: StaffActor, requestId: number, now = new Date()): Promise<CompletionOutcome> {
-  const request = await db.selectFrom('deletion_request').select(['ticket', 'confirmed_via']).where('id', '=', requestId).executeTakeFirst();
+  const request = await db
+    .selectFrom('deletion_request')
+    .select(['ticket', 'confirmed_via'])
+    .where('id', '=', requestId)
+    .executeTakeFirst();
   const how = request?.confirmed_via === 'support' ? 'by support' : 'with the emailed link';
   return complete(db, requestId, actor, `Deletion request ${request?.ticket ?? ''} confirmed ${how}`, now);
 }
@@ -246,6 +288,12 @@ export async function completeConfirmedRequest(db: DB, actor: StaffActor, reques
  * Support deletes without the emailed confirmation, having verified the requester's identity
  * another way; the reason says how (it is audited).
  */
-export async function deleteWithVerifiedIdentity(db: DB, actor: StaffActor, requestId: number, reason: string, now = new Date()): Promise<CompletionOutcome> {
+export async function deleteWithVerifiedIdentity(
+  db: DB,
+  actor: StaffActor,
+  requestId: number,
+  reason: string,
+  now = new Date(),
+): Promise<CompletionOutcome> {
   return complete(db, requestId, actor, reason, now, { via: 'support' });
 }

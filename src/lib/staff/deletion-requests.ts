@@ -14,7 +14,6 @@
  *    removed (a trigger does the same when the account is erased by any other path).
  */
 
-
 // The parts, each in its own module: the form support fills in, the workflow above (its
 // messages are in deletion-request-emails.ts), and the queue support works from.
 export * from './deletion-request-form.ts';

@@ -42,7 +42,12 @@ export function staffActor(userId: number, request: { readonly clientAddress: st
 export async function mayActOn(trx: DB, actor: StaffActor, subjectUserId: number): Promise<boolean> {
   const subjectRole = await trx.selectFrom('user_role').select('role').where('user_id', '=', subjectUserId).limit(1).executeTakeFirst();
   if (!subjectRole) return true;
-  const actorAdmin = await trx.selectFrom('user_role').select('role').where('user_id', '=', actor.userId).where('role', '=', 'admin').executeTakeFirst();
+  const actorAdmin = await trx
+    .selectFrom('user_role')
+    .select('role')
+    .where('user_id', '=', actor.userId)
+    .where('role', '=', 'admin')
+    .executeTakeFirst();
   return actorAdmin !== undefined;
 }
 
@@ -93,7 +98,12 @@ export async function searchAccounts(db: DB, actor: StaffActor, input: string, n
     return {
       ok: true as const,
       truncated: rows.length > MAX_SEARCH_RESULTS,
-      accounts: listed.map((r) => ({ id: r.id, maskedEmail: maskEmailFoundBy(r.email, term), createdAt: r.created_at, emailVerified: r.email_verified_at !== null })),
+      accounts: listed.map((r) => ({
+        id: r.id,
+        maskedEmail: maskEmailFoundBy(r.email, term),
+        createdAt: r.created_at,
+        emailVerified: r.email_verified_at !== null,
+      })),
     };
   });
 }
@@ -175,7 +185,13 @@ export async function revealField(
  * Signs the account out everywhere, with the reason; the number of sessions ended, undefined
  * when there is no such account, STAFF_ACCOUNT when only an admin may (mayActOn).
  */
-export async function endSessions(db: DB, actor: StaffActor, userId: number, reason: string, now = new Date()): Promise<number | undefined | typeof STAFF_ACCOUNT> {
+export async function endSessions(
+  db: DB,
+  actor: StaffActor,
+  userId: number,
+  reason: string,
+  now = new Date(),
+): Promise<number | undefined | typeof STAFF_ACCOUNT> {
   return db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('user').select('id').where('id', '=', userId).executeTakeFirst();
     if (!user) return undefined;
@@ -193,7 +209,13 @@ export type ResendOutcome = { ok: true } | { ok: false; problem: 'no-account' | 
  * (sending cannot be part of a transaction): a failed send leaves an entry for an attempt,
  * never a message without an entry.
  */
-export async function resendVerification(db: DB, siteUrl: URL, actor: StaffActor, userId: number, now = new Date()): Promise<ResendOutcome> {
+export async function resendVerification(
+  db: DB,
+  siteUrl: URL,
+  actor: StaffActor,
+  userId: number,
+  now = new Date(),
+): Promise<ResendOutcome> {
   const user = await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('user').select(['id', 'email', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
     if (!row || row.email_verified_at !== null) return row;

@@ -17,8 +17,10 @@ export function checkReason(input: string | null | undefined): ReasonVerdict {
   const value = (input ?? '').normalize('NFC').replace(/\s+/g, ' ').trim();
   const length = [...value].length;
   if (length === 0) return { ok: false, message: 'Give the reason: the account holder can read it on their account page.' };
-  if (length < MIN_REASON_LENGTH) return { ok: false, message: `Give a reason of at least ${MIN_REASON_LENGTH} characters (this has ${length}).` };
-  if (length > MAX_REASON_LENGTH) return { ok: false, message: `Keep the reason to ${MAX_REASON_LENGTH} characters or fewer (this has ${length}).` };
+  if (length < MIN_REASON_LENGTH)
+    return { ok: false, message: `Give a reason of at least ${MIN_REASON_LENGTH} characters (this has ${length}).` };
+  if (length > MAX_REASON_LENGTH)
+    return { ok: false, message: `Keep the reason to ${MAX_REASON_LENGTH} characters or fewer (this has ${length}).` };
   if (FORBIDDEN.test(value)) return { ok: false, message: 'Remove the invisible or control characters from the reason.' };
   return { ok: true, value };
 }

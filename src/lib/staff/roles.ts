@@ -31,7 +31,11 @@ export async function listRoleHolders(db: DB): Promise<RoleHolder[]> {
   const holders = new Map<number, RoleHolder>();
   for (const r of rows) {
     let holder = holders.get(r.id);
-    if (!holder) holders.set(r.id, (holder = { id: r.id, email: r.email, displayName: r.display_name, emailVerified: r.email_verified_at !== null, roles: [] }));
+    if (!holder)
+      holders.set(
+        r.id,
+        (holder = { id: r.id, email: r.email, displayName: r.display_name, emailVerified: r.email_verified_at !== null, roles: [] }),
+      );
     holder.roles.push({ role: r.role, grantedAt: r.granted_at });
   }
   for (const holder of holders.values()) holder.roles.sort((a, b) => ROLES.indexOf(a.role) - ROLES.indexOf(b.role));
@@ -47,7 +51,9 @@ export type GrantOutcome = { ok: true; userId: number; changed: boolean } | { ok
 export async function grantRoleByEmail(db: DB, actor: StaffActor, email: string, role: Role, now = new Date()): Promise<GrantOutcome> {
   const normalized = normalizeEmail(email)?.normalized;
   return db.transaction().execute(async (trx) => {
-    const user = normalized ? await trx.selectFrom('user').select('id').where('email_normalized', '=', normalized).executeTakeFirst() : undefined;
+    const user = normalized
+      ? await trx.selectFrom('user').select('id').where('email_normalized', '=', normalized).executeTakeFirst()
+      : undefined;
     if (!user) return { ok: false, problem: 'no-account' };
     const granted = await grantRole(trx, user.id, role, now);
     if (granted === 'no-account' || granted === 'unverified') return { ok: false, problem: granted };
@@ -64,7 +70,8 @@ export async function revokeRoleFrom(db: DB, actor: StaffActor, userId: number, 
   return db.transaction().execute(async (trx) => {
     const revoked = await revokeRole(trx, userId, role);
     if (revoked === 'last-admin') return { ok: false, problem: 'last-admin' };
-    if (revoked === 'revoked') await recordAudit(trx, { action: 'role.revoke', actor, subjectUserId: userId, fields: [`role:${role}`], at: now });
+    if (revoked === 'revoked')
+      await recordAudit(trx, { action: 'role.revoke', actor, subjectUserId: userId, fields: [`role:${role}`], at: now });
     return { ok: true, changed: revoked === 'revoked' };
   });
 }

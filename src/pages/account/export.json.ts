@@ -42,7 +42,14 @@ export const POST: APIRoute = async ({ locals, request, redirect }) => {
   if (!decision.allowed) {
     const retryAfter = String(decision.retryAfterSeconds);
     if (wantsHtml(request)) {
-      return new Response(null, { status: 303, headers: { Location: `${await accountPath(request)}?done=export-limited#export`, 'Retry-After': retryAfter, 'Cache-Control': 'private, no-store' } });
+      return new Response(null, {
+        status: 303,
+        headers: {
+          Location: `${await accountPath(request)}?done=export-limited#export`,
+          'Retry-After': retryAfter,
+          'Cache-Control': 'private, no-store',
+        },
+      });
     }
     return Response.json(
       { error: 'Too many downloads. Please try again later.' },
@@ -52,7 +59,8 @@ export const POST: APIRoute = async ({ locals, request, redirect }) => {
 
   const now = new Date();
   const data = await exportAccount(db, user.id, config().siteUrl, now);
-  if (!data) return Response.json({ error: 'This account no longer exists.' }, { status: 404, headers: { 'Cache-Control': 'private, no-store' } });
+  if (!data)
+    return Response.json({ error: 'This account no longer exists.' }, { status: 404, headers: { 'Cache-Control': 'private, no-store' } });
   return new Response(`${JSON.stringify(data, null, 2)}\n`, {
     status: 200,
     headers: {

@@ -9,7 +9,8 @@ export const prerender = false;
 export const GET: APIRoute = async ({ locals, url, redirect }) => {
   const access = adminAccess(locals.user, 'audit');
   if (access === 'unauthenticated') return redirect(signInPath(url), 303);
-  const text = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+  const text = (status: number, message: string) =>
+    new Response(`${message}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
   if (access === 'forbidden') return text(403, 'Your account does not have a role that allows the audit log.');
   const { db } = await database();
   const params = url.searchParams;

@@ -1,5 +1,12 @@
 import type { APIRoute } from 'astro';
-import { addDismissed, dismissCookieName, dismissCookieOptions, isDismissToken, parseDismissed, serializeDismissed } from '../../lib/announcements/index.ts';
+import {
+  addDismissed,
+  dismissCookieName,
+  dismissCookieOptions,
+  isDismissToken,
+  parseDismissed,
+  serializeDismissed,
+} from '../../lib/announcements/index.ts';
 import { config } from '../../lib/config/index.ts';
 import { safeNextPath } from '../../lib/http/forms.ts';
 
@@ -45,5 +52,8 @@ function backTo(referer: string | null): string {
 }
 
 function problem(message: string): Response {
-  return new Response(`${message}\n`, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
+  return new Response(`${message}\n`, {
+    status: 400,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+  });
 }

@@ -10,6 +10,9 @@ export const prerender = true;
 
 export const GET: APIRoute = async () => {
   const { versions } = await loadPolicy();
-  const manifest = buildAsOfManifest(versions.filter((v) => !v.draft), renderTime());
+  const manifest = buildAsOfManifest(
+    versions.filter((v) => !v.draft),
+    renderTime(),
+  );
   return new Response(`${JSON.stringify(manifest, null, 2)}\n`, { headers: { 'Content-Type': 'application/json; charset=utf-8' } });
 };
