@@ -1,5 +1,5 @@
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { normalizeEmail } from '../../src/lib/auth/email-address.ts';
+import { findUserByEmail, normalizeEmail } from '../../src/lib/auth/email-address.ts';
 import { verifyEmail } from '../../src/lib/auth/email-verification.ts';
 import { addAccountForOwner, createAccount } from '../../src/lib/auth/operator-accounts.ts';
 import { registerAccount } from '../../src/lib/auth/registration.ts';
@@ -19,6 +19,11 @@ import { PASSWORD } from '../support/users.ts';
 vi.mock('../../src/lib/auth/passwords.ts', async (original) => {
   const real = await original<typeof import('../../src/lib/auth/passwords.ts')>();
   return { ...real, verifyPassword: vi.fn(real.verifyPassword), verifyAgainstDummy: vi.fn(real.verifyAgainstDummy) };
+});
+
+vi.mock('../../src/lib/auth/email-address.ts', async (original) => {
+  const real = await original<typeof import('../../src/lib/auth/email-address.ts')>();
+  return { ...real, findUserByEmail: vi.fn(real.findUserByEmail) };
 });
 
 // Mail goes to a temporary outbox (config() reads the environment on first use).
@@ -81,6 +86,17 @@ describe('normalizeEmail', () => {
 });
 
 describe('registerAccount', () => {
+  it('answers a registration that lost a race for its address like any taken address, without failing', async () => {
+    expect((await register('race@example.com')).kind).toBe('created');
+    // The other registration commits between this one's check and its insert: the check saw
+    // nothing, and the unique key on the address decides.
+    vi.mocked(findUserByEmail).mockResolvedValueOnce(undefined);
+    expect(await register('race@example.com')).toEqual({ kind: 'already-registered' });
+    expect(await database.db.selectFrom('user').select('id').where('email_normalized', '=', 'race@example.com').execute()).toHaveLength(1);
+    // One verification message, and nothing more: its owner registered a moment ago.
+    expect(mails().map((m) => m.subject)).toEqual(['Confirm your email address for CustomerTrackr']);
+  });
+
   it('creates the account, records the agreement, and sends a verification link', async () => {
     const outcome = await register(' Jane@Example.com ');
     expect(outcome.kind).toBe('created');

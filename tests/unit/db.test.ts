@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { checkpointWal, isReachable, migrate, openDatabase } from '../../src/lib/db/index.ts';
+import { checkpointWal, isReachable, isUniqueViolation, migrate, openDatabase } from '../../src/lib/db/index.ts';
 
 describe('openDatabase', () => {
   it('creates the file and its folder with the required settings', async () => {
@@ -66,5 +66,28 @@ describe('checkpointWal', () => {
     // The usual busy timeout is back for every other statement.
     expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
     await database.close();
+  });
+});
+
+describe('isUniqueViolation', () => {
+  it('recognises a unique-constraint violation, on the named columns only', async () => {
+    const database = openDatabase(':memory:');
+    try {
+      await migrate(database.db);
+      const insert = () =>
+        database.db
+          .insertInto('user')
+          .values({ email: 'a@example.com', email_normalized: 'a@example.com', created_at: new Date().toISOString() })
+          .execute();
+      await insert();
+      const error = await insert().catch((e: unknown) => e);
+      expect(isUniqueViolation(error)).toBe(true);
+      expect(isUniqueViolation(error, 'user.email_normalized')).toBe(true);
+      expect(isUniqueViolation(error, 'user.email')).toBe(false);
+      expect(isUniqueViolation(new Error('UNIQUE constraint failed: user.email_normalized'))).toBe(false);
+      expect(isUniqueViolation(null)).toBe(false);
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { DB } from '../db/index.ts';
+import { isUniqueViolation, type DB } from '../db/index.ts';
 import { sendMail } from '../mail/index.ts';
 import { versionInEffectAt } from '../policy/versions.ts';
 import { hit, LIMITS } from '../rate-limit/index.ts';
@@ -55,29 +55,40 @@ export async function registerAccount(db: DB, siteUrl: URL, registration: Regist
     }
     return { kind: 'already-registered' };
   }
-  const userId = await db.transaction().execute(async (trx) => {
-    const { id } = await trx
-      .insertInto('user')
-      .values({
-        email: registration.email.email,
-        email_normalized: registration.email.normalized,
-        password_hash: passwordHash,
-        created_at: now.toISOString(),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('policy_agreement')
-      .values({
-        user_id: id,
-        policy_effective_date: registration.policyEffectiveDate,
-        agreed_at: now.toISOString(),
-        context: 'registration',
-        wording: registration.agreementWording,
-      })
-      .execute();
-    return id;
-  });
+  // Another registration of the same address may have committed since the check above (two
+  // tabs, a double submit, several app servers): the unique key on the address decides, and the
+  // loser is answered like any registration of a taken address. Its owner was just sent the
+  // verification mail, so nothing more is sent.
+  const userId = await db
+    .transaction()
+    .execute(async (trx) => {
+      const { id } = await trx
+        .insertInto('user')
+        .values({
+          email: registration.email.email,
+          email_normalized: registration.email.normalized,
+          password_hash: passwordHash,
+          created_at: now.toISOString(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('policy_agreement')
+        .values({
+          user_id: id,
+          policy_effective_date: registration.policyEffectiveDate,
+          agreed_at: now.toISOString(),
+          context: 'registration',
+          wording: registration.agreementWording,
+        })
+        .execute();
+      return id;
+    })
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error, 'user.email_normalized')) return undefined;
+      throw error;
+    });
+  if (userId === undefined) return { kind: 'already-registered' };
   await sendVerificationEmail(db, siteUrl, userId, registration.email.email, now);
   return { kind: 'created', userId };
 }

@@ -8,6 +8,7 @@ import { config } from '../config/index.ts';
 import type { Database } from './schema.ts';
 
 export type { Database } from './schema.ts';
+export { isUniqueViolation } from './errors.ts';
 export type DB = Kysely<Database>;
 /** A prepared statement on the SQLite connection, for the few hot paths that bypass Kysely. */
 export type SqliteStatement<P extends unknown[], R> = SQLite.Statement<P, R>;
