@@ -166,14 +166,20 @@ export const auth = {
   verifyEmail: defineAction({
     accept: 'form',
     input: z.object({ token }),
-    handler: async (input) => {
+    handler: async (input, context) => {
       const { db } = await database();
-      const result = await verifyEmail(db, input.token);
-      if (!result.ok) throw new ActionError({ code: 'BAD_REQUEST', message: tokenMessage(result.problem) });
+      const result = await verifyEmail(db, input.token, context.locals.user?.id ?? null);
+      if (!result.ok) {
+        if (result.problem === 'sign-in') throw new ActionError({ code: 'UNAUTHORIZED', message: SIGN_IN_TO_CONFIRM });
+        throw new ActionError({ code: 'BAD_REQUEST', message: tokenMessage(result.problem) });
+      }
       return { verified: true };
     },
   }),
 };
+
+/** Why confirming an address needs its account's session (see verifyEmail). */
+export const SIGN_IN_TO_CONFIRM = 'Sign in to the account this link was sent for, then confirm: the link works only for that account.';
 
 export function tokenMessage(problem: 'invalid' | 'expired' | 'used'): string {
   switch (problem) {

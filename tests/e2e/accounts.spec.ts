@@ -28,12 +28,17 @@ test('register, confirm the address from the mail, sign in and out through the h
 
   // Confirm the address with the link from the message.
   const mail = await waitForMail(E2E_OUTBOX, email, /Confirm your email address/);
-  await page.goto(new URL(linkPath(mail), baseURL).href);
+  // The link works for its account's own session: sign in from it, come back, confirm.
+  const link = new URL(linkPath(mail), baseURL).href;
+  await page.goto(link);
+  await page.getByRole('link', { name: 'Sign in to confirm' }).click();
+  await submitSignInForm(page, email);
+  await expect(page).toHaveURL(link);
   await page.getByRole('button', { name: 'Confirm my email address' }).click();
   await expect(page.getByRole('status')).toContainText('Your email address is confirmed');
 
-  // Sign in: the header now shows who is signed in, with a menu.
-  await signInWithForm(page, email);
+  // Signed in: the header shows who is signed in, with a menu.
+  await page.getByRole('link', { name: 'Go to your account' }).click();
   await expect(page).toHaveURL(/\/account$/);
   const menu = accountMenu(page);
   await expect(menu.locator('summary')).toContainText(email);

@@ -431,14 +431,27 @@ describe('emailed links', () => {
       return row.email_verified_at !== null;
     };
 
+    // Not signed in (registration does not sign in): the link asks for the account's session
+    // first, so that whoever confirms knows the password too, and confirming is refused.
     const page = await client.get(link);
     expect(page.status).toBe(200);
     expect(page.headers.get('referrer-policy')).toBe('no-referrer');
-    expect(await page.text()).toContain('Confirm my email address');
-    expect(verified()).toBe(false);
-
+    const asVisitor = await page.text();
+    expect(asVisitor).toContain(`href="/login?next=${encodeURIComponent(link)}"`);
+    expect(asVisitor).not.toContain('Confirm my email address');
     const confirm = () =>
       client.post(`/verify-email?_action=auth.verifyEmail&token=${encodeURIComponent(tokenOf(link))}`, { token: tokenOf(link) });
+    const refused = await confirm();
+    expect(refused.status).toBe(401);
+    expect(textOf(await refused.text())).toContain('Sign in to the account this link was sent for');
+    expect(verified()).toBe(false);
+
+    // Signed in, the sign-in form leads back to the link, and the button confirms.
+    const signedIn = await client.post(`/login?_action=auth.signIn&next=${encodeURIComponent(link)}`, { email, password: PASSWORD });
+    expect(signedIn.headers.get('location')).toBe(link);
+    expect(await (await client.get(link)).text()).toContain('Confirm my email address');
+    expect(verified()).toBe(false);
+
     const first = await confirm();
     expect(first.status).toBe(200);
     expect(textOf(await first.text())).toContain('Your email address is confirmed');
@@ -451,7 +464,7 @@ describe('emailed links', () => {
     expect(reopened.status).toBe(400);
     const reopenedText = textOf(await reopened.text());
     expect(reopenedText).toContain('This link has already been used');
-    expect(reopenedText).toContain('Sign in to send a new link');
+    expect(reopenedText).toContain('You can send a new link from your account');
   });
 
   it('verification: an expired link is refused', async () => {

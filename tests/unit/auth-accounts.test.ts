@@ -209,24 +209,46 @@ describe('signIn', () => {
 });
 
 describe('verifyEmail', () => {
+  const accountId = async () => (await database.db.selectFrom('user').select('id').executeTakeFirstOrThrow()).id;
+
   it('verifies with the emailed link once', async () => {
     await register('jane@example.com');
     const token = linkToken(mails()[0]!)!;
-    expect(await verifyEmail(database.db, token, at(60_000))).toEqual({
+    expect(await verifyEmail(database.db, token, await accountId(), at(60_000))).toEqual({
       ok: true,
     });
     const user = await database.db.selectFrom('user').select('email_verified_at').executeTakeFirstOrThrow();
     expect(user.email_verified_at).toBe(at(60_000).toISOString());
-    expect(await verifyEmail(database.db, token, at(120_000))).toEqual({
+    expect(await verifyEmail(database.db, token, await accountId(), at(120_000))).toEqual({
       ok: false,
       problem: 'used',
     });
   });
 
+  it('verifies only for the account’s own session, leaving the link unused otherwise', async () => {
+    // A stranger registered jane's address; jane, not signed in (she does not know the
+    // stranger's password), cannot confirm the stranger's account with the welcome mail.
+    await register('jane@example.com');
+    const token = linkToken(mails()[0]!)!;
+    const other = await createAccount(database.db, normalizeEmail('someone@example.com')!, [], null);
+    expect(await verifyEmail(database.db, token, null, at(1000))).toEqual({ ok: false, problem: 'sign-in' });
+    expect(await verifyEmail(database.db, token, other, at(1000))).toEqual({ ok: false, problem: 'sign-in' });
+    const user = await database.db
+      .selectFrom('user')
+      .select('email_verified_at')
+      .where('email_normalized', '=', 'jane@example.com')
+      .executeTakeFirstOrThrow();
+    expect(user.email_verified_at).toBeNull();
+    expect(await checkEmailToken(database.db, token, 'verify-email', at(2000))).toBeUndefined();
+  });
+
   it('refuses an expired link', async () => {
     await register('jane@example.com');
     const token = linkToken(mails()[0]!)!;
-    expect(await verifyEmail(database.db, token, at(EMAIL_TOKEN_TTL_MS['verify-email']))).toEqual({ ok: false, problem: 'expired' });
+    expect(await verifyEmail(database.db, token, await accountId(), at(EMAIL_TOKEN_TTL_MS['verify-email']))).toEqual({
+      ok: false,
+      problem: 'expired',
+    });
     const user = await database.db.selectFrom('user').select('email_verified_at').executeTakeFirstOrThrow();
     expect(user.email_verified_at).toBeNull();
   });
@@ -378,7 +400,7 @@ describe('password reset', () => {
       ok: false,
       problem: 'invalid',
     });
-    expect(await verifyEmail(database.db, token, at(1000))).toEqual({
+    expect(await verifyEmail(database.db, token, null, at(1000))).toEqual({
       ok: false,
       problem: 'invalid',
     });

@@ -1,6 +1,6 @@
 import type { DB } from '../db/index.ts';
 import { sendMail } from '../mail/index.ts';
-import { consumeEmailToken, createEmailToken, type TokenProblem } from './email-tokens.ts';
+import { checkEmailTokenRow, consumeEmailToken, createEmailToken, type TokenProblem } from './email-tokens.ts';
 import { verifyEmailMessage } from './emails.ts';
 import { siteLink } from './site-links.ts';
 
@@ -11,9 +11,20 @@ export async function sendVerificationEmail(db: DB, siteUrl: URL, userId: number
   await sendMail(verifyEmailMessage(email, siteLink(siteUrl, '/verify-email', { token })));
 }
 
-/** Marks the address of the token's account verified (if it is still the account's address). */
-export async function verifyEmail(db: DB, token: string, now = new Date()): Promise<{ ok: true } | { ok: false; problem: TokenProblem }> {
+export type VerifyEmailOutcome = { ok: true } | { ok: false; problem: TokenProblem | 'sign-in' };
+
+/**
+ * Marks the address of the token's account verified (if it is still the account's address),
+ * only for the account's own session: the link proves the mailbox, the session proves the
+ * password. Otherwise the real owner of an address that a stranger registered would, by
+ * confirming the welcome mail, verify the stranger's account and password (and a role could
+ * then be granted to it); that owner resets the password instead, which takes the account over.
+ * 'sign-in': not signed in as that account; the link stays unused.
+ */
+export async function verifyEmail(db: DB, token: string, signedInUserId: number | null, now = new Date()): Promise<VerifyEmailOutcome> {
   return db.transaction().execute(async (trx) => {
+    const found = await checkEmailTokenRow(trx, token, 'verify-email', now);
+    if (found.ok && found.token.userId !== signedInUserId) return { ok: false as const, problem: 'sign-in' as const };
     const used = await consumeEmailToken(trx, token, 'verify-email', now);
     if (!used.ok) return used;
     await trx
