@@ -100,14 +100,14 @@ export async function consumeEmailToken(
   purpose: EmailTokenPurpose,
   now = new Date(),
 ): Promise<{ ok: true; token: EmailTokenRow } | { ok: false; problem: TokenProblem }> {
-  const found = await findToken(db, token, purpose, now);
-  if (!found.row) return { ok: false, problem: found.problem };
+  const found = await checkEmailTokenRow(db, token, purpose, now);
+  if (!found.ok) return found;
   const { numUpdatedRows } = await db
     .updateTable('email_token')
     .set({ used_at: now.getTime() })
-    .where('id', '=', found.row.id)
+    .where('id', '=', found.token.id)
     .where('used_at', 'is', null)
     .executeTakeFirst();
   if (numUpdatedRows !== 1n) return { ok: false, problem: 'used' };
-  return { ok: true, token: { id: found.row.id, userId: found.row.user_id, email: found.row.email } };
+  return found;
 }
