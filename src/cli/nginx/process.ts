@@ -34,7 +34,21 @@ export function freePort(): Promise<number> {
  * for a child process in `dir`. As root, nginx's workers would switch to `nobody`, who may not
  * read a checkout under /root or /work: they keep the parent's user instead.
  */
-export function standaloneConfig(dir: string, http: string, { workers = 1, brotli = false } = {}): string {
+export function standaloneConfig(
+  dir: string,
+  http: string,
+  {
+    workers = 1,
+    brotli = false,
+    accessLog,
+  }: {
+    workers?: number;
+    brotli?: boolean;
+    /** A log of every request, in `format` (nginx's variables), written to `path`; default none. */
+    accessLog?: { path: string; format: string };
+  } = {},
+): string {
+  const log = accessLog ? `log_format run '${accessLog.format}';\n  access_log ${accessLog.path} run;` : 'access_log off;';
   const asRoot = process.getuid?.() === 0;
   return `# Written for one run by src/cli/nginx/process.ts.
 ${brotli ? `load_module ${BROTLI_MODULE};\n` : ''}${asRoot ? 'user root;\n' : ''}worker_processes ${workers};
@@ -44,7 +58,7 @@ pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  ${log}
   client_body_temp_path ${join(dir, 'body')};
   proxy_temp_path ${join(dir, 'proxy')};
   fastcgi_temp_path ${join(dir, 'fastcgi')};

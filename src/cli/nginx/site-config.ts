@@ -233,11 +233,12 @@ ${staticBody('    ')}
   }
 ${typeLocations.join('\n')}
   # The pages of the policy as of a future date are internal (decision 0002).
+  # Only GET: the app answers a HEAD without naming an encoding (it compresses bodies it sends).
   location ^~ ${AS_OF_ROOT}/ {
     # (error_page here replaces the server's list: the 404 line is repeated.)
     error_page 404 @customertrackr_not_found;
     error_page 418 = @customertrackr_app;
-    if ($request_method !~ ^(?:GET|HEAD)$) { return 418; }
+    if ($request_method != GET) { return 418; }
     return 404;
   }
 ${
