@@ -80,7 +80,10 @@ describe('nginx answers like the Node server', () => {
     const manifest = JSON.parse(files.get('/privacy/as-of/manifest.json')!.body.toString('utf8')) as { variants: unknown[] };
     const before = cluster.accessLog().length;
     await answer(cluster.url, '/features');
-    await answer(cluster.url, [...files.keys()].find((p) => p.startsWith('/_astro/'))!);
+    await answer(
+      cluster.url,
+      [...files.keys()].find((p) => p.startsWith('/_astro/'))!,
+    );
     await answer(cluster.url, '/privacy');
     const entries = cluster.accessLog().slice(before);
     expect(entries.map((e) => [e.uri, e.status, e.upstreams.length])).toEqual([
@@ -140,7 +143,11 @@ describe('through nginx, the app servers answer', () => {
         const res =
           call.method === 'GET'
             ? await client.get(call.url)
-            : await client.request(call.url, { method: 'POST', body: call.body, headers: { 'content-type': 'application/json', origin: cluster.origin } });
+            : await client.request(call.url, {
+                method: 'POST',
+                body: call.body,
+                headers: { 'content-type': 'application/json', origin: cluster.origin },
+              });
         expect(res.status, `${page} ${call.url}`).toBe(200);
         count++;
       }

@@ -17,7 +17,10 @@ afterAll(async () => {
 const SIGN_IN_PER_IP = 30;
 
 /** Failed sign-ins (a new address each time, so that only the per-address limit counts) until one is refused. */
-async function attemptsUntilRefused(next: (i: number) => Client, max = SIGN_IN_PER_IP + 5): Promise<{ allowed: number; statuses: number[] }> {
+async function attemptsUntilRefused(
+  next: (i: number) => Client,
+  max = SIGN_IN_PER_IP + 5,
+): Promise<{ allowed: number; statuses: number[] }> {
   const statuses: number[] = [];
   for (let i = 0; i < max; i++) {
     const res = await next(i).submitSignIn(uniqueEmail('nobody'), 'not the password, but long enough');
@@ -38,7 +41,12 @@ describe('rate limits are shared', () => {
     );
     expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
     expect(allowed).toBe(SIGN_IN_PER_IP);
-    const servers = new Set(cluster.accessLog().slice(before).flatMap((e) => e.upstreams));
+    const servers = new Set(
+      cluster
+        .accessLog()
+        .slice(before)
+        .flatMap((e) => e.upstreams),
+    );
     expect(servers).toEqual(new Set([`127.0.0.1:${cluster.a.port}`, `127.0.0.1:${cluster.b.port}`]));
   });
 
@@ -49,7 +57,10 @@ describe('rate limits are shared', () => {
     expect(allowed).toBe(SIGN_IN_PER_IP);
     // The refusal holds on the other server too.
     for (const via of ['A', 'B'] as const) {
-      const res = await new Client(cluster.site(via), { 'x-forwarded-for': '203.0.113.7' }).submitSignIn(uniqueEmail('nobody'), 'x'.repeat(20));
+      const res = await new Client(cluster.site(via), { 'x-forwarded-for': '203.0.113.7' }).submitSignIn(
+        uniqueEmail('nobody'),
+        'x'.repeat(20),
+      );
       expect(res.status, via).toBe(429);
     }
   });

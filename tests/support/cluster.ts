@@ -9,7 +9,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nginxSiteConfig } from '../../src/cli/nginx/site-config.ts';
-import { brotliModuleInstalled, freePort, nginxBinary, standaloneConfig, startNginxProcess, type RunningNginx } from '../../src/cli/nginx/process.ts';
+import {
+  brotliModuleInstalled,
+  freePort,
+  nginxBinary,
+  standaloneConfig,
+  startNginxProcess,
+  type RunningNginx,
+} from '../../src/cli/nginx/process.ts';
 import { startSiteProcess, type SiteProcess } from '../../src/cli/site-process.ts';
 import { root, type RunningSite } from './site.ts';
 
@@ -72,6 +79,8 @@ export interface Cluster {
 }
 
 export interface AccessLogEntry {
+  /** When nginx finished the request (epoch ms). */
+  at: number;
   method: string;
   uri: string;
   status: number;
@@ -83,7 +92,7 @@ export interface AccessLogEntry {
   upstreamBytesSent: number[];
 }
 
-const LOG_FORMAT = '$request_method\\t$request_uri\\t$status\\t$upstream_addr\\t$upstream_status\\t$upstream_bytes_sent';
+const LOG_FORMAT = '$msec\\t$request_method\\t$request_uri\\t$status\\t$upstream_addr\\t$upstream_status\\t$upstream_bytes_sent';
 
 function parseAccessLog(text: string): AccessLogEntry[] {
   // nginx separates the servers tried by ", " (and upstream groups by " : "); "-" is none.
@@ -92,8 +101,9 @@ function parseAccessLog(text: string): AccessLogEntry[] {
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [method, uri, status, addresses, statuses, bytes] = line.split('\t');
+      const [msec, method, uri, status, addresses, statuses, bytes] = line.split('\t');
       return {
+        at: Number(msec) * 1000,
         method: method!,
         uri: uri!,
         status: Number(status),
@@ -142,6 +152,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** Called once the database exists, before the app servers start (to seed it). */
   beforeStart?: (database: ClusterDatabase) => Promise<void>;
+  /** Start A and B at the same moment (the database must be migrated already: see beforeStart). */
+  together?: boolean;
 }
 
 /** Starts the database, app servers A and B (at once) and nginx in front of them. */
@@ -174,9 +186,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   let nginx: RunningNginx | undefined;
   try {
     await options.beforeStart?.(database);
-    // The first start migrates: one after the other, as a deploy would roll them.
-    await a.start();
-    await b.start();
+    if (options.together) {
+      await Promise.all([a.start(), b.start()]);
+    } else {
+      // The first start migrates: one after the other, as a deploy would roll them.
+      await a.start();
+      await b.start();
+    }
     nginx = await startNginxProcess(
       binary,
       join(dir, 'nginx'),
