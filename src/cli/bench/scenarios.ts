@@ -10,8 +10,11 @@ import { BROWSER_GET, BROWSER_UA } from './settings.ts';
 export interface Goal {
   /** Requests per second at least. */
   minRps?: number;
-  /** At least this fraction of each named scenario's requests per second. */
-  minRatios?: { scenario: string; ratio: number }[];
+  /**
+   * At least this fraction of each named scenario's requests per second; without `ratio`, the
+   * ratio is printed as a figure with no goal (Node's own static path against nginx: decision 0022).
+   */
+  minRatios?: { scenario: string; ratio?: number }[];
   /** 99th-percentile latency below this many milliseconds. */
   maxP99Ms?: number;
 }
@@ -79,7 +82,8 @@ export const SCENARIOS: Scenario[] = [
     goal: {
       minRatios: [
         { scenario: 'raw-home', ratio: 0.8 },
-        { scenario: 'nginx-home', ratio: 0.5 },
+        // No goal against nginx (withdrawn, decision 0022): in production nginx serves the files.
+        { scenario: 'nginx-home' },
       ],
     },
   },
@@ -90,10 +94,7 @@ export const SCENARIOS: Scenario[] = [
     description: 'GET /privacy (prerendered; the version in effect is chosen at request time)',
     plan: async () => ({ method: 'GET', path: '/privacy', headers: BROWSER_GET }),
     goal: {
-      minRatios: [
-        { scenario: 'raw-privacy', ratio: 0.8 },
-        { scenario: 'nginx-privacy', ratio: 0.5 },
-      ],
+      minRatios: [{ scenario: 'raw-privacy', ratio: 0.8 }, { scenario: 'nginx-privacy' }],
     },
   },
   { name: 'raw-privacy', description: 'a bare Node http server answering the bytes of /privacy', baselineOf: 'privacy' },
