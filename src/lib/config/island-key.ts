@@ -26,10 +26,10 @@ export function keyFingerprint(key: string | undefined): string {
 /** Why `key` cannot be an AES key as `astro create-key` makes them (base64 of 16, 24 or 32 bytes); null when it can. */
 export function islandKeyProblem(key: string): string | null {
   const trimmed = key.trim();
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || trimmed.length % 4 !== 0)
-    return 'must be base64, as `npx astro create-key` prints it';
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || trimmed.length % 4 !== 0) return 'must be base64, as `npx astro create-key` prints it';
   const bytes = Buffer.from(trimmed, 'base64').length;
-  if (![16, 24, 32].includes(bytes)) return `must be a key of 16, 24 or 32 bytes (this one has ${bytes}); make one with \`npx astro create-key\``;
+  if (![16, 24, 32].includes(bytes))
+    return `must be a key of 16, 24 or 32 bytes (this one has ${bytes}); make one with \`npx astro create-key\``;
   return null;
 }
 
