@@ -6,7 +6,7 @@ import { Client } from '../support/account-profile.ts';
 import { startCluster, type Cluster } from '../support/cluster.ts';
 import { mailsIn } from '../support/outbox.ts';
 import { withDatabase } from '../support/site-db.ts';
-import { createUser, startSession } from '../support/users.ts';
+import { createUser, startSession, type NewUser } from '../support/users.ts';
 
 const EXPIRED_SESSIONS = 7;
 const SESSION_JOB = 'auth.expired-sessions';
@@ -55,7 +55,7 @@ describe('jobs run once per site', () => {
   });
 
   it('password-reset messages: each request is sent once, though both servers run the sending worker', async () => {
-    const users = [];
+    const users: NewUser[] = [];
     for (let i = 0; i < 6; i++) users.push(await createUser(cluster.database.databasePath, { label: `reset${i}` }));
     for (const user of users) {
       const res = await new Client(cluster.site('nginx')).post('/forgot-password?_action=auth.forgotPassword', { email: user.email });

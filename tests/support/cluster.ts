@@ -220,7 +220,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         return (server ?? a).process!.child;
       },
       output: () => (server ? server.output() : running.output()),
-      stop: async () => {},
+      // The cluster stops as a whole (Cluster.stop).
+      stop: () => Promise.resolve(0),
     };
   };
   return {
