@@ -182,6 +182,9 @@ describe('through nginx, the app servers answer', () => {
     const views = await fetch(`${cluster.url}/api/views?path=/pricing`);
     expect(views.status).toBe(200);
     expect(((await views.json()) as { views: number }).views).toBeGreaterThanOrEqual(1);
+    const badge = await fetch(`${cluster.url}/api/views/badge.svg?path=/pricing`);
+    expect(badge.status).toBe(200);
+    expect(badge.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
     const health = await fetch(`${cluster.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', database: 'reachable' });
