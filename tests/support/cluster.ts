@@ -18,13 +18,7 @@ import {
   type RunningNginx,
 } from '../../src/cli/nginx/process.ts';
 import { startSiteProcess, type SiteProcess } from '../../src/cli/site-process.ts';
-import { root, type RunningSite } from './site.ts';
-
-/**
- * The island key of the cluster's build and servers: a fixed test value (as `npx astro
- * create-key` makes them), not a secret. tests/support/cluster-setup.ts builds with it.
- */
-export const CLUSTER_ASTRO_KEY = Buffer.from('customertrackr-cluster-test-key!').toString('base64');
+import { root, TEST_ASTRO_KEY, type RunningSite } from './site.ts';
 
 /** The public origin of the cluster's site (a loopback site answers on any loopback port). */
 export const CLUSTER_ORIGIN = 'http://localhost:4321';
@@ -168,7 +162,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     MAIL_OUTBOX_DIR: outboxDir,
     SITE_URL: CLUSTER_ORIGIN,
     TRUST_PROXY: 'true',
-    ASTRO_KEY: CLUSTER_ASTRO_KEY,
+    ASTRO_KEY: TEST_ASTRO_KEY,
     ...options.env,
   };
   const a = appServer('A', await freePort(), env);
