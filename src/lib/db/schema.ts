@@ -26,6 +26,7 @@ import type {
 import type { AuditLogTable } from '../audit/tables.ts';
 import type { DeletionRequestTable } from '../staff/tables.ts';
 import type { JobRunTable } from '../jobs/table.ts';
+import type { MailOutboxTable } from '../mail/table.ts';
 
 /**
  * The typed schema of the whole database, as Kysely sees it.
@@ -65,4 +66,5 @@ export interface Database {
   audit_log: AuditLogTable;
   deletion_request: DeletionRequestTable;
   job_run: JobRunTable;
+  mail_outbox: MailOutboxTable;
 }
