@@ -102,7 +102,7 @@ export async function eraseAccountIn(
       case 'by-address':
         await untyped
           .deleteFrom(e.table)
-          .where('email', 'in', [...keys])
+          .where((eb) => eb(eb.fn('lower', [eb.ref(e.addressColumn ?? 'email')]), 'in', [...keys]))
           .execute();
         break;
       case 'keep':

@@ -1,5 +1,5 @@
 import { AUTH_JOBS } from '../auth/retention.ts';
-import { OUTBOX_TABLE_JOBS, outboxRetentionJob } from '../mail/retention.ts';
+import { OUTBOX_ROWS_JOB, outboxRetentionJob } from '../mail/retention.ts';
 import { RATE_LIMIT_JOB } from '../rate-limit/index.ts';
 import { viewsRetentionJob } from '../views/retention.ts';
 import type { Job } from './scheduler.ts';
@@ -24,8 +24,7 @@ export function retentionJobs(settings: JobSettings): Job[] {
     AUTH_JOBS.emailTokens,
     AUTH_JOBS.resetRequests,
     RATE_LIMIT_JOB,
-    OUTBOX_TABLE_JOBS.sent,
-    OUTBOX_TABLE_JOBS.failed,
+    OUTBOX_ROWS_JOB,
     outboxRetentionJob({ dir: settings.mailOutboxDir, retentionDays: settings.mailOutboxRetentionDays }),
     viewsRetentionJob({ retentionDays: settings.viewsRetentionDays }),
   ];

@@ -73,16 +73,14 @@ async function pruneFinished(db: DB, status: 'sent' | 'failed', days: number, no
   return Number(result.numDeletedRows);
 }
 
-/** The outbox table's retention: sent messages after SENT_MAIL_RETENTION_DAYS, failed ones after FAILED_MAIL_RETENTION_DAYS. */
-export const OUTBOX_TABLE_JOBS = {
-  sent: {
-    name: 'mail.sent',
-    next: every(OUTBOX_PRUNE_INTERVAL_MS),
-    run: (db, now) => pruneFinished(db, 'sent', SENT_MAIL_RETENTION_DAYS, now),
-  },
-  failed: {
-    name: 'mail.failed',
-    next: every(OUTBOX_PRUNE_INTERVAL_MS),
-    run: (db, now) => pruneFinished(db, 'failed', FAILED_MAIL_RETENTION_DAYS, now),
-  },
-} satisfies Record<string, Job>;
+/**
+ * The outbox table's retention: sent messages SENT_MAIL_RETENTION_DAYS after they were sent,
+ * failed ones FAILED_MAIL_RETENTION_DAYS after they were given up on. Pending rows are not
+ * touched: the delivery worker ends them (sent, or failed after its last attempt).
+ */
+export const OUTBOX_ROWS_JOB: Job = {
+  name: 'mail.outbox-rows',
+  next: every(OUTBOX_PRUNE_INTERVAL_MS),
+  run: async (db, now) =>
+    (await pruneFinished(db, 'sent', SENT_MAIL_RETENTION_DAYS, now)) + (await pruneFinished(db, 'failed', FAILED_MAIL_RETENTION_DAYS, now)),
+};
