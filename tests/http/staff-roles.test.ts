@@ -85,6 +85,7 @@ const ROUTES: Record<string, () => string> = {
   'roles.astro': () => '/admin/roles',
   'audit.astro': () => '/admin/audit',
   'audit.csv.ts': () => '/admin/audit.csv',
+  'mail.astro': () => '/admin/mail',
 };
 
 function filesUnder(dir: string): string[] {

@@ -167,3 +167,11 @@ export function textOf(html: string): string {
     .replace(/\s+/g, ' ')
     .trim();
 }
+
+/** Submits the registration form for `email` (agreeing to the policy the form names); the response is the test's to check. */
+export async function registerThroughForm(client: Client, email: string, password = PASSWORD): Promise<Response> {
+  const form = await (await client.get('/register')).text();
+  const policy = /name="policy" value="(\d{4}-\d{2}-\d{2})"/.exec(form)?.[1];
+  if (!policy) throw new Error('the registration form names no policy version');
+  return client.post('/register?_action=auth.register', { email, password, agree: 'yes', policy });
+}

@@ -63,6 +63,13 @@ export const ADMIN_SECTIONS = [
     description: 'Who on the staff looked at or changed personal data, and when.',
     roles: ['admin'],
   },
+  {
+    id: 'mail',
+    path: '/admin/mail',
+    label: 'Failed mail',
+    description: 'Messages the site gave up sending after its retries, with the mail server’s last answer.',
+    roles: ['admin'],
+  },
 ] as const satisfies readonly AdminSection[];
 
 export type AdminSectionId = (typeof ADMIN_SECTIONS)[number]['id'];
