@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, mailsTo, textOf } from '../support/account-profile.ts';
 import { linkPath, readOutbox, waitForMail } from '../support/outbox.ts';
 import { root, siteFetch, startSite, type RunningSite } from '../support/site.ts';
-import { openDatabaseAt } from '../support/site-db.ts';
+import { openDatabaseAt, waitForMailDelivered } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 
 const AGREEMENT = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
@@ -77,7 +77,7 @@ async function waitForQueue(site: RunningSite, timeoutMs = 10_000): Promise<void
     const db = openDb(site);
     const { n } = db.prepare('select count(*) as n from password_reset_request').get() as { n: number };
     db.close();
-    if (n === 0) return;
+    if (n === 0) return waitForMailDelivered(site);
     if (Date.now() > deadline) throw new Error(`${n} password reset requests still queued`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -148,6 +148,7 @@ describe('accounts (SITE_URL http)', () => {
       expect(new Set(taken.headers.keys())).toEqual(new Set(created.headers.keys()));
 
       // One message each: the owner is told, the new address gets its link.
+      waitForMailDelivered(site);
       const sent = readOutbox(site.outboxDir).slice(before);
       expect(sent.map((m) => [m.to.toLowerCase(), m.subject]).sort()).toEqual(
         [

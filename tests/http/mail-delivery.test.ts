@@ -55,7 +55,8 @@ describe('mail through SMTP', () => {
   it('goes out after the request, with the Message-ID its row was given', async () => {
     const email = uniqueEmail('smtp-register');
     const res = await registerThroughForm(new Client(site), email);
-    expect(res.status).toBe(303);
+    expect(res.status).toBe(200);
+    expect(textOf(await res.text())).toContain('Check your inbox');
     await sink.waitFor((m) => to(email)(m).length === 1, `the verification message to ${email}`);
     const [row] = (await waitForRows(site, (rows) => rows.some((r) => r.recipient === email && r.status === 'sent'), 'sent')).filter(
       (r) => r.recipient === email,
@@ -63,7 +64,7 @@ describe('mail through SMTP', () => {
     const [received] = to(email)(sink.messages);
     expect(received!.messageId).toBe(row!.message_id);
     expect(received!.subject).toBe(row!.subject);
-    expect(received!.raw).toMatch(/verify-email\?token=/);
+    expect(received!.raw.replace(/=\r?\n/g, '')).toMatch(/verify-email\?token=/);
   });
 
   it('with the SMTP server down, registration, reset and deletion answer as usual; their mail arrives once it is back', async () => {
@@ -74,7 +75,8 @@ describe('mail through SMTP', () => {
 
     await sink.stop();
     const registered = await registerThroughForm(new Client(site), newcomer);
-    expect(registered.status).toBe(303);
+    expect(registered.status).toBe(200);
+    expect(textOf(await registered.text())).toContain('Check your inbox');
     const reset = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email: forgetful });
     expect(reset.status).toBe(200);
     expect(textOf(await reset.text())).toContain(forgetful);
@@ -207,5 +209,5 @@ describe('a server killed in the middle of a batch', () => {
       await restarted.exited;
       await killed.stop(); // removes its folder
     }
-  });
+  }, 90_000);
 });

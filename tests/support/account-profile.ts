@@ -2,6 +2,7 @@
 // the form or with a session made straight in the site's database, the islands of a page, and
 // the site's outbox. Accounts themselves come from users.ts.
 import { linkPath, mailsIn, type Mail } from './outbox.ts';
+import { waitForMailDelivered } from './site-db.ts';
 import { siteFetch, type RunningSite } from './site.ts';
 import { createUser, PASSWORD, startSession, type NewUser, type UserOptions } from './users.ts';
 
@@ -138,6 +139,7 @@ export function island(islands: Island[], name: string): Island {
 }
 
 export function mailsTo(site: RunningSite, address: string, subject?: RegExp): Mail[] {
+  waitForMailDelivered(site);
   return mailsIn(site.outboxDir, address, subject);
 }
 

@@ -42,7 +42,7 @@ export function mailsIn(dir: string, address: string, subject?: RegExp): Mail[] 
 }
 
 /** The newest message to `address` whose subject matches, waiting briefly for it to be written. */
-export async function waitForMail(dir: string, address: string, subject: RegExp, timeoutMs = 5_000): Promise<Mail> {
+export async function waitForMail(dir: string, address: string, subject: RegExp, timeoutMs = 20_000): Promise<Mail> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = mailsIn(dir, address, subject).at(-1);
