@@ -1,182 +1,135 @@
-// Rules that span rows hold with two database connections writing at once, not only because
-// one connection runs one statement at a time: two processes (tests/support/concurrent-attempts.ts),
-// each with its own connection to one database file, make their attempts together.
-//  - The last admin: 20 attempts to remove admins (revoking the role, deleting one's own account)
-//    always leave at least one.
-//  - Deletion requests: 20 attempts to record one for the same account leave exactly one open;
-//    20 concurrent approvals and cancellations of one request make exactly one transition.
-// Each rule is one transaction that takes the write lock first (writeTransaction); one open
-// request per account is also a partial unique index (migration 0011).
+// Rules that span rows hold with two writers at once (issue 20): two processes, each with its
+// own connection to one SQLite file, run their attempts together (tests/support/racing-writer.ts).
+// Each rule is one transaction that takes the write lock before it reads (writeTransaction), so
+// whatever the interleaving: there is always an admin left, an account has at most one open
+// deletion request, and a request makes one transition. No attempt throws.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isUniqueViolation } from '../../src/lib/db/index.ts';
-import type { Attempt } from '../support/concurrent-attempts.ts';
+import type { Attempt } from '../support/racing-writer.ts';
 import { openTestDatabase, type OpenDatabase } from '../support/db.ts';
-import { publishedVersions } from '../support/policy-versions.ts';
-import { root } from '../support/site.ts';
+import { pendingRequestFor } from '../support/staff-http.ts';
 import { createUser, PASSWORD } from '../support/users.ts';
+
+const WRITER = fileURLToPath(new URL('../support/racing-writer.ts', import.meta.url));
+
+interface Result {
+  attempt: Attempt;
+  outcome?: { ok: boolean; problem?: string; changed?: boolean; deleted?: boolean };
+  error?: string;
+}
 
 let dir: string;
 let path: string;
 let database: OpenDatabase;
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ct-concurrent-'));
+  dir = mkdtempSync(join(tmpdir(), 'ct-race-'));
   path = join(dir, 'site.db');
   database = await openTestDatabase(path);
-  const first = publishedVersions()[0]!;
-  await database.db
-    .insertInto('policy_version')
-    .values({
-      effective_date: first.effective,
-      version: first.version,
-      title: 'Privacy Policy',
-      content_sha256: 'a'.repeat(64),
-      material: 0,
-      recorded_at: '2026-01-01T00:00:00Z',
-    })
-    .execute();
 });
 afterEach(async () => {
   await database.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts one process per list of attempts, lets them all go at once, and returns every outcome. */
-async function together(...lists: Attempt[][]): Promise<string[]> {
-  const processes = lists.map((attempts) => {
-    const child = spawn(process.execPath, [join(root, 'tests/support/concurrent-attempts.ts'), path, JSON.stringify(attempts)], {
-      cwd: root,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const lines = createInterface({ input: child.stdout });
-    const next = () =>
-      new Promise<string>((resolve, reject) => {
-        lines.once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`attempts process exited with ${code}`)));
+/** Runs `attempts[0]` in one process and `attempts[1]` in another, started together; resolves with every outcome. */
+async function race(attempts: [Attempt[], Attempt[]]): Promise<Result[]> {
+  const writers = attempts.map((list) => {
+    const child = spawn(process.execPath, [WRITER, path, JSON.stringify(list)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const done = new Promise<Result[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`a writer took more than 60 s: ${err}`));
+      }, 60_000);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        if (code !== 0) reject(new Error(`a writer exited with ${code}: ${err}`));
+        else resolve(JSON.parse(out) as Result[]);
       });
-    return { child, next };
+    });
+    return { child, done };
   });
-  const ready = processes.map((p) => p.next());
-  expect(await Promise.all(ready)).toEqual(processes.map(() => 'ready'));
-  const results = processes.map((p) => p.next());
-  for (const p of processes) p.child.stdin.write('go\n');
-  const outcomes = (await Promise.all(results)).flatMap((line) => JSON.parse(line) as string[]);
-  for (const p of processes) p.child.stdin.end();
-  return outcomes;
+  for (const { child } of writers) child.stdin.end('go\n');
+  return (await Promise.all(writers.map((w) => w.done))).flat();
 }
 
-const count = (outcomes: string[], outcome: string) => outcomes.filter((o) => o === outcome).length;
-const admins = async () =>
-  (await database.db.selectFrom('user_role').select('user_id').where('role', '=', 'admin').execute()).map((r) => r.user_id);
+const admins = () =>
+  database.db
+    .selectFrom('user_role')
+    .innerJoin('user', 'user.id', 'user_role.user_id')
+    .select('user.id')
+    .where('role', '=', 'admin')
+    .execute();
 
-describe('the last admin, with two connections at once', () => {
-  it('20 revocations and self-deletions of all 20 admins leave exactly one admin', { timeout: 120_000 }, async () => {
-    const ids: number[] = [];
-    for (let n = 0; n < 20; n++) ids.push((await createUser(database.db, { label: `admin${n}`, roles: ['admin'] })).id);
-    const attempt = (i: number): Attempt =>
-      i % 2 === 0
-        ? { kind: 'revoke-admin', actorId: ids[(i + 1) % 20]!, userId: ids[i]! }
-        : { kind: 'delete-self', userId: ids[i]!, password: PASSWORD };
-    const outcomes = await together(
-      ids
-        .slice(0, 10)
-        .map((_, i) => attempt(i * 2))
-        .concat(ids.slice(0, 5).map((_, i) => attempt(i * 4 + 1))),
-      ids.slice(0, 5).map((_, i) => attempt(i * 4 + 3)),
-    );
-    expect(outcomes.filter((o) => o.startsWith('error'))).toEqual([]);
-    expect(outcomes).toHaveLength(20);
-    expect(count(outcomes, 'revoked') + count(outcomes, 'deleted')).toBe(19);
-    expect(count(outcomes, 'last-admin')).toBe(1);
-    expect(await admins()).toHaveLength(1);
-  });
-});
-
-describe('deletion requests, with two connections at once', () => {
-  it(
-    '20 attempts to record a request for one account leave one open request; the others are told it is open',
-    { timeout: 60_000 },
-    async () => {
-      const support = (await createUser(database.db, { label: 'support', roles: ['support'] })).id;
-      const { email } = await createUser(database.db, { label: 'leaving' });
-      const attempts = (from: number): Attempt[] =>
-        Array.from({ length: 10 }, (_, i) => ({ kind: 'record-request', actorId: support, email, ticket: `ZD-${from + i}` }));
-      const outcomes = await together(attempts(100), attempts(200));
-      expect(outcomes.filter((o) => o.startsWith('error'))).toEqual([]);
-      expect(count(outcomes, 'recorded')).toBe(1);
-      expect(count(outcomes, 'already-open')).toBe(19);
-      const open = await database.db.selectFrom('deletion_request').select('id').where('status', 'in', ['pending', 'confirmed']).execute();
-      expect(open).toHaveLength(1);
-      // One confirmation message queued, for the one request.
-      expect(await database.db.selectFrom('mail_outbox').select('subject').execute()).toEqual([
-        { subject: 'Confirm the deletion of your CustomerTrackr account' },
-      ]);
-    },
-  );
-
-  it('refuses a second open request for an account by the partial unique index, whatever the code checked', async () => {
-    const { id } = await createUser(database.db, { label: 'leaving' });
-    const request = (ticket: string, status: 'pending' | 'confirmed' | 'cancelled') =>
-      database.db
-        .insertInto('deletion_request')
-        .values({
-          ticket,
-          requester_email: status === 'cancelled' ? null : 'leaving@example.com',
-          user_id: id,
-          status,
-          received_at: '2026-11-25T09:30:00Z',
-          recorded_at: '2026-11-25T09:31:00Z',
-          token_id: null,
-          token_hash: null,
-          token_expires_at: null,
-          confirmed_at: null,
-          confirmed_via: null,
-          closed_at: status === 'cancelled' ? '2026-11-25T09:32:00Z' : null,
-        })
-        .execute();
-    await request('ZD-1', 'cancelled');
-    await request('ZD-2', 'pending');
-    await request('ZD-3', 'cancelled'); // closed ones are not limited
-    const error = await request('ZD-4', 'confirmed').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isUniqueViolation(error, 'deletion_request.user_id')).toBe(true);
-  });
-
-  it('20 concurrent approvals and cancellations of one request make exactly one transition', { timeout: 60_000 }, async () => {
-    const support = (await createUser(database.db, { label: 'support', roles: ['support'] })).id;
-    const { id: userId, email } = await createUser(database.db, { label: 'leaving' });
-    await together([{ kind: 'record-request', actorId: support, email, ticket: 'ZD-7' }]);
-    const { id: requestId } = await database.db.selectFrom('deletion_request').select('id').executeTakeFirstOrThrow();
-    const attempts = (first: 'delete-verified' | 'cancel-request'): Attempt[] =>
-      Array.from({ length: 10 }, (_, i) => ({
-        kind: i % 2 === 0 ? first : first === 'delete-verified' ? 'cancel-request' : 'delete-verified',
-        actorId: support,
-        requestId,
-      }));
-    const outcomes = await together(attempts('delete-verified'), attempts('cancel-request'));
-    expect(outcomes.filter((o) => o.startsWith('error'))).toEqual([]);
-    expect(count(outcomes, 'deleted') + count(outcomes, 'cancelled')).toBe(1);
-    expect(count(outcomes, 'not-pending') + count(outcomes, 'closed')).toBe(19);
-    const request = await database.db.selectFrom('deletion_request').select('status').where('id', '=', requestId).executeTakeFirstOrThrow();
-    const account = await database.db.selectFrom('user').select('id').where('id', '=', userId).executeTakeFirst();
-    if (count(outcomes, 'deleted') === 1) {
-      expect(request.status).toBe('completed');
-      expect(account).toBeUndefined();
-    } else {
-      expect(request.status).toBe('cancelled');
-      expect(account).toBeDefined();
+describe('two writers at once', () => {
+  it('always leave an admin: 20 revocations, self-deletions and deletions by request of the two admins', { timeout: 120_000 }, async () => {
+    const a = await createUser(database.db, { label: 'admin-a', roles: ['admin'], agreed: false });
+    const b = await createUser(database.db, { label: 'admin-b', roles: ['admin'], agreed: false });
+    const support = await createUser(database.db, { label: 'support', roles: ['support'], agreed: false });
+    const requestA = await pendingRequestFor(database.db, a.id, a.email);
+    const requestB = await pendingRequestFor(database.db, b.id, b.email);
+    const first: Attempt[] = [];
+    const second: Attempt[] = [];
+    for (let n = 0; n < 5; n++) {
+      for (const who of [a, b]) first.push({ op: 'revoke-admin', userId: who.id, actorId: support.id });
+      const target = n % 2 === 0 ? a : b;
+      second.push({ op: 'delete-self', userId: target.id, password: PASSWORD });
+      second.push({ op: 'confirm-link', token: (n % 2 === 0 ? requestB : requestA).token });
     }
-    const transitions = await database.db
+    const results = await race([first, second]);
+    expect(results).toHaveLength(20);
+    expect(results.filter((r) => r.error)).toEqual([]);
+    const left = await admins();
+    expect(left).toHaveLength(1);
+    // The rule was what stopped the rest: some attempt on the survivor was refused as the last admin.
+    expect(results.some((r) => r.outcome?.ok === false && r.outcome.problem === 'last-admin')).toBe(true);
+  });
+
+  it('record one open deletion request for an account, however many are recorded at once', { timeout: 120_000 }, async () => {
+    const owner = await createUser(database.db, { label: 'leaving', agreed: false });
+    const admin = await createUser(database.db, { label: 'admin', roles: ['admin'], agreed: false });
+    const attempt: Attempt = { op: 'record-request', email: owner.email, actorId: admin.id };
+    const results = await race([Array(10).fill(attempt), Array(10).fill(attempt)]);
+    expect(results.filter((r) => r.error)).toEqual([]);
+    expect(results.filter((r) => r.outcome?.ok)).toHaveLength(1);
+    expect(results.filter((r) => r.outcome?.problem === 'already-open')).toHaveLength(19);
+    const open = await database.db.selectFrom('deletion_request').select('id').where('status', 'in', ['pending', 'confirmed']).execute();
+    expect(open).toHaveLength(1);
+    // One confirmation link was queued, by the request that was recorded.
+    expect(await database.db.selectFrom('mail_outbox').select('recipient').execute()).toEqual([{ recipient: owner.email }]);
+  });
+
+  it('make one transition of a request approved and cancelled at once', { timeout: 120_000 }, async () => {
+    const owner = await createUser(database.db, { label: 'undecided', agreed: false });
+    const admin = await createUser(database.db, { label: 'admin', roles: ['admin'], agreed: false });
+    const { requestId } = await pendingRequestFor(database.db, owner.id, owner.email);
+    const results = await race([
+      Array<Attempt>(10).fill({ op: 'approve', requestId, actorId: admin.id }),
+      Array<Attempt>(10).fill({ op: 'cancel', requestId, actorId: admin.id }),
+    ]);
+    expect(results.filter((r) => r.error)).toEqual([]);
+    const succeeded = results.filter((r) => r.outcome?.ok);
+    expect(succeeded).toHaveLength(1);
+    const { status } = await database.db
+      .selectFrom('deletion_request')
+      .select('status')
+      .where('id', '=', requestId)
+      .executeTakeFirstOrThrow();
+    expect(status).toBe(succeeded[0]!.attempt.op === 'approve' ? 'completed' : 'cancelled');
+    const audited = await database.db
       .selectFrom('audit_log')
       .select('action')
       .where('action', 'in', ['account.delete', 'deletion-request.cancel'])
       .execute();
-    expect(transitions).toHaveLength(1);
+    expect(audited).toHaveLength(1);
+    const accountLeft = await database.db.selectFrom('user').select('id').where('id', '=', owner.id).execute();
+    expect(accountLeft).toHaveLength(status === 'completed' ? 0 : 1);
   });
 });
