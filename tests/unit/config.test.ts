@@ -33,7 +33,6 @@ describe('parseConfig', () => {
       mailFrom: 'CustomerTrackr <no-reply@customertrackr.com>',
       mailRetrySeconds: 30,
       mailLeaseSeconds: 300,
-      registrationsPerAddress: 5,
       announcePolicyDays: 30,
       viewsRetentionDays: 730,
       trustProxy: false,
