@@ -49,7 +49,10 @@ async function waitForRows(at: { databasePath: string }, predicate: (rows: Outbo
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
-const to = (address: string) => (messages: { to: string }[]) => messages.filter((m) => m.to.toLowerCase().includes(address.toLowerCase()));
+const to =
+  (address: string) =>
+  <M extends { to: string }>(messages: M[]) =>
+    messages.filter((m) => m.to.toLowerCase().includes(address.toLowerCase()));
 
 describe('mail through SMTP', () => {
   it('goes out after the request, with the Message-ID its row was given', async () => {

@@ -99,7 +99,11 @@ describe('delivery', () => {
       now = new Date(now.getTime() + backoffMs(attempt, settings.retryMs));
     }
     expect(await rows()).toMatchObject([{ status: 'failed', attempts: 4, last_error: '550 mailbox unavailable' }]);
-    expect(await deliverDueMail(database.db, { ...settings, send: refuse, now: () => at(DAY) })).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    expect(await deliverDueMail(database.db, { ...settings, send: refuse, now: () => at(DAY) })).toEqual({
+      sent: 0,
+      retrying: 0,
+      failed: 0,
+    });
     expect(await failedMail(database.db)).toMatchObject([
       { recipient: 'person1@example.com', subject: 'Message 1', attempts: 4, lastError: '550 mailbox unavailable' },
     ]);

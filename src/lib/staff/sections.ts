@@ -8,7 +8,7 @@ import { ROLES, type Role } from '../auth/tables.ts';
  * role-matrix tests are generated from it.
  */
 export interface AdminSection {
-  id: 'announcements' | 'stats' | 'users' | 'deletion-requests' | 'roles' | 'audit';
+  id: 'announcements' | 'stats' | 'users' | 'deletion-requests' | 'roles' | 'audit' | 'mail';
   path: string;
   label: string;
   description: string;
