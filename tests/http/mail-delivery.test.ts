@@ -167,7 +167,6 @@ describe('a server killed in the middle of a batch', () => {
     const fromBatch = () => sink.messages.filter((m) => idSet.has(m.messageId));
     // The fifth message of the first batch: the server is killed while the SMTP server holds
     // it, before it has answered, so it is received but never marked sent.
-    let inFlight: string[] = [];
     const exited = new Promise<unknown>((resolve) => killed.process.once('exit', (_code, signal) => resolve(signal)));
     const killedAt = new Promise<void>((resolve) => {
       sink.onMessage = (message) => {
@@ -180,7 +179,7 @@ describe('a server killed in the middle of a batch', () => {
     await killedAt;
     expect(await exited).toBe('SIGKILL');
     // Rows claimed and not finished: the batch in flight.
-    inFlight = (
+    const inFlight = (
       await withDatabase(killed, (db) =>
         db.selectFrom('mail_outbox').select('message_id').where('status', '=', 'pending').where('lease_until', 'is not', null).execute(),
       )

@@ -1,5 +1,4 @@
-import type { Transaction } from 'kysely';
-import type { Database, DB } from '../db/index.ts';
+import type { DB } from '../db/index.ts';
 import { ROLES, type Role } from './tables.ts';
 
 /**
