@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { chooseSharing, recordGpcSignal, updateProfile } from '../../src/lib/accounts/index.ts';
+import { chooseSharing, exportAccount, recordGpcSignal, updateProfile } from '../../src/lib/accounts/index.ts';
 import { createAccount, normalizeEmail } from '../../src/lib/auth/index.ts';
 import { DEFAULT_NOTICE_DAYS } from '../../src/lib/policy/check.ts';
 import {
   accountNotices,
   addRecipient,
+  checkDisclosureForm,
   checkPurposeForm,
+  disclosureNoticeJob,
+  disclosuresFor,
   checkRecipientForm,
   checkShareForm,
   DAY_MS,
@@ -18,6 +21,7 @@ import {
   optOutOfPurpose,
   proposePurpose,
   queueNotices,
+  recordLegalDisclosure,
   recipientChanges,
   removeRecipient,
   runShare,
@@ -248,5 +252,88 @@ describe('a share', () => {
       problem: 'no-purpose',
     });
     expect(checkShareForm({ purposeId: '1', fields: ['email'], format: 'xml' }).ok).toBe(false);
+  });
+});
+
+describe('legal and fraud disclosures', () => {
+  const FORM = {
+    kind: 'legal',
+    requester: 'Metropolitan Police',
+    legalBasis: 'Production order under PACE 1984',
+    reference: 'MP-2031-0042',
+    fields: ['email', 'phone'],
+    reason: 'A court order for the account holder’s contact details',
+  };
+
+  it('checks the form: every part named, a hold only in the future', () => {
+    expect(checkDisclosureForm({ ...FORM, userId: '7' }, T0)).toMatchObject({ ok: true, value: { userId: 7, kind: 'legal' } });
+    const past = checkDisclosureForm({ ...FORM, userId: '7', holdUntil: '2031-02-01' }, T0);
+    expect(past.ok).toBe(false);
+    const empty = checkDisclosureForm({ userId: 'x', kind: 'gossip', fields: [] }, T0);
+    expect(empty.ok).toBe(false);
+    if (!empty.ok)
+      expect(Object.keys(empty.errors).sort()).toEqual(['fields', 'kind', 'legalBasis', 'reason', 'reference', 'requester', 'userId']);
+  });
+
+  it('is told and shown at once without a hold; with a hold, only once the hold ends (injected clock)', async () => {
+    const db = database.db;
+    const open = await account(db, 'open');
+    const held = await account(db, 'held');
+    const outbox = recordingOutbox();
+    const job = disclosureNoticeJob({ siteUrl: SITE, enqueue: outbox.enqueue });
+    const form = (userId: number, holdUntil?: string) => {
+      const check = checkDisclosureForm({ ...FORM, userId: String(userId), holdUntil }, T0);
+      if (!check.ok) throw new Error(JSON.stringify(check.errors));
+      return check.value;
+    };
+    expect((await recordLegalDisclosure(db, ADMIN, form(open), T0)).ok).toBe(true);
+    expect((await recordLegalDisclosure(db, ADMIN, form(held, '2031-04-01'), T0)).ok).toBe(true);
+    expect(await recordLegalDisclosure(db, ADMIN, form(999), T0)).toEqual({ ok: false, problem: 'no-account' });
+
+    expect(await job.run(db, after(0))).toBe(1);
+    expect(outbox.messages.map((m) => m.to)).toEqual(['open@example.com']);
+    expect((await disclosuresFor(db, open, after(0)))[0]).toMatchObject({
+      kind: 'legal',
+      recipient: 'Metropolitan Police',
+      fields: 'Email address, Phone number',
+    });
+    expect(await disclosuresFor(db, held, after(0))).toEqual([]);
+    const exported = await exportAccount(db, held, new URL(SITE), after(0));
+    expect(exported!.tables.disclosure!.rows).toEqual([]);
+
+    // The day before the hold ends: still nothing. The day it ends: the mail, the record, the export.
+    expect(await job.run(db, new Date('2031-03-31T23:59:59Z'))).toBe(0);
+    expect(await job.run(db, new Date('2031-04-01T00:00:00Z'))).toBe(1);
+    expect(await job.run(db, new Date('2031-04-02T00:00:00Z'))).toBe(0);
+    expect(outbox.messages.map((m) => m.to)).toEqual(['open@example.com', 'held@example.com']);
+    expect(await disclosuresFor(db, held, new Date('2031-04-01T00:00:00Z'))).toHaveLength(1);
+    expect((await exportAccount(db, held, new URL(SITE), new Date('2031-04-01T00:00:00Z')))!.tables.disclosure!.rows).toHaveLength(1);
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['action', 'subject_user_id'])
+      .where('action', '=', 'disclosure.record')
+      .execute();
+    expect(audit).toEqual([
+      { action: 'disclosure.record', subject_user_id: open },
+      { action: 'disclosure.record', subject_user_id: held },
+    ]);
+  });
+
+  it('lists shares and disclosures together, newest first, in "Where your data went"', async () => {
+    const db = database.db;
+    const user = await account(db, 'went');
+    const purposeId = await purposeFor(db);
+    const outbox = recordingOutbox();
+    await queueNotices(db, T0);
+    await sendNotices(db, outbox.enqueue, SITE, T0);
+    const share = await runShare(db, ADMIN, { purposeId, fields: ['email'], format: 'csv', filter: {} }, after(31));
+    expect(share.ok).toBe(true);
+    const check = checkDisclosureForm({ ...FORM, kind: 'fraud', userId: String(user) }, after(32));
+    if (!check.ok) throw new Error('form');
+    await recordLegalDisclosure(db, ADMIN, check.value, after(32));
+    expect((await disclosuresFor(db, user, after(33))).map((d) => [d.kind, d.recipient])).toEqual([
+      ['fraud', 'Metropolitan Police'],
+      ['share', 'Acme Leads Ltd'],
+    ]);
   });
 });

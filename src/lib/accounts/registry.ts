@@ -40,6 +40,11 @@ export interface RegistryEntry {
   kept?: string;
   retention: Retention;
   columns: Record<string, ColumnRule>;
+  /**
+   * A column of epoch milliseconds before which a row is not exported: a disclosure under a
+   * legal hold, which the law does not let us tell the user about yet.
+   */
+  heldUntil?: string;
 }
 
 /**
@@ -64,6 +69,7 @@ function entry<T extends keyof Database>(e: {
   kept?: string;
   retention: Retention;
   columns: { [C in ColumnsOf<T>]-?: ColumnRule };
+  heldUntil?: ColumnsOf<T>;
 }): RegistryEntry {
   return e;
 }
@@ -338,6 +344,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     userColumns: ['user_id'],
     erase: 'delete-rows',
     retention: UNTIL_ERASED,
+    heldUntil: 'hold_until',
     columns: {
       id: { export: 'The number of the record.', format: 'integer' },
       user_id: { export: 'The number of your account.', format: 'integer' },

@@ -8,3 +8,5 @@ export * from './purposes.ts';
 export * from './recipients.ts';
 export * from './shares.ts';
 export * from './tables.ts';
+export * from './permissions.ts';
+export * from './disclosures.ts';

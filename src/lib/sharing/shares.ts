@@ -67,6 +67,21 @@ export function checkShareForm(input: {
   return { ok: true, value: { purposeId: purposeId!, fields, format: format as ShareFormat, filter } };
 }
 
+/** Why a share was refused, with the status and the words the admin sees. */
+export const SHARE_REFUSALS = {
+  form: { status: 400, message: 'Choose the purpose, at least one field and the format; a date must look like 2026-01-31.' },
+  'no-purpose': { status: 404, message: 'That purpose does not exist.' },
+  withdrawn: { status: 409, message: 'This purpose was withdrawn: nothing can be shared for it.' },
+  'recipient-removed': {
+    status: 409,
+    message: 'The recipient of this purpose is no longer in the register: nothing can be shared with it.',
+  },
+  'fields-not-in-purpose': { status: 400, message: 'Only the fields the purpose named in its notice can be shared.' },
+  'notice-period': { status: 409, message: 'The notice period of this purpose has not ended: nothing can be shared for it yet.' },
+  'too-many': { status: 429, message: 'Too many shares. Please wait a little and try again.' },
+} as const;
+export type ShareRefusal = keyof typeof SHARE_REFUSALS;
+
 export type ShareOutcome =
   | {
       ok: true;
@@ -80,7 +95,8 @@ export type ShareOutcome =
   | { ok: false; problem: 'no-purpose' | 'withdrawn' | 'recipient-removed' | 'fields-not-in-purpose' }
   | { ok: false; problem: 'notice-period'; noticeEndsAt: number };
 
-async function policyVersionAt(db: DB, now: Date): Promise<string | null> {
+/** The policy version in effect at `now` (its effective date), recorded with each disclosure. */
+export async function policyVersionAt(db: DB, now: Date): Promise<string | null> {
   const rows = await db.selectFrom('policy_version').select('effective_date').execute();
   return versionInEffectAt(byEffectiveDate(rows.map((r) => ({ effective: r.effective_date }))), now)?.effective ?? null;
 }
