@@ -5,12 +5,14 @@ import { database } from '../lib/db/index.ts';
 import { parseId } from '../lib/http/forms.ts';
 import {
   addRecipient,
+  checkDisclosureForm,
   checkPurposeForm,
   checkRecipientForm,
   editRecipient,
   optOutByLink,
   optOutOfPurpose,
   proposePurpose,
+  recordLegalDisclosure,
   removeRecipient,
   sharingActionAccess,
   type SharingActionName,
@@ -120,6 +122,29 @@ export const sharing = {
         );
       }
       return { id: outcome.id, noticeEndsAt: outcome.noticeEndsAt };
+    },
+  }),
+
+  recordDisclosure: defineAction({
+    accept: 'form',
+    input: z.object({
+      userId: text(20),
+      kind: text(20),
+      requester: text(1000),
+      legalBasis: text(4000),
+      reference: text(1000),
+      fields: z.array(z.string().max(40)).max(20).optional(),
+      reason: text(4000),
+      holdUntil: text(40),
+    }),
+    handler: async (input, context) => {
+      const actor = actorFor(context, 'recordDisclosure');
+      const form = checkDisclosureForm(input);
+      if (!form.ok) bad(CHECK_FIELDS);
+      const { db } = await database();
+      const outcome = await recordLegalDisclosure(db, actor, form.value);
+      if (!outcome.ok) throw new ActionError({ code: 'NOT_FOUND', message: 'No account has this number.' });
+      return { id: outcome.id, held: form.value.holdUntil !== undefined };
     },
   }),
 

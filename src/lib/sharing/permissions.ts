@@ -14,6 +14,7 @@ export const SHARING_ACTIONS = {
   editRecipient: 'sharing',
   removeRecipient: 'sharing',
   proposePurpose: 'sharing',
+  recordDisclosure: 'sharing',
   optOutByLink: 'link-holder',
   optOutOfPurpose: 'account-holder',
 } as const satisfies Record<string, 'sharing' | 'link-holder' | 'account-holder'>;
