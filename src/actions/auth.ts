@@ -7,7 +7,7 @@ import {
   policyVersionInEffect,
   registerAccount,
   requestPasswordReset,
-  sendVerificationEmail,
+  resendVerificationEmail,
   sessionCookie,
   setPasswordWithToken,
   signIn,
@@ -122,7 +122,7 @@ export const auth = {
       if (user.emailVerified) return { email: user.email, alreadyVerified: true };
       await limit(context, [[LIMITS.mailVerifyEmail, user.email.toLowerCase()]]);
       const { db } = await database();
-      await sendVerificationEmail(db, config().siteUrl, user.id, user.email);
+      await resendVerificationEmail(db, config().siteUrl, user.id, user.email);
       return { email: user.email, alreadyVerified: false };
     },
   }),

@@ -82,3 +82,14 @@ export function temporaryOutbox(): { dir: string; mails: () => Mail[]; clear: ()
 export function linkToken(mail: Mail): string | undefined {
   return /token=([a-z2-7]+\.[a-z2-7]+)/.exec(mail.text)?.[1];
 }
+
+/**
+ * The messages queued in a database's mail outbox (src/lib/mail), oldest first, read on its
+ * connection: what in-process tests of domain code look at (the transports are tested with the
+ * delivery worker, tests/unit/mail-outbox.test.ts).
+ */
+export function queuedMail(database: { sqlite: { prepare(sql: string): { all(): unknown[] } } }): Mail[] {
+  return (
+    database.sqlite.prepare(`select message_id as file, recipient as "to", subject, body as text from mail_outbox order by id`).all() as Mail[]
+  ).map((m) => ({ ...m }));
+}

@@ -29,7 +29,9 @@ import {
   type NoticeMessage,
   type RecipientValues,
 } from '../../src/lib/sharing/index.ts';
+import { enqueueMail } from '../../src/lib/mail/outbox.ts';
 import { testDatabase, type DB } from '../support/db.ts';
+import { queuedMail } from '../support/outbox.ts';
 
 const database = testDatabase();
 const ADMIN = { userId: 1, ip: '127.0.0.1' };
@@ -52,14 +54,13 @@ async function account(db: DB, label: string, { verified = true } = {}) {
   return id;
 }
 
-/** The outbox stand-in records what was handed to it, inside the transaction it was given. */
+/** The real mail outbox of the test's database: messages are rows written in the sending transaction. */
 function recordingOutbox() {
-  const messages: NoticeMessage[] = [];
   return {
-    messages,
-    enqueue: async (_trx: DB, message: NoticeMessage) => {
-      messages.push(message);
+    get messages(): NoticeMessage[] {
+      return queuedMail(database);
     },
+    enqueue: (trx: DB, message: NoticeMessage) => enqueueMail(trx, message),
   };
 }
 

@@ -23,7 +23,8 @@ export type ColumnRule = { export: string; format?: ExportFormat } | { exclude: 
  * - `rate-limit-keys`: rows keyed by a SHA-256 of something about the user: deleted by those
  *   hashes (deletion.ts computes them).
  * - `by-address`: rows keyed by an email address, not an account (they may name an address
- *   that has none): deleted where their `email` is one of the account's addresses.
+ *   that has none): deleted where their `email` (or `addressColumn`) is one of the account's
+ *   addresses, compared in lower case.
  * - `keep`: an append-only record that must outlive the account (the staff audit log); the
  *   entry says why in `kept`. It must hold nothing but the account number.
  */
@@ -38,6 +39,8 @@ export interface RegistryEntry {
   erase: Erasure;
   /** Why the rows stay when the account is erased (for `keep`). */
   kept?: string;
+  /** For `by-address`: the column holding the address (default `email`). */
+  addressColumn?: string;
   retention: Retention;
   columns: Record<string, ColumnRule>;
   /**
@@ -67,6 +70,7 @@ function entry<T extends keyof Database>(e: {
   userColumns: readonly ColumnsOf<T>[];
   erase: Erasure;
   kept?: string;
+  addressColumn?: ColumnsOf<T>;
   retention: Retention;
   columns: { [C in ColumnsOf<T>]-?: ColumnRule };
   heldUntil?: ColumnsOf<T>;
@@ -407,6 +411,34 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       id: { exclude: 'The number of the request in the queue: it says nothing about you.' },
       email: { exclude: 'The address the reset was asked for; the request is handled and deleted within seconds.' },
       requested_at: { exclude: 'When the reset was asked for; deleted with the request within seconds.' },
+    },
+  }),
+  entry({
+    table: 'mail_outbox',
+    description:
+      'Messages we send you (address confirmations, password resets, notices of changes to your account), kept while they wait to be sent and for a while after.',
+    userColumns: [],
+    erase: 'by-address',
+    addressColumn: 'recipient',
+    retention: {
+      rule: 'Sent messages are deleted 7 days after they were sent; a message that could not be sent is deleted 30 days after we gave up on it; all of them when your account is deleted (except the message that confirms the deletion, which is sent and then deleted after 7 days).',
+      job: 'mail.outbox-rows',
+    },
+    columns: {
+      id: { exclude: 'The number of the message in the queue: it says nothing about you.' },
+      message_id: { exclude: 'The Message-ID header of the message, a random identifier that says nothing about you.' },
+      recipient: { exclude: 'The address the message went to: your address, which the export shows with your account.' },
+      subject: { exclude: 'The subject of a message we sent you; you have the message itself in your inbox.' },
+      body: {
+        exclude: 'The text of a message we sent you, which may hold a single-use link (a secret); you have the message in your inbox.',
+      },
+      status: { exclude: 'Whether the message was sent: about our delivery, not about you.' },
+      created_at: { exclude: 'When the message was written: about our delivery, not about you.' },
+      attempts: { exclude: 'How many times we tried to send it: about our delivery, not about you.' },
+      next_attempt_at: { exclude: 'When we try again: about our delivery, not about you.' },
+      lease_until: { exclude: 'Which of our servers is sending it: about our delivery, not about you.' },
+      last_error: { exclude: 'Why the mail server refused it: about our delivery, not about you.' },
+      finished_at: { exclude: 'When it was sent or given up on: about our delivery, not about you.' },
     },
   }),
 ];

@@ -26,6 +26,7 @@ import type {
 import type { AuditLogTable } from '../audit/tables.ts';
 import type { DeletionRequestTable } from '../staff/tables.ts';
 import type { JobRunTable } from '../jobs/table.ts';
+import type { MailOutboxTable } from '../mail/table.ts';
 import type {
   DisclosureTable,
   PurposeNoticeTable,
@@ -74,6 +75,7 @@ export interface Database {
   audit_log: AuditLogTable;
   deletion_request: DeletionRequestTable;
   job_run: JobRunTable;
+  mail_outbox: MailOutboxTable;
   recipient: RecipientTable;
   recipient_change: RecipientChangeTable;
   sharing_purpose: SharingPurposeTable;

@@ -114,7 +114,7 @@ export async function recordLegalDisclosure(
 }
 
 function disclosureMessage(
-  siteUrl: string,
+  siteUrl: string | URL,
   to: string,
   d: { recipient: string; purpose: string; fields: string; at: number },
 ): NoticeMessage {
@@ -141,7 +141,7 @@ function disclosureMessage(
  * not yet told: marks each told, only if it was not, and hands the message to the outbox in the
  * same transaction. Returns how many were told.
  */
-export async function sendDisclosureNotices(db: DB, enqueue: EnqueueMail, siteUrl: string, now = new Date(), max = 200): Promise<number> {
+export async function sendDisclosureNotices(db: DB, enqueue: EnqueueMail, siteUrl: string | URL, now = new Date(), max = 200): Promise<number> {
   const at = now.getTime();
   const due = await db
     .selectFrom('disclosure')
@@ -178,7 +178,7 @@ export async function sendDisclosureNotices(db: DB, enqueue: EnqueueMail, siteUr
   return sent;
 }
 
-export function disclosureNoticeJob(options: { siteUrl: string; enqueue: EnqueueMail }): Job {
+export function disclosureNoticeJob(options: { siteUrl: string | URL; enqueue: EnqueueMail }): Job {
   return {
     name: 'sharing.disclosure-notices',
     next: (now) => new Date(now.getTime() + 60_000),

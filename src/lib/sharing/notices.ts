@@ -68,7 +68,7 @@ export async function queueNotices(db: DB, now = new Date(), batch = QUEUE_BATCH
 }
 
 function noticeMessage(
-  siteUrl: string,
+  siteUrl: string | URL,
   to: string,
   token: string,
   p: { recipient: string; country: string; description: string; fields: string; noticeEndsAt: number },
@@ -99,7 +99,7 @@ function noticeMessage(
 }
 
 /** Sends up to `max` queued notices to confirmed addresses. Returns how many were sent. */
-export async function sendNotices(db: DB, enqueue: EnqueueMail, siteUrl: string, now = new Date(), max = NOTICES_PER_RUN): Promise<number> {
+export async function sendNotices(db: DB, enqueue: EnqueueMail, siteUrl: string | URL, now = new Date(), max = NOTICES_PER_RUN): Promise<number> {
   const due = await db
     .selectFrom('purpose_notice')
     .innerJoin('user', 'user.id', 'purpose_notice.user_id')
@@ -153,7 +153,7 @@ export async function sendNotices(db: DB, enqueue: EnqueueMail, siteUrl: string,
 }
 
 /** The scheduled job: queue, then send, every minute at a steady rate. */
-export function noticeJob(options: { siteUrl: string; enqueue: EnqueueMail }): Job {
+export function noticeJob(options: { siteUrl: string | URL; enqueue: EnqueueMail }): Job {
   return {
     name: 'sharing.purpose-notices',
     next: (now) => new Date(now.getTime() + NOTICE_JOB_PERIOD_MS),
