@@ -90,6 +90,8 @@ export function linkToken(mail: Mail): string | undefined {
  */
 export function queuedMail(database: { sqlite: { prepare(sql: string): { all(): unknown[] } } }): Mail[] {
   return (
-    database.sqlite.prepare(`select message_id as file, recipient as "to", subject, body as text from mail_outbox order by id`).all() as Mail[]
+    database.sqlite
+      .prepare(`select message_id as file, recipient as "to", subject, body as text from mail_outbox order by id`)
+      .all() as Mail[]
   ).map((m) => ({ ...m }));
 }

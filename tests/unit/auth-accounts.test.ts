@@ -26,7 +26,6 @@ vi.mock('../../src/lib/auth/email-address.ts', async (original) => {
   return { ...real, findUserByEmail: vi.fn(real.findUserByEmail) };
 });
 
-
 const SITE = new URL('https://customertrackr.test');
 const t0 = new Date('2026-03-01T12:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -302,7 +301,10 @@ describe('password reset', () => {
   });
 
   it('runs in a worker on its own clock (never woken by a request), and stops cleanly', async () => {
-    const sent = () => mails().filter((m) => m.subject === 'Reset your CustomerTrackr password').map((m) => m.to);
+    const sent = () =>
+      mails()
+        .filter((m) => m.subject === 'Reset your CustomerTrackr password')
+        .map((m) => m.to);
     let tick!: () => void;
     let cancelled = false;
     const worker = startResetWorker(database.db, SITE, {

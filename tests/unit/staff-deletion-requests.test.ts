@@ -106,7 +106,10 @@ describe('the path of a request', () => {
     expect(await database.db.selectFrom('user').select('id').where('id', '=', user).executeTakeFirst()).toBeUndefined();
     expect(await database.db.selectFrom('session').select('id').where('user_id', '=', user).execute()).toEqual([]);
     expect(await listDeletionRecords(database.db)).toEqual([expect.objectContaining({ via: 'support' })]);
-    expect(queuedMail(database).at(-1)).toMatchObject({ to: 'leaving@example.com', subject: 'Your CustomerTrackr account has been deleted' });
+    expect(queuedMail(database).at(-1)).toMatchObject({
+      to: 'leaving@example.com',
+      subject: 'Your CustomerTrackr account has been deleted',
+    });
 
     const closed = await row(id);
     expect(closed).toMatchObject({

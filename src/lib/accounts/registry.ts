@@ -268,7 +268,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       id: { export: 'The number of the record.', format: 'integer' },
       announcement_id: { export: 'The announcement changed (null: a policy announcement).', format: 'integer' },
       policy_effective_date: { export: 'The policy version whose announcement changed (null: an editor’s announcement).' },
-      at: { export: 'When.', format: 'iso-time' },
+      at: { export: 'When the change was made.', format: 'iso-time' },
       by_user_id: { export: 'The account that made the change.', format: 'integer' },
       action: { export: 'What was done: created, edited, ended, text-edited, text-restored or resumed.' },
       details: { export: 'The values the change set (JSON).' },
@@ -312,7 +312,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     },
     columns: {
       id: { export: 'The number of the entry.', format: 'integer' },
-      at: { export: 'When.', format: 'iso-time' },
+      at: { export: 'When the staff member acted.', format: 'iso-time' },
       actor_user_id: {
         exclude: 'Which staff account acted: information about our staff, not about you (the action and reason are shown).',
       },
@@ -355,9 +355,9 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       kind: { export: 'share (a share with a third party), legal (to comply with the law) or fraud (fraud protection and credit risk).' },
       share_id: { export: 'The number of the share that included you (for kind share).', format: 'integer' },
       recipient: { export: 'Who received the data.' },
-      purpose: { export: 'What for.' },
+      purpose: { export: 'What the recipient received the data for.' },
       fields: { export: 'Which of your data (JSON list of field names).' },
-      disclosed_at: { export: 'When.', format: 'epoch-ms-as-iso-time' },
+      disclosed_at: { export: 'When the data was released.', format: 'epoch-ms-as-iso-time' },
       policy_version: { export: 'The privacy policy version in effect then (see /privacy/<date>).' },
       legal_basis: { export: 'The law or agreement that required or allowed it (legal and fraud disclosures).' },
       reference: { export: 'The requester’s reference (legal and fraud disclosures).' },
@@ -378,7 +378,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       user_id: { export: 'The number of your account.', format: 'integer' },
       document: { export: 'handbook or policy.' },
       version: { export: 'The version acknowledged.' },
-      acknowledged_at: { export: 'When.', format: 'epoch-ms-as-iso-time' },
+      acknowledged_at: { export: 'When it was acknowledged.', format: 'epoch-ms-as-iso-time' },
     },
   }),
   entry({

@@ -141,7 +141,13 @@ function disclosureMessage(
  * not yet told: marks each told, only if it was not, and hands the message to the outbox in the
  * same transaction. Returns how many were told.
  */
-export async function sendDisclosureNotices(db: DB, enqueue: EnqueueMail, siteUrl: string | URL, now = new Date(), max = 200): Promise<number> {
+export async function sendDisclosureNotices(
+  db: DB,
+  enqueue: EnqueueMail,
+  siteUrl: string | URL,
+  now = new Date(),
+  max = 200,
+): Promise<number> {
   const at = now.getTime();
   const due = await db
     .selectFrom('disclosure')

@@ -99,7 +99,13 @@ function noticeMessage(
 }
 
 /** Sends up to `max` queued notices to confirmed addresses. Returns how many were sent. */
-export async function sendNotices(db: DB, enqueue: EnqueueMail, siteUrl: string | URL, now = new Date(), max = NOTICES_PER_RUN): Promise<number> {
+export async function sendNotices(
+  db: DB,
+  enqueue: EnqueueMail,
+  siteUrl: string | URL,
+  now = new Date(),
+  max = NOTICES_PER_RUN,
+): Promise<number> {
   const due = await db
     .selectFrom('purpose_notice')
     .innerJoin('user', 'user.id', 'purpose_notice.user_id')
