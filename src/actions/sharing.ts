@@ -2,7 +2,7 @@ import { ActionError, defineAction, type ActionAPIContext } from 'astro:actions'
 import { z } from 'astro/zod';
 import type { SessionUser } from '../lib/auth/index.ts';
 import { database } from '../lib/db/index.ts';
-import { parseId } from '../lib/http/forms.ts';
+import { parseId, safeNextPath } from '../lib/http/forms.ts';
 import {
   addRecipient,
   checkDisclosureForm,
@@ -10,6 +10,7 @@ import {
   checkRecipientForm,
   editRecipient,
   optOutByLink,
+  acknowledgeStaffDocuments,
   optOutOfPurpose,
   proposePurpose,
   recordLegalDisclosure,
@@ -159,6 +160,18 @@ export const sharing = {
       if (!outcome.ok)
         bad('This link is not valid, or it has already been used. You can still opt out of all sharing on your account page.');
       return { recipient: outcome.recipient };
+    },
+  }),
+
+  /** A staff member acknowledges the current handbook and the policy in effect (the step before any tool with personal data). */
+  acknowledgeHandbook: defineAction({
+    accept: 'form',
+    input: z.object({ next: text(2000) }),
+    handler: async (input, context) => {
+      const user = requireAccess(context, 'acknowledgeHandbook')!;
+      const { db } = await database();
+      await acknowledgeStaffDocuments(db, user.id);
+      return { next: safeNextPath(input.next) ?? '/admin' };
     },
   }),
 

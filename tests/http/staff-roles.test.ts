@@ -74,6 +74,7 @@ afterAll(async () => {
 /** Every page and endpoint under src/pages/admin, with the address to ask for it. */
 const ROUTES: Record<string, () => string> = {
   'index.astro': () => ADMIN_HOME,
+  'handbook.astro': () => '/admin/handbook',
   'announcements/index.astro': () => '/admin/announcements',
   'announcements/new.astro': () => '/admin/announcements/new',
   'announcements/preview.astro': () => '/admin/announcements/preview',
@@ -109,7 +110,7 @@ function filesUnder(dir: string): string[] {
 
 /** The roles that may open `path`: its section's (the longest section path it is under), or the admin home's. */
 function rolesFor(path: string) {
-  if (path === ADMIN_HOME) return ADMIN_HOME_ROLES;
+  if (path === ADMIN_HOME || path === '/admin/handbook') return ADMIN_HOME_ROLES;
   const section = ADMIN_SECTIONS.filter((s) => path === s.path || path.startsWith(`${s.path}/`) || path.startsWith(`${s.path}.`)).sort(
     (a, b) => b.path.length - a.path.length,
   )[0];
@@ -310,6 +311,7 @@ const SHARING_CALLS: Record<SharingActionName, (who: Who) => Promise<Record<stri
     const latest = await database.db.selectFrom('sharing_purpose').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
     return { purposeId: String(latest.id) };
   },
+  acknowledgeHandbook: async () => ({ next: '/admin' }),
 };
 
 /** The audit entry each admin action writes; the account holder's own refusals are recorded on the notice instead. */
@@ -321,6 +323,7 @@ const SHARING_AUDITED: Record<SharingActionName, string | null> = {
   recordDisclosure: 'disclosure.record',
   optOutByLink: null,
   optOutOfPurpose: null,
+  acknowledgeHandbook: null,
 };
 
 describe('sharing actions × roles', () => {

@@ -10,3 +10,4 @@ export * from './shares.ts';
 export * from './tables.ts';
 export * from './permissions.ts';
 export * from './disclosures.ts';
+export * from './staff-currency.ts';

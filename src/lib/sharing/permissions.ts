@@ -1,12 +1,13 @@
 import { checkRole, type Access } from '../auth/roles.ts';
 import type { SessionUser } from '../auth/sessions.ts';
 import type { Role } from '../auth/tables.ts';
-import { adminSection } from '../staff/sections.ts';
+import { ADMIN_HOME_ROLES, adminSection } from '../staff/sections.ts';
 
 /**
  * Who may call each sharing action (src/actions/sharing.ts): admins (the `sharing` section of
  * the admin area), the holder of an emailed opt-out link (no sign-in: the link is the
- * authority), or any signed-in account acting on its own notices. The actions check this
+ * authority), any signed-in account acting on its own notices, or any staff member
+ * acknowledging the handbook. The actions check this
  * table first, and the role-matrix test (tests/http/staff-roles.test.ts) is generated from it.
  */
 export const SHARING_ACTIONS = {
@@ -17,7 +18,8 @@ export const SHARING_ACTIONS = {
   recordDisclosure: 'sharing',
   optOutByLink: 'link-holder',
   optOutOfPurpose: 'account-holder',
-} as const satisfies Record<string, 'sharing' | 'link-holder' | 'account-holder'>;
+  acknowledgeHandbook: 'staff',
+} as const satisfies Record<string, 'sharing' | 'link-holder' | 'account-holder' | 'staff'>;
 
 export type SharingActionName = keyof typeof SHARING_ACTIONS;
 
@@ -26,6 +28,7 @@ export function sharingActionRoles(action: SharingActionName): readonly Role[] |
   const who = SHARING_ACTIONS[action];
   if (who === 'link-holder') return 'anyone';
   if (who === 'account-holder') return 'signed-in';
+  if (who === 'staff') return ADMIN_HOME_ROLES;
   return adminSection(who).roles;
 }
 
