@@ -3,6 +3,7 @@ import { sessionCookie, validateSessionToken } from './lib/auth/sessions.ts';
 import { config } from './lib/config/index.ts';
 import { database } from './lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from './lib/http/origin.ts';
+import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/staff-currency.ts';
 
 /**
  * Every on-demand request (pages, islands, actions, endpoints) passes here:
@@ -56,6 +57,27 @@ export const onRequest = defineMiddleware(async (context, next) => {
       context.locals.session = valid.session;
     } else {
       staleSession = true;
+    }
+  }
+
+  // Staff currency: a staff member who has not acknowledged the current handbook and policy
+  // within 12 months gets the acknowledgement step instead of any tool showing personal data.
+  const user = context.locals.user;
+  if (user && user.roles.length > 0 && isPersonalDataTool(context.url.pathname)) {
+    const { db } = await database();
+    if (!(await staffCurrency(db, user.id)).current) {
+      const noStore = { 'Cache-Control': 'private, no-store' };
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        const next = encodeURIComponent(context.url.pathname + context.url.search);
+        return new Response(null, { status: 303, headers: { Location: `${HANDBOOK_PATH}?next=${next}`, ...noStore } });
+      }
+      return new Response(
+        JSON.stringify({
+          code: 'FORBIDDEN',
+          message: `Please read and acknowledge the current staff handbook and privacy policy first (${HANDBOOK_PATH}).`,
+        }),
+        { status: 403, headers: { 'Content-Type': 'application/json; charset=utf-8', ...noStore } },
+      );
     }
   }
 

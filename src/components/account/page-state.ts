@@ -44,6 +44,7 @@ const DONE: Record<string, { section: Section; message: string; kind?: 'error' }
   sessions: { section: 'sessions', message: 'Every other session was signed out.' },
   'sharing-changed': { section: 'sharing', message: 'Your choice was saved and applies from now on.' },
   'sharing-unchanged': { section: 'sharing', message: 'Your choice was already recorded.' },
+  'purpose-refused': { section: 'sharing', message: 'You are left out of that purpose: nothing about you will be shared for it.' },
   'sharing-refused-gpc': {
     section: 'sharing',
     message: 'Your browser sends Global Privacy Control, so sharing stays off. To allow it, turn GPC off in your browser first.',

@@ -43,6 +43,11 @@ export interface RegistryEntry {
   addressColumn?: string;
   retention: Retention;
   columns: Record<string, ColumnRule>;
+  /**
+   * A column of epoch milliseconds before which a row is not exported: a disclosure under a
+   * legal hold, which the law does not let us tell the user about yet.
+   */
+  heldUntil?: string;
 }
 
 /**
@@ -68,6 +73,7 @@ function entry<T extends keyof Database>(e: {
   addressColumn?: ColumnsOf<T>;
   retention: Retention;
   columns: { [C in ColumnsOf<T>]-?: ColumnRule };
+  heldUntil?: ColumnsOf<T>;
 }): RegistryEntry {
   return e;
 }
@@ -262,7 +268,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       id: { export: 'The number of the record.', format: 'integer' },
       announcement_id: { export: 'The announcement changed (null: a policy announcement).', format: 'integer' },
       policy_effective_date: { export: 'The policy version whose announcement changed (null: an editor’s announcement).' },
-      at: { export: 'When.', format: 'iso-time' },
+      at: { export: 'When the change was made.', format: 'iso-time' },
       by_user_id: { export: 'The account that made the change.', format: 'integer' },
       action: { export: 'What was done: created, edited, ended, text-edited, text-restored or resumed.' },
       details: { export: 'The values the change set (JSON).' },
@@ -306,7 +312,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     },
     columns: {
       id: { export: 'The number of the entry.', format: 'integer' },
-      at: { export: 'When.', format: 'iso-time' },
+      at: { export: 'When the staff member acted.', format: 'iso-time' },
       actor_user_id: {
         exclude: 'Which staff account acted: information about our staff, not about you (the action and reason are shown).',
       },
@@ -317,6 +323,62 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       subject_user_id: { export: 'The account whose information was involved.', format: 'integer' },
       fields: { export: 'The names of the fields involved (JSON), never their values.' },
       reason: { export: 'Why, where the action requires a reason.' },
+    },
+  }),
+  entry({
+    table: 'purpose_notice',
+    description: 'The notices we sent you about a proposed new purpose for sharing, and whether you refused it.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    retention: UNTIL_ERASED,
+    columns: {
+      purpose_id: { export: 'The purpose the notice is about (see "Where your data went" and /privacy/recipients).', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      queued_at: { export: 'When the notice appeared on your account page.', format: 'epoch-ms-as-iso-time' },
+      sent_at: { export: 'When we emailed it to you (null: not yet, or your address is not confirmed).', format: 'epoch-ms-as-iso-time' },
+      token_id: { exclude: TOKEN_ID },
+      token_hash: { exclude: SECRET_HASH },
+      opted_out_at: { export: 'When you refused this purpose (null: you did not).', format: 'epoch-ms-as-iso-time' },
+    },
+  }),
+  entry({
+    table: 'disclosure',
+    description:
+      'Where your data went: every share with a third party that included you, and every disclosure to an authority or for fraud prevention.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    retention: UNTIL_ERASED,
+    heldUntil: 'hold_until',
+    columns: {
+      id: { export: 'The number of the record.', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      kind: { export: 'share (a share with a third party), legal (to comply with the law) or fraud (fraud protection and credit risk).' },
+      share_id: { export: 'The number of the share that included you (for kind share).', format: 'integer' },
+      recipient: { export: 'Who received the data.' },
+      purpose: { export: 'What the recipient received the data for.' },
+      fields: { export: 'Which of your data (JSON list of field names).' },
+      disclosed_at: { export: 'When the data was released.', format: 'epoch-ms-as-iso-time' },
+      policy_version: { export: 'The privacy policy version in effect then (see /privacy/<date>).' },
+      legal_basis: { export: 'The law or agreement that required or allowed it (legal and fraud disclosures).' },
+      reference: { export: 'The requester’s reference (legal and fraud disclosures).' },
+      reason: { export: 'Why it was necessary.' },
+      hold_until: { export: 'Until when the law did not let us tell you (null: no hold).', format: 'epoch-ms-as-iso-time' },
+      notified_at: { export: 'When you were told.', format: 'epoch-ms-as-iso-time' },
+    },
+  }),
+  entry({
+    table: 'staff_acknowledgement',
+    description:
+      'The versions of the staff handbook and of the privacy policy you acknowledged as a member of our staff (staff accounts only).',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    retention: UNTIL_ERASED,
+    columns: {
+      id: { export: 'The number of the record.', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      document: { export: 'handbook or policy.' },
+      version: { export: 'The version acknowledged.' },
+      acknowledged_at: { export: 'When it was acknowledged.', format: 'epoch-ms-as-iso-time' },
     },
   }),
   entry({
@@ -397,6 +459,11 @@ export const NOT_PERSONAL: Readonly<Record<string, string>> = {
   view_event_key: 'Idempotency keys of page-view events (random, discarded after the day).',
   banner_generation: 'A counter of changes to announcements, for the banner island to know when to read them again.',
   job_run: 'When each scheduled job (retention, housekeeping) last ran and is due next.',
+  recipient: 'The public register of recipients of personal data (/privacy/recipients): companies, not people.',
+  recipient_change: 'The public log of changes to the register of recipients (its Atom feed); it never says who made a change.',
+  sharing_purpose: 'Purposes proposed for sharing with a third party, and their notice periods: the same for everyone.',
+  share:
+    'One row per share run: the purpose, the fields, the filter and how many accounts it included; which accounts is in each one’s disclosure records.',
   kysely_migration: 'Which database migrations have run.',
   kysely_migration_lock: 'A lock used while migrations run.',
 };
