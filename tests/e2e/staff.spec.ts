@@ -114,8 +114,7 @@ test('support reveals a detail with a reason, and the user sees it on their acco
   const userContext = await browser.newContext();
   await signInAs(userContext, customer.id);
   const userPage = await userContext.newPage();
-  await userPage.goto('/account');
-  await expect(userPage.locator('.island-loading')).toHaveCount(0);
+  await userPage.goto('/account/privacy');
   const access = region(userPage, 'Staff access');
   await expect(access).toContainText('Our support team revealed a masked detail of your account.');
   await expect(access).toContainText('Fields: Phone number');
