@@ -99,7 +99,6 @@ test('edit the profile: saved, shown as text, listed in the history; bad values 
   userPage: page,
   user: { email },
 }) => {
-  await page.setViewportSize({ width: 375, height: 812 });
   await page.goto('/account');
   const profile = section(page, 'Profile');
   await expect(profile.getByText(email).first()).toBeVisible();
@@ -326,6 +325,8 @@ test('works without JavaScript: every page shows its data and its forms work', a
 
 for (const colorScheme of ['light', 'dark'] as const) {
   test(`the account pages have no accessibility violations (${colorScheme})`, async ({ page }) => {
+    // Five pages checked by axe: more than the default budget on a shared machine.
+    test.setTimeout(120_000);
     const { id } = await newUser({ label: `e2e-profile-axe-${colorScheme}` });
     await page.emulateMedia({ colorScheme });
     await openAccount(page, id, '/account?done=profile');
