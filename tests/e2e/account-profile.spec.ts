@@ -42,10 +42,13 @@ async function expectResultInView(page: Page, text: string | RegExp): Promise<vo
   const place = await message.evaluate((el) => {
     const box = el.getBoundingClientRect();
     const heading = document.querySelector('main h1')!.getBoundingClientRect();
-    return { top: box.top, bottom: box.bottom, viewport: window.innerHeight, headingBottom: heading.bottom };
+    // What the reader sees at the message's first line is the message, not a banner over it.
+    const seen = document.elementFromPoint(box.left + 12, box.top + 12);
+    return { top: box.top, bottom: box.bottom, viewport: window.innerHeight, headingBottom: heading.bottom, visible: el.contains(seen) };
   });
   expect(place.top).toBeGreaterThanOrEqual(0);
   expect(place.bottom).toBeLessThanOrEqual(place.viewport);
+  expect(place.visible).toBe(true);
   // Nothing but the page's one-line introduction between the heading and the message.
   expect(place.top - place.headingBottom).toBeLessThan(120);
 }
