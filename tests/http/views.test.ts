@@ -381,7 +381,8 @@ describe('/admin/stats', () => {
     // A compact drawing for phones beside the wide one; markers only on the points that say something.
     expect(html).toMatch(/<svg viewBox="0 0 340 230" role="img" aria-labelledby="views-chart-caption views-chart-desc-narrow"/);
     const wide = html.slice(html.indexOf('<svg viewBox="0 0 720 300"'), html.indexOf('</svg>', html.indexOf('<svg viewBox="0 0 720 300"')));
-    expect(wide.match(/class="views-marker"/g)).toHaveLength(7);
+    // Seven days, two with views: markers on those two only.
+    expect(wide.match(/class="views-marker"/g)).toHaveLength(2);
 
     for (const [preset, label, days] of [
       ['today', 'Today', 1],

@@ -114,6 +114,9 @@ describe('the chart geometry', () => {
   it('labels every value of a short range, and the peak and the last of a long one', () => {
     const short = points([1, 5, 2], layout(3, 5));
     expect(labelled(short).map((p) => p.value)).toEqual([1, 5, 2]);
+    // Days without views are not written: the line on the axis says it.
+    expect(labelled(points([0, 3, 0, 0], layout(4, 3))).map((p) => p.index)).toEqual([1]);
+    expect(labelled(points(new Array<number>(30).fill(0), layout(30, 0)))).toEqual([]);
     const long = points(
       Array.from({ length: 30 }, (_, i) => (i === 10 ? 50 : i)),
       layout(30, 50),

@@ -99,12 +99,13 @@ export function linePath(pts: readonly Point[]): string {
 
 /**
  * The points that carry information of their own, so get a marker and their value written on
- * the chart: all of them in a short range; in a longer one the peak and the last.
+ * the chart: in a short range every day with something to count; in a longer one the peak and
+ * the last day. A zero is never written: the flat line on the axis already says it.
  */
 export function labelled(pts: readonly Point[], upTo = LABEL_ALL_UP_TO): Point[] {
-  if (pts.length <= upTo) return [...pts];
+  if (pts.length <= upTo) return pts.filter((p) => p.value > 0);
   let peak = pts[0]!;
   for (const p of pts) if (p.value > peak.value) peak = p;
   const last = pts[pts.length - 1]!;
-  return peak.index === last.index ? [last] : [peak, last];
+  return (peak.index === last.index ? [last] : [peak, last]).filter((p) => p.value > 0);
 }
