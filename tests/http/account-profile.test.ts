@@ -54,7 +54,12 @@ describe('the account area', () => {
     const pages = {
       '/account': [/Profile/, /Account created \S/, /Last sign-in \S/, /Confirmed/],
       '/account/security': [/You sign in with \S+@\S+ \. It is confirmed/, /This browser/, /Change password/],
-      '/account/privacy': [/Allowed after notice/, /Version 1 \(effective January 1, 2009\) ?, agreed .* when you registered/, /No changes yet/, /Nobody on our staff/],
+      '/account/privacy': [
+        /Allowed after notice/,
+        /Version 1 \(effective January 1, 2009\) ?, agreed .* when you registered/,
+        /No changes yet/,
+        /Nobody on our staff/,
+      ],
       '/account/data': [/Download my data/, /Delete my account/],
     };
     for (const [path, expected] of Object.entries(pages)) {
@@ -93,7 +98,9 @@ describe('the account area', () => {
     expect(old.status).toBe(303);
     expect(old.headers.get('location')).toBe('/account/privacy?done=sharing-changed');
     // Links to the old sections (/account#sessions) are sent on by the profile page before it paints.
-    expect((await accountPage(client, '/account')).html).toMatch(/<head>[\s\S]*<script src="\/js\/account-anchors.js"><\/script>[\s\S]*<\/head>/);
+    expect((await accountPage(client, '/account')).html).toMatch(
+      /<head>[\s\S]*<script src="\/js\/account-anchors.js"><\/script>[\s\S]*<\/head>/,
+    );
   });
 
   it('keeps the forms of the old single page working: each lands on the page that now holds it', async () => {
@@ -104,7 +111,10 @@ describe('the account area', () => {
     const basic = await client.post('/account/basic?_action=account.updateProfile', { company: 'Old Forms Ltd' });
     expect(basic.headers.get('location')).toBe('/account?done=profile');
     // A refusal is shown on the page that holds the form, with its error summary.
-    const wrong = await client.post('/account?_action=account.changePassword', { currentPassword: 'not it at all, no', newPassword: 'short' });
+    const wrong = await client.post('/account?_action=account.changePassword', {
+      currentPassword: 'not it at all, no',
+      newPassword: 'short',
+    });
     expect(wrong.status).toBe(403);
     const text = textOf(await wrong.text());
     expect(text).toContain('There is a problem');
@@ -140,7 +150,8 @@ describe('profile editing', () => {
     expect(header).not.toContain('<script>alert');
 
     const history = (await accountPage(client, '/account/privacy')).text;
-    for (const label of ['Display name', 'Full name', 'Company', 'Phone number']) expect(history).toMatch(new RegExp(`${label} changed (just now|\\d+ minutes? ago) by you`));
+    for (const label of ['Display name', 'Full name', 'Company', 'Phone number'])
+      expect(history).toMatch(new RegExp(`${label} changed (just now|\\d+ minutes? ago) by you`));
     expect(history).not.toContain('Job title');
     expect(history).not.toContain('Lovelace');
     const rows = await withDatabase(site, (db) => db.selectFrom('data_change').selectAll().where('user_id', '=', id).execute());

@@ -21,6 +21,31 @@ const clients = new Map<Who, Client>();
 const ids = new Map<Who, number | null>();
 const fixtures = { announcement: 0, policyDate: '', user: 0, request: 0 };
 
+/** An announcement made straight in the database, starting at `startsAt` (epoch ms); its id. */
+async function insertAnnouncement(text: string, startsAt: number): Promise<number> {
+  const at = new Date().toISOString();
+  const row = await database.db
+    .insertInto('announcement')
+    .values({
+      text,
+      level: 'info',
+      audience: 'everyone',
+      link_url: null,
+      link_text: null,
+      dismissible: 1,
+      starts_at: startsAt,
+      ends_at: null,
+      revision: 1,
+      created_at: at,
+      created_by: null,
+      updated_at: at,
+      updated_by: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
 beforeAll(async () => {
   site = await startSite();
   database = openDatabase(site.databasePath);
@@ -34,28 +59,7 @@ beforeAll(async () => {
     .map((v) => v.effective)
     .sort()
     .at(-1)!;
-  const at = new Date().toISOString();
-  fixtures.announcement = (
-    await database.db
-      .insertInto('announcement')
-      .values({
-        text: 'Matrix',
-        level: 'info',
-        audience: 'everyone',
-        link_url: null,
-        link_text: null,
-        dismissible: 1,
-        starts_at: 0,
-        ends_at: null,
-        revision: 1,
-        created_at: at,
-        created_by: null,
-        updated_at: at,
-        updated_by: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
+  fixtures.announcement = await insertAnnouncement('Matrix', 0);
   fixtures.user = (await makeAccount(database.db, 'matrix-subject')).id;
   fixtures.request = (await pendingRequest(database.db, 'matrix-request')).requestId;
 });
@@ -359,25 +363,7 @@ describe('the staff shell and the overview', () => {
     const admin = clients.get('admin')!;
     const before = await (await admin.get(ADMIN_HOME)).text();
     await pendingRequest(database.db, 'overview-request');
-    const at = new Date().toISOString();
-    await database.db
-      .insertInto('announcement')
-      .values({
-        text: 'Overview, scheduled',
-        level: 'info',
-        audience: 'everyone',
-        link_url: null,
-        link_text: null,
-        dismissible: 1,
-        starts_at: Date.now() + 86_400_000,
-        ends_at: null,
-        revision: 1,
-        created_at: at,
-        created_by: null,
-        updated_at: at,
-        updated_by: null,
-      })
-      .execute();
+    await insertAnnouncement('Overview, scheduled', Date.now() + 86_400_000);
     const after = await (await admin.get(ADMIN_HOME)).text();
     expect(figure(after, 'Deletion requests waiting')).toBe(figure(before, 'Deletion requests waiting')! + 1);
     expect(figure(after, 'Announcements live or scheduled')).toBe(figure(before, 'Announcements live or scheduled')! + 1);

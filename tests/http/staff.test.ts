@@ -390,6 +390,8 @@ describe('what the account holder sees', () => {
     expect(section).not.toMatch(/127\.0\.0\.1|::1/);
 
     const other = await customer('untouched');
-    expect(textOf(await (await other.client.get('/account/privacy')).text())).toContain('Nobody on our staff has looked at or changed your data.');
+    expect(textOf(await (await other.client.get('/account/privacy')).text())).toContain(
+      'Nobody on our staff has looked at or changed your data.',
+    );
   });
 });

@@ -350,7 +350,10 @@ describe('/admin/stats', () => {
         ['2025-03-10', '/seeded-a', 30, 12],
         ['2025-03-11', '/seeded-b', 15, 6],
       ] as const;
-      await db.insertInto('view_daily').values(rows.map(([day, path, views, visitors]) => ({ day, path, views, visitors }))).execute();
+      await db
+        .insertInto('view_daily')
+        .values(rows.map(([day, path, views, visitors]) => ({ day, path, views, visitors })))
+        .execute();
       await db
         .insertInto('view_site_daily')
         .values([
@@ -373,7 +376,9 @@ describe('/admin/stats', () => {
     expect(html).toMatch(/<button class="define"[^>]*popovertarget="define-visitors"[^>]*aria-label="What “Visitors” means"/);
     expect(html).toMatch(/id="define-visitors" popover[^>]*>[\s\S]*?one browser on one day/);
     // Top pages carry bars as long as their share of the most viewed page's views.
-    const bars = [...html.matchAll(/<svg class="bar"[^>]*>\s*<rect width="([\d.]+)"[^>]*>[\s\S]*?<a href="([^"]+)"/g)].map(([, w, path]) => [path, w]);
+    const bars = [...html.matchAll(/<svg class="bar"[^>]*>\s*<rect width="([\d.]+)"[^>]*>[\s\S]*?<a href="([^"]+)"/g)].map(
+      ([, w, path]) => [path, w],
+    );
     expect(bars).toEqual([
       ['/seeded-a', '100.00'],
       ['/seeded-b', '50.00'],

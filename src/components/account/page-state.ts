@@ -18,16 +18,7 @@ import { submittedValues } from '../../lib/http/forms.ts';
 import type { FormState } from './form-state.ts';
 
 export type Section =
-  | 'profile'
-  | 'email'
-  | 'password'
-  | 'sessions'
-  | 'sharing'
-  | 'policy'
-  | 'history'
-  | 'staff-access'
-  | 'export'
-  | 'delete';
+  'profile' | 'email' | 'password' | 'sessions' | 'sharing' | 'policy' | 'history' | 'staff-access' | 'export' | 'delete';
 
 export type AccountPageId = 'profile' | 'security' | 'privacy' | 'data';
 
@@ -223,10 +214,6 @@ export async function accountPage(Astro: AstroGlobal, route: AccountPageInfo | '
   // Addresses from before the split: /account/basic and /account?done=<a section elsewhere>.
   if (route === 'basic') return { redirect: done ? donePath(doneKey) : '/account' };
   if (done && pageOf(done.section) !== route) return { redirect: donePath(doneKey) };
-  const alert: PageAlert = done
-    ? done.kind === 'error'
-      ? { failure: done.message }
-      : { success: done.message }
-    : {};
+  const alert: PageAlert = done ? (done.kind === 'error' ? { failure: done.message } : { success: done.message }) : {};
   return { view: { page: route, alert, states: {} } };
 }
