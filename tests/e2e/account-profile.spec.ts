@@ -136,6 +136,8 @@ test('edit the profile: saved, shown as text, listed in the history; bad values 
 });
 
 test('every action shows its result at the top of the page that was used, in view and focused', async ({ page, browser }) => {
+  // Fourteen submissions in one journey: more than the default budget on a shared machine.
+  test.slow();
   const { id } = await newUser({ label: 'e2e-profile-results', verified: false });
   await page.setViewportSize({ width: 375, height: 812 });
   await (await accountPageElsewhere(browser, id)).context().close();

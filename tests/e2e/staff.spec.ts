@@ -21,6 +21,8 @@ test('a deletion request received by email: support records it, the user confirm
   browser,
   baseURL,
 }) => {
+  // Two browsers, a mail round trip and axe-core: more than the default budget on a shared machine.
+  test.slow();
   const support = await newUser({ label: 'e2e-staff-support', roles: ['support'] });
   const customer = await newUser({ label: 'e2e-staff-leaving', profile: { full_name: 'Lee Leaving', phone: '+1 212 555 0123' } });
 
