@@ -122,7 +122,12 @@ test('registration errors are tied to their fields and keep what was typed', asy
   await page.getByRole('button', { name: 'Create account' }).click();
 
   await expect(page.getByRole('alert')).toBeFocused();
-  await expect(page.getByRole('alert')).toContainText('Please check the highlighted fields.');
+  // The GOV.UK-style summary: one link per problem, each leading to its field.
+  const summary = page.getByRole('alert');
+  await expect(summary).toContainText('There is a problem');
+  await expect(summary.getByRole('link')).toHaveCount(2);
+  await summary.getByRole('link', { name: /name@example\.com/ }).click();
+  await expect(page.getByLabel('Email address')).toBeFocused();
   const emailField = page.getByLabel('Email address');
   await expect(emailField).toHaveValue('not-an-address');
   await expect(emailField).toHaveAttribute('aria-invalid', 'true');
@@ -143,6 +148,11 @@ test('registration errors are tied to their fields and keep what was typed', asy
   await expect(passwordField).toHaveAttribute('aria-invalid', 'true');
   await expect(passwordField).toHaveAccessibleDescription(/common passwords/);
   await expect(passwordField).toHaveValue('');
+  // The strength hint does not repeat the error until the reader types again.
+  await expect(page.locator('[data-hint-text]')).toHaveText('');
+  await passwordField.fill('a');
+  await expect(page.locator('[data-hint-text]')).toHaveText('14 more characters needed.');
+  await page.screenshot({ path: 'test-results/screens/register-errors.png', fullPage: true });
 });
 
 for (const colorScheme of ['light', 'dark'] as const) {

@@ -112,14 +112,14 @@ test('an admin proposes a purpose, a user opts out from the email link, and the 
 
   // The keeper sees where their data went; the refuser sees nothing left.
   const keeperPage = await newSignedInPage(browser, keeper.id);
-  await keeperPage.goto('/account');
+  await keeperPage.goto('/account/privacy');
   const went = keeperPage.getByRole('region', { name: 'Where your data went' });
   await expect(went).toContainText(`Shared with ${partner}`);
   await expect(went).toContainText('Email address, Company');
   await expectNoAxeViolations(keeperPage);
 
   const refuserPage = await newSignedInPage(browser, refuser.id);
-  await refuserPage.goto('/account');
+  await refuserPage.goto('/account/privacy');
   await expect(refuserPage.getByRole('region', { name: 'Where your data went' })).toContainText('Nothing about you has left');
   await expect(refuserPage.getByRole('region', { name: 'Sharing' })).toContainText('You refused this');
   await keeperPage.context().close();

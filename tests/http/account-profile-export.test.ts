@@ -72,8 +72,8 @@ async function fullyPopulatedUser() {
     job_title: 'Archivist',
     phone: '+1 617 555 0177',
   });
-  await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
-  await client.post('/account?_action=account.changeEmail', { newEmail: uniqueEmail('export-next'), emailPassword: PASSWORD });
+  await client.post('/account/privacy?_action=account.setSharing', { choice: 'opt-out' });
+  await client.post('/account/security?_action=account.changeEmail', { newEmail: uniqueEmail('export-next'), emailPassword: PASSWORD });
   await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '/' });
   // Staff data: a role, and announcements the account wrote.
   await withDatabase(site, async (db) => {
@@ -282,14 +282,14 @@ describe('POST /account/export.json', () => {
     // A browser is sent back to the page, which says why; a script gets 429 and Retry-After.
     const page = await client.post('/account/export.json', {});
     expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toBe('/account?done=export-limited#export');
-    const html = await (await client.get('/account?done=export-limited')).text();
+    expect(page.headers.get('location')).toBe('/account/data?done=export-limited');
+    const html = await (await client.get('/account/data?done=export-limited')).text();
     expect(html).toMatch(/downloads are paused for a while/);
     const script = await client.post('/account/export.json', {}, { accept: 'application/json' });
     expect(script.status).toBe(429);
     expect(Number(script.headers.get('retry-after'))).toBeGreaterThan(0);
-    // The basic page's form comes back to the basic page.
+    // The form of the old page for browsers without JavaScript sent where it was: the answer is the same.
     const basic = await client.post('/account/export.json', { from: '/account/basic' });
-    expect(basic.headers.get('location')).toBe('/account/basic?done=export-limited#export');
+    expect(basic.headers.get('location')).toBe('/account/data?done=export-limited');
   });
 });

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Client, mailsTo, textOf } from '../support/account-profile.ts';
+import { Client, fieldError, mailsTo, textOf } from '../support/account-profile.ts';
 import { linkPath, readOutbox, waitForMail } from '../support/outbox.ts';
 import { root, siteFetch, startSite, type RunningSite } from '../support/site.ts';
 import { openDatabaseAt, waitForMailDelivered } from '../support/site-db.ts';
@@ -22,18 +22,6 @@ function stableHtml(html: string): string {
     .replace(/data-island-id="[^"]+"/g, 'data-island-id="…"')
     .replace(/replaceServerIsland\("[^"]+"/g, 'replaceServerIsland("…"')
     .replace(/\/_server-islands\/(\w+)\?[^"]*"/g, '/_server-islands/$1?…"');
-}
-
-/** The error message tied to a field: the element its aria-describedby names, holding the error. */
-function fieldError(html: string, name: string): string | undefined {
-  const input = new RegExp(`<input[^>]*\\bname="${name}"[^>]*>`).exec(html)?.[0];
-  if (!input || !/aria-invalid="true"/.test(input)) return undefined;
-  const ids = /aria-describedby="([^"]+)"/.exec(input)?.[1]?.split(' ') ?? [];
-  for (const id of ids) {
-    const match = new RegExp(`<p class="field-error" id="${id}">([^<]*)</p>`).exec(html);
-    if (match) return match[1];
-  }
-  return undefined;
 }
 
 async function policyDate(client: Client): Promise<string> {
@@ -830,7 +818,7 @@ describe('rate limits: an attacker cannot lock the owner out', () => {
     for (let i = 0; i < 10; i++) expect((await new Client(site).submitSignIn(email, `wrong password number ${i}`)).status).toBe(401);
     expect((await new Client(site).submitSignIn(email, 'wrong password again!')).status).toBe(429);
     // Re-authentication has its own budget.
-    const changed = await owner.post('/account?_action=account.changePassword', {
+    const changed = await owner.post('/account/security?_action=account.changePassword', {
       currentPassword: PASSWORD,
       newPassword: 'violet kettle drums at noon',
     });

@@ -11,7 +11,7 @@ import { createSession } from '../../src/lib/auth/sessions.ts';
 import { openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
 import { STAFF_ACTIONS, staffActionRoles, type StaffActionName } from '../../src/lib/staff/permissions.ts';
 import { ADMIN_HOME, ADMIN_HOME_ROLES, ADMIN_SECTIONS } from '../../src/lib/staff/sections.ts';
-import type { Client } from '../support/account-profile.ts';
+import { textOf, type Client } from '../support/account-profile.ts';
 import { root, startSite, type RunningSite } from '../support/site.ts';
 import { SHARING_ACTIONS, sharingActionRoles, type SharingActionName } from '../../src/lib/sharing/permissions.ts';
 import { makePurpose, makeThirdParty, noticeWithToken } from '../support/sharing.ts';
@@ -22,6 +22,31 @@ let database: OpenDatabase;
 const clients = new Map<Who, Client>();
 const ids = new Map<Who, number | null>();
 const fixtures = { announcement: 0, policyDate: '', user: 0, request: 0, recipient: 0, purpose: 0 };
+
+/** An announcement made straight in the database, starting at `startsAt` (epoch ms); its id. */
+async function insertAnnouncement(text: string, startsAt: number): Promise<number> {
+  const at = new Date().toISOString();
+  const row = await database.db
+    .insertInto('announcement')
+    .values({
+      text,
+      level: 'info',
+      audience: 'everyone',
+      link_url: null,
+      link_text: null,
+      dismissible: 1,
+      starts_at: startsAt,
+      ends_at: null,
+      revision: 1,
+      created_at: at,
+      created_by: null,
+      updated_at: at,
+      updated_by: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
 beforeAll(async () => {
   site = await startSite();
@@ -36,28 +61,7 @@ beforeAll(async () => {
     .map((v) => v.effective)
     .sort()
     .at(-1)!;
-  const at = new Date().toISOString();
-  fixtures.announcement = (
-    await database.db
-      .insertInto('announcement')
-      .values({
-        text: 'Matrix',
-        level: 'info',
-        audience: 'everyone',
-        link_url: null,
-        link_text: null,
-        dismissible: 1,
-        starts_at: 0,
-        ends_at: null,
-        revision: 1,
-        created_at: at,
-        created_by: null,
-        updated_at: at,
-        updated_by: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
+  fixtures.announcement = await insertAnnouncement('Matrix', 0);
   fixtures.user = (await makeAccount(database.db, 'matrix-subject')).id;
   fixtures.request = (await pendingRequest(database.db, 'matrix-request')).requestId;
   fixtures.recipient = await makeThirdParty(database.db, 'Matrix Partners');
@@ -442,5 +446,47 @@ describe('actions on staff accounts', () => {
     const { id } = await makeAccount(database.db, 'staff-page', ['editor']);
     const page = await (await clients.get('support')!.get(`/admin/users/${id}`)).text();
     expect(page).toMatch(/only an admin can act on it\. Ask an admin\./);
+  });
+});
+
+describe('the staff shell and the overview', () => {
+  /** The figure an overview card shows under `label`, as a number. */
+  function figure(html: string, label: string): number | undefined {
+    const match = new RegExp(`>${label}</a>\\s*<p class="value"[^>]*>([\\d,]+)</p>`).exec(html);
+    return match ? Number(match[1]!.replace(/,/g, '')) : undefined;
+  }
+
+  it('has no marketing navigation, footer, banners or "Create account", and says who is signed in with which roles', async () => {
+    for (const who of ['support', 'editor', 'admin'] as const) {
+      const html = await (await clients.get(who)!.get(ADMIN_HOME)).text();
+      expect(html, who).not.toMatch(/aria-label="Main"/);
+      expect(html, who).not.toMatch(/<footer/);
+      expect(html, who).not.toContain('Create account');
+      expect(html, who).not.toContain('_server-islands/AnnouncementBanner');
+      expect(html, who).toMatch(/<nav class="side-nav"[^>]*aria-label="Admin"/);
+      expect(html, who).toMatch(new RegExp(`<span class="role"[^>]*>${who}</span>`));
+    }
+  });
+
+  it('shows each role the live counts of its own sections only', async () => {
+    const labels = ['Deletion requests waiting', 'Announcements live or scheduled', 'Views today \\(UTC\\)'];
+    const shown = async (who: Who) => {
+      const html = await (await clients.get(who)!.get(ADMIN_HOME)).text();
+      return labels.map((label) => figure(html, label) !== undefined);
+    };
+    expect(await shown('support')).toEqual([true, false, false]);
+    expect(await shown('editor')).toEqual([false, true, true]);
+    expect(await shown('admin')).toEqual([true, true, true]);
+  });
+
+  it('counts what is waiting now: a new request and a scheduled announcement show at once', async () => {
+    const admin = clients.get('admin')!;
+    const before = await (await admin.get(ADMIN_HOME)).text();
+    await pendingRequest(database.db, 'overview-request');
+    await insertAnnouncement('Overview, scheduled', Date.now() + 86_400_000);
+    const after = await (await admin.get(ADMIN_HOME)).text();
+    expect(figure(after, 'Deletion requests waiting')).toBe(figure(before, 'Deletion requests waiting')! + 1);
+    expect(figure(after, 'Announcements live or scheduled')).toBe(figure(before, 'Announcements live or scheduled')! + 1);
+    expect(textOf(after)).toMatch(/Views today \(UTC\) [\d,]+ (the same as yesterday|[\d,]+ (more|fewer) than yesterday) \([\d,]+\)/);
   });
 });

@@ -177,3 +177,25 @@ export async function registerThroughForm(client: Client, email: string, passwor
   if (!policy) throw new Error('the registration form names no policy version');
   return client.post('/register?_action=auth.register', { email, password, agree: 'yes', policy });
 }
+
+/**
+ * The error message tied to a form control named `name` (an input, textarea or select): the
+ * element its aria-describedby names that holds the error, as text without the "Error:" that
+ * screen readers hear first. Undefined when the control is not marked invalid.
+ */
+export function fieldError(html: string, name: string): string | undefined {
+  const control = new RegExp(`<(?:input|textarea|select)[^>]*\\bname="${name}"[^>]*>`).exec(html)?.[0];
+  if (!control || !/aria-invalid="true"/.test(control)) return undefined;
+  const ids = /aria-describedby="([^"]+)"/.exec(control)?.[1]?.split(' ') ?? [];
+  for (const id of ids) {
+    const match = new RegExp(`<p class="field-error" id="${id}">([\\s\\S]*?)</p>`).exec(html);
+    if (match) return textOf(match[1]!).replace(/^Error: /, '');
+  }
+  return undefined;
+}
+
+/** The links of the error summary at the top of a page: where each goes, and what it says. */
+export function errorSummary(html: string): { href: string; text: string }[] {
+  const list = /<ul class="error-summary-list"[^>]*>([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
+  return [...list.matchAll(/<a href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/g)].map(([, href, text]) => ({ href: href!, text: textOf(text!) }));
+}

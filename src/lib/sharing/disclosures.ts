@@ -129,7 +129,7 @@ function disclosureMessage(
       `  Why: ${d.purpose}`,
       `  What: ${d.fields}`,
       '',
-      `Our privacy policy allows this when we believe in good faith that it is necessary. The details are on your account page, under "Where your data went": ${new URL('/account#data-went', siteUrl).href}`,
+      `Our privacy policy allows this when we believe in good faith that it is necessary. The details are on your account page, under "Where your data went": ${new URL('/account/privacy#data-went', siteUrl).href}`,
       '',
       'CustomerTrackr',
     ].join('\n'),
