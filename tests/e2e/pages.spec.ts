@@ -204,17 +204,17 @@ test.describe('screenshots', () => {
     ['privacy-versions', '/privacy/versions'],
     ['privacy-changes', CHANGES],
   ] as const;
-  for (const colorScheme of ['light', 'dark'] as const) {
-    for (const width of [375, 1440]) {
-      test(`policy and marketing pages at ${width}px (${colorScheme})`, async ({ page }) => {
+  for (const [name, path] of shots) {
+    test(`${name} at 375 and 1440 px, light and dark`, async ({ page }) => {
+      for (const colorScheme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme });
-        await page.setViewportSize({ width, height: 900 });
-        for (const [name, path] of shots) {
+        for (const width of [375, 1440]) {
+          await page.setViewportSize({ width, height: 900 });
           await page.goto(path);
           await page.waitForLoadState('networkidle');
           await page.screenshot({ path: `test-results/screens/pages-${name}-${width}-${colorScheme}.png`, fullPage: true });
         }
-      });
-    }
+      }
+    });
   }
 });

@@ -85,7 +85,7 @@ test('the counter arrives without moving anything', async ({ page }) => {
     const line = page.locator('[data-view-count]');
     // A neutral placeholder of the final size, never "…" or 0.
     await expect(line.locator('.view-count-skeleton')).toBeVisible();
-    expect(await line.textContent()).not.toMatch(/…|\d/);
+    expect(await line.innerText()).not.toMatch(/…|\d/);
     const fallback = await line.boundingBox();
     releaseIsland();
     await expect(line.locator('[data-views]')).toBeVisible();
