@@ -283,8 +283,14 @@ describe('accounts (SITE_URL http)', () => {
 
       const res = await client.post('/logout', {});
       expect(res.status).toBe(303);
-      expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[^;]*; .*(Expires=Thu, 01 Jan 1970|Max-Age=0)/i)]);
+      expect(res.headers.get('location')).toBe('/logout');
+      // The session cookie goes, and with it the signed-in hint the header reads at first paint.
+      expect(res.headers.getSetCookie()).toEqual([
+        expect.stringMatching(/^session=[^;]*; .*(Expires=Thu, 01 Jan 1970|Max-Age=0)/i),
+        expect.stringMatching(/^signed_in=[^;]*; .*(Expires=Thu, 01 Jan 1970|Max-Age=0)/i),
+      ]);
       expect(client.cookies.has('session')).toBe(false);
+      expect(textOf(await (await client.get('/logout')).text())).toContain('You are signed out');
       const db = openDb(site);
       expect(db.prepare('select count(*) as n from session where id = ?').get(token.split('.')[0])).toEqual({ n: 0 });
       db.close();
