@@ -8,6 +8,13 @@ import { spawnSiteProcess, startSiteProcess } from '../../src/cli/site-process.t
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * The island key (ASTRO_KEY) the tests build with (global-setup.ts) and start every server
+ * with: a fixed test value, not a secret. Servers that share a database need one
+ * (src/lib/config/island-key.ts), and one build then serves the HTTP tests and the cluster.
+ */
+export const TEST_ASTRO_KEY = Buffer.from('customertrackr-tests-island-key!').toString('base64');
+
 export interface RunningSite {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:39211 */
   url: string;
@@ -34,7 +41,12 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
   const dir = mkdtempSync(join(tmpdir(), 'ct-site-'));
   const databasePath = join(dir, 'data', 'site.db');
   const outboxDir = join(dir, 'outbox');
-  const { url, child, output, exited } = await startSiteProcess({ DATABASE_PATH: databasePath, MAIL_OUTBOX_DIR: outboxDir, ...env });
+  const { url, child, output, exited } = await startSiteProcess({
+    ASTRO_KEY: TEST_ASTRO_KEY,
+    DATABASE_PATH: databasePath,
+    MAIL_OUTBOX_DIR: outboxDir,
+    ...env,
+  });
   return {
     url,
     origin: new URL(env.SITE_URL ?? 'http://localhost:4321').origin,

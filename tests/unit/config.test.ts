@@ -34,6 +34,7 @@ describe('parseConfig', () => {
       announcePolicyDays: 30,
       viewsRetentionDays: 730,
       trustProxy: false,
+      astroKey: undefined,
     });
   });
 
