@@ -70,13 +70,18 @@ test('a visitor sees "Sign in" and "Create account" before the island arrives', 
 
 test('the hint cookie follows the session: set at sign-in, gone at sign-out, and names no one', async ({ browser }) => {
   const { page } = await signedInPage(browser, WIDE);
-  await page.goto('/login');
   const hint = async () => (await page.context().cookies()).find((c) => c.name === 'signed_in');
-  // The session came without a hint (made straight in the database): the first response adds it.
+  // A session from before the hint existed: the first on-demand response adds it.
+  await page.context().clearCookies({ name: 'signed_in' });
+  await page.goto('/login');
   expect(await hint()).toMatchObject({ value: '1', httpOnly: false, path: '/' });
   await page.goto('/logout');
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await expect(page.getByText('You are signed out')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('You are signed out');
+  expect(await hint()).toBeUndefined();
+  // A hint left without a session (expired, ended elsewhere) goes at the next on-demand response.
+  await page.context().addCookies([{ name: 'signed_in', value: '1', url: page.url() }]);
+  await page.goto('/login');
   expect(await hint()).toBeUndefined();
   await page.context().close();
 });
@@ -92,7 +97,7 @@ test('without JavaScript the header shows one neutral "Account" link, for visito
     await expect(accountSlot(page).getByRole('link')).toHaveCount(1);
     await expect(accountSlot(page).getByRole('link', { name: 'Account' })).toHaveAttribute('href', '/account');
     if (!signedIn) {
-      await page.getByRole('link', { name: 'Account' }).click();
+      await accountSlot(page).getByRole('link', { name: 'Account' }).click();
       await expect(page).toHaveURL(/\/login\?next=%2Faccount/);
     }
     await shot(page, `nojs-${signedIn ? 'signed-in' : 'signed-out'}-1440`);
