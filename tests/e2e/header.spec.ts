@@ -116,7 +116,9 @@ test('/account/basic shows the signed-in state without JavaScript', async ({ bro
 });
 
 for (const javaScriptEnabled of [true, false]) {
-  test(`the phone menu is collapsed from the first paint and opens and closes${javaScriptEnabled ? '' : ' without JavaScript'}`, async ({ browser }) => {
+  test(`the phone menu is collapsed from the first paint and opens and closes${javaScriptEnabled ? '' : ' without JavaScript'}`, async ({
+    browser,
+  }) => {
     const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled });
     const page = await context.newPage();
     await page.goto('/features');
@@ -140,7 +142,10 @@ for (const name of ['J', 'Maximilian Alexander Christopher Montgomery-Feathersto
       const summary = accountSlot(page).locator('summary');
       await expect(summary).toContainText(name.slice(0, 1));
       await summary.click();
-      for (const item of [accountSlot(page).getByRole('link', { name: 'Account' }), accountSlot(page).getByRole('button', { name: 'Sign out' })]) {
+      for (const item of [
+        accountSlot(page).getByRole('link', { name: 'Account' }),
+        accountSlot(page).getByRole('button', { name: 'Sign out' }),
+      ]) {
         await expect(item).toBeInViewport({ ratio: 1 });
         const box = (await item.boundingBox())!;
         expect(box.x).toBeGreaterThanOrEqual(0);

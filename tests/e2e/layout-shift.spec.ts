@@ -94,7 +94,9 @@ async function measureAll(page: Page, pages: SitePage[], state: string, width: n
     const { cls, shifts } = await measure(page, path);
     await page.screenshot({ path: `test-results/screens/${state}-${name}-${width}.png`, fullPage: true });
     if (cls > LIMIT) {
-      failures.push(`${path} (${state}, ${width}px): CLS ${cls.toFixed(4)}\n${shifts.map((s) => `  ${s.value.toFixed(4)}: ${s.sources.join('; ') || '(no sources reported)'}`).join('\n')}`);
+      failures.push(
+        `${path} (${state}, ${width}px): CLS ${cls.toFixed(4)}\n${shifts.map((s) => `  ${s.value.toFixed(4)}: ${s.sources.join('; ') || '(no sources reported)'}`).join('\n')}`,
+      );
     }
   }
   return failures;

@@ -99,7 +99,10 @@ export function selectBanners(input: {
     ...input.announcements
       .filter((a) => reaches(a.audience, input.reader) && isActiveAt({ startsAt: a.starts_at, endsAt: a.ends_at }, input.now))
       .map(announcementBanner),
-    ...input.policy.filter((p) => p.status === 'active').map(policyBanner).filter((b) => !covered.has(b.key)),
+    ...input.policy
+      .filter((p) => p.status === 'active')
+      .map(policyBanner)
+      .filter((b) => !covered.has(b.key)),
   ];
   return candidates
     .filter((b) => !(b.dismissible && dismissed.has(b.token)))
