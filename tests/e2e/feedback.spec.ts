@@ -13,7 +13,11 @@ test('the export paragraph keeps its space before "the format is described here"
 });
 
 test('the admin sidebar says who is signed in and their roles on lines of their own', async ({ browser }) => {
-  const { id } = await newUser({ label: 'feedback-admin', roles: ['admin', 'editor', 'support'], profile: { display_name: 'Ada Sidebar' } });
+  const { id } = await newUser({
+    label: 'feedback-admin',
+    roles: ['admin', 'editor', 'support'],
+    profile: { display_name: 'Ada Sidebar' },
+  });
   const page = await newSignedInPage(browser, id);
   await page.setViewportSize({ width: 1440, height: 900 });
   await page.goto('/admin');
