@@ -106,18 +106,21 @@ try {
   for (const target of targets) {
     for (const preset of PRESETS) {
       const url = new URL(target.path, site.url).href;
-      const result = await lighthouse(
-        url,
-        {
-          port: chrome.port,
-          output: 'json',
-          logLevel: 'error',
-          onlyCategories: [...CATEGORIES],
-          ...(target.signedIn ? { extraHeaders: { Cookie: cookies } } : {}),
-        },
-        preset === 'desktop' ? desktopConfig : undefined,
-      );
-      const lhr = result?.lhr;
+      const run = () =>
+        lighthouse(
+          url,
+          {
+            port: chrome.port,
+            output: 'json',
+            logLevel: 'error',
+            onlyCategories: [...CATEGORIES],
+            ...(target.signedIn ? { extraHeaders: { Cookie: cookies } } : {}),
+          },
+          preset === 'desktop' ? desktopConfig : undefined,
+        );
+      // On a busy machine Chromium now and then loses the trace of a load (NO_NAVSTART): one more try.
+      let lhr = (await run())?.lhr;
+      if (lhr?.runtimeError) lhr = (await run())?.lhr;
       if (!lhr || lhr.runtimeError) {
         failed = true;
         rows.push([target.path, preset, `failed: ${lhr?.runtimeError?.message ?? 'no result'}`]);
