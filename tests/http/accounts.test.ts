@@ -101,7 +101,10 @@ describe('accounts (SITE_URL http)', () => {
       const html = await res.text();
       // Registering signs the new account in and says what happens next (decision 0019).
       expect(textOf(html)).toContain(`Your account is ready We sent a message to ${email.toUpperCase()} . What happens next`);
-      expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[a-z2-7]{24}\.[a-z2-7]{32}; /), expect.stringMatching(/^signed_in=1; /)]);
+      expect(res.headers.getSetCookie()).toEqual([
+        expect.stringMatching(/^session=[a-z2-7]{24}\.[a-z2-7]{32}; /),
+        expect.stringMatching(/^signed_in=1; /),
+      ]);
 
       const db = openDb(site);
       const user = db.prepare('select * from user where email_normalized = ?').get(email.toLowerCase()) as Record<string, unknown>;
