@@ -145,7 +145,7 @@ describe('profile editing', () => {
     expect(profile).toContain('value="Ada Lovelace"');
     expect(profile).toContain('value="Analytical &amp; Co"');
     // The header shows the new display name as text.
-    const header = island(islands, 'SignInStatus').html;
+    const header = /<header class="site-header"[\s\S]*?<\/header>/.exec(html)![0];
     expect(header).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(header).not.toContain('<script>alert');
 
@@ -514,19 +514,25 @@ describe('the sharing preference', () => {
 });
 
 describe('policy acknowledgements', () => {
+  // The notice is the first of the docked banners (the AnnouncementBanner island).
+  const NOTICE = 'id="policy-notice-title"';
+
   it('shows visitors nothing', async () => {
     const home = await (await fetch(site.url + '/')).text();
-    const notice = (await new Client(site).islandsOf(home)).find((i) => i.name === 'PolicyNotice')!;
-    expect(notice.res.status).toBe(200);
-    expect(notice.res.headers.get('cache-control')).toBe('private, no-store');
-    expect(notice.html.trim()).toBe('');
+    const banners = island(await new Client(site).islandsOf(home), 'AnnouncementBanner');
+    expect(banners.res.status).toBe(200);
+    expect(banners.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(banners.html).not.toContain(NOTICE);
   });
 
   it('tells a user who agreed to an earlier version, on every page, and records "I have read it"', async () => {
     const { id, client } = await signedInClient(site, { label: 'ack', form: true });
     const home = await (await client.get('/pricing')).text();
-    const notice = island(await client.islandsOf(home, { referer: `${site.url}/pricing` }), 'PolicyNotice');
+    const notice = island(await client.islandsOf(home, { referer: `${site.url}/pricing` }), 'AnnouncementBanner');
     expect(notice.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(notice.html).toContain(NOTICE);
+    // Said once: the automatic announcement of the version the notice is about is left out.
+    expect(notice.html.match(/See what changed/g)).toHaveLength(1);
     // The user agreed to the first version; the notice names the newest one that has taken
     // effect since, or a material one announced ahead of its date.
     const [first, ...later] = publishedVersions();
@@ -552,8 +558,8 @@ describe('policy acknowledgements', () => {
     ]);
     expect(rows[1]!.agreed_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
-    const after = island(await client.islandsOf(home), 'PolicyNotice');
-    expect(after.html.trim()).toBe('');
+    const after = island(await client.islandsOf(home), 'AnnouncementBanner');
+    expect(after.html).not.toContain(NOTICE);
     expect((await accountPage(client, '/account/privacy')).text).toContain('You are up to date');
 
     // Acknowledging again, or a version that is not pending, changes nothing.
@@ -564,6 +570,20 @@ describe('policy acknowledgements', () => {
     expect(
       await withDatabase(site, (db) => db.selectFrom('policy_agreement').select('id').where('user_id', '=', id).execute()),
     ).toHaveLength(2);
+  });
+
+  it('puts the notice aside with its own Later button, without recording an agreement', async () => {
+    const { id, client } = await signedInClient(site, { label: 'ack-later', form: true });
+    const home = await (await client.get('/')).text();
+    const before = island(await client.islandsOf(home), 'AnnouncementBanner');
+    const token = /name="token" value="(n\d{8}r0)"/.exec(before.html)?.[1];
+    expect(token).toBeDefined();
+    const res = await client.post('/announcements/dismiss', { token: token! });
+    expect(res.status).toBe(303);
+    const after = island(await client.islandsOf(home), 'AnnouncementBanner');
+    expect(after.html).not.toContain(NOTICE);
+    const rows = await withDatabase(site, (db) => db.selectFrom('policy_agreement').select('context').where('user_id', '=', id).execute());
+    expect(rows.map((r) => r.context)).toEqual(['registration']);
   });
 
   it('never sends the user off the site after acknowledging', async () => {
