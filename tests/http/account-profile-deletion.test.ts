@@ -10,7 +10,7 @@ import { grantRole } from '../../src/lib/auth/role-grants.ts';
 import { issueToken } from '../../src/lib/auth/tokens.ts';
 import { DELETION_LINK_TTL_MS } from '../../src/lib/staff/deletion-request-workflow.ts';
 import { Client, fieldError, mailsTo } from '../support/account-profile.ts';
-import { withDatabase } from '../support/site-db.ts';
+import { waitForMailDelivered, withDatabase } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
@@ -145,9 +145,11 @@ describe('deleting an account', () => {
     expect(page.status).toBe(200);
 
     // No table holds the address, the name or the phone number; nor does any byte of the
-    // database file or its log (deleted rows and old log frames included).
-    expect(findEverywhere(needles)).toEqual([]);
-    expect(rawBytesHolding(everyValue)).toEqual([]);
+    // database file or its log (deleted rows and old log frames included) once the confirmation
+    // to the address has gone out (its outbox row is deleted when sent).
+    waitForMailDelivered(site);
+    await expect.poll(() => findEverywhere(needles), { timeout: 20_000 }).toEqual([]);
+    await expect.poll(() => rawBytesHolding(everyValue), { timeout: 20_000 }).toEqual([]);
     await withDatabase(site, async (db) => {
       for (const table of [
         'session',
@@ -221,7 +223,8 @@ describe('deleting an account', () => {
     const res = await new Client(site).post('/_actions/staff.confirmDeletion', { token }, { accept: 'application/json' });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await withDatabase(site, (db) => db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst())).toBeUndefined();
-    expect(rawBytesHolding(everyValue)).toEqual([]);
+    waitForMailDelivered(site);
+    await expect.poll(() => rawBytesHolding(everyValue), { timeout: 20_000 }).toEqual([]);
   });
 
   it('lets the address register again as a new account', async () => {

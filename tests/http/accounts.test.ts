@@ -119,6 +119,7 @@ describe('accounts (SITE_URL http)', () => {
     it('answers a taken address exactly like a new one, and emails the owner instead', async () => {
       const owner = uniqueEmail('owner');
       await register(new Client(site), owner);
+      waitForMailDelivered(site); // the owner's own confirmation link is not one of the messages below
       const before = readOutbox(site.outboxDir).length;
 
       const typed = ` ${owner.toUpperCase()} `;

@@ -59,6 +59,17 @@ describe('enqueueMail', () => {
     expect(await deliverDueMail(database.db, { now: () => at(2000) })).toEqual({ sent: 0, retrying: 0, failed: 0 });
     expect(sink.messages).toHaveLength(1);
   });
+
+  it('deletes the row of a message to forget (to an erased account) once it is sent, and keeps the others', async () => {
+    const forgotten = await enqueueMail(database.db, message(3), t0, { forgetWhenSent: true });
+    const kept = await enqueueMail(database.db, message(4), t0);
+    expect((await rows()).filter((r) => r.status === 'pending')).toHaveLength(2);
+    expect(await deliverDueMail(database.db, { now: () => at(1000) })).toMatchObject({ sent: 2 });
+    expect(sink.messages.map((m) => m.messageId).sort()).toEqual([forgotten, kept].sort());
+    const left = (await rows()).map((r) => r.message_id);
+    expect(left).toContain(kept);
+    expect(left).not.toContain(forgotten);
+  });
 });
 
 describe('delivery', () => {

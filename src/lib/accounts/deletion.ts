@@ -157,7 +157,7 @@ export async function deleteOwnAccount(db: DB, userId: number, password: string,
     if (await isLastAdmin(trx, userId)) return 'last-admin' as const;
     const done = await eraseAccountIn(trx, userId, 'self-service', now);
     if (!done) return 'no-account' as const;
-    await enqueueMail(trx, accountDeletedMessage(done.email, now), now);
+    await enqueueMail(trx, accountDeletedMessage(done.email, now), now, { forgetWhenSent: true });
     return done;
   });
   if (typeof erased === 'string') return { ok: false, problem: erased };

@@ -1,4 +1,4 @@
-import type { DB } from '../db/index.ts';
+import { checkpointWal, type DB } from '../db/index.ts';
 import type { Message } from './message.ts';
 import { transmit } from './transport.ts';
 
@@ -43,6 +43,7 @@ export interface ClaimedMail {
   messageId: string;
   message: Message;
   attempts: number;
+  forgetWhenSent: boolean;
 }
 
 /** Claims up to `batchSize` due messages for `leaseMs` (one statement); returns them, oldest first. */
@@ -65,7 +66,7 @@ export async function claimDueMail(db: DB, now: Date, { leaseMs, batchSize }: Pi
     // (PostgreSQL under read committed), a row another worker claimed meanwhile is skipped.
     .where('status', '=', 'pending')
     .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<=', at)]))
-    .returning(['id', 'message_id', 'recipient', 'subject', 'body', 'attempts'])
+    .returning(['id', 'message_id', 'recipient', 'subject', 'body', 'attempts', 'forget_when_sent'])
     .execute();
   return rows
     .map((r): ClaimedMail => ({
@@ -73,12 +74,18 @@ export async function claimDueMail(db: DB, now: Date, { leaseMs, batchSize }: Pi
       messageId: r.message_id,
       message: { to: r.recipient, subject: r.subject, text: r.body },
       attempts: r.attempts,
+      forgetWhenSent: r.forget_when_sent === 1,
     }))
     .sort((a, b) => a.id - b.id);
 }
 
-/** Marks a claimed message sent. */
-async function markSent(db: DB, id: number, now: Date): Promise<void> {
+/** Marks a claimed message sent; one to forget is deleted instead. */
+async function markSent(db: DB, mail: ClaimedMail, now: Date): Promise<void> {
+  const id = mail.id;
+  if (mail.forgetWhenSent) {
+    await db.deleteFrom('mail_outbox').where('id', '=', id).where('status', '=', 'pending').execute();
+    return;
+  }
   await db
     .updateTable('mail_outbox')
     .set({ status: 'sent', finished_at: now.getTime(), lease_until: null, last_error: null })
@@ -124,6 +131,7 @@ export interface DeliveryReport {
 export async function deliverDueMail(db: DB, { send = transmit, now = () => new Date(), ...given }: DeliveryOptions = {}) {
   const settings: DeliverySettings = { ...DEFAULT_DELIVERY, ...given };
   const report: DeliveryReport = { sent: 0, retrying: 0, failed: 0 };
+  let forgotten = 0;
   for (;;) {
     const batch = await claimDueMail(db, now(), settings);
     if (batch.length === 0) return report;
@@ -138,9 +146,14 @@ export async function deliverDueMail(db: DB, { send = transmit, now = () => new 
         } else report.retrying++;
         continue;
       }
-      await markSent(db, mail.id, now());
+      await markSent(db, mail, now());
       report.sent++;
+      if (mail.forgetWhenSent) forgotten++;
     }
+    // The deleted rows' bytes leave the log too, as after the erasure itself.
+    if (forgotten > 0 && !(await checkpointWal(db)))
+      console.error('mail: the database log could not be emptied after sending a message to an erased address; the next checkpoint will');
+    forgotten = 0;
   }
 }
 

@@ -25,7 +25,12 @@ function messageIdDomain(): string {
  * every copy sent carries. The message is sent at the worker's next look, at most a second or so
  * after the commit.
  */
-export async function enqueueMail(trx: DB, message: Message, now = new Date()): Promise<string> {
+export async function enqueueMail(
+  trx: DB,
+  message: Message,
+  now = new Date(),
+  { forgetWhenSent = false }: { forgetWhenSent?: boolean } = {},
+): Promise<string> {
   const messageId = `<${randomUUID()}@${messageIdDomain()}>`;
   await trx
     .insertInto('mail_outbox')
@@ -40,6 +45,7 @@ export async function enqueueMail(trx: DB, message: Message, now = new Date()): 
       lease_until: null,
       last_error: null,
       finished_at: null,
+      forget_when_sent: forgetWhenSent ? 1 : 0,
     })
     .execute();
   return messageId;

@@ -29,4 +29,10 @@ export interface MailOutboxTable {
   last_error: string | null;
   /** Epoch ms when it was sent or given up on. */
   finished_at: number | null;
+  /**
+   * 1 for a message to the address of an account that was erased (the deletion confirmation):
+   * its row is deleted, and the database's log emptied, as soon as it is sent, so the address
+   * is not kept the 7 days of sent mail.
+   */
+  forget_when_sent: Generated<number>;
 }

@@ -249,7 +249,7 @@ async function complete(
     if (request.user_id !== null) {
       await recordAudit(trx, { action: 'account.delete', actor, subjectUserId: request.user_id, reason, at: now });
       email = (await eraseAccountIn(trx, request.user_id, 'support', now))?.email;
-      if (email) await enqueueMail(trx, accountDeletedMessage(email, now), now);
+      if (email) await enqueueMail(trx, accountDeletedMessage(email, now), now, { forgetWhenSent: true });
     }
     await trx.updateTable('deletion_request').set(closedValues('completed', now)).where('id', '=', requestId).execute();
     return { ok: true as const, email };
