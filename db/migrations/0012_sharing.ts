@@ -8,7 +8,7 @@ import { PostgresAdapter, sql, type ColumnDefinitionBuilder, type Kysely } from 
 // Written for both dialects (the PostgreSQL port runs the same migrations): the schema
 // builder only, standard CHECK expressions, `bigint` for epoch-millisecond times (a 32-bit
 // `integer` overflows in PostgreSQL; SQLite gives `bigint` integer affinity), hashes as hex
-// text rather than blobs, no STRICT and no SQLite functions.
+// text rather than blobs, STRICT tables on SQLite only, and no SQLite functions.
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDB = Kysely<any>;
@@ -19,10 +19,20 @@ function idColumn(db: AnyDB) {
   return (c: ColumnDefinitionBuilder) => (postgres ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey());
 }
 
-const TIME = 'bigint';
+/** Epoch-millisecond times: `integer` (64-bit) in SQLite's STRICT tables, `bigint` in PostgreSQL. */
+function timeType(db: AnyDB) {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'bigint' : 'integer';
+}
+
+/** What ends every table: SQLite checks each column's type (STRICT), as every other table here does. */
+function tableEnd(db: AnyDB) {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? sql`` : sql`strict`;
+}
 
 export async function up(db: AnyDB): Promise<void> {
   const id = idColumn(db);
+  const TIME = timeType(db);
+  const end = tableEnd(db);
 
   // The public register: every processor and third party that receives personal data.
   await db.schema
@@ -38,6 +48,7 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('added_at', TIME, (c) => c.notNull())
     .addColumn('updated_at', TIME, (c) => c.notNull())
     .addColumn('removed_at', TIME)
+    .modifyEnd(end)
     .execute();
 
   // What the Atom feed of /privacy/recipients lists: public facts only, never who made the change
@@ -49,6 +60,7 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('at', TIME, (c) => c.notNull())
     .addColumn('change', 'text', (c) => c.notNull().check(sql`change in ('added', 'edited', 'removed')`))
     .addColumn('summary', 'text', (c) => c.notNull().check(sql`length(summary) between 1 and 2000`))
+    .modifyEnd(end)
     .execute();
   await db.schema.createIndex('recipient_change_at').on('recipient_change').columns(['at', 'id']).execute();
 
@@ -64,6 +76,7 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('proposed_at', TIME, (c) => c.notNull())
     .addColumn('notice_ends_at', TIME, (c) => c.notNull())
     .addColumn('withdrawn_at', TIME)
+    .modifyEnd(end)
     .execute();
 
   // One notice per user and purpose, whatever runs the job how many times: the primary key.
@@ -78,6 +91,7 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('token_hash', 'text')
     .addColumn('opted_out_at', TIME)
     .addPrimaryKeyConstraint('purpose_notice_pk', ['purpose_id', 'user_id'])
+    .modifyEnd(end)
     .execute();
   await db.schema.createIndex('purpose_notice_unsent').on('purpose_notice').columns(['sent_at', 'purpose_id']).execute();
   await db.schema.createIndex('purpose_notice_user').on('purpose_notice').column('user_id').execute();
@@ -95,6 +109,7 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('included', 'integer', (c) => c.notNull())
     .addColumn('excluded', 'integer', (c) => c.notNull())
     .addColumn('policy_version', 'text')
+    .modifyEnd(end)
     .execute();
 
   // What left the system about one user, and why: a share, or a legal or fraud disclosure.
@@ -116,6 +131,7 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('hold_until', TIME)
     .addColumn('notified_at', TIME)
     .addCheckConstraint('disclosure_share_has_share', sql`(kind = 'share') = (share_id is not null)`)
+    .modifyEnd(end)
     .execute();
   await db.schema.createIndex('disclosure_user').on('disclosure').columns(['user_id', 'disclosed_at']).execute();
   await db.schema.createIndex('disclosure_unnotified').on('disclosure').columns(['notified_at', 'hold_until']).execute();
@@ -128,6 +144,7 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('document', 'text', (c) => c.notNull().check(sql`document in ('handbook', 'policy')`))
     .addColumn('version', 'text', (c) => c.notNull().check(sql`length(version) between 1 and 20`))
     .addColumn('acknowledged_at', TIME, (c) => c.notNull())
+    .modifyEnd(end)
     .execute();
   await db.schema
     .createIndex('staff_acknowledgement_user')

@@ -7,7 +7,7 @@ import { test as base, expect, type Browser, type BrowserContext, type Page } fr
 import { SIGNED_IN_HINT, type Role } from '../../src/lib/auth/index.ts';
 import { E2E_BASE_URL, E2E_DATA_DIR } from '../playwright.config.ts';
 import { root } from '../support/site.ts';
-import { withDatabase } from '../support/site-db.ts';
+import { clearRateLimits as clearSiteRateLimits } from '../support/site-db.ts';
 import { createUser, PASSWORD, startSession, USER_AGENT, type NewUser, type UserOptions } from '../support/users.ts';
 
 export { expect };
@@ -65,7 +65,7 @@ export async function signInWithForm(page: Page, email: string, options: { passw
  * earlier specs used up; the limits themselves are tested in tests/http/accounts.test.ts.
  */
 export function clearRateLimits(): Promise<unknown> {
-  return withDatabase(E2E_DATABASE, (db) => db.deleteFrom('rate_limit').execute());
+  return clearSiteRateLimits(E2E_DATABASE);
 }
 
 export interface Fixtures {

@@ -102,6 +102,63 @@ async function fullyPopulatedUser() {
       .insertInto('announcement_change')
       .values({ announcement_id: announcementId, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' })
       .execute();
+    // Sharing: a notice of a new purpose, a disclosure about the account, and (as staff) an
+    // acknowledgement of the handbook.
+    const now = Date.now();
+    const { id: recipientId } = await db
+      .insertInto('recipient')
+      .values({
+        name: 'Partner Co',
+        country: 'Iceland',
+        data_received: 'Email address',
+        purpose: 'Newsletters',
+        kind: 'third-party',
+        since: '2026-01-01',
+        added_at: now,
+        updated_at: now,
+        removed_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { id: purposeId } = await db
+      .insertInto('sharing_purpose')
+      .values({
+        recipient_id: recipientId,
+        description: 'Newsletters',
+        fields: '["email"]',
+        notice_days: 30,
+        proposed_at: now,
+        notice_ends_at: now + 30 * 86_400_000,
+        withdrawn_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('purpose_notice')
+      .values({ purpose_id: purposeId, user_id: id, queued_at: now, sent_at: now, token_id: null, token_hash: null, opted_out_at: null })
+      .execute();
+    await db
+      .insertInto('disclosure')
+      .values({
+        user_id: id,
+        kind: 'legal',
+        share_id: null,
+        recipient: 'A court',
+        purpose: 'To comply with the law',
+        fields: '["email"]',
+        disclosed_at: now,
+        policy_version: null,
+        legal_basis: 'Court order',
+        reference: 'CO-1',
+        reason: 'Order of the court',
+        hold_until: null,
+        notified_at: null,
+      })
+      .execute();
+    await db
+      .insertInto('staff_acknowledgement')
+      .values({ user_id: id, document: 'handbook', version: '1', acknowledged_at: now })
+      .execute();
     // Staff looked at the account; the owner asked support to delete it by email.
     await db
       .insertInto('audit_log')

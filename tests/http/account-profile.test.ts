@@ -1,11 +1,11 @@
 // The account area over HTTP (issues 5 and 14): what it shows, profile editing, email and password
 // changes with re-authentication, sessions, the sharing preference with Global Privacy
 // Control, and policy acknowledgements — against the real built server.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionRef } from '../../src/lib/accounts/sessions.ts';
 import { formatDate } from '../../src/lib/policy/dates.ts';
 import { Client, errorSummary, fieldError, island, linkIn, mailsTo, signedInClient, textOf } from '../support/account-profile.ts';
-import { withDatabase } from '../support/site-db.ts';
+import { clearRateLimits, withDatabase } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
@@ -16,6 +16,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await site?.stop();
+});
+// Many tests here sign in through the form, from one address: each starts with every allowance.
+beforeEach(async () => {
+  await clearRateLimits(site);
 });
 
 /** The HTML of one section of an account page. */

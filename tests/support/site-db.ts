@@ -23,6 +23,11 @@ export async function withDatabase<T>(at: DatabaseAt, fn: (db: DB, database: Ope
   }
 }
 
+/** Empties the running site's rate-limit counters, so a test starts with every allowance. */
+export function clearRateLimits(at: DatabaseAt): Promise<unknown> {
+  return withDatabase(at, (db) => db.deleteFrom('rate_limit').execute());
+}
+
 /**
  * Waits (blocking this process, never the server, which is another) until the running site's
  * mail worker has handled every message that is due: the outbox table (src/lib/mail) holds no

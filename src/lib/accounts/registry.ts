@@ -421,7 +421,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     erase: 'by-address',
     addressColumn: 'recipient',
     retention: {
-      rule: 'Sent messages are deleted 7 days after they were sent; a message that could not be sent is deleted 30 days after we gave up on it; all of them when your account is deleted (except the message that confirms the deletion, which is sent and then deleted after 7 days).',
+      rule: 'Sent messages are deleted 7 days after they were sent; a message that could not be sent is deleted 30 days after we gave up on it; all of them when your account is deleted (except the message that confirms the deletion, which is deleted as soon as it is sent).',
       job: 'mail.outbox-rows',
     },
     columns: {
@@ -439,6 +439,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       lease_until: { exclude: 'Which of our servers is sending it: about our delivery, not about you.' },
       last_error: { exclude: 'Why the mail server refused it: about our delivery, not about you.' },
       finished_at: { exclude: 'When it was sent or given up on: about our delivery, not about you.' },
+      forget_when_sent: { exclude: 'Whether the message is deleted as soon as it is sent: about our delivery, not about you.' },
     },
   }),
 ];
