@@ -46,6 +46,12 @@ function dynamicPaths(file: string, ids: { staffId: number; announcementId: numb
       return versions.slice(1).map((v) => `/admin/announcements/policy/${v.effective}`);
     case 'admin/deletion-requests/[id].astro':
       return ['/admin/deletion-requests/1']; // the "no such request" answer, in the admin shell
+    // The "no such" answers, in the admin shell: a real recipient or purpose would show on the
+    // public register and on every account, under the other specs sharing this database.
+    case 'admin/sharing/purposes/[id].astro':
+      return ['/admin/sharing/purposes/999999'];
+    case 'admin/sharing/recipients/[id].astro':
+      return ['/admin/sharing/recipients/999999'];
     default:
       throw new Error(`tests/e2e/site-pages.ts: give the dynamic route ${file} its addresses`);
   }
