@@ -139,7 +139,7 @@ describe('profile editing', () => {
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/account?done=profile');
 
-    const { html, islands } = await client.pageWithIslands('/account?done=profile');
+    const { html } = await client.pageWithIslands('/account?done=profile');
     expect(textOf(html)).toContain('Your profile was saved');
     const profile = sectionOf(html, 'profile');
     // In an attribute value the text stays text (quotes and ampersands are escaped)…
