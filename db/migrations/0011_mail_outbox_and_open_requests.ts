@@ -32,7 +32,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // When it was sent, or given up on.
     .addColumn('finished_at', 'integer')
     // 1: the row is deleted once sent instead of kept (a message to an erased account's address).
-    .addColumn('forget_when_sent', 'integer', (c) => c.notNull().defaultTo(0).check(sql`forget_when_sent in (0, 1)`))
+    .addColumn('forget_when_sent', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`forget_when_sent in (0, 1)`),
+    )
     .modifyEnd(sql`strict`)
     .execute();
   await db.schema.createIndex('mail_outbox_due').on('mail_outbox').columns(['status', 'next_attempt_at', 'id']).execute();
