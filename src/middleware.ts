@@ -1,15 +1,18 @@
 import { defineMiddleware } from 'astro:middleware';
-import { sessionCookie, validateSessionToken } from './lib/auth/sessions.ts';
+import { sessionCookie, signedInHintCookie, validateSessionToken } from './lib/auth/sessions.ts';
 import { config } from './lib/config/index.ts';
 import { database } from './lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from './lib/http/origin.ts';
+import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/staff-currency.ts';
 
 /**
  * Every on-demand request (pages, islands, actions, endpoints) passes here:
  * 1. state-changing requests from other sites are refused;
  * 2. the session cookie is checked and the user put in `locals`;
  * 3. responses that do not say otherwise are private and never stored, since they may
- *    depend on who asked.
+ *    depend on who asked;
+ * 4. the signed-in hint cookie follows the session cookie as the response leaves it (set by a
+ *    sign-in, deleted by a sign-out, expired), so prerendered pages can tell at first paint.
  * (Prerendered pages are answered by src/server before Astro is reached.)
  */
 export const onRequest = defineMiddleware(async (context, next) => {
@@ -59,11 +62,41 @@ export const onRequest = defineMiddleware(async (context, next) => {
     }
   }
 
+  // Staff currency: a staff member who has not acknowledged the current handbook and policy
+  // within 12 months gets the acknowledgement step instead of any tool showing personal data.
+  const user = context.locals.user;
+  if (user && user.roles.length > 0 && isPersonalDataTool(context.url.pathname)) {
+    const { db } = await database();
+    if (!(await staffCurrency(db, user.id)).current) {
+      const noStore = { 'Cache-Control': 'private, no-store' };
+      if (request.method === 'GET' || request.method === 'HEAD') {
+        const next = encodeURIComponent(context.url.pathname + context.url.search);
+        return new Response(null, { status: 303, headers: { Location: `${HANDBOOK_PATH}?next=${next}`, ...noStore } });
+      }
+      return new Response(
+        JSON.stringify({
+          code: 'FORBIDDEN',
+          message: `Please read and acknowledge the current staff handbook and privacy policy first (${HANDBOOK_PATH}).`,
+        }),
+        { status: 403, headers: { 'Content-Type': 'application/json; charset=utf-8', ...noStore } },
+      );
+    }
+  }
+
+  const hint = signedInHintCookie(siteUrl);
+  const hadHint = context.cookies.get(hint.name)?.value === hint.value;
+
   const response = await next();
   // A response shared caches may store never sets a cookie: a cached Set-Cookie would be
   // handed to everyone. The stale session cookie is then deleted by the next private response.
   if (isPublic(response)) return response;
   if (staleSession) context.cookies.delete(cookie.name, cookie.options);
+  // The session cookie as this response leaves it: a new one (sign-in, registration), none
+  // (deleted: sign-out, a reset, a deleted account, a stale one), or the valid one it came with.
+  const outgoing = context.cookies.get(cookie.name)?.value;
+  const signedIn = outgoing !== undefined && (outgoing !== token || context.locals.session !== null);
+  if (signedIn && !hadHint) context.cookies.set(hint.name, hint.value, { ...hint.options, maxAge: hint.maxAgeSeconds });
+  if (!signedIn && hadHint) context.cookies.delete(hint.name, hint.options);
   const extra: Record<string, string> = {};
   if (!response.headers.has('Cache-Control')) extra['Cache-Control'] = 'private, no-store';
   // An action refused by a rate limit: pages set Retry-After themselves (ActionErrorAlert),

@@ -9,6 +9,8 @@ import * as m0007 from './0007_staff_audit.ts';
 import * as m0008 from './0008_banner_generation.ts';
 import * as m0009 from './0009_limits_and_reset_queue.ts';
 import * as m0010 from './0010_jobs_and_account_numbers.ts';
+import * as m0011 from './0011_mail_outbox_and_open_requests.ts';
+import * as m0012 from './0012_sharing.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not read from the folder at run time) so
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   '0008_banner_generation': m0008,
   '0009_limits_and_reset_queue': m0009,
   '0010_jobs_and_account_numbers': m0010,
+  '0011_mail_outbox_and_open_requests': m0011,
+  '0012_sharing': m0012,
 };

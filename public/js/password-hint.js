@@ -18,9 +18,12 @@ for (const input of document.querySelectorAll('input[data-password-hint]')) {
   const meter = output?.querySelector('meter');
   const text = output?.querySelector('[data-hint-text]');
   if (!output || !text) continue;
+  // After a refused submission the field's error already says what is wrong: the hint stays
+  // quiet until the reader types, so it never repeats the error.
+  const refused = input.getAttribute('aria-invalid') === 'true';
   const update = () => {
     const { level, text: message } = hint(input.value);
-    text.textContent = message;
+    text.textContent = refused && input.value === '' ? '' : message;
     if (meter) meter.value = level;
   };
   input.addEventListener('input', update);

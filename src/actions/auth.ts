@@ -1,13 +1,15 @@
 import { ActionError, defineAction, type ActionAPIContext } from 'astro:actions';
 import { z } from 'astro/zod';
 import {
+  createSession,
+  validateSessionToken,
   invalidateSession,
   MAX_PASSWORD_LENGTH,
   normalizeEmail,
   policyVersionInEffect,
   registerAccount,
   requestPasswordReset,
-  sendVerificationEmail,
+  resendVerificationEmail,
   sessionCookie,
   setPasswordWithToken,
   signIn,
@@ -88,7 +90,18 @@ export const auth = {
       if (outcome.kind === 'weak-password') throw new FieldError('password', outcome.reason);
       // Global Privacy Control is recorded at the first state change that carries it (docs/decisions/0005-gpc.md).
       if (outcome.kind === 'created' && sendsGpc(context.request.headers)) await recordGpcSignal(db, outcome.userId);
-      // The same answer whether the address was new or taken.
+      if (outcome.kind === 'created') {
+        // The new account is signed in at once, in this very response too (the page that
+        // follows shows it); an address that already had an account is not, and its owner
+        // is emailed instead (docs/decisions/0019-header-state-at-first-paint.md, which
+        // replaces the "no sign-in at registration" part of 0006).
+        if (context.locals.session) await invalidateSession(db, context.locals.session.id);
+        const { token } = await createSession(db, outcome.userId, context.request.headers.get('user-agent'));
+        startSession(context, token);
+        const valid = await validateSessionToken(db, token);
+        context.locals.user = valid?.user ?? null;
+        context.locals.session = valid?.session ?? null;
+      }
       return { email: input.email.email };
     },
   }),
@@ -122,7 +135,7 @@ export const auth = {
       if (user.emailVerified) return { email: user.email, alreadyVerified: true };
       await limit(context, [[LIMITS.mailVerifyEmail, user.email.toLowerCase()]]);
       const { db } = await database();
-      await sendVerificationEmail(db, config().siteUrl, user.id, user.email);
+      await resendVerificationEmail(db, config().siteUrl, user.id, user.email);
       return { email: user.email, alreadyVerified: false };
     },
   }),

@@ -124,7 +124,7 @@ function onAccount<T>(outcome: T | typeof STAFF_ACCOUNT | undefined): T {
 
 function completed(outcome: CompletionOutcome) {
   if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
-  return { mailed: outcome.mailed };
+  return {};
 }
 
 /**
@@ -211,7 +211,7 @@ export const staff = {
           },
         });
       }
-      return { id: outcome.id, mailed: outcome.mailed };
+      return { id: outcome.id };
     }),
   ),
 
@@ -222,7 +222,7 @@ export const staff = {
       const { db } = await database();
       const outcome = await resendDeletionLink(db, config().siteUrl, actor, requestId);
       if (!outcome.ok) refuse(outcome.problem, REQUEST_PROBLEMS);
-      return { id: requestId, mailed: outcome.mailed };
+      return { id: requestId };
     }),
   ),
 

@@ -8,7 +8,7 @@
 // Exit codes: 0 done (or nothing to do), 1 refused (unknown account, duplicate, weak
 // password, the last admin, configuration or database problem), 2 the command line is wrong.
 import { parseArgs } from 'node:util';
-import { accountTakenOverMessage, setPasswordMessageText } from '../lib/auth/emails.ts';
+import { setPasswordMessageText } from '../lib/auth/emails.ts';
 import {
   addAccountForOwner,
   checkNewPassword,
@@ -26,8 +26,7 @@ import {
   type Role,
 } from '../lib/auth/index.ts';
 import { config, ConfigError } from '../lib/config/index.ts';
-import { DatabaseError, migrate, openDatabase, type DB } from '../lib/db/index.ts';
-import { sendMail } from '../lib/mail/index.ts';
+import { DatabaseError, migrate, openDatabase, writeTransaction, type DB } from '../lib/db/index.ts';
 
 const USAGE = `Usage: npm run user -- <command>
 
@@ -110,8 +109,6 @@ async function add(db: DB, args: string[], roleOptions: string[], passwordStdin:
   const email = parseEmail(args[0]);
   const roles = [...new Set(roleOptions.map(parseRole))];
   const alreadyExists = () => new Refusal(`${email.email} already has an account with a confirmed address (use grant to give it a role)`);
-  const found = await findUserByEmail(db, email.normalized);
-  if (found?.email_verified_at) throw alreadyExists();
 
   let passwordHash: string | null = null;
   if (passwordStdin) {
@@ -121,8 +118,8 @@ async function add(db: DB, args: string[], roleOptions: string[], passwordStdin:
     passwordHash = await hashPassword(password);
   }
 
-  // Checked again, with the change, in one transaction: the account may have changed meanwhile.
-  const outcome = await addAccountForOwner(db, email, roles, passwordHash);
+  // Whether the address is taken is the database's unique key's answer (addAccountForOwner).
+  const outcome = await addAccountForOwner(db, config().siteUrl, email, roles, passwordHash);
   if (outcome.kind === 'exists') throw alreadyExists();
   const withRoles = roles.length > 0 ? ` with the role${roles.length > 1 ? 's' : ''} ${roles.join(', ')}` : ' with no roles';
   const address = outcome.kind === 'taken-over' ? outcome.email : email.email;
@@ -134,15 +131,8 @@ async function add(db: DB, args: string[], roleOptions: string[], passwordStdin:
         'Its old password no longer works, everyone signed in to it was signed out, the links sent for it no longer work, ' +
         'and its address now counts as verified.',
     );
-    const { siteUrl } = config();
-    try {
-      await sendMail(accountTakenOverMessage(address, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')));
-      console.log(`Its owner was told by email.`);
-    } catch (error) {
-      console.error(
-        `user: the account was taken over, but the message to ${address} could not be sent: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
+    // Queued with the change; the running site's mail worker sends it (src/lib/mail).
+    console.log(`Its owner will be told by email (the message is queued for the site to send).`);
   }
   if (passwordHash) {
     console.log('Its password is set: it can sign in now.');
@@ -174,7 +164,7 @@ async function changeRole(db: DB, command: 'grant' | 'revoke', args: string[]): 
       granted === 'granted' ? `Granted ${role} to ${user.email}.` : `${user.email} already has the role ${role}; nothing changed.`,
     );
   } else {
-    const revoked = await db.transaction().execute((trx) => revokeRole(trx, user.id, role));
+    const revoked = await writeTransaction(db, 'admins', (trx) => revokeRole(trx, user.id, role));
     if (revoked === 'last-admin') throw new Refusal(`${user.email} is the last admin: grant the admin role to someone else first.`);
     // Roles are read at every request: the change applies to sessions already open.
     console.log(

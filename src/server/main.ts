@@ -6,6 +6,7 @@ import { startResetWorker } from '../lib/auth/reset-queue.ts';
 import { BUILT_KEY_RECORD, islandKeyError } from '../lib/config/island-key.ts';
 import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
 import { retentionJobs, startScheduler } from '../lib/jobs/index.ts';
+import { startMailWorker } from '../lib/mail/index.ts';
 import {
   INDEX_PATH,
   parsePolicyIndex,
@@ -84,6 +85,11 @@ async function main() {
 
   // Password reset requests are queued by the request and sent from here (reset-queue.ts).
   const resetWorker = startResetWorker(database.db, config.siteUrl);
+  // Mail is written to the outbox in the transaction of its change and sent from here (src/lib/mail).
+  const mailWorker = startMailWorker(database.db, {
+    retryMs: config.mailRetrySeconds * 1000,
+    leaseMs: config.mailLeaseSeconds * 1000,
+  });
 
   server.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') fail(`PORT: ${config.host}:${config.port} is already in use`);
@@ -110,7 +116,7 @@ async function main() {
     }, SHUTDOWN_GRACE_MS);
     force.unref();
     server.drain(() => {
-      void Promise.all([resetWorker.stop(), scheduler.stop()])
+      void Promise.all([resetWorker.stop(), mailWorker.stop(), scheduler.stop()])
         .then(() => database.close())
         .then(() => {
           console.log('stopped');

@@ -23,17 +23,16 @@ test('register, confirm the address from the mail, sign in and out through the h
   await expect(page.locator('[data-hint-text]')).toHaveText(/Strong|Good/);
   await page.getByLabel(/I have read and agree/).check();
   await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page.getByRole('status')).toContainText('Check your inbox');
+  // Registering signs the new account in and says what happens next.
+  await expect(page.getByRole('status')).toContainText('Your account is ready');
   await expect(page.getByRole('status')).toContainText(email);
+  await expect(page.getByRole('status')).toContainText('confirm your address');
+  await expect(accountMenu(page).locator('summary')).toContainText(email);
 
-  // Confirm the address with the link from the message.
+  // Confirm the address with the link from the message, in the session registration started.
   const mail = await waitForMail(E2E_OUTBOX, email, /Confirm your email address/);
-  // The link works for its account's own session: sign in from it, come back, confirm.
   const link = new URL(linkPath(mail), baseURL).href;
   await page.goto(link);
-  await page.getByRole('link', { name: 'Sign in to confirm' }).click();
-  await submitSignInForm(page, email);
-  await expect(page).toHaveURL(link);
   await page.getByRole('button', { name: 'Confirm my email address' }).click();
   await expect(page.getByRole('status')).toContainText('Your email address is confirmed');
 
@@ -50,7 +49,8 @@ test('register, confirm the address from the mail, sign in and out through the h
 
   // Sign out from the menu: back to the sign-in links, and the account page asks to sign in.
   await signOut.click();
-  await expect(page).toHaveURL(/\/\?signed-out$/);
+  await expect(page).toHaveURL(/\/logout$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('You are signed out');
   await expect(page.getByRole('banner').getByRole('link', { name: 'Sign in' })).toBeVisible();
   await expect(accountMenu(page)).toHaveCount(0);
   await page.goto('/account');
@@ -122,7 +122,12 @@ test('registration errors are tied to their fields and keep what was typed', asy
   await page.getByRole('button', { name: 'Create account' }).click();
 
   await expect(page.getByRole('alert')).toBeFocused();
-  await expect(page.getByRole('alert')).toContainText('Please check the highlighted fields.');
+  // The GOV.UK-style summary: one link per problem, each leading to its field.
+  const summary = page.getByRole('alert');
+  await expect(summary).toContainText('There is a problem');
+  await expect(summary.getByRole('link')).toHaveCount(2);
+  await summary.getByRole('link', { name: /name@example\.com/ }).click();
+  await expect(page.getByLabel('Email address')).toBeFocused();
   const emailField = page.getByLabel('Email address');
   await expect(emailField).toHaveValue('not-an-address');
   await expect(emailField).toHaveAttribute('aria-invalid', 'true');
@@ -143,6 +148,11 @@ test('registration errors are tied to their fields and keep what was typed', asy
   await expect(passwordField).toHaveAttribute('aria-invalid', 'true');
   await expect(passwordField).toHaveAccessibleDescription(/common passwords/);
   await expect(passwordField).toHaveValue('');
+  // The strength hint does not repeat the error until the reader types again.
+  await expect(page.locator('[data-hint-text]')).toHaveText('');
+  await passwordField.fill('a');
+  await expect(page.locator('[data-hint-text]')).toHaveText('14 more characters needed.');
+  await page.screenshot({ path: 'test-results/screens/register-errors.png', fullPage: true });
 });
 
 for (const colorScheme of ['light', 'dark'] as const) {

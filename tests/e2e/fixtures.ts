@@ -4,10 +4,10 @@
 // go through it. Specs import `test` and `expect` from here.
 import { join } from 'node:path';
 import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import type { Role } from '../../src/lib/auth/index.ts';
+import { SIGNED_IN_HINT, type Role } from '../../src/lib/auth/index.ts';
 import { E2E_BASE_URL, E2E_DATA_DIR } from '../playwright.config.ts';
 import { root } from '../support/site.ts';
-import { withDatabase } from '../support/site-db.ts';
+import { clearRateLimits as clearSiteRateLimits } from '../support/site-db.ts';
 import { createUser, PASSWORD, startSession, USER_AGENT, type NewUser, type UserOptions } from '../support/users.ts';
 
 export { expect };
@@ -22,10 +22,16 @@ export function newUser(options: UserOptions = {}): Promise<NewUser> {
   return createUser(E2E_DATABASE, { label: 'e2e-user', ...options });
 }
 
-/** Signs `context` in as account `userId`, as the sign-in form would: a new session and its cookie. */
+/**
+ * Signs `context` in as account `userId`, as the sign-in form would: a new session, its cookie
+ * and the signed-in hint cookie the header reads at first paint.
+ */
 export async function signInAs(context: BrowserContext, userId: number, userAgent = USER_AGENT): Promise<void> {
   const token = await startSession(E2E_DATABASE, userId, userAgent);
-  await context.addCookies([{ name: 'session', value: token, url: E2E_BASE_URL, httpOnly: true, sameSite: 'Lax' }]);
+  await context.addCookies([
+    { name: 'session', value: token, url: E2E_BASE_URL, httpOnly: true, sameSite: 'Lax' },
+    { name: SIGNED_IN_HINT.name, value: SIGNED_IN_HINT.value, url: E2E_BASE_URL, httpOnly: false, sameSite: 'Lax' },
+  ]);
 }
 
 /** A page in a new browser context signed in as account `userId`; closing its context is the caller's. */
@@ -59,7 +65,7 @@ export async function signInWithForm(page: Page, email: string, options: { passw
  * earlier specs used up; the limits themselves are tested in tests/http/accounts.test.ts.
  */
 export function clearRateLimits(): Promise<unknown> {
-  return withDatabase(E2E_DATABASE, (db) => db.deleteFrom('rate_limit').execute());
+  return clearSiteRateLimits(E2E_DATABASE);
 }
 
 export interface Fixtures {

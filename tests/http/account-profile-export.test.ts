@@ -72,8 +72,8 @@ async function fullyPopulatedUser() {
     job_title: 'Archivist',
     phone: '+1 617 555 0177',
   });
-  await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
-  await client.post('/account?_action=account.changeEmail', { newEmail: uniqueEmail('export-next'), emailPassword: PASSWORD });
+  await client.post('/account/privacy?_action=account.setSharing', { choice: 'opt-out' });
+  await client.post('/account/security?_action=account.changeEmail', { newEmail: uniqueEmail('export-next'), emailPassword: PASSWORD });
   await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: '2027-01-01', next: '/' });
   // Staff data: a role, and announcements the account wrote.
   await withDatabase(site, async (db) => {
@@ -101,6 +101,63 @@ async function fullyPopulatedUser() {
     await db
       .insertInto('announcement_change')
       .values({ announcement_id: announcementId, policy_effective_date: null, at, by_user_id: id, action: 'created', details: '{}' })
+      .execute();
+    // Sharing: a notice of a new purpose, a disclosure about the account, and (as staff) an
+    // acknowledgement of the handbook.
+    const now = Date.now();
+    const { id: recipientId } = await db
+      .insertInto('recipient')
+      .values({
+        name: 'Partner Co',
+        country: 'Iceland',
+        data_received: 'Email address',
+        purpose: 'Newsletters',
+        kind: 'third-party',
+        since: '2026-01-01',
+        added_at: now,
+        updated_at: now,
+        removed_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { id: purposeId } = await db
+      .insertInto('sharing_purpose')
+      .values({
+        recipient_id: recipientId,
+        description: 'Newsletters',
+        fields: '["email"]',
+        notice_days: 30,
+        proposed_at: now,
+        notice_ends_at: now + 30 * 86_400_000,
+        withdrawn_at: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('purpose_notice')
+      .values({ purpose_id: purposeId, user_id: id, queued_at: now, sent_at: now, token_id: null, token_hash: null, opted_out_at: null })
+      .execute();
+    await db
+      .insertInto('disclosure')
+      .values({
+        user_id: id,
+        kind: 'legal',
+        share_id: null,
+        recipient: 'A court',
+        purpose: 'To comply with the law',
+        fields: '["email"]',
+        disclosed_at: now,
+        policy_version: null,
+        legal_basis: 'Court order',
+        reference: 'CO-1',
+        reason: 'Order of the court',
+        hold_until: null,
+        notified_at: null,
+      })
+      .execute();
+    await db
+      .insertInto('staff_acknowledgement')
+      .values({ user_id: id, document: 'handbook', version: '1', acknowledged_at: now })
       .execute();
     // Staff looked at the account; the owner asked support to delete it by email.
     await db
@@ -282,14 +339,14 @@ describe('POST /account/export.json', () => {
     // A browser is sent back to the page, which says why; a script gets 429 and Retry-After.
     const page = await client.post('/account/export.json', {});
     expect(page.status).toBe(303);
-    expect(page.headers.get('location')).toBe('/account?done=export-limited#export');
-    const html = await (await client.get('/account?done=export-limited')).text();
+    expect(page.headers.get('location')).toBe('/account/data?done=export-limited');
+    const html = await (await client.get('/account/data?done=export-limited')).text();
     expect(html).toMatch(/downloads are paused for a while/);
     const script = await client.post('/account/export.json', {}, { accept: 'application/json' });
     expect(script.status).toBe(429);
     expect(Number(script.headers.get('retry-after'))).toBeGreaterThan(0);
-    // The basic page's form comes back to the basic page.
+    // The form of the old page for browsers without JavaScript sent where it was: the answer is the same.
     const basic = await client.post('/account/export.json', { from: '/account/basic' });
-    expect(basic.headers.get('location')).toBe('/account/basic?done=export-limited#export');
+    expect(basic.headers.get('location')).toBe('/account/data?done=export-limited');
   });
 });

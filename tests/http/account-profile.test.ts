@@ -1,11 +1,11 @@
-// The account page over HTTP (issue 5): what it shows, profile editing, email and password
+// The account area over HTTP (issues 5 and 14): what it shows, profile editing, email and password
 // changes with re-authentication, sessions, the sharing preference with Global Privacy
 // Control, and policy acknowledgements — against the real built server.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionRef } from '../../src/lib/accounts/sessions.ts';
 import { formatDate } from '../../src/lib/policy/dates.ts';
-import { Client, island, linkIn, mailsTo, signedInClient, textOf } from '../support/account-profile.ts';
-import { withDatabase } from '../support/site-db.ts';
+import { Client, errorSummary, fieldError, island, linkIn, mailsTo, signedInClient, textOf } from '../support/account-profile.ts';
+import { clearRateLimits, withDatabase } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 import { publishedVersions, versionInEffect } from '../support/policy-versions.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
@@ -17,55 +17,112 @@ beforeAll(async () => {
 afterAll(async () => {
   await site?.stop();
 });
+// Many tests here sign in through the form, from one address: each starts with every allowance.
+beforeEach(async () => {
+  await clearRateLimits(site);
+});
 
-const ISLANDS = ['ProfileIsland', 'EmailIsland', 'SessionsIsland', 'SharingIsland', 'PolicyIsland', 'HistoryIsland'];
+/** The HTML of one section of an account page. */
+function sectionOf(html: string, id: string): string {
+  const start = html.indexOf(`<section id="${id}"`);
+  expect(start, `section ${id}`).toBeGreaterThan(-1);
+  return html.slice(start, html.indexOf('</section>', start));
+}
 
-describe('the account page', () => {
-  it('sends visitors to sign in, and back to the account page afterwards', async () => {
+/** An account page as its reader gets it: status, headers, HTML and text. */
+async function accountPage(client: Client, path: string, headers: Record<string, string> = {}) {
+  const res = await client.get(path, headers);
+  const html = await res.text();
+  return { res, html, text: textOf(html) };
+}
+
+describe('the account area', () => {
+  it('sends visitors to sign in, and back to the page they asked for afterwards', async () => {
     const visitor = new Client(site);
-    const res = await visitor.get('/account');
-    expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/login?next=%2Faccount');
+    for (const path of ['/account', '/account/security', '/account/privacy', '/account/data']) {
+      const res = await visitor.get(path);
+      expect(res.status, path).toBe(303);
+      expect(res.headers.get('location'), path).toBe(`/login?next=${encodeURIComponent(path)}`);
+    }
     expect((await visitor.get('/account/basic')).headers.get('location')).toBe('/login?next=%2Faccount%2Fbasic');
 
     const email = uniqueEmail('next');
     await createUser(site, { email });
-    const back = await visitor.post('/login?_action=auth.signIn&next=%2Faccount', { email, password: PASSWORD });
+    const back = await visitor.post('/login?_action=auth.signIn&next=%2Faccount%2Fsecurity', { email, password: PASSWORD });
     expect(back.status).toBe(303);
-    expect(back.headers.get('location')).toBe('/account');
+    expect(back.headers.get('location')).toBe('/account/security');
   });
 
-  it('is private, holds no personal data itself, and shows everything through server islands', async () => {
+  it('has four private pages, each with the side navigation marking it, its data in the page and no loading island', async () => {
     const { email, client } = await signedInClient(site, { label: 'page', form: true });
-    const { page, html, islands } = await client.pageWithIslands('/account');
-    expect(page.status).toBe(200);
-    expect(page.headers.get('cache-control')).toBe('private, no-store');
-    expect(html).not.toContain(email);
-    for (const name of ISLANDS) {
-      const found = island(islands, name);
-      expect(found.res.status, name).toBe(200);
-      expect(found.res.headers.get('cache-control'), name).toBe('private, no-store');
+    const pages = {
+      '/account': [/Profile/, /Account created \S/, /Last sign-in \S/, /Confirmed/],
+      '/account/security': [/You sign in with \S+@\S+ \. It is confirmed/, /This browser/, /Change password/],
+      '/account/privacy': [
+        /Allowed after notice/,
+        /Version 1 \(effective January 1, 2009\) ?, agreed .* when you registered/,
+        /No changes yet/,
+        /Nobody on our staff/,
+      ],
+      '/account/data': [/Download my data/, /Delete my account/],
+    };
+    for (const [path, expected] of Object.entries(pages)) {
+      const { res, html, text } = await accountPage(client, path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('cache-control'), path).toBe('private, no-store');
+      for (const pattern of expected) expect(text, path).toMatch(pattern);
+      expect(html, path).toMatch(new RegExp(`<a href="${path}" aria-current="page"`));
+      expect(html.match(/aria-current="page"/g), path).toHaveLength(1);
+      // Personal parts are in the page: no account island arrives later to push things around.
+      expect(html, path).not.toMatch(/_server-islands\/(Profile|Email|Sessions|Sharing|Policy|History)Island|StaffAccess/);
     }
-    const profile = textOf(island(islands, 'ProfileIsland').html);
-    expect(profile).toContain(email);
-    expect(profile).toContain('Confirmed');
-    expect(profile).toMatch(/Account created \w+ \d+, \d{4} at .* UTC/);
-    expect(profile).toMatch(/Last sign-in \w+ \d+, \d{4} at .* UTC/);
-    expect(textOf(island(islands, 'SessionsIsland').html)).toMatch(/This browser/);
-    expect(textOf(island(islands, 'SharingIsland').html)).toContain('Allowed after notice');
-    expect(textOf(island(islands, 'PolicyIsland').html)).toMatch(/Version 1 \(effective January 1, 2009\) ?, agreed on/);
-    expect(textOf(island(islands, 'HistoryIsland').html)).toContain('No changes yet');
+    expect((await accountPage(client, '/account')).text).toContain(email);
   });
 
-  it('has a version without JavaScript that renders the same parts into the page', async () => {
-    const { email, client } = await signedInClient(site, { label: 'basic', form: true });
-    const res = await client.get('/account/basic');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toBe('private, no-store');
-    const text = textOf(await res.text());
-    expect(text).toContain(email);
-    expect(text).toContain('This browser');
-    expect(text).toContain('Allowed after notice');
+  it('writes times relative to now, with the exact time in UTC in the title of a <time>', async () => {
+    const { client } = await signedInClient(site, { label: 'times', form: true });
+    const { html } = await accountPage(client, '/account/security');
+    const times = [...html.matchAll(/<time datetime="([^"]+)" title="([^"]+)" data-local-title>([^<]+)<\/time>/g)];
+    expect(times.length).toBeGreaterThan(0);
+    for (const [, iso, title, text] of times) {
+      expect(iso).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(title).toMatch(/^\w+ \d+, \d{4} at \d+:\d\d [AP]M UTC$/);
+      // Made moments ago: "just now" or so many minutes ago (never a date).
+      expect(text).toMatch(/^(just now|\d+ minutes? ago)$/);
+    }
+  });
+
+  it('sends /account/basic, the old page for browsers without JavaScript, to /account, and old notices to their page', async () => {
+    const { client } = await signedInClient(site, { label: 'basic', form: true });
+    const basic = await client.get('/account/basic');
+    expect(basic.status).toBe(303);
+    expect(basic.headers.get('location')).toBe('/account');
+    expect((await client.get('/account/basic?done=sessions')).headers.get('location')).toBe('/account/security?done=sessions');
+    const old = await client.get('/account?done=sharing-changed');
+    expect(old.status).toBe(303);
+    expect(old.headers.get('location')).toBe('/account/privacy?done=sharing-changed');
+    // Links to the old sections (/account#sessions) are sent on by the profile page before it paints.
+    expect((await accountPage(client, '/account')).html).toMatch(
+      /<head>[\s\S]*<script src="\/js\/account-anchors.js"><\/script>[\s\S]*<\/head>/,
+    );
+  });
+
+  it('keeps the forms of the old single page working: each lands on the page that now holds it', async () => {
+    const { client } = await signedInClient(site, { label: 'old-forms', form: true });
+    const sharing = await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
+    expect(sharing.status).toBe(303);
+    expect(sharing.headers.get('location')).toBe('/account/privacy?done=sharing-changed');
+    const basic = await client.post('/account/basic?_action=account.updateProfile', { company: 'Old Forms Ltd' });
+    expect(basic.headers.get('location')).toBe('/account?done=profile');
+    // A refusal is shown on the page that holds the form, with its error summary.
+    const wrong = await client.post('/account?_action=account.changePassword', {
+      currentPassword: 'not it at all, no',
+      newPassword: 'short',
+    });
+    expect(wrong.status).toBe(403);
+    const text = textOf(await wrong.text());
+    expect(text).toContain('There is a problem');
+    expect(text).toContain('Sign-in & security');
   });
 });
 
@@ -80,11 +137,11 @@ describe('profile editing', () => {
       phone: '+44 20 7946 0958',
     });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/account?done=profile#profile');
+    expect(res.headers.get('location')).toBe('/account?done=profile');
 
-    const { html, islands } = await client.pageWithIslands('/account?done=profile');
+    const { html } = await client.pageWithIslands('/account?done=profile');
     expect(textOf(html)).toContain('Your profile was saved');
-    const profile = island(islands, 'ProfileIsland').html;
+    const profile = sectionOf(html, 'profile');
     // In an attribute value the text stays text (quotes and ampersands are escaped)…
     expect(profile).toContain('value="<script>alert(1)</script>"');
     // …and nowhere outside attribute values is there a script element.
@@ -92,12 +149,13 @@ describe('profile editing', () => {
     expect(profile).toContain('value="Ada Lovelace"');
     expect(profile).toContain('value="Analytical &amp; Co"');
     // The header shows the new display name as text.
-    const header = island(islands, 'SignInStatus').html;
+    const header = /<header class="site-header"[\s\S]*?<\/header>/.exec(html)![0];
     expect(header).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(header).not.toContain('<script>alert');
 
-    const history = textOf(island(islands, 'HistoryIsland').html);
-    for (const label of ['Display name', 'Full name', 'Company', 'Phone number']) expect(history).toContain(`${label} changed on`);
+    const history = (await accountPage(client, '/account/privacy')).text;
+    for (const label of ['Display name', 'Full name', 'Company', 'Phone number'])
+      expect(history).toMatch(new RegExp(`${label} changed (just now|\\d+ minutes? ago) by you`));
     expect(history).not.toContain('Job title');
     expect(history).not.toContain('Lovelace');
     const rows = await withDatabase(site, (db) => db.selectFrom('data_change').selectAll().where('user_id', '=', id).execute());
@@ -112,7 +170,7 @@ describe('profile editing', () => {
       job_title: '',
       phone: '+44 20 7946 0958',
     });
-    expect(again.headers.get('location')).toBe('/account?done=profile-unchanged#profile');
+    expect(again.headers.get('location')).toBe('/account?done=profile-unchanged');
     expect(await withDatabase(site, (db) => db.selectFrom('data_change').select('id').where('user_id', '=', id).execute())).toHaveLength(4);
   });
 
@@ -132,12 +190,16 @@ describe('profile editing', () => {
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(textOf(html)).toContain('Nothing was saved');
-    const islands = await client.islandsOf(html);
-    const profile = island(islands, 'ProfileIsland').html;
-    expect(profile).toMatch(/id="field-display_name-error">[^<]*at most 60 characters \(this has 61\)/);
-    expect(profile).toMatch(/id="field-full_name-error">[^<]*invisible or control characters/);
-    expect(profile).toMatch(/id="field-phone-error">[^<]*digits, spaces and/);
+    const profile = html;
+    expect(fieldError(profile, 'display_name')).toMatch(/at most 60 characters \(this has 61\)/);
+    expect(fieldError(profile, 'full_name')).toMatch(/invisible or control characters/);
+    expect(fieldError(profile, 'phone')).toMatch(/digits, spaces and/);
     expect(profile).not.toContain('field-company-error');
+    // The error summary at the top links to each field, in the form's order.
+    expect(errorSummary(profile).map((l) => l.href)).toEqual(['#field-display_name', '#field-full_name', '#field-phone']);
+    expect(errorSummary(profile)[2]!.text).toMatch(/digits, spaces and/);
+    // Each invalid field is marked by more than colour: a bar beside it and the icon-led message.
+    expect(profile).toMatch(/<div class="field field--error"[^>]*>\s*<label for="field-phone"/);
     expect(profile).toContain('aria-invalid="true"');
     // What was typed is kept for correcting it.
     expect(profile).toContain('value="Navy"');
@@ -181,11 +243,12 @@ describe('changing the email address', () => {
   it('needs the current password', async () => {
     const { id, email, client } = await signedInClient(site, { label: 'email-reauth', form: true });
     const newEmail = uniqueEmail('email-new');
-    const res = await client.post('/account?_action=account.changeEmail', { newEmail, emailPassword: 'not my password at all' });
+    const res = await client.post('/account/security?_action=account.changeEmail', { newEmail, emailPassword: 'not my password at all' });
     expect(res.status).toBe(403);
-    const islands = await client.islandsOf(await res.text());
-    expect(island(islands, 'EmailIsland').html).toMatch(/id="field-emailPassword-error">[^<]*not your current password/);
-    expect(island(islands, 'EmailIsland').html).toContain(`value="${newEmail}"`);
+    const html = await res.text();
+    expect(fieldError(html, 'emailPassword')).toMatch(/not your current password/);
+    expect(errorSummary(html)).toEqual([{ href: '#field-emailPassword', text: 'That is not your current password.' }]);
+    expect(html).toContain(`value="${newEmail}"`);
     expect(mailsTo(site, newEmail)).toHaveLength(0);
     const user = await withDatabase(site, (db) => db.selectFrom('user').select('email').where('id', '=', id).executeTakeFirstOrThrow());
     expect(user.email).toBe(email);
@@ -194,17 +257,16 @@ describe('changing the email address', () => {
   it('changes only once the new address is confirmed, and tells the old address', async () => {
     const { id, email, client } = await signedInClient(site, { label: 'email-old', form: true });
     const newEmail = uniqueEmail('email-next');
-    const res = await client.post('/account?_action=account.changeEmail', { newEmail, emailPassword: PASSWORD });
+    const res = await client.post('/account/security?_action=account.changeEmail', { newEmail, emailPassword: PASSWORD });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/account?done=email-sent#email');
+    expect(res.headers.get('location')).toBe('/account/security?done=email-sent');
     const [mail] = mailsTo(site, newEmail, /Confirm your new email address/);
     expect(mail).toBeDefined();
 
     // Nothing has changed yet; the page says a change is waiting.
     let user = await withDatabase(site, (db) => db.selectFrom('user').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     expect(user.email).toBe(email);
-    const { islands } = await client.pageWithIslands('/account');
-    expect(textOf(island(islands, 'EmailIsland').html)).toContain(`Waiting for confirmation of ${newEmail}`);
+    expect((await accountPage(client, '/account/security')).text).toContain(`Waiting for confirmation of ${newEmail}`);
 
     // Opening the link changes nothing; the button does (no sign-in needed: another browser).
     const link = linkIn(mail!);
@@ -242,9 +304,9 @@ describe('changing the email address', () => {
     const { id, email, client } = await signedInClient(site, { label: 'email-taken', form: true });
     const taken = uniqueEmail('email-owner');
     await createUser(site, { email: taken });
-    const res = await client.post('/account?_action=account.changeEmail', { newEmail: taken, emailPassword: PASSWORD });
+    const res = await client.post('/account/security?_action=account.changeEmail', { newEmail: taken, emailPassword: PASSWORD });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/account?done=email-sent#email');
+    expect(res.headers.get('location')).toBe('/account/security?done=email-sent');
     const mails = mailsTo(site, taken);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toMatch(/Someone tried/);
@@ -257,21 +319,23 @@ describe('changing the email address', () => {
 describe('changing the password', () => {
   it('needs the current password and follows the password rules', async () => {
     const { client } = await signedInClient(site, { label: 'pw-rules', form: true });
-    const wrong = await client.post('/account?_action=account.changePassword', {
+    const wrong = await client.post('/account/security?_action=account.changePassword', {
       currentPassword: 'nope nope nope nope',
       newPassword: 'a brand new long passphrase',
     });
     expect(wrong.status).toBe(403);
-    expect(await wrong.text()).toMatch(/id="field-currentPassword-error">[^<]*not your current password/);
-    const weak = await client.post('/account?_action=account.changePassword', { currentPassword: PASSWORD, newPassword: 'short' });
+    expect(fieldError(await wrong.text(), 'currentPassword')).toMatch(/not your current password/);
+    const weak = await client.post('/account/security?_action=account.changePassword', { currentPassword: PASSWORD, newPassword: 'short' });
     expect(weak.status).toBe(422);
-    expect(await weak.text()).toMatch(/id="field-newPassword-error">[^<]*at least 15 characters/);
+    const weakHtml = await weak.text();
+    expect(fieldError(weakHtml, 'newPassword')).toMatch(/at least 15 characters/);
+    expect(errorSummary(weakHtml).map((l) => l.href)).toEqual(['#field-newPassword']);
   });
 
   it('limits wrong current passwords, not right ones', async () => {
     const { client } = await signedInClient(site, { label: 'pw-limit', form: true });
     const attempt = (currentPassword: string) =>
-      client.post('/account?_action=account.changePassword', { currentPassword, newPassword: 'short' });
+      client.post('/account/security?_action=account.changePassword', { currentPassword, newPassword: 'short' });
     // More than the account's 10 attempts in 15 minutes, each with the right password.
     for (let i = 0; i < 11; i++) expect((await attempt(PASSWORD)).status).toBe(422);
     for (let i = 0; i < 10; i++) expect((await attempt(`not it, guess number ${i}`)).status).toBe(403);
@@ -282,13 +346,13 @@ describe('changing the password', () => {
     const { email, client } = await signedInClient(site, { label: 'pw-change', form: true });
     const elsewhere = new Client(site);
     await elsewhere.signIn(email);
-    const res = await client.post('/account?_action=account.changePassword', {
+    const res = await client.post('/account/security?_action=account.changePassword', {
       currentPassword: PASSWORD,
       newPassword: 'violet kettle drums at noon',
       signOutOthers: 'yes',
     });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/account?done=password-others#password');
+    expect(res.headers.get('location')).toBe('/account/security?done=password-others');
     expect((await client.get('/account')).status).toBe(200);
     expect((await elsewhere.get('/account')).status).toBe(303);
     expect(mailsTo(site, email, /password was changed/)).toHaveLength(1);
@@ -309,10 +373,10 @@ describe('sessions', () => {
         'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
     });
     await phone.signIn(email);
-    const { html, islands } = await client.pageWithIslands('/account');
-    const sessions = island(islands, 'SessionsIsland').html;
+    const { html } = await accountPage(client, '/account/security');
+    const sessions = html;
     const text = textOf(sessions);
-    expect(text).toMatch(/Firefox on Linux This browser Signed in .* UTC Last active .* UTC/);
+    expect(text).toMatch(/Firefox on Linux This browser Signed in (just now|\d+ minutes? ago) Last active (just now|\d+ minutes? ago)/);
     expect(text).toContain('Safari on iOS');
     const ids = await withDatabase(site, (db) => db.selectFrom('session').select('id').where('user_id', '=', id).execute());
     expect(ids).toHaveLength(2);
@@ -332,31 +396,30 @@ describe('sessions', () => {
       db.selectFrom('session').select(['id', 'created_at']).where('user_id', '=', id).orderBy('created_at').execute(),
     );
     const secondId = sessions[1]!.id;
-    const res = await client.post('/account?_action=account.revokeSession', { session: sessionRef(secondId) });
+    const res = await client.post('/account/security?_action=account.revokeSession', { session: sessionRef(secondId) });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe('/account?done=session#sessions');
+    expect(res.headers.get('location')).toBe('/account/security?done=session');
     expect((await second.get('/account')).status).toBe(303);
     expect((await third.get('/account')).status).toBe(200);
 
     // A reference to a session that is gone is refused, not an error page.
-    const again = await client.post('/account?_action=account.revokeSession', { session: sessionRef(secondId) });
+    const again = await client.post('/account/security?_action=account.revokeSession', { session: sessionRef(secondId) });
     expect(again.status).toBe(404);
 
-    const all = await client.post('/account?_action=account.revokeOtherSessions', {});
-    expect(all.headers.get('location')).toBe('/account?done=sessions#sessions');
+    const all = await client.post('/account/security?_action=account.revokeOtherSessions', {});
+    expect(all.headers.get('location')).toBe('/account/security?done=sessions');
     expect((await third.get('/account')).status).toBe(303);
     expect((await client.get('/account')).status).toBe(200);
   });
 
   it('signs out this browser when its own session is ended from the list', async () => {
     const { client } = await signedInClient(site, { label: 'self-revoke', form: true });
-    const { islands } = await client.pageWithIslands('/account');
-    const ref = /name="session" value="([0-9a-f]+)"/.exec(island(islands, 'SessionsIsland').html);
+    const ref = /name="session" value="([0-9a-f]+)"/.exec((await accountPage(client, '/account/security')).html);
     // The current session has a "Sign out" form to /logout instead; post its reference anyway.
     expect(ref).toBeNull();
     const own = await withDatabase(site, (db) => db.selectFrom('session').select('id').execute());
     const mine = own.find((s) => client.cookies.get('session')!.startsWith(s.id))!;
-    const res = await client.post('/account?_action=account.revokeSession', { session: sessionRef(mine.id) });
+    const res = await client.post('/account/security?_action=account.revokeSession', { session: sessionRef(mine.id) });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/?signed-out');
     expect(client.cookies.has('session')).toBe(false);
@@ -366,19 +429,19 @@ describe('sessions', () => {
 describe('the sharing preference', () => {
   it('opts out and back in with one button each, effective at once, keeping every change with its time', async () => {
     const { id, client } = await signedInClient(site, { label: 'sharing', form: true });
-    const out = await client.post('/account?_action=account.setSharing', { choice: 'opt-out' });
-    expect(out.headers.get('location')).toBe('/account?done=sharing-changed#sharing');
-    let { islands } = await client.pageWithIslands('/account');
-    let text = textOf(island(islands, 'SharingIsland').html);
+    const out = await client.post('/account/privacy?_action=account.setSharing', { choice: 'opt-out' });
+    expect(out.headers.get('location')).toBe('/account/privacy?done=sharing-changed');
+    const { text: shown, html } = await accountPage(client, '/account/privacy?done=sharing-changed');
+    let text = shown;
+    expect(text).toContain('Your choice was saved and applies from now on.');
     expect(text).toContain('Off — you opted out');
-    expect(text).toMatch(/Opted out on \w+ \d+, \d{4} at .* UTC ?, by you, on this page/);
-    expect(island(islands, 'SharingIsland').html).toContain('value="opt-in"');
+    expect(text).toMatch(/Opted out (just now|\d+ minutes? ago) ?, by you, on this page/);
+    expect(html).toContain('value="opt-in"');
 
-    await client.post('/account?_action=account.setSharing', { choice: 'opt-in' });
-    ({ islands } = await client.pageWithIslands('/account'));
-    text = textOf(island(islands, 'SharingIsland').html);
+    await client.post('/account/privacy?_action=account.setSharing', { choice: 'opt-in' });
+    ({ text } = await accountPage(client, '/account/privacy'));
     expect(text).toContain('Allowed after notice');
-    expect(text.indexOf('Allowed sharing on')).toBeLessThan(text.indexOf('Opted out on'));
+    expect(text.indexOf('Allowed sharing')).toBeLessThan(text.indexOf('Opted out'));
 
     const rows = await withDatabase(site, (db) =>
       db.selectFrom('sharing_choice').selectAll().where('user_id', '=', id).orderBy('id').execute(),
@@ -389,16 +452,15 @@ describe('the sharing preference', () => {
     ]);
     for (const r of rows) expect(r.chosen_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
-    const bad = await client.post('/account?_action=account.setSharing', { choice: 'maybe' });
+    const bad = await client.post('/account/privacy?_action=account.setSharing', { choice: 'maybe' });
     expect(bad.status).toBe(400);
   });
 
   it('treats Global Privacy Control as an opt-out: at once on the page, recorded at the next state change', async () => {
     const { id, client } = await signedInClient(site, { label: 'gpc', form: true });
     const gpc = { 'sec-gpc': '1' };
-    const { html, islands } = await client.pageWithIslands('/account', gpc);
-    expect(textOf(html)).toContain('We honour the Global Privacy Control signal');
-    const text = textOf(island(islands, 'SharingIsland').html);
+    const { text } = await accountPage(client, '/account/privacy', gpc);
+    expect(text).toContain('We honour the Global Privacy Control signal');
     expect(text).toContain('Your browser sends a Global Privacy Control (GPC) signal');
     expect(text).toContain('Off — you opted out');
     // Reading the page changed nothing (GET never changes state)…
@@ -414,11 +476,11 @@ describe('the sharing preference', () => {
     expect(await count()).toHaveLength(1);
 
     // Opting back in while the browser still sends GPC is refused.
-    const refused = await client.post('/account?_action=account.setSharing', { choice: 'opt-in' }, gpc);
-    expect(refused.headers.get('location')).toBe('/account?done=sharing-refused-gpc#sharing');
+    const refused = await client.post('/account/privacy?_action=account.setSharing', { choice: 'opt-in' }, gpc);
+    expect(refused.headers.get('location')).toBe('/account/privacy?done=sharing-refused-gpc');
     expect(await count()).toHaveLength(1);
     // Without the signal, the user can opt in again.
-    await client.post('/account?_action=account.setSharing', { choice: 'opt-in' });
+    await client.post('/account/privacy?_action=account.setSharing', { choice: 'opt-in' });
     expect((await count()).map((r) => r.opted_out)).toEqual([1, 0]);
   });
 
@@ -456,19 +518,25 @@ describe('the sharing preference', () => {
 });
 
 describe('policy acknowledgements', () => {
+  // The notice is the first of the docked banners (the AnnouncementBanner island).
+  const NOTICE = 'id="policy-notice-title"';
+
   it('shows visitors nothing', async () => {
     const home = await (await fetch(site.url + '/')).text();
-    const notice = (await new Client(site).islandsOf(home)).find((i) => i.name === 'PolicyNotice')!;
-    expect(notice.res.status).toBe(200);
-    expect(notice.res.headers.get('cache-control')).toBe('private, no-store');
-    expect(notice.html.trim()).toBe('');
+    const banners = island(await new Client(site).islandsOf(home), 'AnnouncementBanner');
+    expect(banners.res.status).toBe(200);
+    expect(banners.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(banners.html).not.toContain(NOTICE);
   });
 
   it('tells a user who agreed to an earlier version, on every page, and records "I have read it"', async () => {
     const { id, client } = await signedInClient(site, { label: 'ack', form: true });
     const home = await (await client.get('/pricing')).text();
-    const notice = island(await client.islandsOf(home, { referer: `${site.url}/pricing` }), 'PolicyNotice');
+    const notice = island(await client.islandsOf(home, { referer: `${site.url}/pricing` }), 'AnnouncementBanner');
     expect(notice.res.headers.get('cache-control')).toBe('private, no-store');
+    expect(notice.html).toContain(NOTICE);
+    // Said once: the automatic announcement of the version the notice is about is left out.
+    expect(notice.html.match(/See what changed/g)).toHaveLength(1);
     // The user agreed to the first version; the notice names the newest one that has taken
     // effect since, or a material one announced ahead of its date.
     const [first, ...later] = publishedVersions();
@@ -494,10 +562,9 @@ describe('policy acknowledgements', () => {
     ]);
     expect(rows[1]!.agreed_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
-    const after = island(await client.islandsOf(home), 'PolicyNotice');
-    expect(after.html.trim()).toBe('');
-    const { islands } = await client.pageWithIslands('/account');
-    expect(textOf(island(islands, 'PolicyIsland').html)).toContain('You are up to date');
+    const after = island(await client.islandsOf(home), 'AnnouncementBanner');
+    expect(after.html).not.toContain(NOTICE);
+    expect((await accountPage(client, '/account/privacy')).text).toContain('You are up to date');
 
     // Acknowledging again, or a version that is not pending, changes nothing.
     const again = await client.post('/account/policy-update?_action=account.acknowledgePolicy', { version: target.effective, next: '/' });
@@ -507,6 +574,20 @@ describe('policy acknowledgements', () => {
     expect(
       await withDatabase(site, (db) => db.selectFrom('policy_agreement').select('id').where('user_id', '=', id).execute()),
     ).toHaveLength(2);
+  });
+
+  it('puts the notice aside with its own Later button, without recording an agreement', async () => {
+    const { id, client } = await signedInClient(site, { label: 'ack-later', form: true });
+    const home = await (await client.get('/')).text();
+    const before = island(await client.islandsOf(home), 'AnnouncementBanner');
+    const token = /name="token" value="(n\d{8}r0)"/.exec(before.html)?.[1];
+    expect(token).toBeDefined();
+    const res = await client.post('/announcements/dismiss', { token: token! });
+    expect(res.status).toBe(303);
+    const after = island(await client.islandsOf(home), 'AnnouncementBanner');
+    expect(after.html).not.toContain(NOTICE);
+    const rows = await withDatabase(site, (db) => db.selectFrom('policy_agreement').select('context').where('user_id', '=', id).execute());
+    expect(rows.map((r) => r.context)).toEqual(['registration']);
   });
 
   it('never sends the user off the site after acknowledging', async () => {

@@ -258,7 +258,7 @@ describe('the editors’ forms', () => {
       expect(res.status, JSON.stringify(fields)).toBe(400);
       const html = await res.text();
       expect(html).toContain(message);
-      expect(html).toContain('Please check the highlighted fields.');
+      expect(html).toContain('There is a problem');
       // What was typed is kept, as text.
       if ('linkUrl' in fields) expect(html).toContain(`value="${fields.linkUrl}"`);
     }

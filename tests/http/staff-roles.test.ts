@@ -11,15 +11,42 @@ import { createSession } from '../../src/lib/auth/sessions.ts';
 import { openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
 import { STAFF_ACTIONS, staffActionRoles, type StaffActionName } from '../../src/lib/staff/permissions.ts';
 import { ADMIN_HOME, ADMIN_HOME_ROLES, ADMIN_SECTIONS } from '../../src/lib/staff/sections.ts';
-import type { Client } from '../support/account-profile.ts';
+import { textOf, type Client } from '../support/account-profile.ts';
 import { root, startSite, type RunningSite } from '../support/site.ts';
+import { SHARING_ACTIONS, sharingActionRoles, type SharingActionName } from '../../src/lib/sharing/permissions.ts';
+import { makePurpose, makeThirdParty, noticeWithToken } from '../support/sharing.ts';
 import { auditCount, clientFor, confirmedRequest, makeAccount, pendingRequest, rolesOf, WHO, type Who } from '../support/staff-http.ts';
 
 let site: RunningSite;
 let database: OpenDatabase;
 const clients = new Map<Who, Client>();
 const ids = new Map<Who, number | null>();
-const fixtures = { announcement: 0, policyDate: '', user: 0, request: 0 };
+const fixtures = { announcement: 0, policyDate: '', user: 0, request: 0, recipient: 0, purpose: 0 };
+
+/** An announcement made straight in the database, starting at `startsAt` (epoch ms); its id. */
+async function insertAnnouncement(text: string, startsAt: number): Promise<number> {
+  const at = new Date().toISOString();
+  const row = await database.db
+    .insertInto('announcement')
+    .values({
+      text,
+      level: 'info',
+      audience: 'everyone',
+      link_url: null,
+      link_text: null,
+      dismissible: 1,
+      starts_at: startsAt,
+      ends_at: null,
+      revision: 1,
+      created_at: at,
+      created_by: null,
+      updated_at: at,
+      updated_by: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
 beforeAll(async () => {
   site = await startSite();
@@ -34,30 +61,11 @@ beforeAll(async () => {
     .map((v) => v.effective)
     .sort()
     .at(-1)!;
-  const at = new Date().toISOString();
-  fixtures.announcement = (
-    await database.db
-      .insertInto('announcement')
-      .values({
-        text: 'Matrix',
-        level: 'info',
-        audience: 'everyone',
-        link_url: null,
-        link_text: null,
-        dismissible: 1,
-        starts_at: 0,
-        ends_at: null,
-        revision: 1,
-        created_at: at,
-        created_by: null,
-        updated_at: at,
-        updated_by: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-  ).id;
+  fixtures.announcement = await insertAnnouncement('Matrix', 0);
   fixtures.user = (await makeAccount(database.db, 'matrix-subject')).id;
   fixtures.request = (await pendingRequest(database.db, 'matrix-request')).requestId;
+  fixtures.recipient = await makeThirdParty(database.db, 'Matrix Partners');
+  fixtures.purpose = await makePurpose(database.db, fixtures.recipient);
 });
 afterAll(async () => {
   await database?.close();
@@ -70,6 +78,7 @@ afterAll(async () => {
 /** Every page and endpoint under src/pages/admin, with the address to ask for it. */
 const ROUTES: Record<string, () => string> = {
   'index.astro': () => ADMIN_HOME,
+  'handbook.astro': () => '/admin/handbook',
   'announcements/index.astro': () => '/admin/announcements',
   'announcements/new.astro': () => '/admin/announcements/new',
   'announcements/preview.astro': () => '/admin/announcements/preview',
@@ -85,6 +94,19 @@ const ROUTES: Record<string, () => string> = {
   'roles.astro': () => '/admin/roles',
   'audit.astro': () => '/admin/audit',
   'audit.csv.ts': () => '/admin/audit.csv',
+  'mail.astro': () => '/admin/mail',
+  'sharing/index.astro': () => '/admin/sharing',
+  'sharing/recipients/[id].astro': () => `/admin/sharing/recipients/${fixtures.recipient}`,
+  'sharing/purposes/[id].astro': () => `/admin/sharing/purposes/${fixtures.purpose}`,
+  'sharing/disclosures.astro': () => '/admin/sharing/disclosures',
+};
+
+/** Endpoints that only take a POST (a GET is answered 405), with what to post. */
+const POST_ENDPOINTS: Record<string, { path: string; fields: () => Record<string, string> }> = {
+  'sharing/share.ts': {
+    path: '/admin/sharing/share',
+    fields: () => ({ purposeId: String(fixtures.purpose), fields: 'email', format: 'csv' }),
+  },
 };
 
 function filesUnder(dir: string): string[] {
@@ -93,7 +115,7 @@ function filesUnder(dir: string): string[] {
 
 /** The roles that may open `path`: its section's (the longest section path it is under), or the admin home's. */
 function rolesFor(path: string) {
-  if (path === ADMIN_HOME) return ADMIN_HOME_ROLES;
+  if (path === ADMIN_HOME || path === '/admin/handbook') return ADMIN_HOME_ROLES;
   const section = ADMIN_SECTIONS.filter((s) => path === s.path || path.startsWith(`${s.path}/`) || path.startsWith(`${s.path}.`)).sort(
     (a, b) => b.path.length - a.path.length,
   )[0];
@@ -109,7 +131,7 @@ function expectedStatus(who: Who, roles: readonly string[]): number {
 describe('the route table', () => {
   it('lists every page and endpoint under src/pages/admin, and nothing else', () => {
     const files = filesUnder(join(root, 'src/pages/admin')).map((f) => relative(join(root, 'src/pages/admin'), f).split('\\').join('/'));
-    expect(files.sort()).toEqual(Object.keys(ROUTES).sort());
+    expect(files.sort()).toEqual([...Object.keys(ROUTES), ...Object.keys(POST_ENDPOINTS)].sort());
   });
 
   it('has a route for every section of ADMIN_SECTIONS', () => {
@@ -136,11 +158,27 @@ describe('routes × roles', () => {
     });
   }
 
+  for (const [file, endpoint] of Object.entries(POST_ENDPOINTS)) {
+    it(`${file} answers a POST from each role as its section says, and a GET with 405`, async () => {
+      const roles = rolesFor(endpoint.path);
+      for (const who of WHO) {
+        const before = await auditCount(database.db);
+        const res = await clients.get(who)!.post(endpoint.path, endpoint.fields(), { accept: 'application/json' });
+        const expected = who === 'visitor' ? 401 : rolesOf(who).some((r) => roles.includes(r)) ? 200 : 403;
+        expect(res.status, `${who} → POST ${endpoint.path}: ${await res.clone().text()}`).toBe(expected);
+        expect(res.headers.get('cache-control')).toBe('private, no-store');
+        if (expected !== 200) expect(await auditCount(database.db), `${who} → POST ${endpoint.path}`).toBe(before);
+        else expect(await auditCount(database.db), `${who} → POST ${endpoint.path}`).toBe(before + 1);
+        expect((await clients.get(who)!.get(endpoint.path)).status).toBe(405);
+      }
+    });
+  }
+
   it('answers editors 403 on every route with personal data', async () => {
     const personal = Object.values(ROUTES)
       .map((r) => r())
-      .filter((p) => /^\/admin\/(users|deletion-requests|roles|audit)/.test(p));
-    expect(personal.length).toBeGreaterThanOrEqual(7);
+      .filter((p) => /^\/admin\/(users|deletion-requests|roles|audit|sharing)/.test(p));
+    expect(personal.length).toBeGreaterThanOrEqual(11);
     for (const path of personal) expect((await clients.get('editor')!.get(path)).status, path).toBe(403);
   });
 });
@@ -245,6 +283,92 @@ describe('actions × roles', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Sharing actions (src/actions/sharing.ts, SHARING_ACTIONS)
+
+const RECIPIENT = {
+  name: 'Matrix Recipient',
+  country: 'Ireland',
+  dataReceived: 'Email address',
+  purpose: 'Role matrix',
+  kind: 'third-party',
+  since: '2026-01-01',
+};
+
+const SHARING_CALLS: Record<SharingActionName, (who: Who) => Promise<Record<string, string>>> = {
+  addRecipient: async () => RECIPIENT,
+  editRecipient: async () => ({ id: String(await makeThirdParty(database.db, 'Matrix Edit')), ...RECIPIENT }),
+  removeRecipient: async () => ({ id: String(await makeThirdParty(database.db, 'Matrix Remove')) }),
+  proposePurpose: async () => ({ recipientId: String(fixtures.recipient), description: 'Role matrix', fields: 'email', noticeDays: '30' }),
+  recordDisclosure: async () => ({
+    userId: String((await makeAccount(database.db, 'disclosed')).id),
+    kind: 'legal',
+    requester: 'Matrix Court',
+    legalBasis: 'Role matrix order',
+    reference: 'RM-1',
+    fields: 'email',
+    reason: 'Role matrix: checking who may record',
+  }),
+  optOutByLink: async () => ({ token: await noticeWithToken(database.db, fixtures.purpose, (await makeAccount(database.db, 'link')).id) }),
+  // The caller's own notice (a visitor has none, and is refused before it matters).
+  optOutOfPurpose: async (who) => {
+    const id = ids.get(who);
+    if (id) await noticeWithToken(database.db, await makePurpose(database.db, fixtures.recipient), id);
+    const latest = await database.db.selectFrom('sharing_purpose').select('id').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    return { purposeId: String(latest.id) };
+  },
+  acknowledgeHandbook: async () => ({ next: '/admin' }),
+};
+
+/** The audit entry each admin action writes; the account holder's own refusals are recorded on the notice instead. */
+const SHARING_AUDITED: Record<SharingActionName, string | null> = {
+  addRecipient: 'recipient.add',
+  editRecipient: 'recipient.edit',
+  removeRecipient: 'recipient.remove',
+  proposePurpose: 'purpose.propose',
+  recordDisclosure: 'disclosure.record',
+  optOutByLink: null,
+  optOutOfPurpose: null,
+  acknowledgeHandbook: null,
+};
+
+describe('sharing actions × roles', () => {
+  it('has an entry for every action of src/actions/sharing.ts, and a call for each', () => {
+    const source = readFileSync(join(root, 'src/actions/sharing.ts'), 'utf8');
+    const defined = [...source.matchAll(/^ {2}(\w+): defineAction\(/gm)].map((m) => m[1]!);
+    expect(defined.sort()).toEqual(Object.keys(SHARING_ACTIONS).sort());
+    expect(Object.keys(SHARING_CALLS).sort()).toEqual(Object.keys(SHARING_ACTIONS).sort());
+    expect(Object.keys(SHARING_AUDITED).sort()).toEqual(Object.keys(SHARING_ACTIONS).sort());
+  });
+
+  for (const action of Object.keys(SHARING_ACTIONS) as SharingActionName[]) {
+    const roles = sharingActionRoles(action);
+    it(`sharing.${action} answers each role as SHARING_ACTIONS says (${typeof roles === 'string' ? roles : roles.join(', ')})`, async () => {
+      for (const who of WHO) {
+        const fields = await SHARING_CALLS[action](who);
+        const before = await auditCount(database.db);
+        const res = await clients.get(who)!.post(`/_actions/sharing.${action}`, fields, { accept: 'application/json' });
+        const expected =
+          roles === 'anyone'
+            ? 200
+            : who === 'visitor'
+              ? 401
+              : roles === 'signed-in' || rolesOf(who).some((r) => roles.includes(r))
+                ? 200
+                : 403;
+        expect(res.status, `${who} → sharing.${action}: ${await res.clone().text()}`).toBe(expected);
+        const audited = SHARING_AUDITED[action];
+        if (expected !== 200 || audited === null) {
+          expect(await auditCount(database.db), `${who} → sharing.${action}`).toBe(before);
+          continue;
+        }
+        const entry = await database.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+        expect(entry, `${who} → sharing.${action}`).toMatchObject({ action: audited, actor_user_id: ids.get(who) });
+      }
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
 // Staff accounts: only admins act on them
 
 /**
@@ -322,5 +446,47 @@ describe('actions on staff accounts', () => {
     const { id } = await makeAccount(database.db, 'staff-page', ['editor']);
     const page = await (await clients.get('support')!.get(`/admin/users/${id}`)).text();
     expect(page).toMatch(/only an admin can act on it\. Ask an admin\./);
+  });
+});
+
+describe('the staff shell and the overview', () => {
+  /** The figure an overview card shows under `label`, as a number. */
+  function figure(html: string, label: string): number | undefined {
+    const match = new RegExp(`>${label}</a>\\s*<p class="value"[^>]*>([\\d,]+)</p>`).exec(html);
+    return match ? Number(match[1]!.replace(/,/g, '')) : undefined;
+  }
+
+  it('has no marketing navigation, footer, banners or "Create account", and says who is signed in with which roles', async () => {
+    for (const who of ['support', 'editor', 'admin'] as const) {
+      const html = await (await clients.get(who)!.get(ADMIN_HOME)).text();
+      expect(html, who).not.toMatch(/aria-label="Main"/);
+      expect(html, who).not.toMatch(/<footer/);
+      expect(html, who).not.toContain('Create account');
+      expect(html, who).not.toContain('_server-islands/AnnouncementBanner');
+      expect(html, who).toMatch(/<nav class="side-nav"[^>]*aria-label="Admin"/);
+      expect(html, who).toMatch(new RegExp(`<span class="role"[^>]*>${who}</span>`));
+    }
+  });
+
+  it('shows each role the live counts of its own sections only', async () => {
+    const labels = ['Deletion requests waiting', 'Announcements live or scheduled', 'Views today \\(UTC\\)'];
+    const shown = async (who: Who) => {
+      const html = await (await clients.get(who)!.get(ADMIN_HOME)).text();
+      return labels.map((label) => figure(html, label) !== undefined);
+    };
+    expect(await shown('support')).toEqual([true, false, false]);
+    expect(await shown('editor')).toEqual([false, true, true]);
+    expect(await shown('admin')).toEqual([true, true, true]);
+  });
+
+  it('counts what is waiting now: a new request and a scheduled announcement show at once', async () => {
+    const admin = clients.get('admin')!;
+    const before = await (await admin.get(ADMIN_HOME)).text();
+    await pendingRequest(database.db, 'overview-request');
+    await insertAnnouncement('Overview, scheduled', Date.now() + 86_400_000);
+    const after = await (await admin.get(ADMIN_HOME)).text();
+    expect(figure(after, 'Deletion requests waiting')).toBe(figure(before, 'Deletion requests waiting')! + 1);
+    expect(figure(after, 'Announcements live or scheduled')).toBe(figure(before, 'Announcements live or scheduled')! + 1);
+    expect(textOf(after)).toMatch(/Views today \(UTC\) [\d,]+ (the same as yesterday|[\d,]+ (more|fewer) than yesterday) \([\d,]+\)/);
   });
 });

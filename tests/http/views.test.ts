@@ -3,7 +3,7 @@
 // badge, bad input, the island, and /admin/stats with its CSV.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/lib/auth/index.ts';
-import { signedInClient } from '../support/account-profile.ts';
+import { signedInClient, textOf } from '../support/account-profile.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 import { withDatabase } from '../support/site-db.ts';
 
@@ -339,6 +339,72 @@ describe('/admin/stats', () => {
       expect(html).toContain('href="/admin/stats.csv?from=');
       expect(html).not.toMatch(/\sstyle=/);
     }
+  });
+
+  it('offers preset ranges, compares with the previous period in words, and draws top pages with bars', async () => {
+    // Two weeks of seeded days in the past: the second week against the first.
+    await withDatabase(site, async (db) => {
+      const rows = [
+        ['2025-03-03', '/seeded-a', 10, 4],
+        ['2025-03-04', '/seeded-b', 10, 5],
+        ['2025-03-10', '/seeded-a', 30, 12],
+        ['2025-03-11', '/seeded-b', 15, 6],
+      ] as const;
+      await db
+        .insertInto('view_daily')
+        .values(rows.map(([day, path, views, visitors]) => ({ day, path, views, visitors })))
+        .execute();
+      await db
+        .insertInto('view_site_daily')
+        .values([
+          { day: '2025-03-03', visitors: 4 },
+          { day: '2025-03-04', visitors: 5 },
+          { day: '2025-03-10', visitors: 12 },
+          { day: '2025-03-11', visitors: 6 },
+        ])
+        .execute();
+    });
+    const cookie = await signedIn('editor');
+    const html = await (await get('/admin/stats?from=2025-03-09&to=2025-03-15', cookie)).text();
+    const text = textOf(html);
+    expect(text).toContain('Custom dates: 2025-03-09 to 2025-03-15');
+    expect(text).toContain('Compared with the previous period of the same length, 2025-03-02 to 2025-03-08.');
+    // Visitors 18 against 9, views 45 against 20: said in words, not by a colour or an arrow alone.
+    expect(text).toMatch(/ 18 100% more than the previous period \(9\)/);
+    expect(text).toMatch(/ 45 125% more than the previous period \(20\)/);
+    // The definition of each figure is a popover its button opens (no script needed).
+    expect(html).toMatch(/<button class="define"[^>]*popovertarget="define-visitors"[^>]*aria-label="What “Visitors” means"/);
+    expect(html).toMatch(/id="define-visitors" popover[^>]*>[\s\S]*?one browser on one day/);
+    // Top pages carry bars as long as their share of the most viewed page's views.
+    const bars = [...html.matchAll(/<svg class="bar"[^>]*>\s*<rect width="([\d.]+)"[^>]*>[\s\S]*?<a href="([^"]+)"/g)].map(
+      ([, w, path]) => [path, w],
+    );
+    expect(bars).toEqual([
+      ['/seeded-a', '100.00'],
+      ['/seeded-b', '50.00'],
+    ]);
+    // A compact drawing for phones beside the wide one; markers only on the points that say something.
+    expect(html).toMatch(/<svg viewBox="0 0 340 230" role="img" aria-labelledby="views-chart-caption views-chart-desc-narrow"/);
+    const wide = html.slice(html.indexOf('<svg viewBox="0 0 720 300"'), html.indexOf('</svg>', html.indexOf('<svg viewBox="0 0 720 300"')));
+    // Seven days, two with views: markers on those two only.
+    expect(wide.match(/class="views-marker"/g)).toHaveLength(2);
+
+    for (const [preset, label, days] of [
+      ['today', 'Today', 1],
+      ['7d', 'Last 7 days', 7],
+      ['30d', 'Last 30 days', 30],
+    ] as const) {
+      const page = await get(`/admin/stats?range=${preset}`, cookie);
+      expect(page.status, preset).toBe(200);
+      const body = await page.text();
+      expect(body, preset).toMatch(new RegExp(`<a href="/admin/stats\\?range=${preset}" aria-current="page"[^>]*>\\s*${label}`));
+      expect(body.match(/<th scope="row"[^>]*>\s*<time datetime=/g), preset).toHaveLength(days);
+    }
+    // No preset at all is the last 30 days; an unknown one is refused.
+    expect(await (await get('/admin/stats', cookie)).text()).toMatch(/<a href="\/admin\/stats\?range=30d" aria-current="page"/);
+    const unknown = await get('/admin/stats?range=forever', cookie);
+    expect(unknown.status).toBe(400);
+    expect(textOf(await unknown.text())).toContain('Choose one of the ranges offered, or dates.');
   });
 
   it('shows the chosen date range, and refuses bad dates with 400 and a message', async () => {

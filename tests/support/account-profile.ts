@@ -2,6 +2,7 @@
 // the form or with a session made straight in the site's database, the islands of a page, and
 // the site's outbox. Accounts themselves come from users.ts.
 import { linkPath, mailsIn, type Mail } from './outbox.ts';
+import { waitForMailDelivered } from './site-db.ts';
 import { siteFetch, type RunningSite } from './site.ts';
 import { createUser, PASSWORD, startSession, type NewUser, type UserOptions } from './users.ts';
 
@@ -138,6 +139,7 @@ export function island(islands: Island[], name: string): Island {
 }
 
 export function mailsTo(site: RunningSite, address: string, subject?: RegExp): Mail[] {
+  waitForMailDelivered(site);
   return mailsIn(site.outboxDir, address, subject);
 }
 
@@ -166,4 +168,34 @@ export function textOf(html: string): string {
   return decodeEntities(html.replace(/<(script|style)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' '))
     .replace(/\s+/g, ' ')
     .trim();
+}
+
+/** Submits the registration form for `email` (agreeing to the policy the form names); the response is the test's to check. */
+export async function registerThroughForm(client: Client, email: string, password = PASSWORD): Promise<Response> {
+  const form = await (await client.get('/register')).text();
+  const policy = /name="policy" value="(\d{4}-\d{2}-\d{2})"/.exec(form)?.[1];
+  if (!policy) throw new Error('the registration form names no policy version');
+  return client.post('/register?_action=auth.register', { email, password, agree: 'yes', policy });
+}
+
+/**
+ * The error message tied to a form control named `name` (an input, textarea or select): the
+ * element its aria-describedby names that holds the error, as text without the "Error:" that
+ * screen readers hear first. Undefined when the control is not marked invalid.
+ */
+export function fieldError(html: string, name: string): string | undefined {
+  const control = new RegExp(`<(?:input|textarea|select)[^>]*\\bname="${name}"[^>]*>`).exec(html)?.[0];
+  if (!control || !/aria-invalid="true"/.test(control)) return undefined;
+  const ids = /aria-describedby="([^"]+)"/.exec(control)?.[1]?.split(' ') ?? [];
+  for (const id of ids) {
+    const match = new RegExp(`<p class="field-error" id="${id}">([\\s\\S]*?)</p>`).exec(html);
+    if (match) return textOf(match[1]!).replace(/^Error: /, '');
+  }
+  return undefined;
+}
+
+/** The links of the error summary at the top of a page: where each goes, and what it says. */
+export function errorSummary(html: string): { href: string; text: string }[] {
+  const list = /<ul class="error-summary-list"[^>]*>([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
+  return [...list.matchAll(/<a href="([^"]+)"[^>]*>([\s\S]*?)<\/a>/g)].map(([, href, text]) => ({ href: href!, text: textOf(text!) }));
 }

@@ -42,7 +42,7 @@ export function mailsIn(dir: string, address: string, subject?: RegExp): Mail[] 
 }
 
 /** The newest message to `address` whose subject matches, waiting briefly for it to be written. */
-export async function waitForMail(dir: string, address: string, subject: RegExp, timeoutMs = 5_000): Promise<Mail> {
+export async function waitForMail(dir: string, address: string, subject: RegExp, timeoutMs = 20_000): Promise<Mail> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = mailsIn(dir, address, subject).at(-1);
@@ -81,4 +81,17 @@ export function temporaryOutbox(): { dir: string; mails: () => Mail[]; clear: ()
 /** The token of the link in a message. */
 export function linkToken(mail: Mail): string | undefined {
   return /token=([a-z2-7]+\.[a-z2-7]+)/.exec(mail.text)?.[1];
+}
+
+/**
+ * The messages queued in a database's mail outbox (src/lib/mail), oldest first, read on its
+ * connection: what in-process tests of domain code look at (the transports are tested with the
+ * delivery worker, tests/unit/mail-outbox.test.ts).
+ */
+export function queuedMail(database: { sqlite: { prepare(sql: string): { all(): unknown[] } } }): Mail[] {
+  return (
+    database.sqlite
+      .prepare(`select message_id as file, recipient as "to", subject, body as text from mail_outbox order by id`)
+      .all() as Mail[]
+  ).map((m) => ({ ...m }));
 }

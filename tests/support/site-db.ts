@@ -22,3 +22,32 @@ export async function withDatabase<T>(at: DatabaseAt, fn: (db: DB, database: Ope
     await database.close();
   }
 }
+
+/** Empties the running site's rate-limit counters, so a test starts with every allowance. */
+export function clearRateLimits(at: DatabaseAt): Promise<unknown> {
+  return withDatabase(at, (db) => db.deleteFrom('rate_limit').execute());
+}
+
+/**
+ * Waits (blocking this process, never the server, which is another) until the running site's
+ * mail worker has handled every message that is due: the outbox table (src/lib/mail) holds no
+ * pending message whose attempt time has come. Bounded: throws after `timeoutMs`. Mail is sent
+ * by the server's worker after the request that queued it, so tests that read the site's
+ * outbox folder call this first.
+ */
+export function waitForMailDelivered(at: DatabaseAt, timeoutMs = 20_000): void {
+  const database = openDatabaseAt(at);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  try {
+    const due = database.sqlite.prepare(`select count(*) as n from mail_outbox where status = 'pending' and next_attempt_at <= ?`);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { n } = due.get(Date.now()) as { n: number };
+      if (n === 0) return;
+      if (Date.now() > deadline) throw new Error(`${n} messages still waiting in the site's mail outbox`);
+      Atomics.wait(pause, 0, 0, 50);
+    }
+  } finally {
+    database.sqlite.close();
+  }
+}

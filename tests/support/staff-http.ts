@@ -31,6 +31,11 @@ export async function clientFor(site: RunningSite, who: Who): Promise<{ client: 
 /** A pending deletion request for a new account, with the token of its confirmation link. */
 export async function pendingRequest(db: DB, label = 'request', roles: Role[] = []) {
   const { id: userId, email } = await makeAccount(db, label, roles);
+  return pendingRequestFor(db, userId, email);
+}
+
+/** A pending deletion request for the account `userId` (address `email`), with the token of its confirmation link. */
+export async function pendingRequestFor(db: DB, userId: number, email: string) {
   const { id: tokenId, token, secretHash } = issueToken();
   const now = new Date();
   const { id } = await db

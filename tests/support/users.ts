@@ -3,6 +3,7 @@
 // test framework is imported here.
 import { updateProfile, type ProfileValues } from '../../src/lib/accounts/index.ts';
 import { createAccount, createSession, hashPassword, normalizeEmail, type Role } from '../../src/lib/auth/index.ts';
+import { acknowledgeStaffDocuments } from '../../src/lib/sharing/staff-currency.ts';
 import { publishedVersions } from './policy-versions.ts';
 import { withDatabase, type DatabaseAt, type DB } from './site-db.ts';
 
@@ -38,6 +39,11 @@ export interface UserOptions {
    * registered user would have (default true).
    */
   agreed?: boolean;
+  /**
+   * For an account with a role: whether it has acknowledged the current staff handbook and the
+   * policy in effect (default true), as staff must before using the tools with personal data.
+   */
+  acknowledged?: boolean;
   /** Profile fields to fill in, saved the way the account page saves them. */
   profile?: Partial<ProfileValues>;
   now?: Date;
@@ -64,7 +70,7 @@ function using<T>(at: DatabaseAt | DB, fn: (db: DB) => Promise<T>): Promise<T> {
 
 /** Creates an account in the database at `at` (or in `at`, an open database); returns its id and address. */
 export async function createUser(at: DatabaseAt | DB, options: UserOptions = {}): Promise<NewUser> {
-  const { roles = [], password = PASSWORD, verified = true, agreed = true, profile, now = new Date() } = options;
+  const { roles = [], password = PASSWORD, verified = true, agreed = true, acknowledged = true, profile, now = new Date() } = options;
   const email = options.email ?? uniqueEmail(options.label ?? 'user');
   const passwordHash = password === null ? null : await hashOf(password);
   return using(at, async (db) => {
@@ -82,6 +88,7 @@ export async function createUser(at: DatabaseAt | DB, options: UserOptions = {})
         })
         .execute();
     }
+    if (roles.length > 0 && acknowledged) await acknowledgeStaffDocuments(db, id, now);
     if (profile && Object.keys(profile).length > 0) await updateProfile(db, id, profile, now);
     return { id, email };
   });

@@ -7,6 +7,7 @@ import {
   dismissToken,
   isDismissToken,
   MAX_DISMISSED,
+  noticeKey,
   parseDismissed,
   policyKey,
   serializeDismissed,
@@ -16,7 +17,9 @@ describe('the dismiss cookie', () => {
   it('names an announcement and its revision', () => {
     expect(dismissToken(announcementKey(12), 3)).toBe('a12r3');
     expect(dismissToken(policyKey('2027-01-01'), 0)).toBe('p20270101r0');
-    for (const token of ['a12r3', 'p20270101r0']) expect(isDismissToken(token)).toBe(true);
+    // A reader's policy notice, put aside ("Later"): its own key, apart from the announcement's.
+    expect(dismissToken(noticeKey('2027-01-01'), 0)).toBe('n20270101r0');
+    for (const token of ['a12r3', 'p20270101r0', 'n20270101r0']) expect(isDismissToken(token)).toBe(true);
     for (const token of ['', 'a0r1', 'a12', 'x12r3', 'a12r3;', 'p2027-01-01r0', 'a12r3.a13r1', 42])
       expect(isDismissToken(token)).toBe(false);
   });

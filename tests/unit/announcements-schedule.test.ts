@@ -136,6 +136,21 @@ describe('selectBanners: what one reader sees', () => {
       policy: [policy, { ...policy, effective: '2028-01-01', status: 'scheduled' }],
     });
     expect(result.map((b) => b.key)).toEqual(['a3', 'p20270101', 'a2']);
+
+    // A reader whose own policy notice covers that version is not told it twice; the slot
+    // goes to the next announcement.
+    const covered = selectBanners({
+      now: NOW,
+      reader: 'signed-in',
+      announcements: [
+        announcement(1, { starts_at: ms('2026-11-01T00:00:00Z') }),
+        announcement(2, { starts_at: ms('2026-12-01T00:00:00Z') }),
+        announcement(3, { level: 'important', starts_at: ms('2026-10-01T00:00:00Z') }),
+      ],
+      policy: [policy],
+      covered: ['p20270101'],
+    });
+    expect(covered.map((b) => b.key)).toEqual(['a3', 'a2', 'a1']);
   });
 
   it('carries the link and plain text through untouched', () => {

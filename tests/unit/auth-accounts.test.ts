@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { findUserByEmail, normalizeEmail } from '../../src/lib/auth/email-address.ts';
 import { verifyEmail } from '../../src/lib/auth/email-verification.ts';
 import { addAccountForOwner, createAccount } from '../../src/lib/auth/operator-accounts.ts';
@@ -6,12 +6,12 @@ import { registerAccount } from '../../src/lib/auth/registration.ts';
 import { grantRole } from '../../src/lib/auth/role-grants.ts';
 import { setPasswordWithToken } from '../../src/lib/auth/set-password.ts';
 import { signIn } from '../../src/lib/auth/sign-in.ts';
-import { deliverPasswordResets, requestPasswordReset, startResetWorker } from '../../src/lib/auth/reset-queue.ts';
+import { queuePasswordResets, requestPasswordReset, startResetWorker } from '../../src/lib/auth/reset-queue.ts';
 import { checkEmailToken, createEmailToken, EMAIL_TOKEN_TTL_MS } from '../../src/lib/auth/email-tokens.ts';
 import { hashPassword, strengthEstimates, verifyAgainstDummy, verifyPassword } from '../../src/lib/auth/passwords.ts';
 import { createSession, validateSessionToken } from '../../src/lib/auth/sessions.ts';
 import { testDatabase } from '../support/db.ts';
-import { linkToken, temporaryOutbox } from '../support/outbox.ts';
+import { linkToken, queuedMail } from '../support/outbox.ts';
 import { PASSWORD } from '../support/users.ts';
 
 // The password checks, observed: an unknown address must cost the same verification as a
@@ -26,18 +26,14 @@ vi.mock('../../src/lib/auth/email-address.ts', async (original) => {
   return { ...real, findUserByEmail: vi.fn(real.findUserByEmail) };
 });
 
-// Mail goes to a temporary outbox (config() reads the environment on first use).
-const outbox = temporaryOutbox();
-afterAll(() => outbox.remove());
-const mails = outbox.mails;
-
 const SITE = new URL('https://customertrackr.test');
 const t0 = new Date('2026-03-01T12:00:00Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
 
 const database = testDatabase();
+// Mail is queued in the database's outbox, in the transaction of its change.
+const mails = () => queuedMail(database);
 beforeEach(async () => {
-  outbox.clear();
   await database.db
     .insertInto('policy_version')
     .values({
@@ -264,7 +260,7 @@ describe('password reset', () => {
 
   const resetToken = async () => {
     await requestPasswordReset(database.db, 'jane@example.com', t0);
-    await deliverPasswordResets(database.db, SITE, { now: () => t0 });
+    await queuePasswordResets(database.db, SITE, { now: () => t0 });
     const mail = mails().at(-1)!;
     expect(mail.subject).toBe('Reset your CustomerTrackr password');
     return linkToken(mail)!;
@@ -273,13 +269,12 @@ describe('password reset', () => {
   it('emails nothing for an unknown address', async () => {
     const before = mails().length;
     await requestPasswordReset(database.db, 'nobody@example.com', t0);
-    await deliverPasswordResets(database.db, SITE, { now: () => t0 });
+    await queuePasswordResets(database.db, SITE, { now: () => t0 });
     expect(mails()).toHaveLength(before);
   });
 
-  it('does the same work on the request path for known and unknown addresses; the worker sends', async () => {
-    const sent: { to: string; subject: string }[] = [];
-    const send = async (m: { to: string; subject: string }) => void sent.push(m);
+  it('does the same work on the request path for known and unknown addresses; the worker queues the message', async () => {
+    const sent = () => mails().filter((m) => m.subject === 'Reset your CustomerTrackr password');
     const tokens = () => database.db.selectFrom('email_token').select('id').where('purpose', '=', 'reset-password').execute();
     const before = mails().length;
     await requestPasswordReset(database.db, 'jane@example.com', t0);
@@ -291,28 +286,29 @@ describe('password reset', () => {
     ]);
     expect(await tokens()).toEqual([]);
     expect(mails()).toHaveLength(before);
-    expect(sent).toEqual([]);
-    // The worker: exactly the known address gets its message, and the queue is empty.
-    expect(await deliverPasswordResets(database.db, SITE, { send, now: () => at(1000) })).toBe(2);
-    expect(sent.map((m) => [m.to, m.subject])).toEqual([['jane@example.com', 'Reset your CustomerTrackr password']]);
+    // The worker: exactly the known address gets its message (queued in the outbox), and the queue is empty.
+    expect(await queuePasswordResets(database.db, SITE, { now: () => at(1000) })).toBe(2);
+    expect(sent().map((m) => [m.to, m.subject])).toEqual([['jane@example.com', 'Reset your CustomerTrackr password']]);
     expect(await tokens()).toHaveLength(1);
     expect(await database.db.selectFrom('password_reset_request').selectAll().execute()).toEqual([]);
   });
 
   it('drops a request older than a link lifetime', async () => {
-    const sent: unknown[] = [];
+    const before = mails().length;
     await requestPasswordReset(database.db, 'jane@example.com', t0);
-    await deliverPasswordResets(database.db, SITE, { send: async (m) => void sent.push(m), now: () => at(2 * 60 * 60_000) });
-    expect(sent).toEqual([]);
+    expect(await queuePasswordResets(database.db, SITE, { now: () => at(2 * 60 * 60_000) })).toBe(1);
+    expect(mails()).toHaveLength(before);
   });
 
   it('runs in a worker on its own clock (never woken by a request), and stops cleanly', async () => {
-    const sent: string[] = [];
+    const sent = () =>
+      mails()
+        .filter((m) => m.subject === 'Reset your CustomerTrackr password')
+        .map((m) => m.to);
     let tick!: () => void;
     let cancelled = false;
     const worker = startResetWorker(database.db, SITE, {
       now: () => t0,
-      send: async (m) => void sent.push(m.to),
       schedule: (run) => {
         tick = run;
         return () => (cancelled = true);
@@ -321,10 +317,10 @@ describe('password reset', () => {
     await requestPasswordReset(database.db, 'jane@example.com', t0);
     // Nothing runs until the worker's clock ticks.
     await new Promise((resolve) => setImmediate(resolve));
-    expect(sent).toEqual([]);
+    expect(sent()).toEqual([]);
     tick();
     await worker.runOnce();
-    expect(sent).toEqual(['jane@example.com']);
+    expect(sent()).toEqual(['jane@example.com']);
     await worker.stop();
     expect(cancelled).toBe(true);
     // Stopped: a request stays queued.
@@ -438,6 +434,7 @@ describe('addAccountForOwner (npm run user -- add)', () => {
     const ownerPassword = 'the real owner chose this one';
     const taken = await addAccountForOwner(
       database.db,
+      SITE,
       normalizeEmail('jane@example.com')!,
       ['support'],
       await hashPassword(ownerPassword),
@@ -453,7 +450,7 @@ describe('addAccountForOwner (npm run user -- add)', () => {
     expect(session?.user).toMatchObject({ emailVerified: true, roles: ['support'] });
 
     // Now verified: a second add changes nothing.
-    expect(await addAccountForOwner(database.db, normalizeEmail('JANE@example.com')!, ['admin'], null, at(4000))).toEqual({
+    expect(await addAccountForOwner(database.db, SITE, normalizeEmail('JANE@example.com')!, ['admin'], null, at(4000))).toEqual({
       kind: 'exists',
       email: 'Jane@Example.com',
     });
@@ -463,7 +460,7 @@ describe('addAccountForOwner (npm run user -- add)', () => {
   });
 
   it('creates a verified account when the address has none', async () => {
-    const outcome = await addAccountForOwner(database.db, normalizeEmail('new@example.com')!, ['editor'], null, t0);
+    const outcome = await addAccountForOwner(database.db, SITE, normalizeEmail('new@example.com')!, ['editor'], null, t0);
     expect(outcome).toMatchObject({ kind: 'created' });
     const user = await database.db
       .selectFrom('user')

@@ -31,6 +31,8 @@ describe('parseConfig', () => {
       mailOutboxDir: expect.stringMatching(/\/data\/outbox$/),
       mailOutboxRetentionDays: 7,
       mailFrom: 'CustomerTrackr <no-reply@customertrackr.com>',
+      mailRetrySeconds: 30,
+      mailLeaseSeconds: 300,
       announcePolicyDays: 30,
       viewsRetentionDays: 730,
       trustProxy: false,
@@ -46,6 +48,20 @@ describe('parseConfig', () => {
       expect(() => parseConfig({ MAIL_OUTBOX_RETENTION_DAYS: bad }), bad).toThrow(
         /MAIL_OUTBOX_RETENTION_DAYS=.* is invalid: must be a whole number of days from 1 to 3650/,
       );
+    }
+  });
+
+  it('reads MAIL_RETRY_SECONDS (1 to 86400, 30 by default) and MAIL_LEASE_SECONDS (5 to 86400, 300 by default)', () => {
+    expect(parseConfig({ MAIL_RETRY_SECONDS: '1', MAIL_LEASE_SECONDS: '5' })).toMatchObject({ mailRetrySeconds: 1, mailLeaseSeconds: 5 });
+    expect(parseConfig({ MAIL_RETRY_SECONDS: '86400', MAIL_LEASE_SECONDS: '86400' })).toMatchObject({
+      mailRetrySeconds: 86400,
+      mailLeaseSeconds: 86400,
+    });
+    for (const bad of ['0', '-1', '86401', '1.5', 'soon']) {
+      expect(() => parseConfig({ MAIL_RETRY_SECONDS: bad }), bad).toThrow(/MAIL_RETRY_SECONDS=.* is invalid/);
+    }
+    for (const bad of ['4', '0', '86401', 'soon']) {
+      expect(() => parseConfig({ MAIL_LEASE_SECONDS: bad }), bad).toThrow(/MAIL_LEASE_SECONDS=.* is invalid/);
     }
   });
 

@@ -9,7 +9,12 @@ import { retentionJobs } from '../../src/lib/jobs/index.ts';
 /** Auth's tables of sessions, links, queued addresses and counters: time, not erasure, must end them. */
 const ENDED_BY_TIME = ['session', 'email_token', 'password_reset_request', 'rate_limit'];
 
-const jobs = retentionJobs({ mailOutboxDir: '/nonexistent', mailOutboxRetentionDays: 7, viewsRetentionDays: 730 });
+const jobs = retentionJobs({
+  mailOutboxDir: '/nonexistent',
+  mailOutboxRetentionDays: 7,
+  viewsRetentionDays: 730,
+  siteUrl: 'http://localhost:4321',
+});
 const jobNames = new Set(jobs.map((j) => j.name));
 
 let database: OpenDatabase;

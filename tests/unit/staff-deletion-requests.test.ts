@@ -1,6 +1,6 @@
 // Deletion requests received by email (src/lib/staff/deletion-requests.ts): the whole path,
 // the erasure it shares with self-service deletion, the audit entries, and what is left.
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eraseAccount, listDeletionRecords } from '../../src/lib/accounts/index.ts';
 import { createSession } from '../../src/lib/auth/index.ts';
 import {
@@ -17,11 +17,8 @@ import {
   resendDeletionLink,
   type DeletionRequestForm,
 } from '../../src/lib/staff/index.ts';
-import { linkToken, temporaryOutbox } from '../support/outbox.ts';
+import { linkToken, queuedMail } from '../support/outbox.ts';
 import { account, staffDatabase } from '../support/staff.ts';
-
-const outbox = temporaryOutbox();
-afterAll(() => outbox.remove());
 
 const SITE = new URL('https://ct.example');
 const t0 = new Date('2026-11-25T10:00:00.000Z');
@@ -30,7 +27,6 @@ const later = (ms: number) => new Date(t0.getTime() + ms);
 const database = staffDatabase();
 let actor: { userId: number; ip: string };
 beforeEach(async () => {
-  outbox.clear();
   actor = { userId: await account(database, 'support@customertrackr.com', ['support'], {}, t0), ip: '203.0.113.9' };
 });
 
@@ -43,7 +39,7 @@ function form(email: string, ticket = 'ZD-1001'): DeletionRequestForm {
 async function record(email: string, ticket?: string, by: { userId: number; ip: string } = actor) {
   const outcome = await recordDeletionRequest(database.db, SITE, by, form(email, ticket), t0);
   if (!outcome.ok) throw new Error(outcome.problem);
-  const mail = outbox.mails().at(-1)!;
+  const mail = queuedMail(database).at(-1)!;
   return { id: outcome.id, mail, token: linkToken(mail)! };
 }
 
@@ -110,7 +106,10 @@ describe('the path of a request', () => {
     expect(await database.db.selectFrom('user').select('id').where('id', '=', user).executeTakeFirst()).toBeUndefined();
     expect(await database.db.selectFrom('session').select('id').where('user_id', '=', user).execute()).toEqual([]);
     expect(await listDeletionRecords(database.db)).toEqual([expect.objectContaining({ via: 'support' })]);
-    expect(outbox.mails().at(-1)).toMatchObject({ to: 'leaving@example.com', subject: 'Your CustomerTrackr account has been deleted' });
+    expect(queuedMail(database).at(-1)).toMatchObject({
+      to: 'leaving@example.com',
+      subject: 'Your CustomerTrackr account has been deleted',
+    });
 
     const closed = await row(id);
     expect(closed).toMatchObject({
@@ -175,8 +174,8 @@ describe('the path of a request', () => {
     expect(await confirmDeletionByLink(database.db, token, eightDays)).toEqual({ ok: false, problem: 'expired' });
     expect((await getDeletionRequest(database.db, id, eightDays))!.linkExpired).toBe(true);
 
-    expect(await resendDeletionLink(database.db, SITE, actor, id, eightDays)).toEqual({ ok: true, mailed: true });
-    const fresh = linkToken(outbox.mails().at(-1)!)!;
+    expect(await resendDeletionLink(database.db, SITE, actor, id, eightDays)).toEqual({ ok: true });
+    const fresh = linkToken(queuedMail(database).at(-1)!)!;
     expect(await checkDeletionLink(database.db, token, eightDays)).toBe('invalid');
     expect(await confirmDeletionByLink(database.db, fresh, eightDays)).toEqual({ ok: true, deleted: true });
     expect((await log()).map((e) => e.action)).toEqual(['deletion-request.record', 'deletion-request.resend', 'account.delete']);
@@ -201,7 +200,7 @@ describe('support’s decisions', () => {
     const { id, token } = await record('verified@example.com');
     expect(
       await deleteWithVerifiedIdentity(database.db, actor, id, 'Verified on a video call against the ID on file', later(1000)),
-    ).toEqual({ ok: true, mailed: true });
+    ).toEqual({ ok: true });
     expect(await row(id)).toMatchObject({ status: 'completed', confirmed_via: 'support', requester_email: null, user_id: null });
     expect((await log()).at(-1)).toEqual({
       action: 'account.delete',
@@ -254,7 +253,7 @@ describe('support’s decisions', () => {
       .where('id', '=', id)
       .execute();
     expect((await deletionQueue(database.db)).confirmed.map((r) => r.id)).toEqual([id]);
-    expect(await completeConfirmedRequest(database.db, actor, id, later(1000))).toEqual({ ok: true, mailed: true });
+    expect(await completeConfirmedRequest(database.db, actor, id, later(1000))).toEqual({ ok: true });
     expect(await database.db.selectFrom('user').select('id').where('id', '=', user).executeTakeFirst()).toBeUndefined();
     expect((await log()).at(-1)).toMatchObject({
       action: 'account.delete',
@@ -312,7 +311,7 @@ describe('a staff account', () => {
     expect(await log()).toHaveLength(after);
     expect(await row(id)).toMatchObject({ status: 'confirmed' });
 
-    expect(await completeConfirmedRequest(database.db, byAdmin, id, later(2000))).toEqual({ ok: true, mailed: true });
+    expect(await completeConfirmedRequest(database.db, byAdmin, id, later(2000))).toEqual({ ok: true });
   });
 });
 

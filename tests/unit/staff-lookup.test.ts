@@ -1,18 +1,14 @@
 // Support's tools on one account (src/lib/staff/lookup.ts): every read and change of personal
 // data writes one audit entry, in the same transaction; details are masked unless revealed.
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createSession } from '../../src/lib/auth/index.ts';
 import { endSessions, resendVerification, revealField, searchAccounts, viewAccount } from '../../src/lib/staff/index.ts';
-import { temporaryOutbox } from '../support/outbox.ts';
+import { queuedMail } from '../support/outbox.ts';
 import { account, staffDatabase } from '../support/staff.ts';
-
-const outbox = temporaryOutbox();
-afterAll(() => outbox.remove());
 
 const database = staffDatabase();
 let actor: { userId: number; ip: string };
 beforeEach(async () => {
-  outbox.clear();
   actor = { userId: await account(database, 'support@customertrackr.com', ['support']), ip: '203.0.113.5' };
 });
 
@@ -166,7 +162,7 @@ describe('endSessions and resendVerification', () => {
     const user = await account(database, 'unconfirmed@example.com');
     await database.db.updateTable('user').set({ email_verified_at: null }).where('id', '=', user).execute();
     expect(await resendVerification(database.db, new URL('https://ct.example'), actor, user)).toEqual({ ok: true });
-    expect(outbox.mails()).toEqual([
+    expect(queuedMail(database)).toEqual([
       expect.objectContaining({ to: 'unconfirmed@example.com', subject: 'Confirm your email address for CustomerTrackr' }),
     ]);
     expect((await entries()).map((e) => [e.action, e.fields])).toEqual([['account.resend-verification', '["email"]']]);
@@ -177,7 +173,7 @@ describe('endSessions and resendVerification', () => {
       problem: 'already-verified',
     });
     expect(await resendVerification(database.db, new URL('https://ct.example'), actor, 9999)).toEqual({ ok: false, problem: 'no-account' });
-    expect(outbox.mails()).toHaveLength(1);
+    expect(queuedMail(database)).toHaveLength(1);
     expect(await entries()).toHaveLength(1);
   });
 });

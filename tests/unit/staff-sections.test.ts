@@ -13,7 +13,7 @@ describe('admin sections', () => {
     expect(ids(user())).toEqual([]);
     expect(ids(user('support'))).toEqual(['users', 'deletion-requests']);
     expect(ids(user('editor'))).toEqual(['announcements', 'stats']);
-    expect(ids(user('admin'))).toEqual(['announcements', 'stats', 'users', 'deletion-requests', 'roles', 'audit']);
+    expect(ids(user('admin'))).toEqual(['announcements', 'stats', 'users', 'deletion-requests', 'roles', 'audit', 'mail', 'sharing']);
     expect(ids(user('support', 'editor'))).toEqual(['announcements', 'stats', 'users', 'deletion-requests']);
   });
 

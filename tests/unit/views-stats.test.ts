@@ -1,9 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { labelled, layout, niceMax, points } from '../../src/components/stats/chart.ts';
+import { labelled, layout, NARROW, niceMax, points } from '../../src/components/stats/chart.ts';
 import { parseConfig } from '../../src/lib/config/index.ts';
 import {
+  change,
   CSV_HEADER,
   MAX_RANGE_DAYS,
+  presetRange,
+  previousRange,
   createViewRecorder,
   parseDayRange,
   pruneDailyDetail,
@@ -111,6 +114,9 @@ describe('the chart geometry', () => {
   it('labels every value of a short range, and the peak and the last of a long one', () => {
     const short = points([1, 5, 2], layout(3, 5));
     expect(labelled(short).map((p) => p.value)).toEqual([1, 5, 2]);
+    // Days without views are not written: the line on the axis says it.
+    expect(labelled(points([0, 3, 0, 0], layout(4, 3))).map((p) => p.index)).toEqual([1]);
+    expect(labelled(points(new Array<number>(30).fill(0), layout(30, 0)))).toEqual([]);
     const long = points(
       Array.from({ length: 30 }, (_, i) => (i === 10 ? 50 : i)),
       layout(30, 50),
@@ -128,5 +134,34 @@ describe('the chart geometry', () => {
       expect(p.x).toBeGreaterThan(0);
     }
     expect(geometry.xLabels.length).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('preset ranges and the previous period', () => {
+  const at = new Date('2026-03-15T10:00:00Z');
+  it('covers today, 7 and 30 days, this month and 12 months, today included', () => {
+    expect(presetRange('today', at)).toEqual({ from: '2026-03-15', to: '2026-03-15' });
+    expect(presetRange('7d', at)).toEqual({ from: '2026-03-09', to: '2026-03-15' });
+    expect(presetRange('30d', at)).toEqual({ from: '2026-02-14', to: '2026-03-15' });
+    expect(presetRange('month', at)).toEqual({ from: '2026-03-01', to: '2026-03-15' });
+    expect(presetRange('12m', at)).toEqual({ from: '2025-04-01', to: '2026-03-15' });
+    expect(presetRange('12m', new Date('2026-12-31T23:59:59Z'))).toEqual({ from: '2026-01-01', to: '2026-12-31' });
+  });
+
+  it('compares with the period of the same length just before', () => {
+    expect(previousRange({ from: '2026-03-09', to: '2026-03-15' })).toEqual({ from: '2026-03-02', to: '2026-03-08' });
+    expect(previousRange({ from: '2026-03-01', to: '2026-03-01' })).toEqual({ from: '2026-02-28', to: '2026-02-28' });
+    expect(change(18, 9)).toEqual({ difference: 9, percent: 100 });
+    expect(change(3, 4)).toEqual({ difference: -1, percent: -25 });
+    expect(change(5, 0)).toEqual({ difference: 5, percent: undefined });
+  });
+
+  it('marks only the points that say something: all of a short range, the peak and the last of a long one', () => {
+    const long = points(
+      Array.from({ length: 10 }, (_, i) => (i === 3 ? 9 : 1)),
+      layout(10, 9, NARROW),
+    );
+    expect(labelled(long, NARROW.labelAllUpTo).map((p) => p.index)).toEqual([3, 9]);
+    for (const p of long) expect(p.x).toBeLessThanOrEqual(NARROW.width);
   });
 });

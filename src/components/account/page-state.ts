@@ -1,11 +1,14 @@
 /**
- * The logic of the account page, shared by its two routes: /account (personal parts as
- * server islands) and /account/basic (the same parts rendered into the page, for browsers
- * without JavaScript; docs/decisions/0009-account-page-islands.md).
+ * The logic of the account area, shared by its pages (docs/decisions/0020-account-area-pages.md):
+ * /account (profile), /account/security, /account/privacy and /account/data. Each page is
+ * rendered on demand with the signed-in user's data in it; every form posts to an Astro action
+ * on the page it is on.
  *
- * Forms post to Astro actions on the page they are on. A success redirects back with
- * `?done=` (so reloading never posts again); a failure is rendered with its messages, and
- * what was typed goes to the island concerned.
+ * A success redirects to the page that owns the form with `?done=` (so reloading never posts
+ * again) and the message is shown at the top of that page. A failure renders the owning page
+ * with an error summary at the top and the messages next to their fields; what was typed goes
+ * back into the form (never passwords). Forms posted to an older address (/account or
+ * /account/basic, before the area was split) work the same way and land on the owning page.
  */
 import type { AstroGlobal } from 'astro';
 import { actions, isInputError, type ActionError } from 'astro:actions';
@@ -14,21 +17,68 @@ import { PROFILE_FIELDS } from '../../lib/accounts/profile.ts';
 import { submittedValues } from '../../lib/http/forms.ts';
 import type { FormState } from './form-state.ts';
 
-export type Section = 'profile' | 'email' | 'password' | 'sessions' | 'sharing' | 'policy' | 'history' | 'export' | 'delete';
+export type Section =
+  'profile' | 'email' | 'password' | 'sessions' | 'sharing' | 'policy' | 'history' | 'staff-access' | 'export' | 'delete';
 
-export const SECTIONS: { id: Section; title: string }[] = [
-  { id: 'profile', title: 'Profile' },
-  { id: 'email', title: 'Email address' },
-  { id: 'password', title: 'Password' },
-  { id: 'sessions', title: 'Sessions' },
-  { id: 'sharing', title: 'Sharing' },
-  { id: 'policy', title: 'Privacy policy' },
-  { id: 'history', title: 'History of changes' },
-  { id: 'export', title: 'Download your data' },
-  { id: 'delete', title: 'Delete your account' },
+export type AccountPageId = 'profile' | 'security' | 'privacy' | 'data';
+
+export interface AccountPageInfo {
+  id: AccountPageId;
+  path: string;
+  /** The link in the side navigation. */
+  label: string;
+  /** The page's heading and title. */
+  title: string;
+  description: string;
+  sections: readonly Section[];
+}
+
+/** The pages of the account area, in the order of the side navigation. */
+export const ACCOUNT_PAGES: readonly AccountPageInfo[] = [
+  {
+    id: 'profile',
+    path: '/account',
+    label: 'Profile',
+    title: 'Your profile',
+    description: 'What we hold about your account, and your profile details to correct or complete.',
+    sections: ['profile'],
+  },
+  {
+    id: 'security',
+    path: '/account/security',
+    label: 'Sign-in & security',
+    title: 'Sign-in & security',
+    description: 'The address you sign in with, your password, and the browsers you are signed in on.',
+    sections: ['email', 'password', 'sessions'],
+  },
+  {
+    id: 'privacy',
+    path: '/account/privacy',
+    label: 'Privacy',
+    title: 'Privacy',
+    description: 'Sharing, the policy versions you agreed to, when our staff accessed your data, and every change to it.',
+    sections: ['sharing', 'policy', 'staff-access', 'history'],
+  },
+  {
+    id: 'data',
+    path: '/account/data',
+    label: 'Your data',
+    title: 'Your data',
+    description: 'Download everything we hold about you, or delete your account.',
+    sections: ['export', 'delete'],
+  },
 ];
 
-/** The notices shown after a successful submission, keyed by `?done=`. */
+/** The page that holds `section`. */
+export function pageOf(section: Section): AccountPageInfo {
+  return ACCOUNT_PAGES.find((p) => p.sections.includes(section))!;
+}
+
+export function accountPageInfo(id: AccountPageId): AccountPageInfo {
+  return ACCOUNT_PAGES.find((p) => p.id === id)!;
+}
+
+/** The notices shown after a submission, keyed by `?done=` (a redirect never carries free text). */
 const DONE: Record<string, { section: Section; message: string; kind?: 'error' }> = {
   profile: { section: 'profile', message: 'Your profile was saved. The change is listed in your history.' },
   'profile-unchanged': { section: 'profile', message: 'Nothing changed: your profile already said this.' },
@@ -44,6 +94,7 @@ const DONE: Record<string, { section: Section; message: string; kind?: 'error' }
   sessions: { section: 'sessions', message: 'Every other session was signed out.' },
   'sharing-changed': { section: 'sharing', message: 'Your choice was saved and applies from now on.' },
   'sharing-unchanged': { section: 'sharing', message: 'Your choice was already recorded.' },
+  'purpose-refused': { section: 'sharing', message: 'You are left out of that purpose: nothing about you will be shared for it.' },
   'sharing-refused-gpc': {
     section: 'sharing',
     message: 'Your browser sends Global Privacy Control, so sharing stays off. To allow it, turn GPC off in your browser first.',
@@ -57,17 +108,26 @@ const DONE: Record<string, { section: Section; message: string; kind?: 'error' }
   },
 };
 
-export interface SectionAlertProps {
-  error: ActionError | undefined;
-  fieldError: boolean;
-  success: string | undefined;
-  failure: string | undefined;
+/** Where a `?done=` notice is shown: the page of its section, with the key. */
+export function donePath(key: string): string {
+  const section = DONE[key]?.section;
+  return `${section ? pageOf(section).path : '/account'}?done=${encodeURIComponent(key)}`;
+}
+
+/** The message at the top of the page after a submission. */
+export interface PageAlert {
+  /** The form that failed, with its error (its field messages are shown by the form too). */
+  error?: ActionError | undefined;
+  /** Field messages, by field name, for the error summary's links. */
+  fields?: Record<string, string[]> | undefined;
+  success?: string | undefined;
+  failure?: string | undefined;
 }
 
 export interface AccountView {
-  /** The path of this route: /account or /account/basic. */
-  path: string;
-  alerts: Record<Section, SectionAlertProps>;
+  page: AccountPageInfo;
+  alert: PageAlert;
+  /** What a failed form hands back to itself: field messages and what was typed. */
   states: Partial<Record<Section, FormState>>;
 }
 
@@ -81,11 +141,16 @@ type Form = {
   codes?: Partial<Record<string, string>>;
 };
 
-export async function accountPage(Astro: AstroGlobal, path: string): Promise<AccountOutcome> {
+/**
+ * Runs the outcome of a form posted to `route` (any page of the area, or the old /account/basic)
+ * and says what to answer: a redirect, or the page to render with its message.
+ */
+export async function accountPage(Astro: AstroGlobal, route: AccountPageInfo | 'basic'): Promise<AccountOutcome> {
   // A successful deletion ends the session within this request: leave before anything else.
   const deletion = Astro.getActionResult(actions.account.deleteAccount);
   if (deletion?.data) return { redirect: '/account/deleted' };
-  if (!Astro.locals.user) return { redirect: `/login?next=${encodeURIComponent(path)}` };
+  const routePath = route === 'basic' ? '/account/basic' : route.path;
+  if (!Astro.locals.user) return { redirect: `/login?next=${encodeURIComponent(routePath)}` };
 
   const forms: Form[] = [
     {
@@ -123,14 +188,13 @@ export async function accountPage(Astro: AstroGlobal, path: string): Promise<Acc
     { section: 'delete', result: deletion, keep: ['confirmation'], done: () => 'deleted', codes: ERROR_FIELDS.deleteAccount },
   ];
 
-  let failed: { section: Section; error: ActionError; fieldError: boolean; state: FormState } | undefined;
   for (const form of forms) {
     const { result } = form;
     if (!result) continue;
     if (result.data !== undefined) {
       const key = (form.done as (d: unknown) => string)(result.data);
       if (key === 'signed-out') return { redirect: '/?signed-out' };
-      return { redirect: `${path}?done=${key}#${DONE[key]?.section ?? form.section}` };
+      return { redirect: donePath(key) };
     }
     if (!result.error) continue;
     const { error } = result;
@@ -142,21 +206,15 @@ export async function accountPage(Astro: AstroGlobal, path: string): Promise<Acc
       fields[mapped] = [error.message];
     }
     const values = form.keep ? ((await submittedValues(Astro.request, form.keep)) as Record<string, string>) : {};
-    failed = { section: form.section, error, fieldError: mapped !== undefined, state: { fields, values } };
+    // The page that holds the form, whichever address it was posted to.
+    return { view: { page: pageOf(form.section), alert: { error, fields }, states: { [form.section]: { fields, values } } } };
   }
 
-  const done = failed ? undefined : DONE[Astro.url.searchParams.get('done') ?? ''];
-  const alerts = Object.fromEntries(
-    SECTIONS.map(({ id }) => [
-      id,
-      {
-        error: failed?.section === id ? failed.error : undefined,
-        fieldError: failed?.section === id && failed.fieldError,
-        success: done?.section === id && done.kind !== 'error' ? done.message : undefined,
-        failure: done?.section === id && done.kind === 'error' ? done.message : undefined,
-      },
-    ]),
-  ) as Record<Section, SectionAlertProps>;
-  const states: Partial<Record<Section, FormState>> = failed ? { [failed.section]: failed.state } : {};
-  return { view: { path, alerts, states } };
+  const doneKey = Astro.url.searchParams.get('done') ?? '';
+  const done = DONE[doneKey];
+  // Addresses from before the split: /account/basic and /account?done=<a section elsewhere>.
+  if (route === 'basic') return { redirect: done ? donePath(doneKey) : '/account' };
+  if (done && pageOf(done.section) !== route) return { redirect: donePath(doneKey) };
+  const alert: PageAlert = done ? (done.kind === 'error' ? { failure: done.message } : { success: done.message }) : {};
+  return { view: { page: route, alert, states: {} } };
 }

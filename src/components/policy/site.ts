@@ -65,3 +65,8 @@ export async function loadPolicy(): Promise<PolicySite> {
 export function consecutivePairs<T>(versions: readonly T[]): [T, T][] {
   return versions.slice(1).map((v, i) => [versions[i]!, v]);
 }
+
+/** About how many minutes a text takes to read (230 words a minute), at least 1. */
+export function readingMinutes(text: string): number {
+  return Math.max(1, Math.round(text.split(/\s+/).filter(Boolean).length / 230));
+}

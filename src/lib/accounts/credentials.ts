@@ -4,8 +4,8 @@ import { consumeEmailToken, createEmailToken, discardUnusedLinks, type TokenProb
 import { setPasswordHash, setSignInAddress } from '../auth/user-records.ts';
 import { checkNewPassword, hashPassword, verifyAgainstDummy, verifyPassword } from '../auth/passwords.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
-import type { DB } from '../db/index.ts';
-import { sendMail } from '../mail/index.ts';
+import { writeTransaction, type DB } from '../db/index.ts';
+import { enqueueMail } from '../mail/index.ts';
 import { confirmNewEmailMessage, emailChangedMessage, emailTakenMessage, passwordChangedMessage } from './emails.ts';
 import { recordChanges } from './history.ts';
 
@@ -43,13 +43,13 @@ export async function changePassword(
   const verdict = checkNewPassword(newPassword, [user.email]);
   if (!verdict.ok) return { ok: false, problem: 'rule', reason: verdict.reason };
   const passwordHash = await hashPassword(newPassword);
-  const signedOut = await db.transaction().execute(async (trx) => {
+  const signedOut = await writeTransaction(db, 'user', async (trx) => {
     await setPasswordHash(trx, userId, passwordHash);
     await discardUnusedLinks(trx, userId, ['reset-password', 'set-password']);
     await recordChanges(trx, userId, ['password'], 'you', now);
+    await enqueueMail(trx, passwordChangedMessage(user.email, now, signOutOthers), now);
     return signOutOthers ? invalidateUserSessions(trx, userId, currentSessionId) : 0;
   });
-  await sendMail(passwordChangedMessage(user.email, now, signOutOthers));
   return { ok: true, signedOut };
 }
 
@@ -72,10 +72,14 @@ export async function requestEmailChange(
   if (!(await verifyCurrentPassword(db, userId, currentPassword))) return { ok: false, problem: 'wrong-password' };
   const user = await db.selectFrom('user').select(['email', 'email_normalized']).where('id', '=', userId).executeTakeFirstOrThrow();
   if (user.email_normalized === newEmail.normalized) return { ok: false, problem: 'same-address' };
-  const taken = await db.selectFrom('user').select('id').where('email_normalized', '=', newEmail.normalized).executeTakeFirst();
-  const token = await createEmailToken(db, userId, 'change-email', newEmail.email, now);
-  if (taken) await sendMail(emailTakenMessage(newEmail.email));
-  else await sendMail(confirmNewEmailMessage(newEmail.email, siteLink(siteUrl, '/account/confirm-email', { token })));
+  await writeTransaction(db, 'user', async (trx) => {
+    const taken = await trx.selectFrom('user').select('id').where('email_normalized', '=', newEmail.normalized).executeTakeFirst();
+    const token = await createEmailToken(trx, userId, 'change-email', newEmail.email, now);
+    const message = taken
+      ? emailTakenMessage(newEmail.email)
+      : confirmNewEmailMessage(newEmail.email, siteLink(siteUrl, '/account/confirm-email', { token }));
+    await enqueueMail(trx, message, now);
+  });
   return { ok: true, to: newEmail.email };
 }
 
@@ -110,29 +114,25 @@ export type EmailChangeOutcome = { ok: true; userId: number; email: string } | {
  * working, since they went to the old address. The old address is told.
  */
 export async function confirmEmailChange(db: DB, token: string, now = new Date()): Promise<EmailChangeOutcome> {
-  const outcome = await db
-    .transaction()
-    .execute(async (trx) => {
-      const used = await consumeEmailToken(trx, token, 'change-email', now);
-      if (!used.ok) return used;
-      const normalized = normalizeEmail(used.token.email);
-      if (!normalized) return { ok: false as const, problem: 'invalid' as const };
-      const taken = await trx.selectFrom('user').select('id').where('email_normalized', '=', normalized.normalized).executeTakeFirst();
-      if (taken) throw new AddressTaken();
-      const before = await trx.selectFrom('user').select(['email']).where('id', '=', used.token.userId).executeTakeFirstOrThrow();
-      await setSignInAddress(trx, used.token.userId, normalized, now);
-      await discardUnusedLinks(trx, used.token.userId);
-      await recordChanges(trx, used.token.userId, ['email'], 'you', now);
-      return { ok: true as const, userId: used.token.userId, email: normalized.email, oldEmail: before.email };
-    })
-    .catch((error: unknown) => {
-      // Roll back the token's use too: the link stays usable if the address is freed.
-      if (error instanceof AddressTaken) return { ok: false as const, problem: 'taken' as const };
-      throw error;
-    });
-  if (!outcome.ok) return outcome;
-  await sendMail(emailChangedMessage(outcome.oldEmail, outcome.email, now));
-  return { ok: true, userId: outcome.userId, email: outcome.email };
+  const outcome = await writeTransaction(db, 'user', async (trx) => {
+    const used = await consumeEmailToken(trx, token, 'change-email', now);
+    if (!used.ok) return used;
+    const normalized = normalizeEmail(used.token.email);
+    if (!normalized) return { ok: false as const, problem: 'invalid' as const };
+    const taken = await trx.selectFrom('user').select('id').where('email_normalized', '=', normalized.normalized).executeTakeFirst();
+    if (taken) throw new AddressTaken();
+    const before = await trx.selectFrom('user').select(['email']).where('id', '=', used.token.userId).executeTakeFirstOrThrow();
+    await setSignInAddress(trx, used.token.userId, normalized, now);
+    await discardUnusedLinks(trx, used.token.userId);
+    await recordChanges(trx, used.token.userId, ['email'], 'you', now);
+    await enqueueMail(trx, emailChangedMessage(before.email, normalized.email, now), now);
+    return { ok: true as const, userId: used.token.userId, email: normalized.email };
+  }).catch((error: unknown) => {
+    // Roll back the token's use too: the link stays usable if the address is freed.
+    if (error instanceof AddressTaken) return { ok: false as const, problem: 'taken' as const };
+    throw error;
+  });
+  return outcome;
 }
 
 class AddressTaken extends Error {}

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { normalizeEmail } from '../auth/email-address.ts';
 import { isLastAdmin } from '../auth/role-grants.ts';
-import { checkpointWal, type DB } from '../db/index.ts';
+import { checkpointWal, writeTransaction, type DB } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
-import { sendMail } from '../mail/index.ts';
+import { enqueueMail } from '../mail/index.ts';
 import { policyFacts } from './acknowledgements.ts';
 import { verifyCurrentPassword } from './credentials.ts';
 import { accountDeletedMessage } from './emails.ts';
@@ -102,7 +102,7 @@ export async function eraseAccountIn(
       case 'by-address':
         await untyped
           .deleteFrom(e.table)
-          .where('email', 'in', [...keys])
+          .where((eb) => eb(eb.fn('lower', [eb.ref(e.addressColumn ?? 'email')]), 'in', [...keys]))
           .execute();
         break;
       case 'keep':
@@ -144,25 +144,24 @@ export type SelfDeletionOutcome =
   { ok: true; record: DeletionRecord } | { ok: false; problem: 'wrong-password' | 'no-account' | 'last-admin' };
 
 /**
- * Self-service deletion: re-authenticates with the current password, erases, then emails a
- * confirmation to the address the account had (kept in memory only). The mail goes after the
- * erasure has committed, so it never confirms a deletion that did not happen; a mail failure
- * is logged and does not undo or block the deletion. The last admin cannot delete their
- * account (isLastAdmin): someone must be left to administer the site.
+ * Self-service deletion: re-authenticates with the current password, erases, and queues a
+ * confirmation to the address the account had, in the erasure's transaction: it is sent only if
+ * the deletion commits, and a mail server that is down neither blocks nor undoes it. The last
+ * admin cannot delete their account (isLastAdmin): someone must be left to administer the site.
+ * The rule is read under the write lock taken first (writeTransaction), so two admins deleting
+ * themselves at once cannot both pass it.
  */
 export async function deleteOwnAccount(db: DB, userId: number, password: string, now = new Date()): Promise<SelfDeletionOutcome> {
   if (!(await verifyCurrentPassword(db, userId, password))) return { ok: false, problem: 'wrong-password' };
-  const erased = await db.transaction().execute(async (trx) => {
+  const erased = await writeTransaction(db, 'admins', async (trx) => {
     if (await isLastAdmin(trx, userId)) return 'last-admin' as const;
-    return (await eraseAccountIn(trx, userId, 'self-service', now)) ?? ('no-account' as const);
+    const done = await eraseAccountIn(trx, userId, 'self-service', now);
+    if (!done) return 'no-account' as const;
+    await enqueueMail(trx, accountDeletedMessage(done.email, now), now, { forgetWhenSent: true });
+    return done;
   });
   if (typeof erased === 'string') return { ok: false, problem: erased };
   await scrubErasedBytes(db);
-  try {
-    await sendMail(accountDeletedMessage(erased.email, now));
-  } catch (error) {
-    console.error('account deletion: the confirmation message could not be sent:', error instanceof Error ? error.message : error);
-  }
   return { ok: true, record: erased.record };
 }
 

@@ -46,17 +46,18 @@ function convert(value: unknown, format: ExportFormat | undefined): unknown {
 // The registry names tables and columns at run time; Kysely still quotes every identifier.
 type Untyped = Kysely<Record<string, Record<string, unknown>>>;
 
-async function rowsOf(db: DB, e: RegistryEntry, userId: number): Promise<Record<string, unknown>[]> {
+async function rowsOf(db: DB, e: RegistryEntry, userId: number, now: Date): Promise<Record<string, unknown>[]> {
   const columns = exportedColumns(e);
   if (e.userColumns.length === 0 || columns.length === 0) return [];
   // Account numbers are never reused (user.id is AUTOINCREMENT, migration 0010): a row with
   // this number is this account's, however old.
-  const rows = await (db as unknown as Untyped)
+  let query = (db as unknown as Untyped)
     .selectFrom(e.table)
     .select(columns)
-    .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))))
-    .orderBy(sql`rowid`)
-    .execute();
+    .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))));
+  const held = e.heldUntil;
+  if (held) query = query.where((eb) => eb.or([eb(held, 'is', null), eb(held, '<=', now.getTime())]));
+  const rows = await query.orderBy(sql`rowid`).execute();
   return rows.map((row) =>
     Object.fromEntries(
       columns.map((c) => {
@@ -81,7 +82,7 @@ export async function exportAccount(db: DB, userId: number, siteUrl: URL, now = 
         else excluded.push({ table: e.table, column: name, reason: rule.exclude });
       }
       if (Object.keys(columns).length > 0)
-        tables[e.table] = { description: e.description, retention: e.retention.rule, columns, rows: await rowsOf(trx, e, userId) };
+        tables[e.table] = { description: e.description, retention: e.retention.rule, columns, rows: await rowsOf(trx, e, userId, now) };
     }
     return {
       format: EXPORT_FORMAT,

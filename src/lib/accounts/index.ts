@@ -13,3 +13,4 @@ export * from './registry.ts';
 export * from './sessions.ts';
 export * from './sharing.ts';
 export * from './tables.ts';
+export * from './inventory.ts';

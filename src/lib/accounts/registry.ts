@@ -23,7 +23,8 @@ export type ColumnRule = { export: string; format?: ExportFormat } | { exclude: 
  * - `rate-limit-keys`: rows keyed by a SHA-256 of something about the user: deleted by those
  *   hashes (deletion.ts computes them).
  * - `by-address`: rows keyed by an email address, not an account (they may name an address
- *   that has none): deleted where their `email` is one of the account's addresses.
+ *   that has none): deleted where their `email` (or `addressColumn`) is one of the account's
+ *   addresses, compared in lower case.
  * - `keep`: an append-only record that must outlive the account (the staff audit log); the
  *   entry says why in `kept`. It must hold nothing but the account number.
  */
@@ -38,8 +39,15 @@ export interface RegistryEntry {
   erase: Erasure;
   /** Why the rows stay when the account is erased (for `keep`). */
   kept?: string;
+  /** For `by-address`: the column holding the address (default `email`). */
+  addressColumn?: string;
   retention: Retention;
   columns: Record<string, ColumnRule>;
+  /**
+   * A column of epoch milliseconds before which a row is not exported: a disclosure under a
+   * legal hold, which the law does not let us tell the user about yet.
+   */
+  heldUntil?: string;
 }
 
 /**
@@ -62,8 +70,10 @@ function entry<T extends keyof Database>(e: {
   userColumns: readonly ColumnsOf<T>[];
   erase: Erasure;
   kept?: string;
+  addressColumn?: ColumnsOf<T>;
   retention: Retention;
   columns: { [C in ColumnsOf<T>]-?: ColumnRule };
+  heldUntil?: ColumnsOf<T>;
 }): RegistryEntry {
   return e;
 }
@@ -258,7 +268,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       id: { export: 'The number of the record.', format: 'integer' },
       announcement_id: { export: 'The announcement changed (null: a policy announcement).', format: 'integer' },
       policy_effective_date: { export: 'The policy version whose announcement changed (null: an editor’s announcement).' },
-      at: { export: 'When.', format: 'iso-time' },
+      at: { export: 'When the change was made.', format: 'iso-time' },
       by_user_id: { export: 'The account that made the change.', format: 'integer' },
       action: { export: 'What was done: created, edited, ended, text-edited, text-restored or resumed.' },
       details: { export: 'The values the change set (JSON).' },
@@ -302,7 +312,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     },
     columns: {
       id: { export: 'The number of the entry.', format: 'integer' },
-      at: { export: 'When.', format: 'iso-time' },
+      at: { export: 'When the staff member acted.', format: 'iso-time' },
       actor_user_id: {
         exclude: 'Which staff account acted: information about our staff, not about you (the action and reason are shown).',
       },
@@ -313,6 +323,62 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       subject_user_id: { export: 'The account whose information was involved.', format: 'integer' },
       fields: { export: 'The names of the fields involved (JSON), never their values.' },
       reason: { export: 'Why, where the action requires a reason.' },
+    },
+  }),
+  entry({
+    table: 'purpose_notice',
+    description: 'The notices we sent you about a proposed new purpose for sharing, and whether you refused it.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    retention: UNTIL_ERASED,
+    columns: {
+      purpose_id: { export: 'The purpose the notice is about (see "Where your data went" and /privacy/recipients).', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      queued_at: { export: 'When the notice appeared on your account page.', format: 'epoch-ms-as-iso-time' },
+      sent_at: { export: 'When we emailed it to you (null: not yet, or your address is not confirmed).', format: 'epoch-ms-as-iso-time' },
+      token_id: { exclude: TOKEN_ID },
+      token_hash: { exclude: SECRET_HASH },
+      opted_out_at: { export: 'When you refused this purpose (null: you did not).', format: 'epoch-ms-as-iso-time' },
+    },
+  }),
+  entry({
+    table: 'disclosure',
+    description:
+      'Where your data went: every share with a third party that included you, and every disclosure to an authority or for fraud prevention.',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    retention: UNTIL_ERASED,
+    heldUntil: 'hold_until',
+    columns: {
+      id: { export: 'The number of the record.', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      kind: { export: 'share (a share with a third party), legal (to comply with the law) or fraud (fraud protection and credit risk).' },
+      share_id: { export: 'The number of the share that included you (for kind share).', format: 'integer' },
+      recipient: { export: 'Who received the data.' },
+      purpose: { export: 'What the recipient received the data for.' },
+      fields: { export: 'Which of your data (JSON list of field names).' },
+      disclosed_at: { export: 'When the data was released.', format: 'epoch-ms-as-iso-time' },
+      policy_version: { export: 'The privacy policy version in effect then (see /privacy/<date>).' },
+      legal_basis: { export: 'The law or agreement that required or allowed it (legal and fraud disclosures).' },
+      reference: { export: 'The requester’s reference (legal and fraud disclosures).' },
+      reason: { export: 'Why it was necessary.' },
+      hold_until: { export: 'Until when the law did not let us tell you (null: no hold).', format: 'epoch-ms-as-iso-time' },
+      notified_at: { export: 'When you were told.', format: 'epoch-ms-as-iso-time' },
+    },
+  }),
+  entry({
+    table: 'staff_acknowledgement',
+    description:
+      'The versions of the staff handbook and of the privacy policy you acknowledged as a member of our staff (staff accounts only).',
+    userColumns: ['user_id'],
+    erase: 'delete-rows',
+    retention: UNTIL_ERASED,
+    columns: {
+      id: { export: 'The number of the record.', format: 'integer' },
+      user_id: { export: 'The number of your account.', format: 'integer' },
+      document: { export: 'handbook or policy.' },
+      version: { export: 'The version acknowledged.' },
+      acknowledged_at: { export: 'When it was acknowledged.', format: 'epoch-ms-as-iso-time' },
     },
   }),
   entry({
@@ -347,6 +413,35 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       requested_at: { exclude: 'When the reset was asked for; deleted with the request within seconds.' },
     },
   }),
+  entry({
+    table: 'mail_outbox',
+    description:
+      'Messages we send you (address confirmations, password resets, notices of changes to your account), kept while they wait to be sent and for a while after.',
+    userColumns: [],
+    erase: 'by-address',
+    addressColumn: 'recipient',
+    retention: {
+      rule: 'Sent messages are deleted 7 days after they were sent; a message that could not be sent is deleted 30 days after we gave up on it; all of them when your account is deleted (except the message that confirms the deletion, which is deleted as soon as it is sent).',
+      job: 'mail.outbox-rows',
+    },
+    columns: {
+      id: { exclude: 'The number of the message in the queue: it says nothing about you.' },
+      message_id: { exclude: 'The Message-ID header of the message, a random identifier that says nothing about you.' },
+      recipient: { exclude: 'The address the message went to: your address, which the export shows with your account.' },
+      subject: { exclude: 'The subject of a message we sent you; you have the message itself in your inbox.' },
+      body: {
+        exclude: 'The text of a message we sent you, which may hold a single-use link (a secret); you have the message in your inbox.',
+      },
+      status: { exclude: 'Whether the message was sent: about our delivery, not about you.' },
+      created_at: { exclude: 'When the message was written: about our delivery, not about you.' },
+      attempts: { exclude: 'How many times we tried to send it: about our delivery, not about you.' },
+      next_attempt_at: { exclude: 'When we try again: about our delivery, not about you.' },
+      lease_until: { exclude: 'Which of our servers is sending it: about our delivery, not about you.' },
+      last_error: { exclude: 'Why the mail server refused it: about our delivery, not about you.' },
+      finished_at: { exclude: 'When it was sent or given up on: about our delivery, not about you.' },
+      forget_when_sent: { exclude: 'Whether the message is deleted as soon as it is sent: about our delivery, not about you.' },
+    },
+  }),
 ];
 
 /**
@@ -365,6 +460,11 @@ export const NOT_PERSONAL: Readonly<Record<string, string>> = {
   view_event_key: 'Idempotency keys of page-view events (random, discarded after the day).',
   banner_generation: 'A counter of changes to announcements, for the banner island to know when to read them again.',
   job_run: 'When each scheduled job (retention, housekeeping) last ran and is due next.',
+  recipient: 'The public register of recipients of personal data (/privacy/recipients): companies, not people.',
+  recipient_change: 'The public log of changes to the register of recipients (its Atom feed); it never says who made a change.',
+  sharing_purpose: 'Purposes proposed for sharing with a third party, and their notice periods: the same for everyone.',
+  share:
+    'One row per share run: the purpose, the fields, the filter and how many accounts it included; which accounts is in each one’s disclosure records.',
   kysely_migration: 'Which database migrations have run.',
   kysely_migration_lock: 'A lock used while migrations run.',
 };

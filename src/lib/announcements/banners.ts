@@ -86,14 +86,23 @@ export function selectBanners(input: {
   announcements: readonly AnnouncementFacts[];
   policy: readonly PolicyAnnouncement[];
   dismissed?: readonly string[];
+  /**
+   * Keys of policy announcements that say what the reader's own policy notice already says
+   * (the versions it covers): left out, so that nothing is said twice.
+   */
+  covered?: readonly string[];
   limit?: number;
 }): Banner[] {
   const dismissed = new Set(input.dismissed ?? []);
+  const covered = new Set(input.covered ?? []);
   const candidates = [
     ...input.announcements
       .filter((a) => reaches(a.audience, input.reader) && isActiveAt({ startsAt: a.starts_at, endsAt: a.ends_at }, input.now))
       .map(announcementBanner),
-    ...input.policy.filter((p) => p.status === 'active').map(policyBanner),
+    ...input.policy
+      .filter((p) => p.status === 'active')
+      .map(policyBanner)
+      .filter((b) => !covered.has(b.key)),
   ];
   return candidates
     .filter((b) => !(b.dismissible && dismissed.has(b.token)))

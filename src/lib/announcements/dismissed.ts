@@ -1,7 +1,9 @@
 /**
  * Dismissed announcements are remembered in one cookie, in the reader's browser only: a
  * list of tokens `<key>r<revision>` such as `a12r3` (announcement 12, revision 3) or
- * `p20270101r0` (the announcement of the policy version effective 2027-01-01). It holds no
+ * `p20270101r0` (the announcement of the policy version effective 2027-01-01) or
+ * `n20270101r0` (a signed-in reader's notice that this version awaits their "I have read
+ * it", put aside for now; it does not record an agreement). It holds no
  * personal data and is not tied to an account.
  *
  * An edit that changes what readers see bumps the revision, so the token no longer matches
@@ -13,7 +15,7 @@ export const DISMISS_COOKIE = 'ct-dismissed';
 export const MAX_DISMISSED = 50;
 export const DISMISS_MAX_AGE_SECONDS = 365 * 24 * 60 * 60;
 
-const TOKEN = /^(a[1-9]\d{0,9}|p\d{8})r(\d{1,9})$/;
+const TOKEN = /^(a[1-9]\d{0,9}|[pn]\d{8})r(\d{1,9})$/;
 
 export function announcementKey(id: number): string {
   return `a${id}`;
@@ -21,6 +23,11 @@ export function announcementKey(id: number): string {
 
 export function policyKey(effective: string): string {
   return `p${effective.replaceAll('-', '')}`;
+}
+
+/** The key of the policy notice for the version effective on `effective` (see above). */
+export function noticeKey(effective: string): string {
+  return `n${effective.replaceAll('-', '')}`;
 }
 
 export function dismissToken(key: string, revision: number): string {

@@ -363,7 +363,7 @@ export async function changePolicyAnnouncement(
  */
 export async function bannersFor(
   db: DB,
-  options: { now: Date; reader: Reader; policyDays: number; dismissed?: readonly string[] },
+  options: { now: Date; reader: Reader; policyDays: number; dismissed?: readonly string[]; covered?: readonly string[] },
 ): Promise<Banner[]> {
   const sources = await bannerSources(db, options.now);
   const policy = options.policyDays > 0 ? policyAnnouncements(sources.versions, sources.overrides, options.policyDays, options.now) : [];
@@ -373,5 +373,6 @@ export async function bannersFor(
     announcements: sources.announcements,
     policy,
     dismissed: options.dismissed ?? [],
+    covered: options.covered ?? [],
   });
 }

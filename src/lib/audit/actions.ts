@@ -49,6 +49,30 @@ export const AUDIT_ACTIONS = {
     staff: 'Revoked a role',
     user: 'An administrator took a staff role away from your account.',
   },
+  'recipient.add': {
+    staff: 'Added a recipient to the public register',
+    user: 'A recipient of personal data was added to the public register.',
+  },
+  'recipient.edit': {
+    staff: 'Changed a recipient in the public register',
+    user: 'A recipient in the public register was changed.',
+  },
+  'recipient.remove': {
+    staff: 'Removed a recipient from the public register',
+    user: 'A recipient was removed from the public register.',
+  },
+  'purpose.propose': {
+    staff: 'Proposed a sharing purpose (notice period started)',
+    user: 'A new purpose for sharing was proposed, and everyone is being told before it starts.',
+  },
+  'share.run': {
+    staff: 'Ran a share with a third party',
+    user: 'Data was shared with a third party, leaving out everyone who had opted out.',
+  },
+  'disclosure.record': {
+    staff: 'Recorded a legal or fraud disclosure',
+    user: 'Information about your account was disclosed to an authority or for fraud prevention.',
+  },
 } as const satisfies Record<string, { staff: string; user: string }>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -1,4 +1,4 @@
-import type { DB } from '../db/index.ts';
+import { writeTransaction, type DB } from '../db/index.ts';
 import type { EmailTokenPurpose } from './tables.ts';
 import { issueToken, parseToken, secretMatches } from './tokens.ts';
 
@@ -39,7 +39,7 @@ export async function createEmailToken(
 ): Promise<string> {
   const { id, token, secretHash } = issueToken();
   const at = now.getTime();
-  await db.transaction().execute(async (trx) => {
+  await writeTransaction(db, 'email-token', async (trx) => {
     await trx.deleteFrom('email_token').where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
     await trx
       .insertInto('email_token')

@@ -1,14 +1,20 @@
-import type { DB } from '../db/index.ts';
-import { sendMail } from '../mail/index.ts';
+import { writeTransaction, type DB } from '../db/index.ts';
+import { enqueueMail } from '../mail/index.ts';
 import { checkEmailTokenRow, consumeEmailToken, createEmailToken, type TokenProblem } from './email-tokens.ts';
 import { verifyEmailMessage } from './emails.ts';
 import { siteLink } from './site-links.ts';
 
 /** Verifying an account's address: emailing the link, and marking the address verified when it is used. */
 
-export async function sendVerificationEmail(db: DB, siteUrl: URL, userId: number, email: string, now = new Date()) {
-  const token = await createEmailToken(db, userId, 'verify-email', email, now);
-  await sendMail(verifyEmailMessage(email, siteLink(siteUrl, '/verify-email', { token })));
+/** Issues a verification link for `email` and queues the message, in `trx` (the change that calls for it). */
+export async function queueVerificationEmail(trx: DB, siteUrl: URL, userId: number, email: string, now = new Date()) {
+  const token = await createEmailToken(trx, userId, 'verify-email', email, now);
+  await enqueueMail(trx, verifyEmailMessage(email, siteLink(siteUrl, '/verify-email', { token })), now);
+}
+
+/** A new verification link on the account holder's request: the link and its message in one transaction. */
+export async function resendVerificationEmail(db: DB, siteUrl: URL, userId: number, email: string, now = new Date()) {
+  await writeTransaction(db, 'user', (trx) => queueVerificationEmail(trx, siteUrl, userId, email, now));
 }
 
 export type VerifyEmailOutcome = { ok: true } | { ok: false; problem: TokenProblem | 'sign-in' };

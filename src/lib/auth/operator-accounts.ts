@@ -1,6 +1,9 @@
-import type { DB } from '../db/index.ts';
+import { isUniqueViolation, writeTransaction, type DB } from '../db/index.ts';
+import { enqueueMail } from '../mail/index.ts';
 import type { NormalizedEmail } from './email-address.ts';
 import { discardUnusedLinks } from './email-tokens.ts';
+import { accountTakenOverMessage } from './emails.ts';
+import { siteLink } from './site-links.ts';
 import { invalidateUserSessions } from './sessions.ts';
 import type { Role } from './tables.ts';
 
@@ -33,7 +36,7 @@ export async function createAccount(
   passwordHash: string | null,
   now = new Date(),
 ): Promise<number> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, 'user', async (trx) => {
     const id = await insertVerifiedUser(trx, email, passwordHash, now);
     for (const role of roles) await trx.insertInto('user_role').values({ user_id: id, role, granted_at: now.toISOString() }).execute();
     return id;
@@ -52,17 +55,27 @@ export type OperatorAddOutcome =
  * address, with a password of their own), takes that account over for the address's real
  * owner: its password becomes `passwordHash` (null: none until the owner sets one through a
  * link), its address counts as verified, and every session and every outstanding emailed link
- * ends, so that whoever registered it is locked out. A verified account is left alone
- * (`exists`). The check and the change are one transaction; the caller tells the owner.
+ * ends, so that whoever registered it is locked out; the owner is told by email (queued in the
+ * same transaction). A verified account is left alone (`exists`).
+ *
+ * Whether the address has an account is the unique key's answer, not a lookup before: the
+ * account is created, and only when that insert violates `user.email_normalized` is the
+ * existing account looked at, under the write lock, and taken over or left alone.
  */
 export async function addAccountForOwner(
   db: DB,
+  siteUrl: URL,
   email: NormalizedEmail,
   roles: Role[],
   passwordHash: string | null,
   now = new Date(),
 ): Promise<OperatorAddOutcome> {
-  return db.transaction().execute(async (trx) => {
+  try {
+    return { kind: 'created', userId: await createAccount(db, email, roles, passwordHash, now) };
+  } catch (error) {
+    if (!isUniqueViolation(error, 'user.email_normalized')) throw error;
+  }
+  return writeTransaction(db, 'user', async (trx) => {
     const existing = await trx
       .selectFrom('user')
       .select(['id', 'email', 'email_verified_at'])
@@ -70,6 +83,7 @@ export async function addAccountForOwner(
       .executeTakeFirst();
     let userId: number;
     if (!existing) {
+      // Deleted since the insert above was refused: the address is free again.
       userId = await insertVerifiedUser(trx, email, passwordHash, now);
     } else {
       if (existing.email_verified_at !== null) return { kind: 'exists' as const, email: existing.email };
@@ -81,6 +95,11 @@ export async function addAccountForOwner(
         .execute();
       await invalidateUserSessions(trx, userId);
       await discardUnusedLinks(trx, userId);
+      await enqueueMail(
+        trx,
+        accountTakenOverMessage(existing.email, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')),
+        now,
+      );
     }
     for (const role of roles) {
       await trx

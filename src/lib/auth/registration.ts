@@ -1,9 +1,9 @@
-import { isUniqueViolation, type DB } from '../db/index.ts';
-import { sendMail } from '../mail/index.ts';
+import { isUniqueViolation, writeTransaction, type DB } from '../db/index.ts';
+import { enqueueMail } from '../mail/index.ts';
 import { versionInEffectAt } from '../policy/versions.ts';
 import { hit, LIMITS } from '../rate-limit/index.ts';
 import { findUserByEmail, type NormalizedEmail } from './email-address.ts';
-import { sendVerificationEmail } from './email-verification.ts';
+import { queueVerificationEmail } from './email-verification.ts';
 import { alreadyRegisteredMessage } from './emails.ts';
 import { checkNewPassword, hashPassword } from './passwords.ts';
 import { siteLink } from './site-links.ts';
@@ -51,44 +51,46 @@ export async function registerAccount(db: DB, siteUrl: URL, registration: Regist
   const existing = await findUserByEmail(db, registration.email.normalized);
   if (existing) {
     if ((await hit(db, LIMITS.mailAlreadyRegistered, registration.email.normalized, now)).allowed) {
-      await sendMail(alreadyRegisteredMessage(existing.email, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')));
+      await enqueueMail(
+        db,
+        alreadyRegisteredMessage(existing.email, siteLink(siteUrl, '/login'), siteLink(siteUrl, '/forgot-password')),
+        now,
+      );
     }
     return { kind: 'already-registered' };
   }
   // Another registration of the same address may have committed since the check above (two
   // tabs, a double submit, several app servers): the unique key on the address decides, and the
   // loser is answered like any registration of a taken address. Its owner was just sent the
-  // verification mail, so nothing more is sent.
-  const userId = await db
-    .transaction()
-    .execute(async (trx) => {
-      const { id } = await trx
-        .insertInto('user')
-        .values({
-          email: registration.email.email,
-          email_normalized: registration.email.normalized,
-          password_hash: passwordHash,
-          created_at: now.toISOString(),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('policy_agreement')
-        .values({
-          user_id: id,
-          policy_effective_date: registration.policyEffectiveDate,
-          agreed_at: now.toISOString(),
-          context: 'registration',
-          wording: registration.agreementWording,
-        })
-        .execute();
-      return id;
-    })
-    .catch((error: unknown) => {
-      if (isUniqueViolation(error, 'user.email_normalized')) return undefined;
-      throw error;
-    });
+  // verification mail (queued in the winner's transaction), so nothing more is sent: the
+  // loser's transaction, its message included, is rolled back.
+  const userId = await writeTransaction(db, 'user', async (trx) => {
+    const { id } = await trx
+      .insertInto('user')
+      .values({
+        email: registration.email.email,
+        email_normalized: registration.email.normalized,
+        password_hash: passwordHash,
+        created_at: now.toISOString(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('policy_agreement')
+      .values({
+        user_id: id,
+        policy_effective_date: registration.policyEffectiveDate,
+        agreed_at: now.toISOString(),
+        context: 'registration',
+        wording: registration.agreementWording,
+      })
+      .execute();
+    await queueVerificationEmail(trx, siteUrl, id, registration.email.email, now);
+    return id;
+  }).catch((error: unknown) => {
+    if (isUniqueViolation(error, 'user.email_normalized')) return undefined;
+    throw error;
+  });
   if (userId === undefined) return { kind: 'already-registered' };
-  await sendVerificationEmail(db, siteUrl, userId, registration.email.email, now);
   return { kind: 'created', userId };
 }

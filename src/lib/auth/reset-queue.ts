@@ -1,5 +1,5 @@
-import type { DB } from '../db/index.ts';
-import { sendMail, type Message } from '../mail/index.ts';
+import { writeTransaction, type DB } from '../db/index.ts';
+import { enqueueMail } from '../mail/index.ts';
 import { findUserByEmail } from './email-address.ts';
 import { siteLink } from './site-links.ts';
 import { createEmailToken } from './email-tokens.ts';
@@ -10,10 +10,9 @@ import { resetPasswordMessage } from './emails.ts';
  * has an account, not even by its time: the request path writes one row whatever the address
  * (requestPasswordReset) and returns; a worker in the server process (startResetWorker, started
  * by src/server/main.ts) takes the rows and, for addresses that have an account, writes the
- * token and sends the message.
- *
- * (The general form of this, a mail outbox written in the request's transaction, is for a later
- * change; this queue is the minimal honest version for resets.)
+ * token and queues the message in the mail outbox (src/lib/mail), in one transaction. The mail
+ * worker sends it like every other message. (The request path cannot queue the message itself:
+ * only known addresses get one, and the extra work would show in its time.)
  */
 
 /** Records a reset request for `email` (normalized), known or not. The same work either way. */
@@ -22,41 +21,35 @@ export async function requestPasswordReset(db: DB, email: string, now = new Date
 }
 
 export interface ResetDelivery {
-  /** Sends a message (default: sendMail). */
-  send?: (message: Message) => Promise<void>;
   now?: () => Date;
 }
 
 /**
- * Handles every queued request, oldest first: each row is taken (deleted) in one statement, so
- * two workers never handle the same one. A request older than a reset link's lifetime is dropped.
- * Returns how many rows were taken.
+ * Handles every queued request, oldest first, each in one transaction: the row is taken
+ * (deleted), and for an address with an account a reset link is issued and its message queued.
+ * Two workers never handle the same row (the delete decides). A request older than a reset
+ * link's lifetime is dropped. Returns how many rows were taken.
  */
-export async function deliverPasswordResets(
-  db: DB,
-  siteUrl: URL,
-  { send = sendMail, now = () => new Date() }: ResetDelivery = {},
-): Promise<number> {
+export async function queuePasswordResets(db: DB, siteUrl: URL, { now = () => new Date() }: ResetDelivery = {}): Promise<number> {
   let taken = 0;
   for (;;) {
-    const row = await db
-      .deleteFrom('password_reset_request')
-      .where('id', '=', (eb) => eb.selectFrom('password_reset_request').select((e) => e.fn.min('id').as('id')))
-      .returning(['email', 'requested_at'])
-      .executeTakeFirst();
-    if (!row) return taken;
+    const took = await writeTransaction(db, 'password-reset-queue', async (trx) => {
+      const row = await trx
+        .deleteFrom('password_reset_request')
+        .where('id', '=', (eb) => eb.selectFrom('password_reset_request').select((e) => e.fn.min('id').as('id')))
+        .returning(['email', 'requested_at'])
+        .executeTakeFirst();
+      if (!row) return false;
+      const at = now();
+      if (at.getTime() - row.requested_at > RESET_REQUEST_STALE_MS) return true;
+      const user = await findUserByEmail(trx, row.email);
+      if (!user) return true;
+      const token = await createEmailToken(trx, user.id, 'reset-password', user.email, at);
+      await enqueueMail(trx, resetPasswordMessage(user.email, siteLink(siteUrl, '/reset-password', { token })), at);
+      return true;
+    });
+    if (!took) return taken;
     taken++;
-    const at = now();
-    if (at.getTime() - row.requested_at > RESET_REQUEST_STALE_MS) continue;
-    const user = await findUserByEmail(db, row.email);
-    if (!user) continue;
-    try {
-      const token = await createEmailToken(db, user.id, 'reset-password', user.email, at);
-      await send(resetPasswordMessage(user.email, siteLink(siteUrl, '/reset-password', { token })));
-    } catch (error) {
-      // One message that cannot be sent must not stop the others; the owner can ask again.
-      console.error(`password reset: could not send a message: ${error instanceof Error ? error.message : String(error)}`);
-    }
   }
 }
 
@@ -89,7 +82,7 @@ export function startResetWorker(
   let stopped = false;
   const runOnce = (): Promise<void> => {
     if (stopped) return Promise.resolve();
-    running ??= deliverPasswordResets(db, siteUrl, delivery)
+    running ??= queuePasswordResets(db, siteUrl, delivery)
       .then(() => undefined)
       .catch((error: unknown) => console.error(`password reset worker: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => {

@@ -1,5 +1,4 @@
-import type { Transaction } from 'kysely';
-import type { Database, DB } from '../db/index.ts';
+import type { DB } from '../db/index.ts';
 import { ROLES, type Role } from './tables.ts';
 
 /**
@@ -44,7 +43,7 @@ export async function grantRole(db: DB, userId: number, role: Role, now = new Da
  * SQLite runs write transactions one at a time and fails one whose earlier reads another has
  * since changed, so two admins removed at the same moment cannot both pass on the same count.
  */
-export async function isLastAdmin(trx: Transaction<Database>, userId: number): Promise<boolean> {
+export async function isLastAdmin(trx: DB, userId: number): Promise<boolean> {
   const admins = await trx.selectFrom('user_role').select('user_id').where('role', '=', 'admin').limit(2).execute();
   return admins.length === 1 && admins[0]!.user_id === userId;
 }
@@ -52,7 +51,7 @@ export async function isLastAdmin(trx: Transaction<Database>, userId: number): P
 export type RoleRevocation = 'revoked' | 'not-held' | 'last-admin';
 
 /** Takes `role` away from account `userId`, unless it is the last admin role (see isLastAdmin). */
-export async function revokeRole(trx: Transaction<Database>, userId: number, role: Role): Promise<RoleRevocation> {
+export async function revokeRole(trx: DB, userId: number, role: Role): Promise<RoleRevocation> {
   if (role === 'admin' && (await isLastAdmin(trx, userId))) return 'last-admin';
   const result = await trx.deleteFrom('user_role').where('user_id', '=', userId).where('role', '=', role).executeTakeFirst();
   return result.numDeletedRows > 0n ? 'revoked' : 'not-held';

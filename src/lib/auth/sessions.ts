@@ -170,3 +170,21 @@ export function sessionCookie(siteUrl: URL) {
     maxAgeSeconds: Math.floor(ABSOLUTE_LIFETIME_MS / 1000),
   };
 }
+
+/**
+ * The signed-in hint: a cookie that says only "this browser has a session" (value `1`, no
+ * identifier, nothing secret), readable by the page's own script. Prerendered pages cannot
+ * know who asks; a tiny script in their head reads this cookie before the first paint so
+ * the header shows the signed-in placeholder instead of "Sign in / Create account"
+ * (docs/decisions/0019-header-state-at-first-paint.md). The session cookie stays HttpOnly;
+ * the middleware keeps this one in step with it on every on-demand response.
+ */
+export const SIGNED_IN_HINT = { name: 'signed_in', value: '1' } as const;
+
+export function signedInHintCookie(siteUrl: URL) {
+  return {
+    ...SIGNED_IN_HINT,
+    options: { httpOnly: false, sameSite: 'lax' as const, path: '/', secure: siteUrl.protocol === 'https:' },
+    maxAgeSeconds: Math.floor(ABSOLUTE_LIFETIME_MS / 1000),
+  };
+}

@@ -20,6 +20,10 @@ export interface Config {
   /** Days a message written to the outbox is kept; older ones are deleted (they hold addresses and links). */
   mailOutboxRetentionDays: number;
   mailFrom: string;
+  /** The outbox worker's wait after a message's first failed send (doubled after each further one). */
+  mailRetrySeconds: number;
+  /** How long an outbox worker's claim on a message holds before another process may take it over. */
+  mailLeaseSeconds: number;
   /** Days before and after a policy version's effective date that its announcement shows (0: never). */
   announcePolicyDays: number;
   /** Days of per-page daily view statistics kept; older days are pruned (page totals stay). */
@@ -79,6 +83,21 @@ const schema = z.object({
     .refine((n) => n <= 3650, 'must be a whole number of days from 1 to 3650')
     .default(7),
   MAIL_FROM: z.string().trim().min(3).default('CustomerTrackr <no-reply@customertrackr.com>'),
+  MAIL_RETRY_SECONDS: z
+    .string()
+    .regex(/^[1-9]\d{0,4}$/, 'must be a whole number of seconds from 1 to 86400')
+    .transform(Number)
+    .refine((n) => n <= 86400, 'must be a whole number of seconds from 1 to 86400')
+    .default(30),
+  // Should exceed the longest an SMTP send may take (60 s, src/lib/mail/transport.ts): a send
+  // still going when its lease ends may be taken over, and the message sent twice (with the
+  // same Message-ID). Short leases are for tests of crash recovery.
+  MAIL_LEASE_SECONDS: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a whole number of seconds from 5 to 86400')
+    .transform(Number)
+    .refine((n) => n >= 5 && n <= 86400, 'must be a whole number of seconds from 5 to 86400')
+    .default(300),
   ANNOUNCE_POLICY_DAYS: z
     .string()
     .regex(/^\d{1,3}$/, 'must be a whole number of days from 0 to 365')
@@ -116,6 +135,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     mailOutboxDir: resolve(MAIL_OUTBOX_DIR),
     mailOutboxRetentionDays: result.data.MAIL_OUTBOX_RETENTION_DAYS,
     mailFrom: MAIL_FROM,
+    mailRetrySeconds: result.data.MAIL_RETRY_SECONDS,
+    mailLeaseSeconds: result.data.MAIL_LEASE_SECONDS,
     announcePolicyDays: ANNOUNCE_POLICY_DAYS,
     viewsRetentionDays: result.data.VIEWS_RETENTION_DAYS,
     trustProxy: result.data.TRUST_PROXY === 'true' || result.data.TRUST_PROXY === '1',

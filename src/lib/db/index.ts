@@ -1,14 +1,16 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import { migrations } from '../../../db/migrations/index.ts';
 import { config } from '../config/index.ts';
 import type { Database } from './schema.ts';
+import { LockFirstSqliteDialect } from './transactions.ts';
 
 export type { Database } from './schema.ts';
 export { isUniqueViolation } from './errors.ts';
+export { writeTransaction } from './transactions.ts';
 export type DB = Kysely<Database>;
 /** A prepared statement on the SQLite connection, for the few hot paths that bypass Kysely. */
 export type SqliteStatement<P extends unknown[], R> = SQLite.Statement<P, R>;
@@ -66,7 +68,7 @@ export function openDatabase(path: string): OpenDatabase {
     const reason = error instanceof Error ? error.message : String(error);
     throw new DatabaseError(`cannot open the database at ${path}: ${reason}`);
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new LockFirstSqliteDialect({ database: sqlite }) });
   let closed = false;
   return {
     db,

@@ -26,6 +26,16 @@ import type {
 import type { AuditLogTable } from '../audit/tables.ts';
 import type { DeletionRequestTable } from '../staff/tables.ts';
 import type { JobRunTable } from '../jobs/table.ts';
+import type { MailOutboxTable } from '../mail/table.ts';
+import type {
+  DisclosureTable,
+  PurposeNoticeTable,
+  RecipientChangeTable,
+  RecipientTable,
+  ShareTable,
+  SharingPurposeTable,
+  StaffAcknowledgementTable,
+} from '../sharing/tables.ts';
 
 /**
  * The typed schema of the whole database, as Kysely sees it.
@@ -65,4 +75,12 @@ export interface Database {
   audit_log: AuditLogTable;
   deletion_request: DeletionRequestTable;
   job_run: JobRunTable;
+  mail_outbox: MailOutboxTable;
+  recipient: RecipientTable;
+  recipient_change: RecipientChangeTable;
+  sharing_purpose: SharingPurposeTable;
+  purpose_notice: PurposeNoticeTable;
+  share: ShareTable;
+  disclosure: DisclosureTable;
+  staff_acknowledgement: StaffAcknowledgementTable;
 }

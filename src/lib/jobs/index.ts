@@ -1,6 +1,8 @@
 import { AUTH_JOBS } from '../auth/retention.ts';
-import { outboxRetentionJob } from '../mail/retention.ts';
+import { OUTBOX_ROWS_JOB, outboxRetentionJob } from '../mail/retention.ts';
+import { enqueueMail } from '../mail/outbox.ts';
 import { RATE_LIMIT_JOB } from '../rate-limit/index.ts';
+import { disclosureNoticeJob, noticeJob } from '../sharing/index.ts';
 import { viewsRetentionJob } from '../views/retention.ts';
 import type { Job } from './scheduler.ts';
 
@@ -15,6 +17,8 @@ export interface JobSettings {
   mailOutboxDir: string;
   mailOutboxRetentionDays: number;
   viewsRetentionDays: number;
+  /** The public origin, for the links in the notices the sharing jobs send. */
+  siteUrl: string | URL;
 }
 
 /** Every job the server runs (src/server/main.ts starts the scheduler with this list). */
@@ -24,7 +28,11 @@ export function retentionJobs(settings: JobSettings): Job[] {
     AUTH_JOBS.emailTokens,
     AUTH_JOBS.resetRequests,
     RATE_LIMIT_JOB,
+    OUTBOX_ROWS_JOB,
     outboxRetentionJob({ dir: settings.mailOutboxDir, retentionDays: settings.mailOutboxRetentionDays }),
     viewsRetentionJob({ retentionDays: settings.viewsRetentionDays }),
+    // Not retention: the notices of new purposes at a steady rate, and of disclosures once a hold ends.
+    noticeJob({ siteUrl: settings.siteUrl, enqueue: enqueueMail }),
+    disclosureNoticeJob({ siteUrl: settings.siteUrl, enqueue: enqueueMail }),
   ];
 }

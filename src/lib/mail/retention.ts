@@ -1,5 +1,6 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DB } from '../db/index.ts';
 import { every, type Job } from '../jobs/scheduler.ts';
 
 /**
@@ -54,3 +55,32 @@ export function outboxRetentionJob({ dir, retentionDays }: { dir: string; retent
     run: async (_db, now) => pruneOutbox(dir, retentionDays, now),
   };
 }
+
+/** Days a sent message's row is kept (its Message-ID answers "was it sent?"), then deleted. */
+export const SENT_MAIL_RETENTION_DAYS = 7;
+/** Days a message given up on is kept, for admins to see and act on, then deleted. */
+export const FAILED_MAIL_RETENTION_DAYS = 30;
+/** How often the server prunes the outbox table. */
+export const OUTBOX_PRUNE_INTERVAL_MS = 60 * 60_000;
+
+/** Deletes outbox rows with `status` finished `days` days or more before `now`; returns how many. */
+async function pruneFinished(db: DB, status: 'sent' | 'failed', days: number, now: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('mail_outbox')
+    .where('status', '=', status)
+    .where('finished_at', '<=', now.getTime() - days * DAY_MS)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * The outbox table's retention: sent messages SENT_MAIL_RETENTION_DAYS after they were sent,
+ * failed ones FAILED_MAIL_RETENTION_DAYS after they were given up on. Pending rows are not
+ * touched: the delivery worker ends them (sent, or failed after its last attempt).
+ */
+export const OUTBOX_ROWS_JOB: Job = {
+  name: 'mail.outbox-rows',
+  next: every(OUTBOX_PRUNE_INTERVAL_MS),
+  run: async (db, now) =>
+    (await pruneFinished(db, 'sent', SENT_MAIL_RETENTION_DAYS, now)) + (await pruneFinished(db, 'failed', FAILED_MAIL_RETENTION_DAYS, now)),
+};

@@ -1,9 +1,6 @@
-import { sendMail, type Message } from '../mail/index.ts';
+import type { Message } from '../mail/index.ts';
 
-/**
- * The wording of the message that asks an account's owner to confirm a deletion request, and
- * the sending of the workflow's messages (a failure is reported to support, never thrown).
- */
+/** The wording of the message that asks an account's owner to confirm a deletion request. */
 
 export function deletionConfirmationMessage(to: string, link: string, ticket: string): Message {
   return {
@@ -26,15 +23,4 @@ You may also tell our customer support team by replying to your request.
 — CustomerTrackr
 `,
   };
-}
-
-/** Sends a message; a failure is logged and reported as false (the caller says so to support). */
-export async function trySend(message: Message): Promise<boolean> {
-  try {
-    await sendMail(message);
-    return true;
-  } catch (error) {
-    console.error('deletion request: a message could not be sent:', error instanceof Error ? error.message : error);
-    return false;
-  }
 }

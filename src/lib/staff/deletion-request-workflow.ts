@@ -1,13 +1,12 @@
-import type { Transaction } from 'kysely';
 import { eraseAccountIn, scrubErasedBytes } from '../accounts/deletion.ts';
 import { accountDeletedMessage } from '../accounts/emails.ts';
 import { recordAudit, type AuditActor } from '../audit/log.ts';
 import { isLastAdmin } from '../auth/role-grants.ts';
 import { siteLink } from '../auth/site-links.ts';
 import { issueToken, parseToken, secretMatches } from '../auth/tokens.ts';
-import type { DB } from '../db/index.ts';
-import type { Database } from '../db/schema.ts';
-import { deletionConfirmationMessage, trySend } from './deletion-request-emails.ts';
+import { isUniqueViolation, writeTransaction, type DB } from '../db/index.ts';
+import { enqueueMail } from '../mail/index.ts';
+import { deletionConfirmationMessage } from './deletion-request-emails.ts';
 import type { DeletionRequestForm } from './deletion-request-form.ts';
 import { mayActOn, STAFF_ACCOUNT, type StaffActor } from './lookup.ts';
 import type { ConfirmedVia, DeletionStatus } from './tables.ts';
@@ -16,6 +15,12 @@ import type { ConfirmedVia, DeletionStatus } from './tables.ts';
  * The deletion-request workflow (the steps are described in deletion-requests.ts): recording a
  * request and emailing the confirmation link, resending or cancelling it, the owner's
  * confirmation through the link, and the erasure that completes a request.
+ *
+ * Each step is one transaction that takes the write lock before it reads the request
+ * (writeTransaction), so two steps on one request run one after the other and the second sees
+ * what the first did: of a concurrent approval and cancellation, one happens and the other is
+ * refused. At most one request per account is open, by a partial unique index (migration
+ * 0011), whatever the steps check. Messages are queued in the step's transaction (src/lib/mail).
  */
 
 export const DELETION_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -25,7 +30,7 @@ export const CONFIRM_DELETION_PATH = '/account/confirm-deletion';
 // Recording, resending, cancelling
 
 export type RecordOutcome =
-  | { ok: true; id: number; mailed: boolean }
+  | { ok: true; id: number }
   | { ok: false; problem: 'no-account' }
   | { ok: false; problem: typeof STAFF_ACCOUNT }
   | { ok: false; problem: 'already-open'; id: number };
@@ -35,12 +40,25 @@ function newLink(now: Date) {
   return { token, values: { token_id: id, token_hash: secretHash, token_expires_at: now.getTime() + DELETION_LINK_TTL_MS } };
 }
 
-/** Emails the owner the link that confirms the request; false when the message could not be sent. */
-async function mailConfirmationLink(siteUrl: URL, to: string, token: string, ticket: string): Promise<boolean> {
-  return trySend(deletionConfirmationMessage(to, siteLink(siteUrl, CONFIRM_DELETION_PATH, { token }), ticket));
+/** Queues, in `trx`, the message with the link that confirms the request. */
+async function queueConfirmationLink(trx: DB, siteUrl: URL, to: string, token: string, ticket: string, now: Date): Promise<void> {
+  await enqueueMail(trx, deletionConfirmationMessage(to, siteLink(siteUrl, CONFIRM_DELETION_PATH, { token }), ticket), now);
 }
 
-/** Records a request and emails the account's owner a link to confirm it. */
+/** The one-open-request index (migration 0011): a second open request for an account. */
+class AlreadyOpen extends Error {
+  readonly userId: number;
+  constructor(userId: number) {
+    super('an open deletion request exists for this account');
+    this.userId = userId;
+  }
+}
+
+/**
+ * Records a request and emails the account's owner a link to confirm it. An account with an
+ * open request gets no second one ('already-open'): usually seen by the check below; when two
+ * are recorded at once, the partial unique index refuses the second, with the same answer.
+ */
 export async function recordDeletionRequest(
   db: DB,
   siteUrl: URL,
@@ -49,7 +67,7 @@ export async function recordDeletionRequest(
   now = new Date(),
 ): Promise<RecordOutcome> {
   const { token, values } = newLink(now);
-  const recorded = await db.transaction().execute(async (trx) => {
+  const recorded = await writeTransaction(db, 'deletion-requests', async (trx) => {
     const user = await trx
       .selectFrom('user')
       .select(['id', 'email'])
@@ -71,7 +89,11 @@ export async function recordDeletionRequest(
         ...values,
       })
       .returning('id')
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error, 'deletion_request.user_id')) throw new AlreadyOpen(user.id);
+        throw error;
+      });
     await recordAudit(trx, {
       action: 'deletion-request.record',
       actor,
@@ -80,11 +102,16 @@ export async function recordDeletionRequest(
       reason: `Deletion request ${form.ticket} received by email`,
       at: now,
     });
-    return { ok: true as const, id, email: user.email };
+    await queueConfirmationLink(trx, siteUrl, user.email, token, form.ticket, now);
+    return { ok: true as const, id };
+  }).catch(async (error: unknown): Promise<RecordOutcome> => {
+    if (!(error instanceof AlreadyOpen)) throw error;
+    const open = await openRequestOf(db, error.userId);
+    // Closed again between the refusal and this look: the caller may simply try again.
+    if (!open) throw new Error('deletion request: the open request of this account was closed meanwhile', { cause: error });
+    return { ok: false, problem: 'already-open', id: open.id };
   });
-  if (!recorded.ok) return recorded;
-  const mailed = await mailConfirmationLink(siteUrl, recorded.email, token, form.ticket);
-  return { ok: true, id: recorded.id, mailed };
+  return recorded;
 }
 
 async function openRequestOf(db: DB, userId: number) {
@@ -105,9 +132,9 @@ export async function resendDeletionLink(
   actor: StaffActor,
   requestId: number,
   now = new Date(),
-): Promise<{ ok: true; mailed: boolean } | { ok: false; problem: RequestProblem }> {
+): Promise<{ ok: true } | { ok: false; problem: RequestProblem }> {
   const { token, values } = newLink(now);
-  const updated = await db.transaction().execute(async (trx) => {
+  return writeTransaction(db, 'deletion-requests', async (trx) => {
     const request = await trx
       .selectFrom('deletion_request')
       .select(['id', 'status', 'user_id', 'ticket'])
@@ -126,10 +153,9 @@ export async function resendDeletionLink(
       reason: `Deletion request ${request.ticket}: new confirmation link`,
       at: now,
     });
-    return { ok: true as const, email: user.email, ticket: request.ticket };
+    await queueConfirmationLink(trx, siteUrl, user.email, token, request.ticket, now);
+    return { ok: true as const };
   });
-  if (!updated.ok) return updated;
-  return { ok: true, mailed: await mailConfirmationLink(siteUrl, updated.email, token, updated.ticket) };
 }
 
 /** Cancels an open request, with the reason (the requester changed their mind, say); it forgets the address. */
@@ -140,7 +166,7 @@ export async function cancelDeletionRequest(
   reason: string,
   now = new Date(),
 ): Promise<{ ok: true } | { ok: false; problem: RequestProblem }> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, 'deletion-requests', async (trx) => {
     const request = await trx.selectFrom('deletion_request').select(['status', 'user_id']).where('id', '=', requestId).executeTakeFirst();
     if (!request) return { ok: false, problem: 'not-found' };
     if (request.status !== 'pending' && request.status !== 'confirmed') return { ok: false, problem: 'closed' };
@@ -191,12 +217,12 @@ export async function checkDeletionLink(db: DB, token: string | null | undefined
   return 'problem' in found ? found.problem : undefined;
 }
 
-export type CompletionOutcome = { ok: true; mailed: boolean } | { ok: false; problem: RequestProblem };
+export type CompletionOutcome = { ok: true } | { ok: false; problem: RequestProblem };
 
 /**
- * Erases the account of a confirmed request, in one transaction with the audit entry and the
- * request's completion; then tells the owner (after the commit, so the message never announces
- * a deletion that did not happen).
+ * Erases the account of a confirmed request, in one transaction with the audit entry, the
+ * request's completion and the message that tells the owner (queued, so it is sent only if the
+ * deletion commits). The last-admin rule is read under the same lock as the erasure.
  */
 async function complete(
   db: DB,
@@ -206,7 +232,7 @@ async function complete(
   now: Date,
   confirm?: { via: ConfirmedVia },
 ): Promise<CompletionOutcome> {
-  const done = await db.transaction().execute(async (trx: Transaction<Database>) => {
+  const done = await writeTransaction(db, 'admins', async (trx) => {
     const request = await trx.selectFrom('deletion_request').select(['status', 'user_id']).where('id', '=', requestId).executeTakeFirst();
     if (!request) return { ok: false as const, problem: 'not-found' as const };
     if (request.status !== (confirm ? 'pending' : 'confirmed'))
@@ -223,13 +249,14 @@ async function complete(
     if (request.user_id !== null) {
       await recordAudit(trx, { action: 'account.delete', actor, subjectUserId: request.user_id, reason, at: now });
       email = (await eraseAccountIn(trx, request.user_id, 'support', now))?.email;
+      if (email) await enqueueMail(trx, accountDeletedMessage(email, now), now, { forgetWhenSent: true });
     }
     await trx.updateTable('deletion_request').set(closedValues('completed', now)).where('id', '=', requestId).execute();
     return { ok: true as const, email };
   });
   if (!done.ok) return done;
   if (done.email) await scrubErasedBytes(db);
-  return { ok: true, mailed: done.email ? await trySend(accountDeletedMessage(done.email, now)) : false };
+  return { ok: true };
 }
 
 export type ConfirmOutcome = { ok: true; deleted: boolean } | { ok: false; problem: LinkProblem | 'last-admin' };
@@ -240,7 +267,7 @@ export type ConfirmOutcome = { ok: true; deleted: boolean } | { ok: false; probl
  * confirmed for support to complete (`deleted: false`).
  */
 export async function confirmDeletionByLink(db: DB, token: string | null | undefined, now = new Date()): Promise<ConfirmOutcome> {
-  const confirmed = await db.transaction().execute(async (trx): Promise<{ id: number } | { problem: LinkProblem | 'last-admin' }> => {
+  const confirmed = await writeTransaction(db, 'admins', async (trx): Promise<{ id: number } | { problem: LinkProblem | 'last-admin' }> => {
     const found = await requestOfToken(trx, token, now);
     if ('problem' in found) return { problem: found.problem };
     // Checked before the link is used up: the owner is told to contact support instead.

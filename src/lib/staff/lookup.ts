@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { getProfile } from '../accounts/profile.ts';
 import { recordAudit } from '../audit/log.ts';
-import { sendVerificationEmail } from '../auth/email-verification.ts';
+import { queueVerificationEmail } from '../auth/email-verification.ts';
 import { invalidateUserSessions } from '../auth/sessions.ts';
 import type { Role } from '../auth/tables.ts';
-import type { DB } from '../db/index.ts';
+import { writeTransaction, type DB } from '../db/index.ts';
 import { maskEmailFoundBy, maskField, STAFF_FIELDS, type StaffField } from './masking.ts';
 import type { DeletionStatus } from './tables.ts';
 
@@ -204,11 +204,7 @@ export async function endSessions(
 
 export type ResendOutcome = { ok: true } | { ok: false; problem: 'no-account' | 'already-verified' | typeof STAFF_ACCOUNT };
 
-/**
- * Sends a new address confirmation link. The entry is committed before the message is sent
- * (sending cannot be part of a transaction): a failed send leaves an entry for an attempt,
- * never a message without an entry.
- */
+/** Sends a new address confirmation link: the audit entry, the link and the queued message are one transaction. */
 export async function resendVerification(
   db: DB,
   siteUrl: URL,
@@ -216,16 +212,16 @@ export async function resendVerification(
   userId: number,
   now = new Date(),
 ): Promise<ResendOutcome> {
-  const user = await db.transaction().execute(async (trx) => {
+  const user = await writeTransaction(db, 'user', async (trx) => {
     const row = await trx.selectFrom('user').select(['id', 'email', 'email_verified_at']).where('id', '=', userId).executeTakeFirst();
     if (!row || row.email_verified_at !== null) return row;
     if (!(await mayActOn(trx, actor, userId))) return STAFF_ACCOUNT;
     await recordAudit(trx, { action: 'account.resend-verification', actor, subjectUserId: userId, fields: ['email'], at: now });
+    await queueVerificationEmail(trx, siteUrl, row.id, row.email, now);
     return row;
   });
   if (user === STAFF_ACCOUNT) return { ok: false, problem: STAFF_ACCOUNT };
   if (!user) return { ok: false, problem: 'no-account' };
   if (user.email_verified_at !== null) return { ok: false, problem: 'already-verified' };
-  await sendVerificationEmail(db, siteUrl, user.id, user.email, now);
   return { ok: true };
 }

@@ -2,7 +2,7 @@ import { recordAudit } from '../audit/log.ts';
 import { normalizeEmail } from '../auth/email-address.ts';
 import { grantRole, revokeRole } from '../auth/role-grants.ts';
 import { ROLES, type Role } from '../auth/tables.ts';
-import type { DB } from '../db/index.ts';
+import { writeTransaction, type DB } from '../db/index.ts';
 import type { StaffActor } from './lookup.ts';
 
 /**
@@ -67,7 +67,7 @@ export type RevokeOutcome = { ok: true; changed: boolean } | { ok: false; proble
 
 /** Takes `role` away from account `userId`; refused when it is the last admin role. */
 export async function revokeRoleFrom(db: DB, actor: StaffActor, userId: number, role: Role, now = new Date()): Promise<RevokeOutcome> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, 'admins', async (trx) => {
     const revoked = await revokeRole(trx, userId, role);
     if (revoked === 'last-admin') return { ok: false, problem: 'last-admin' };
     if (revoked === 'revoked')

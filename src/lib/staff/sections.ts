@@ -8,7 +8,7 @@ import { ROLES, type Role } from '../auth/tables.ts';
  * role-matrix tests are generated from it.
  */
 export interface AdminSection {
-  id: 'announcements' | 'stats' | 'users' | 'deletion-requests' | 'roles' | 'audit';
+  id: 'announcements' | 'stats' | 'users' | 'deletion-requests' | 'roles' | 'audit' | 'mail' | 'sharing';
   path: string;
   label: string;
   description: string;
@@ -61,6 +61,21 @@ export const ADMIN_SECTIONS = [
     path: '/admin/audit',
     label: 'Audit log',
     description: 'Who on the staff looked at or changed personal data, and when.',
+    roles: ['admin'],
+  },
+  {
+    id: 'mail',
+    path: '/admin/mail',
+    label: 'Failed mail',
+    description: 'Messages the site gave up sending after its retries, with the mail server’s last answer.',
+    roles: ['admin'],
+  },
+  {
+    id: 'sharing',
+    path: '/admin/sharing',
+    label: 'Sharing',
+    description:
+      'The public register of recipients, purposes proposed to third parties with their notices, and shares that leave out everyone who opted out.',
     roles: ['admin'],
   },
 ] as const satisfies readonly AdminSection[];

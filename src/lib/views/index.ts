@@ -12,16 +12,22 @@ export { createViewRecorder, readPageCounts, type PageCounts, type RecordOutcome
 export { countability, type Countability } from './requests.ts';
 export { pruneDedupeData, viewsRetentionJob } from './retention.ts';
 export {
+  change,
   CSV_HEADER,
   DEFAULT_RANGE_DAYS,
+  isRangePreset,
   MAX_RANGE_DAYS,
   parseDayRange,
+  presetRange,
+  previousRange,
   pruneDailyDetail,
+  RANGE_PRESETS,
   statistics,
   statisticsCsv,
   type DayPoint,
   type DayRange,
   type PageRow,
+  type RangePreset,
   type RangeResult,
   type Statistics,
 } from './stats.ts';

@@ -38,6 +38,53 @@ export function parseDayRange(from: string | null | undefined, to: string | null
   return { ok: true, range: { from: start, to: end } };
 }
 
+/** The ranges offered with one click on /admin/stats (GET ?range=), as Plausible offers them. */
+export const RANGE_PRESETS = [
+  { id: 'today', label: 'Today' },
+  { id: '7d', label: 'Last 7 days' },
+  { id: '30d', label: 'Last 30 days' },
+  { id: 'month', label: 'This month' },
+  { id: '12m', label: 'Last 12 months' },
+] as const;
+
+export type RangePreset = (typeof RANGE_PRESETS)[number]['id'];
+
+export function isRangePreset(value: unknown): value is RangePreset {
+  return RANGE_PRESETS.some((p) => p.id === value);
+}
+
+/** The UTC days a preset covers at `now`, today included. */
+export function presetRange(preset: RangePreset, now = new Date()): DayRange {
+  const today = dayOf(now);
+  switch (preset) {
+    case 'today':
+      return { from: today, to: today };
+    case '7d':
+      return { from: addDays(today, -6), to: today };
+    case '30d':
+      return { from: addDays(today, -(DEFAULT_RANGE_DAYS - 1)), to: today };
+    case 'month':
+      return { from: `${today.slice(0, 8)}01`, to: today };
+    case '12m': {
+      // This month and the eleven before it, from the first of the month.
+      const [year, month] = [Number(today.slice(0, 4)), Number(today.slice(5, 7))];
+      const start = new Date(Date.UTC(year, month - 12, 1));
+      return { from: dayOf(start), to: today };
+    }
+  }
+}
+
+/** The period of the same length just before `range`, to compare with. */
+export function previousRange(range: DayRange): DayRange {
+  const length = daysBetween(range.from, range.to) + 1;
+  return { from: addDays(range.from, -length), to: addDays(range.from, -1) };
+}
+
+/** A change between two periods: the difference, and the percentage when there was something to compare with. */
+export function change(current: number, previous: number): { difference: number; percent: number | undefined } {
+  return { difference: current - previous, percent: previous > 0 ? Math.round(((current - previous) / previous) * 100) : undefined };
+}
+
 // ---------------------------------------------------------------------------------------
 // Statistics for staff
 

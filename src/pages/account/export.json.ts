@@ -6,6 +6,7 @@
  * docs/data-export.md.
  */
 import type { APIRoute } from 'astro';
+import { accountPageInfo, donePath } from '../../components/account/page-state.ts';
 import { exportAccount, exportFileName, exportRateLimitKey, recordGpcSignal, sendsGpc } from '../../lib/accounts/index.ts';
 import { config } from '../../lib/config/index.ts';
 import { database } from '../../lib/db/index.ts';
@@ -17,20 +18,13 @@ function wantsHtml(request: Request): boolean {
   return (request.headers.get('accept') ?? '').includes('text/html');
 }
 
-/** The account page the form was on (/account or /account/basic), to return to. */
-async function accountPath(request: Request): Promise<string> {
-  try {
-    const from = (await request.clone().formData()).get('from');
-    return from === '/account/basic' ? from : '/account';
-  } catch {
-    return '/account';
-  }
-}
+/** Where the download form is (the old /account and /account/basic forms send people there too). */
+const DATA_PAGE = accountPageInfo('data').path;
 
 export const POST: APIRoute = async ({ locals, request, redirect }) => {
   const user = locals.user;
   if (!user) {
-    if (wantsHtml(request)) return redirect(`/login?next=${encodeURIComponent(await accountPath(request))}`, 303);
+    if (wantsHtml(request)) return redirect(`/login?next=${encodeURIComponent(DATA_PAGE)}`, 303);
     return Response.json({ error: 'Please sign in first.' }, { status: 401, headers: { 'Cache-Control': 'private, no-store' } });
   }
   const { db } = await database();
@@ -45,7 +39,7 @@ export const POST: APIRoute = async ({ locals, request, redirect }) => {
       return new Response(null, {
         status: 303,
         headers: {
-          Location: `${await accountPath(request)}?done=export-limited#export`,
+          Location: donePath('export-limited'),
           'Retry-After': retryAfter,
           'Cache-Control': 'private, no-store',
         },
