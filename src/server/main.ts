@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
 import { startResetWorker } from '../lib/auth/reset-queue.ts';
-import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
+import { configuredTarget, connectDatabase, DatabaseError, migrate, useDatabase } from '../lib/db/index.ts';
 import { retentionJobs, startScheduler } from '../lib/jobs/index.ts';
 import {
   INDEX_PATH,
@@ -37,12 +37,14 @@ async function main() {
   const entry = `${root}dist/server/entry.mjs`;
   if (!existsSync(entry)) fail('no build found in dist/: run `npm run build` (or `npm start`, which builds)');
 
+  // SQLite at DATABASE_PATH, or PostgreSQL when DATABASE_URL is set (the message names which,
+  // and never shows a password).
   let database;
   try {
-    database = openDatabase(config.databasePath);
+    database = await connectDatabase(configuredTarget(config));
     await migrate(database.db);
   } catch (error) {
-    if (error instanceof DatabaseError) fail(`DATABASE_PATH: ${error.message}`);
+    if (error instanceof DatabaseError) fail(`${error.variable}: ${error.message}`);
     throw error;
   }
   useDatabase(database);

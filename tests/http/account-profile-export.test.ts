@@ -87,7 +87,7 @@ async function fullyPopulatedUser() {
         audience: 'everyone',
         link_url: null,
         link_text: null,
-        dismissible: 1,
+        dismissible: true,
         starts_at: Date.now(),
         ends_at: null,
         revision: 1,
@@ -231,9 +231,7 @@ describe('POST /account/export.json', () => {
                 ? null
                 : format === 'epoch-ms-as-iso-time'
                   ? new Date(Number(value)).toISOString()
-                  : format === 'boolean-0-1'
-                    ? value === 1
-                    : value;
+                  : value;
             expect(out[column], `${table.name}.${column}`).toEqual(expected);
           }
           for (const column of excluded) expect(out, `${table.name}.${column}`).not.toHaveProperty(column);

@@ -7,11 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, mailsTo, textOf } from '../support/account-profile.ts';
 import { linkPath, readOutbox, waitForMail } from '../support/outbox.ts';
 import { root, siteFetch, startSite, type RunningSite } from '../support/site.ts';
-import { openDatabaseAt } from '../support/site-db.ts';
+import { withDatabase } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 
 const AGREEMENT = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
@@ -66,17 +67,20 @@ async function signedInAs(client: Client): Promise<string | null> {
   return /You are signed in as <strong>([^<]+)<\/strong>/.exec(html)?.[1] ?? null;
 }
 
-function openDb(site: RunningSite) {
-  return openDatabaseAt(site).sqlite;
+/** Counts the rows of `table` matching `where` (column = value), in the site's database. */
+function countRows(site: RunningSite, table: 'user' | 'session' | 'password_reset_request', where: Record<string, string> = {}) {
+  return withDatabase(site, async (db) => {
+    let query = db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+    for (const [column, value] of Object.entries(where)) query = query.where(sql.ref(column), '=', value);
+    return (await query.executeTakeFirstOrThrow()).n;
+  });
 }
 
 /** Waits until the server's worker has taken every queued password reset request (and sent its mail). */
 async function waitForQueue(site: RunningSite, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const db = openDb(site);
-    const { n } = db.prepare('select count(*) as n from password_reset_request').get() as { n: number };
-    db.close();
+    const n = await countRows(site, 'password_reset_request');
     if (n === 0) return;
     if (Date.now() > deadline) throw new Error(`${n} password reset requests still queued`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -92,12 +96,8 @@ describe('accounts (SITE_URL http)', () => {
     await site?.stop();
   });
 
-  it('starts with no accounts at all (no default users)', () => {
-    const db = openDb(site);
-    expect(db.prepare('select count(*) as n from user').get()).toEqual({
-      n: 0,
-    });
-    db.close();
+  it('starts with no accounts at all (no default users)', async () => {
+    expect(await countRows(site, 'user')).toBe(0);
   });
 
   describe('registration', () => {
@@ -109,21 +109,22 @@ describe('accounts (SITE_URL http)', () => {
       const html = await res.text();
       expect(textOf(html)).toContain(`We sent a message to ${email.toUpperCase()} . Open the link in it`);
 
-      const db = openDb(site);
-      const user = db.prepare('select * from user where email_normalized = ?').get(email.toLowerCase()) as Record<string, unknown>;
+      const { user, agreement } = await withDatabase(site, async (db) => {
+        const user = await db.selectFrom('user').selectAll().where('email_normalized', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+        const agreement = await db.selectFrom('policy_agreement').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
+        return { user, agreement };
+      });
       expect(user).toMatchObject({
         email: email.toUpperCase(),
         email_verified_at: null,
       });
       expect(user.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-      const agreement = db.prepare('select * from policy_agreement where user_id = ?').get(user.id) as Record<string, string>;
       expect(agreement).toMatchObject({
         policy_effective_date: await policyDate(client),
         context: 'registration',
         wording: AGREEMENT,
       });
       expect(Date.now() - Date.parse(agreement.agreed_at!)).toBeLessThan(60_000);
-      db.close();
       // The wording recorded is the one on the form.
       expect(textOf(await (await client.get('/register')).text())).toContain(AGREEMENT);
 
@@ -156,9 +157,7 @@ describe('accounts (SITE_URL http)', () => {
         ].sort(),
       );
       // The existing account is untouched: still one row, still the first password.
-      const db = openDb(site);
-      expect(db.prepare('select count(*) as n from user where email_normalized = ?').get(owner)).toEqual({ n: 1 });
-      db.close();
+      expect(await countRows(site, 'user', { email_normalized: owner })).toBe(1);
       expect(await new Client(site).submitSignIn(owner, 'another long passphrase here')).toHaveProperty('status', 401);
     });
 
@@ -193,9 +192,7 @@ describe('accounts (SITE_URL http)', () => {
       const html = await res.text();
       expect(fieldError(html, 'password')).toMatch(/too close to your email address/);
       expect(html).toMatch(new RegExp(`<input[^>]*name="email"[^>]*value="${email}"`));
-      const db = openDb(site);
-      expect(db.prepare('select count(*) as n from user where email_normalized = ?').get(email)).toEqual({ n: 0 });
-      db.close();
+      expect(await countRows(site, 'user', { email_normalized: email })).toBe(0);
     });
 
     it('asks to agree again when the policy changed after the form was shown', async () => {
@@ -285,9 +282,7 @@ describe('accounts (SITE_URL http)', () => {
       expect(res.status).toBe(303);
       expect(res.headers.getSetCookie()).toEqual([expect.stringMatching(/^session=[^;]*; .*(Expires=Thu, 01 Jan 1970|Max-Age=0)/i)]);
       expect(client.cookies.has('session')).toBe(false);
-      const db = openDb(site);
-      expect(db.prepare('select count(*) as n from session where id = ?').get(token.split('.')[0])).toEqual({ n: 0 });
-      db.close();
+      expect(await countRows(site, 'session', { id: token.split('.')[0]! })).toBe(0);
 
       const replay = new Client(site);
       replay.cookies.set('session', token);
@@ -409,11 +404,15 @@ describe('emailed links', () => {
   });
 
   /** Moves a token's expiry into the past, as if its hour had gone by. */
-  function expire(token: string) {
-    const db = openDb(site);
-    const { changes } = db.prepare('update email_token set expires_at = ? where id = ?').run(Date.now() - 1, token.split('.')[0]);
-    db.close();
-    expect(changes).toBe(1);
+  async function expire(token: string) {
+    const { numUpdatedRows } = await withDatabase(site, (db) =>
+      db
+        .updateTable('email_token')
+        .set({ expires_at: Date.now() - 1 })
+        .where('id', '=', token.split('.')[0]!)
+        .executeTakeFirst(),
+    );
+    expect(numUpdatedRows).toBe(1n);
   }
   const tokenOf = (link: string) => new URL(link, 'http://x').searchParams.get('token')!;
 
@@ -422,12 +421,10 @@ describe('emailed links', () => {
     const client = new Client(site);
     await register(client, email);
     const link = linkPath(mailsTo(site, email, /Confirm your email/).at(-1)!);
-    const verified = () => {
-      const db = openDb(site);
-      const row = db.prepare('select email_verified_at from user where email_normalized = ?').get(email) as {
-        email_verified_at: string | null;
-      };
-      db.close();
+    const verified = async () => {
+      const row = await withDatabase(site, (db) =>
+        db.selectFrom('user').select('email_verified_at').where('email_normalized', '=', email).executeTakeFirstOrThrow(),
+      );
       return row.email_verified_at !== null;
     };
 
@@ -444,18 +441,18 @@ describe('emailed links', () => {
     const refused = await confirm();
     expect(refused.status).toBe(401);
     expect(textOf(await refused.text())).toContain('Sign in to the account this link was sent for');
-    expect(verified()).toBe(false);
+    expect(await verified()).toBe(false);
 
     // Signed in, the sign-in form leads back to the link, and the button confirms.
     const signedIn = await client.post(`/login?_action=auth.signIn&next=${encodeURIComponent(link)}`, { email, password: PASSWORD });
     expect(signedIn.headers.get('location')).toBe(link);
     expect(await (await client.get(link)).text()).toContain('Confirm my email address');
-    expect(verified()).toBe(false);
+    expect(await verified()).toBe(false);
 
     const first = await confirm();
     expect(first.status).toBe(200);
     expect(textOf(await first.text())).toContain('Your email address is confirmed');
-    expect(verified()).toBe(true);
+    expect(await verified()).toBe(true);
 
     const again = await confirm();
     expect(again.status).toBe(400);
@@ -478,7 +475,7 @@ describe('emailed links', () => {
     const [first, second] = mailsTo(site, email, /Confirm your email/).map((m) => linkPath(m));
     expect((await client.get(first!)).status).toBe(400);
 
-    expire(tokenOf(second!));
+    await expire(tokenOf(second!));
     const page = await client.get(second!);
     expect(page.status).toBe(400);
     expect(textOf(await page.text())).toContain('This link has expired');
@@ -557,7 +554,7 @@ describe('emailed links', () => {
       email,
     });
     const link = linkPath(await waitForMail(site.outboxDir, email, /Reset your/));
-    expire(tokenOf(link));
+    await expire(tokenOf(link));
 
     const page = await client.get(link);
     expect(page.status).toBe(400);
@@ -796,9 +793,9 @@ describe('rate limits', () => {
 
   it('password reset and email sending: per address', async () => {
     const email = uniqueEmail('reset-spam');
-    const db = openDb(site);
-    db.prepare("insert into user (email, email_normalized, created_at) values (?, ?, '2026-01-01T00:00:00.000Z')").run(email, email);
-    db.close();
+    await withDatabase(site, (db) =>
+      db.insertInto('user').values({ email, email_normalized: email, created_at: '2026-01-01T00:00:00.000Z' }).execute(),
+    );
     for (let i = 0; i < 3; i++)
       expect((await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email })).status).toBe(200);
     const res = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email });

@@ -44,7 +44,7 @@ beforeAll(async () => {
         audience: 'everyone',
         link_url: null,
         link_text: null,
-        dismissible: 1,
+        dismissible: true,
         starts_at: 0,
         ends_at: null,
         revision: 1,

@@ -225,7 +225,7 @@ describe('announcements in the database', () => {
       audience: 'everyone' as const,
       link_url: null,
       link_text: null,
-      dismissible: 1,
+      dismissible: true,
       starts_at: 0,
       ends_at: null,
       revision: 1,

@@ -45,7 +45,7 @@ beforeEach(async () => {
       version: 1,
       title: 'Privacy Policy',
       content_sha256: 'a'.repeat(64),
-      material: 1,
+      material: true,
       recorded_at: t0.toISOString(),
     })
     .execute();

@@ -28,7 +28,7 @@ describe('syncPolicyVersions', () => {
         version: 1,
         title: 'Privacy Policy',
         content_sha256: 'a'.repeat(64),
-        material: 0,
+        material: false,
         recorded_at: '2026-11-25T10:00:00.000Z',
       },
       {
@@ -36,7 +36,7 @@ describe('syncPolicyVersions', () => {
         version: 2,
         title: 'Privacy Policy',
         content_sha256: 'b'.repeat(64),
-        material: 1,
+        material: true,
         recorded_at: '2026-11-25T10:00:00.000Z',
       },
     ]);
