@@ -45,7 +45,8 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'ct-bench-'));
   const databasePath = join(dir, 'site.db');
   const startedAt = performance.now();
-  const site = await startSiteProcess({ DATABASE_PATH: databasePath, MAIL_OUTBOX_DIR: join(dir, 'outbox'), SITE_URL: SITE_ORIGIN });
+  const appEnv = { DATABASE_PATH: databasePath, MAIL_OUTBOX_DIR: join(dir, 'outbox'), SITE_URL: SITE_ORIGIN };
+  const site = await startSiteProcess(appEnv);
   await fetch(site.url + '/');
   const firstResponseMs = performance.now() - startedAt;
   const sitePid = site.child.pid;
@@ -59,7 +60,7 @@ async function main() {
   const nginx = nginxBinary();
   report.printHeading(nginx, WRK);
   try {
-    const { targets, plans } = await planTargets(scenarios, target, sitePid, nginx, dir, stopping);
+    const { targets, plans } = await planTargets(scenarios, target, sitePid, nginx, dir, stopping, appEnv);
     const results = await measureTargets(targets);
     report.printResults(results);
     const { checks, ratios } = report.checkGoals(scenarios, results);

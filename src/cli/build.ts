@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILT_KEY_RECORD, keyFingerprint } from '../lib/config/island-key.ts';
 import { precompress } from '../server/precompress.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -10,6 +11,9 @@ const builtEntry = join(root, 'dist/server/entry.mjs');
 // into which proxy headers Astro trusts, so a build made for another SITE_URL is stale too.
 const builtFor = join(root, 'dist/.site-url');
 const siteUrl = () => process.env.SITE_URL || 'http://localhost:4321';
+// The key of the server islands goes into the build too (src/lib/config/island-key.ts): a build
+// made without the ASTRO_KEY now set is stale; without ASTRO_KEY, any build will do.
+const keyRecord = join(root, 'dist', BUILT_KEY_RECORD);
 const SOURCES = ['src', 'public', 'db', 'astro.config.mjs', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 function newestMtime(path: string): number {
@@ -25,6 +29,8 @@ function newestMtime(path: string): number {
 export function buildIsStale(): boolean {
   const builtAt = existsSync(builtEntry) ? statSync(builtEntry).mtimeMs : 0;
   if (!existsSync(builtFor) || readFileSync(builtFor, 'utf8') !== siteUrl()) return true;
+  if (process.env.ASTRO_KEY && (!existsSync(keyRecord) || readFileSync(keyRecord, 'utf8') !== keyFingerprint(process.env.ASTRO_KEY)))
+    return true;
   return builtAt < Math.max(...SOURCES.map((s) => newestMtime(join(root, s))));
 }
 
@@ -42,6 +48,7 @@ export function build(): boolean {
     `precompressed ${files} files: ${Math.round(bytesBefore / 1024)} KB → ${Math.round(bytesAfterBrotli / 1024)} KB with Brotli (gzip too)`,
   );
   writeFileSync(builtFor, siteUrl());
+  writeFileSync(keyRecord, keyFingerprint(process.env.ASTRO_KEY));
   return true;
 }
 

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
 import { startResetWorker } from '../lib/auth/reset-queue.ts';
+import { BUILT_KEY_RECORD, islandKeyError } from '../lib/config/island-key.ts';
 import { configuredTarget, connectDatabase, DatabaseError, migrate, useDatabase } from '../lib/db/index.ts';
 import { retentionJobs, startScheduler } from '../lib/jobs/index.ts';
 import {
@@ -36,6 +37,14 @@ async function main() {
 
   const entry = `${root}dist/server/entry.mjs`;
   if (!existsSync(entry)) fail('no build found in dist/: run `npm run build` (or `npm start`, which builds)');
+  // Several app servers are one site only with one island key (src/lib/config/island-key.ts).
+  const keyRecord = `${root}dist/${BUILT_KEY_RECORD}`;
+  const keyError = islandKeyError({
+    astroKey: config.astroKey,
+    sharedDatabase: Boolean(process.env.DATABASE_URL),
+    builtWith: existsSync(keyRecord) ? readFileSync(keyRecord, 'utf8') : undefined,
+  });
+  if (keyError) fail(keyError);
 
   // SQLite at DATABASE_PATH, or PostgreSQL when DATABASE_URL is set (the message names which,
   // and never shows a password).

@@ -5,7 +5,7 @@ import { BODY_LIMITS } from '../lib/config/limits.ts';
 import { isReachable, type DB } from '../lib/db/index.ts';
 import { forwardedClientAddress, isLoopbackAddress, siteHostMatcher } from '../lib/http/hosts.ts';
 import { securityHeaders } from '../lib/http/security-headers.ts';
-import { chooseVariant, etagMatches, type StaticFile, type Variant } from './static-files.ts';
+import { chooseVariant, etagMatches, NOT_FOUND_CACHE_CONTROL, staticFileHeaders, type StaticFile, type Variant } from './static-files.ts';
 import { createViewsApi, EVENT_PATH, isViewsApiPath } from './views-api.ts';
 
 const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];
@@ -146,7 +146,7 @@ export function createSiteServer({
 
   function sendNotFound(req: IncomingMessage, res: ServerResponse) {
     res.statusCode = 404;
-    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Cache-Control', NOT_FOUND_CACHE_CONTROL);
     if (notFoundPage) {
       res.setHeader('Content-Type', notFoundPage.contentType);
       res.setHeader('Content-Length', notFoundPage.body.length);
@@ -168,9 +168,11 @@ export function createSiteServer({
   function headersOf(file: StaticFile, variant: Variant) {
     let headers = staticHeaders.get(variant);
     if (!headers) {
-      const notModified: OutgoingHttpHeaders = { ...baseHeaders, ETag: variant.etag, 'Cache-Control': file.cacheControl };
-      if (file.br || file.gzip) notModified.Vary = 'Accept-Encoding';
-      const ok: OutgoingHttpHeaders = { ...notModified, 'Content-Type': file.contentType, 'Content-Length': variant.body.length };
+      const { 'Content-Type': contentType, ...notModified }: OutgoingHttpHeaders = {
+        ETag: variant.etag,
+        ...staticFileHeaders(file, baseHeaders),
+      };
+      const ok: OutgoingHttpHeaders = { ...notModified, 'Content-Type': contentType, 'Content-Length': variant.body.length };
       if (variant.encoding) ok['Content-Encoding'] = variant.encoding;
       headers = { ok, notModified };
       staticHeaders.set(variant, headers);

@@ -12,6 +12,8 @@ export interface Variant {
 
 /** One file of the built client, held in memory with everything needed to answer for it. */
 export interface StaticFile extends Variant {
+  /** Its own URL path (`/about/index.html`), whichever of its paths (`/about`, `/about/`) asked for it. */
+  path: string;
   contentType: string;
   cacheControl: string;
   isHtml: boolean;
@@ -20,7 +22,8 @@ export interface StaticFile extends Variant {
   gzip?: Variant;
 }
 
-const CONTENT_TYPES: Record<string, string> = {
+/** Content types by file extension: the Node server's and, generated from it, nginx's (src/cli/nginx/). */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -43,6 +46,8 @@ const CONTENT_TYPES: Record<string, string> = {
 // deploy, so it is revalidated (cheaply, by ETag) on every use.
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'public, max-age=0, must-revalidate';
+/** The styled 404 page (`/404.html`) is sent for any path without a file or a route; never stored stale. */
+export const NOT_FOUND_CACHE_CONTROL = 'no-cache';
 
 function* walk(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -72,6 +77,7 @@ export function loadStaticFiles(
     const ext = extname(rel).toLowerCase();
     const etag = etagOf(body);
     const file: StaticFile = {
+      path: `/${rel}`,
       body,
       etag,
       contentType: contentTypeOverrides[`/${rel}`] ?? CONTENT_TYPES[ext] ?? 'application/octet-stream',
@@ -91,6 +97,20 @@ export function loadStaticFiles(
     }
   }
   return files;
+}
+
+/**
+ * The headers of a static file's answer (200 or 304) besides its ETag, length and encoding:
+ * `base` (the security headers, src/lib/http/security-headers.ts), caching, `Vary` when there
+ * are precompressed variants, and the content type. The Node server sends exactly these, and
+ * the nginx configuration (`npm run deploy:nginx`) is generated from them, so that both tiers
+ * answer the same for the same file.
+ */
+export function staticFileHeaders(file: StaticFile, base: Readonly<Record<string, string>>): Record<string, string> {
+  const headers: Record<string, string> = { ...base, 'Cache-Control': file.cacheControl };
+  if (file.br || file.gzip) headers.Vary = 'Accept-Encoding';
+  headers['Content-Type'] = file.contentType;
+  return headers;
 }
 
 function etagOf(body: Buffer): string {

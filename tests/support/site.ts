@@ -9,6 +9,13 @@ import { createTestPostgresDatabase, dialect } from './postgres.ts';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * The island key (ASTRO_KEY) the tests build with (global-setup.ts) and start every server
+ * with: a fixed test value, not a secret. Servers that share a database need one
+ * (src/lib/config/island-key.ts), and one build then serves the HTTP tests and the cluster.
+ */
+export const TEST_ASTRO_KEY = Buffer.from('customertrackr-tests-island-key!').toString('base64');
+
 export interface RunningSite {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:39211 */
   url: string;
@@ -46,7 +53,7 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
   const database: Record<string, string> = postgres ? { DATABASE_URL: postgres.url } : { DATABASE_PATH: databasePath };
   let started: Awaited<ReturnType<typeof startSiteProcess>>;
   try {
-    started = await startSiteProcess({ ...database, MAIL_OUTBOX_DIR: outboxDir, ...env });
+    started = await startSiteProcess({ ASTRO_KEY: TEST_ASTRO_KEY, ...database, MAIL_OUTBOX_DIR: outboxDir, ...env });
   } catch (error) {
     await postgres?.drop();
     throw error;

@@ -37,6 +37,7 @@ describe('parseConfig', () => {
       announcePolicyDays: 30,
       viewsRetentionDays: 730,
       trustProxy: false,
+      astroKey: undefined,
     });
   });
 

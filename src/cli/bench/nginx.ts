@@ -12,16 +12,12 @@
 //   static sites; no access log (the site writes none either); keep-alive connections are
 //   never closed by the server (Node's default), so no reconnects are measured.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { freePort } from '../nginx/process.ts';
 import type { Reply } from './reply.ts';
 
-export const NGINX_BINARIES = ['/usr/sbin/nginx', '/usr/bin/nginx'];
-
-export function nginxBinary(): string | undefined {
-  return NGINX_BINARIES.find((path) => existsSync(path));
-}
+export { nginxBinary } from '../nginx/process.ts';
 
 /** Headers nginx sets itself for a static file (its own ETag and Last-Modified included). */
 const NGINX_OWN_HEADERS = new Set([
@@ -107,17 +103,6 @@ ${locations.join('\n')}
   }
 }
 `;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningNginx {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { whenReady } from '../site-process.ts';
 import { capture, type RequestPlan, type Site } from './load.ts';
 import { startNginx } from './nginx.ts';
+import { startTopology, type Topology } from './topology.ts';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
 import { ONLY, root } from './settings.ts';
 
@@ -18,7 +19,7 @@ export function selectedScenarios(): Scenario[] {
     throw new Error(
       `BENCH_ONLY: no scenario named ${unknown.join(', ')} (there are ${SCENARIOS.map((s) => s.name).join(', ')}, sign-in, reset)`,
     );
-  return SCENARIOS.filter((s) => only.includes(s.name) || only.includes(s.baselineOf ?? s.nginxOf ?? ''));
+  return SCENARIOS.filter((s) => only.includes(s.name) || only.includes(s.baselineOf ?? s.nginxOf ?? s.throughNginx?.of ?? ''));
 }
 
 /** The baseline server (the site itself is started by site-process.ts). */
@@ -67,6 +68,8 @@ export async function planTargets(
   nginx: string | undefined,
   dir: string,
   stopping: (() => Promise<void>)[],
+  /** The site's environment, for the second app server of the topology scenarios. */
+  appEnv: Record<string, string> = {},
 ): Promise<Planned> {
   const plans = new Map<string, RequestPlan>();
   const targets: Target[] = [];
@@ -89,8 +92,14 @@ export async function planTargets(
     stopping.push(running.stop);
     nginxUrl = running.url;
   }
+  // The generated nginx in front of one and two app servers, when a scenario asks for it.
+  let topology: Topology | undefined;
+  if (nginx && scenarios.some((s) => s.throughNginx)) topology = await startTopology(nginx, dir, site.url, appEnv, stopping);
   for (const scenario of scenarios) {
-    if (scenario.baselineOf) {
+    if (scenario.throughNginx) {
+      const { of, apps } = scenario.throughNginx;
+      if (topology) targets.push({ scenario, url: apps === 1 ? topology.one : topology.two, plan: planOf(scenario, of) });
+    } else if (scenario.baselineOf) {
       const plan = planOf(scenario, scenario.baselineOf);
       const reply = await capture(site, plan);
       const raw = await startProcess([join(root, 'src/cli/bench-raw-server.ts'), JSON.stringify(reply)], {}, /ready at (http:\/\/\S+)/);
@@ -101,7 +110,7 @@ export async function planTargets(
     } else if (scenario.plan) {
       targets.push({ scenario, url: site.url, plan: planOf(scenario, scenario.name), pid: sitePid });
     } else {
-      throw new Error(`${scenario.name}: give it a plan, a baselineOf or an nginxOf`);
+      throw new Error(`${scenario.name}: give it a plan, a baselineOf, an nginxOf or a throughNginx`);
     }
   }
   return { targets, plans };

@@ -65,9 +65,10 @@ export function checkGoals(scenarios: Scenario[], results: Measured[]): { checks
         ? results.find((r) => scenarios.some((s) => s.name === r.name && s.baselineOf === scenario.name))
         : undefined;
       const reference = bare ? `; ${bare.name} itself: ${fmt(ratio(bare, base) * 100, 1)} %` : '';
+      const goalText = wanted.ratio === undefined ? 'no goal' : `goal ≥ ${fmt(wanted.ratio * 100)} %`;
       checks.push({
-        ok: value >= wanted.ratio,
-        line: `${scenario.name} / ${base.name}: ${fmt(value * 100, 1)} % of its requests per second (goal ≥ ${fmt(wanted.ratio * 100)} %${reference})`,
+        ok: wanted.ratio === undefined ? null : value >= wanted.ratio,
+        line: `${scenario.name} / ${base.name}: ${fmt(value * 100, 1)} % of its requests per second (${goalText}${reference})`,
       });
     }
     if (goal.minRps !== undefined) {

@@ -38,6 +38,8 @@ export interface Config {
    * removed from every request, since any client could send them (and dodge rate limits).
    */
   trustProxy: boolean;
+  /** The server islands' key (ASTRO_KEY), checked against the build's at start (island-key.ts). */
+  astroKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +119,7 @@ const schema = z.object({
     .refine((n) => n <= 36500, 'must be a whole number of days from 1 to 36500')
     .default(730),
   TRUST_PROXY: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).default('false'),
+  ASTRO_KEY: z.string().optional(),
 });
 
 /** Parses configuration from an environment; throws a ConfigError naming the first bad variable. */
@@ -127,8 +130,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0]);
-    // URLs may carry a password: never shown.
-    const shown = name === 'SMTP_URL' || name === 'DATABASE_URL' ? '(hidden)' : JSON.stringify(env[name]);
+    // URLs may carry a password, and the island key is a secret: never shown.
+    const shown = name === 'SMTP_URL' || name === 'DATABASE_URL' || name === 'ASTRO_KEY' ? '(hidden)' : JSON.stringify(env[name]);
     throw new ConfigError(`${name}=${shown} is invalid: ${issue.message}`);
   }
   const { HOST, PORT, DATABASE_PATH, SITE_URL, SMTP_URL, MAIL_OUTBOX_DIR, MAIL_FROM, ANNOUNCE_POLICY_DAYS } = result.data;
@@ -147,6 +150,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     announcePolicyDays: ANNOUNCE_POLICY_DAYS,
     viewsRetentionDays: result.data.VIEWS_RETENTION_DAYS,
     trustProxy: result.data.TRUST_PROXY === 'true' || result.data.TRUST_PROXY === '1',
+    astroKey: result.data.ASTRO_KEY,
   };
 }
 
