@@ -52,7 +52,9 @@ export async function createTestPostgresDatabase({ migrated = true } = {}): Prom
   const name = `ct_test_${randomBytes(6).toString('hex')}`;
   const template = migrated ? process.env.TEST_DATABASE_TEMPLATE : undefined;
   const { db } = adminDatabase();
-  await sql`create database ${sql.id(name)} ${template ? sql`template ${sql.id(template)}` : sql``}`.execute(db);
+  // file_copy: a copy of the template's files, much faster for a small database than the
+  // default (which writes every page of it to the WAL).
+  await sql`create database ${sql.id(name)} ${template ? sql`template ${sql.id(template)} strategy = file_copy` : sql``}`.execute(db);
   const url = databaseUrl(name);
   if (migrated && !template) {
     const opened = openDatabase(url);
