@@ -18,12 +18,7 @@ async function createTables(db: Kysely<unknown>, v: Vocabulary): Promise<void> {
     .addColumn('action', 'text', (c) => c.notNull().check(sql`length(action) between 1 and 60`))
     .addColumn('subject_user_id', 'integer')
     // Names of the fields involved, never their values: a JSON array of strings.
-    .addColumn('fields', 'text', (c) =>
-      c
-        .notNull()
-        .defaultTo('[]')
-        .check(v.isJsonArray('fields')),
-    )
+    .addColumn('fields', 'text', (c) => c.notNull().defaultTo('[]').check(v.isJsonArray('fields')))
     .addColumn('reason', 'text', (c) => c.check(sql`reason is null or length(reason) between 1 and 500`))
     .modifyEnd(sql`strict`)
     .execute();

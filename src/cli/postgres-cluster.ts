@@ -70,7 +70,18 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   };
   const port = await freePort();
   try {
-    run('initdb', ['-D', data, '-U', 'ct', `--pwfile=${passwordFile}`, '--auth-host=scram-sha-256', '--auth-local=peer', '-E', 'UTF8', '--no-sync']);
+    run('initdb', [
+      '-D',
+      data,
+      '-U',
+      'ct',
+      `--pwfile=${passwordFile}`,
+      '--auth-host=scram-sha-256',
+      '--auth-local=peer',
+      '-E',
+      'UTF8',
+      '--no-sync',
+    ]);
     // A server for tests: durability is not what is tested on it (fsync off), many
     // connections (each test file's databases and servers have pools).
     const options = [

@@ -46,7 +46,9 @@ describe('parseConfig', () => {
       'postgres://ct:secret@db.internal:5432/ct?sslmode=require',
     );
     expect(parseConfig({ DATABASE_URL: 'postgresql://ct@localhost/ct' }).databaseUrl).toBe('postgresql://ct@localhost/ct');
-    expect(() => parseConfig({ DATABASE_URL: 'mysql://ct:secret@localhost/ct' })).toThrow(/^DATABASE_URL=\(hidden\) is invalid: must be a postgres:\/\//);
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://ct:secret@localhost/ct' })).toThrow(
+      /^DATABASE_URL=\(hidden\) is invalid: must be a postgres:\/\//,
+    );
     expect(() => parseConfig({ DATABASE_URL: 'mysql://ct:secret@localhost/ct' })).not.toThrow(/secret/);
   });
 

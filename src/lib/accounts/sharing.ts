@@ -98,7 +98,10 @@ export async function chooseSharing(db: DB, userId: number, optOut: boolean, gpc
 export async function recordGpcSignal(db: DB, userId: number, now = new Date()): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     if (await storedOptOut(trx, userId)) return false;
-    await trx.insertInto('sharing_choice').values({ user_id: userId, opted_out: true, chosen_at: now.toISOString(), source: 'gpc' }).execute();
+    await trx
+      .insertInto('sharing_choice')
+      .values({ user_id: userId, opted_out: true, chosen_at: now.toISOString(), source: 'gpc' })
+      .execute();
     return true;
   });
 }

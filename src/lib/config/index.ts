@@ -80,7 +80,10 @@ const schema = z.object({
   HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   PORT: port.default(4321),
   DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('./data/customertrackr.db'),
-  DATABASE_URL: z.string().refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/database').optional(),
+  DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/database')
+    .optional(),
   DATABASE_POOL_SIZE: z
     .string()
     .regex(/^[1-9]\d{0,2}$/, 'must be a whole number of connections from 1 to 500')

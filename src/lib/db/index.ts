@@ -107,10 +107,7 @@ export async function migrate(db: AnyKysely): Promise<MigrationResultSet> {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const reason = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new DatabaseError(
-      dialect,
-      `migration ${failed?.migrationName ?? '(unknown)'} failed: ${reason}`,
-    );
+    throw new DatabaseError(dialect, `migration ${failed?.migrationName ?? '(unknown)'} failed: ${reason}`);
   }
   return result;
 }

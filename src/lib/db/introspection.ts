@@ -64,7 +64,10 @@ async function rows<T>(db: DB, query: ReturnType<typeof sql<T>>): Promise<T[]> {
 async function describeSqlite(db: DB): Promise<Schema> {
   const names = await rows(
     db,
-    sql<{ name: string; strict: number }>`select name, strict from pragma_table_list where schema = 'main' and type = 'table' order by name`,
+    sql<{
+      name: string;
+      strict: number;
+    }>`select name, strict from pragma_table_list where schema = 'main' and type = 'table' order by name`,
   ).then((found) => found.filter((t) => !t.name.startsWith('sqlite_')));
   const tables: SchemaTable[] = [];
   for (const { name, strict } of names) {
@@ -132,9 +135,7 @@ async function describePostgres(db: DB): Promise<Schema> {
   );
   const tables = names.map(({ name }) => ({
     name,
-    columns: columns
-      .filter((c) => c.table === name)
-      .map((c) => ({ name: c.name, type: NEUTRAL[c.type] ?? c.type, primaryKey: c.pk })),
+    columns: columns.filter((c) => c.table === name).map((c) => ({ name: c.name, type: NEUTRAL[c.type] ?? c.type, primaryKey: c.pk })),
     foreignKeys: foreignKeys.filter((f) => f.owner === name).map(({ from, table, to }) => ({ from, table, to })),
     strict: true,
   }));
