@@ -384,8 +384,8 @@ describe('the sharing preference', () => {
       db.selectFrom('sharing_choice').selectAll().where('user_id', '=', id).orderBy('id').execute(),
     );
     expect(rows.map((r) => [r.opted_out, r.source])).toEqual([
-      [1, 'account-page'],
-      [0, 'account-page'],
+      [true, 'account-page'],
+      [false, 'account-page'],
     ]);
     for (const r of rows) expect(r.chosen_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
@@ -408,7 +408,7 @@ describe('the sharing preference', () => {
     // …the next state-changing request that carries the signal records it.
     await client.post('/account?_action=account.updateProfile', { company: 'Privacy Inc' }, gpc);
     const rows = await count();
-    expect(rows.map((r) => [r.opted_out, r.source])).toEqual([[1, 'gpc']]);
+    expect(rows.map((r) => [r.opted_out, r.source])).toEqual([[true, 'gpc']]);
     // Only once.
     await client.post('/account?_action=account.updateProfile', { company: 'Privacy Ltd' }, gpc);
     expect(await count()).toHaveLength(1);
@@ -419,14 +419,14 @@ describe('the sharing preference', () => {
     expect(await count()).toHaveLength(1);
     // Without the signal, the user can opt in again.
     await client.post('/account?_action=account.setSharing', { choice: 'opt-in' });
-    expect((await count()).map((r) => r.opted_out)).toEqual([1, 0]);
+    expect((await count()).map((r) => r.opted_out)).toEqual([true, false]);
   });
 
   it('records GPC sent with a sign-in or a registration', async () => {
     const sources = (id: number) =>
       withDatabase(site, (db) => db.selectFrom('sharing_choice').select(['opted_out', 'source']).where('user_id', '=', id).execute());
     const { id } = await signedInClient(site, { label: 'gpc-sign-in', headers: { 'sec-gpc': '1' }, form: true });
-    expect(await sources(id)).toEqual([{ opted_out: 1, source: 'gpc' }]);
+    expect(await sources(id)).toEqual([{ opted_out: true, source: 'gpc' }]);
 
     const client = new Client(site, { 'sec-gpc': '1' });
     const policy = /name="policy" value="([^"]+)"/.exec(await (await client.get('/register')).text())?.[1];
@@ -441,7 +441,7 @@ describe('the sharing preference', () => {
     const registered = await withDatabase(site, (db) =>
       db.selectFrom('user').select('id').where('email', '=', email).executeTakeFirstOrThrow(),
     );
-    expect(await sources(registered.id)).toEqual([{ opted_out: 1, source: 'gpc' }]);
+    expect(await sources(registered.id)).toEqual([{ opted_out: true, source: 'gpc' }]);
   });
 
   it('records GPC sent with a data export too', async () => {
