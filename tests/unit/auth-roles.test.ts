@@ -76,7 +76,9 @@ describe('granting and revoking', () => {
 
   it('refuses a second account for the same address, whatever its case', async () => {
     await createAccount(database.db, normalizeEmail('ops@example.com')!, [], null);
-    await expect(createAccount(database.db, normalizeEmail('OPS@example.com')!, ['admin'], null)).rejects.toThrow(/UNIQUE|unique constraint/);
+    await expect(createAccount(database.db, normalizeEmail('OPS@example.com')!, ['admin'], null)).rejects.toThrow(
+      /UNIQUE|unique constraint/,
+    );
     expect(await database.db.selectFrom('user_role').selectAll().execute()).toEqual([]);
   });
 
