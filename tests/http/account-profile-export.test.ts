@@ -226,7 +226,14 @@ describe('POST /account/export.json', () => {
             const rule = entry.columns[column]!;
             const format = 'export' in rule ? rule.format : undefined;
             const value = row[column];
-            const expected = value === null ? null : format === 'epoch-ms-as-iso-time' ? new Date(Number(value)).toISOString() : value;
+            const expected =
+              value === null
+                ? null
+                : format === 'epoch-ms-as-iso-time'
+                  ? new Date(Number(value)).toISOString()
+                  : format === 'boolean'
+                    ? value === true || value === 1 // read here without the dialect's row mapper
+                    : value;
             expect(out[column], `${table.name}.${column}`).toEqual(expected);
           }
           for (const column of excluded) expect(out, `${table.name}.${column}`).not.toHaveProperty(column);
