@@ -165,7 +165,7 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
       secPurpose: req.headers['sec-purpose'] as string | undefined,
       purpose: req.headers['purpose'] as string | undefined,
     });
-    if (kind !== 'countable') return sendJson(res, 200, { counted: false, reason: kind, ...views.counts(path) });
+    if (kind !== 'countable') return sendJson(res, 200, { counted: false, reason: kind, ...(await views.counts(path)) });
 
     // Global Privacy Control: no cookie (and any earlier one is deleted); the view still counts.
     const gpc = req.headers['sec-gpc'] === '1';

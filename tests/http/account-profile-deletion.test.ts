@@ -147,7 +147,7 @@ describe('deleting an account', () => {
     // No table holds the address, the name or the phone number; nor does any byte of the
     // database file or its log (deleted rows and old log frames included) once the confirmation
     // to the address has gone out (its outbox row is deleted when sent).
-    waitForMailDelivered(site);
+    await waitForMailDelivered(site);
     await expect.poll(() => findEverywhere(needles), { timeout: 20_000 }).toEqual([]);
     await expect.poll(() => rawBytesHolding(everyValue), { timeout: 20_000 }).toEqual([]);
     await withDatabase(site, async (db) => {
@@ -189,7 +189,7 @@ describe('deleting an account', () => {
     });
     expect(record.deleted_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
-    const [confirmation] = mailsTo(site, email, /account has been deleted/);
+    const [confirmation] = await mailsTo(site, email, /account has been deleted/);
     expect(confirmation).toBeDefined();
 
     // Nobody else lost anything; visitor statistics are as they were.
@@ -223,7 +223,7 @@ describe('deleting an account', () => {
     const res = await new Client(site).post('/_actions/staff.confirmDeletion', { token }, { accept: 'application/json' });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await withDatabase(site, (db) => db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst())).toBeUndefined();
-    waitForMailDelivered(site);
+    await waitForMailDelivered(site);
     await expect.poll(() => rawBytesHolding(everyValue), { timeout: 20_000 }).toEqual([]);
   });
 
@@ -260,7 +260,7 @@ describe('deleting an account', () => {
     expect(html).not.toContain(PASSWORD);
     expect(await withDatabase(site, (db) => db.selectFrom('user').select('id').where('id', '=', id).executeTakeFirst())).toEqual({ id });
     expect((await client.get('/account')).status).toBe(200);
-    expect(mailsTo(site, email, /account has been deleted/)).toEqual([]);
+    expect(await mailsTo(site, email, /account has been deleted/)).toEqual([]);
 
     const { id: second } = await createUser(site, { email: uniqueEmail('second-admin') });
     await withDatabase(site, (db) => grantRole(db, second, 'admin'));

@@ -3,7 +3,7 @@
 import { nginxBinary } from '../../src/cli/nginx/process.ts';
 import buildSite from './global-setup.ts';
 
-export default function setup() {
+export default async function setup() {
   if (!nginxBinary()) throw new Error('test:cluster needs nginx: apt-get install nginx-light libnginx-mod-http-brotli-static');
-  buildSite();
+  return buildSite();
 }

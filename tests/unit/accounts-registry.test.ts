@@ -14,6 +14,7 @@ import {
   updateProfile,
 } from '../../src/lib/accounts/index.ts';
 import { createAccount, createSession, normalizeEmail } from '../../src/lib/auth/index.ts';
+import { describeSchema } from '../../src/lib/db/index.ts';
 import { accountKey, backoff, BACKOFFS, hit, LIMITS } from '../../src/lib/rate-limit/index.ts';
 import { testDatabase } from '../support/db.ts';
 
@@ -26,24 +27,17 @@ beforeEach(async () => {
       version: 1,
       title: 'Privacy Policy',
       content_sha256: 'a'.repeat(64),
-      material: 0,
+      material: false,
       recorded_at: '2026-01-01T00:00:00Z',
     })
     .execute();
 });
 
-function schema() {
-  const tables = database.sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as {
-    name: string;
-  }[];
-  return tables.map(({ name }) => ({
+async function schema() {
+  return (await describeSchema(database.db)).tables.map(({ name, columns, foreignKeys }) => ({
     name,
-    columns: (database.sqlite.prepare('select name from pragma_table_info(?)').all(name) as { name: string }[]).map((c) => c.name),
-    userKeys: (
-      database.sqlite.prepare('select "from", "table" from pragma_foreign_key_list(?)').all(name) as { from: string; table: string }[]
-    )
-      .filter((fk) => fk.table === 'user')
-      .map((fk) => fk.from),
+    columns: columns.map((c) => c.name),
+    userKeys: foreignKeys.filter((fk) => fk.table === 'user').map((fk) => fk.from),
   }));
 }
 
@@ -63,7 +57,7 @@ async function populatedUser(email: string) {
     .execute();
   await database.db
     .insertInto('sharing_choice')
-    .values({ user_id: id, opted_out: 1, chosen_at: '2026-01-02T00:00:00.000Z', source: 'gpc' })
+    .values({ user_id: id, opted_out: true, chosen_at: '2026-01-02T00:00:00.000Z', source: 'gpc' })
     .execute();
   await backoff(database.db, BACKOFFS.signInPerAccount, normalizeEmail(email)!.normalized);
   await hit(database.db, LIMITS.mailResetPassword, email.toLowerCase());
@@ -77,9 +71,9 @@ async function populatedUser(email: string) {
 }
 
 describe('the registry', () => {
-  it('names every table of the schema: as personal data with every column classified, or as not personal with a reason', () => {
+  it('names every table of the schema: as personal data with every column classified, or as not personal with a reason', async () => {
     const problems: string[] = [];
-    for (const table of schema()) {
+    for (const table of await schema()) {
       const entry = registryEntry(table.name);
       if (!entry) {
         if (!NOT_PERSONAL[table.name]) problems.push(`${table.name}: unclassified`);
@@ -100,8 +94,8 @@ describe('the registry', () => {
     }
   });
 
-  it('keeps a table only when it says why, and such a table has no foreign key to user (erasure would change it)', () => {
-    const keys = new Map(schema().map((t) => [t.name, t.userKeys]));
+  it('keeps a table only when it says why, and such a table has no foreign key to user (erasure would change it)', async () => {
+    const keys = new Map((await schema()).map((t) => [t.name, t.userKeys]));
     for (const e of PERSONAL_DATA.filter((e) => e.erase === 'keep')) {
       expect(e.kept?.length ?? 0, e.table).toBeGreaterThan(20);
       expect(keys.get(e.table), e.table).toEqual([]);
@@ -166,7 +160,7 @@ describe('eraseAccount', () => {
         audience: 'everyone',
         link_url: null,
         link_text: null,
-        dismissible: 1,
+        dismissible: true,
         starts_at: 0,
         ends_at: null,
         revision: 1,

@@ -4,38 +4,105 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { checkpointWal, isReachable, isUniqueViolation, migrate, openDatabase } from '../../src/lib/db/index.ts';
+import {
+  checkpointWal,
+  connectDatabase,
+  DatabaseError,
+  isReachable,
+  isUniqueViolation,
+  migrate,
+  openDatabase,
+  type DB,
+} from '../../src/lib/db/index.ts';
+import { dialect, openTestDatabase } from '../support/db.ts';
+import { createTestPostgresDatabase, databaseUrl } from '../support/postgres.ts';
 
-describe('openDatabase', () => {
+/** The value of a SQLite pragma, through Kysely. */
+async function pragma(db: DB, name: string): Promise<unknown> {
+  const { rows } = await sql<Record<string, unknown>>`pragma ${sql.raw(name)}`.execute(db);
+  return Object.values(rows[0] ?? {})[0];
+}
+
+// SQLite's own settings and files: the PostgreSQL counterparts are below.
+describe.runIf(dialect === 'sqlite')('openDatabase on SQLite', () => {
   it('creates the file and its folder with the required settings', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ct-db-')), 'nested', 'site.db');
     const database = openDatabase(path);
-    expect(database.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(database.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(database.dialect).toBe('sqlite');
+    expect(await pragma(database.db, 'journal_mode')).toBe('wal');
+    expect(await pragma(database.db, 'foreign_keys')).toBe(1);
+    expect(await pragma(database.db, 'busy_timeout')).toBe(5000);
     // Deleted content is overwritten with zeros, not left in free space.
-    expect(database.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
+    expect(await pragma(database.db, 'secure_delete')).toBe(1);
     await database.close();
-  });
-
-  it('migrates idempotently', async () => {
-    const database = openDatabase(':memory:');
-    const first = await migrate(database.db);
-    expect(first.results?.length).toBeGreaterThan(0);
-    const second = await migrate(database.db);
-    expect(second.results).toEqual([]);
-    await database.close();
-  });
-
-  it('reports an unreachable database', async () => {
-    const database = openDatabase(':memory:');
-    expect(await isReachable(database.db)).toBe(true);
-    await database.close();
-    expect(await isReachable(database.db)).toBe(false);
   });
 });
 
-describe('checkpointWal', () => {
+describe.runIf(dialect === 'postgres')('openDatabase on PostgreSQL', () => {
+  it('uses a pool with the configured statement timeout, and reads bigints and sums back as numbers', async () => {
+    const created = await createTestPostgresDatabase();
+    const database = openDatabase({ dialect: 'postgres', url: created.url, poolSize: 3, statementTimeoutMs: 1234 });
+    try {
+      expect(database.dialect).toBe('postgres');
+      const { rows } = await sql<{ timeout: string }>`select current_setting('statement_timeout') as timeout`.execute(database.db);
+      expect(rows[0]!.timeout).toBe('1234ms');
+      const at = Date.UTC(2026, 11, 4, 12, 0, 0, 123);
+      const big = await sql<{ n: number; total: number; count: number }>`
+        select ${at}::bigint as n, sum(x) as total, count(*) as count from (values (${at}::bigint), (1::bigint)) as v(x)
+      `.execute(database.db);
+      expect(big.rows[0]).toEqual({ n: at, total: at + 1, count: 2 });
+      await expect(sql`select pg_sleep(2)`.execute(database.db)).rejects.toThrow(/statement timeout/);
+    } finally {
+      await database.close();
+      await created.drop();
+    }
+  });
+
+  it('says in one line why it cannot connect, naming DATABASE_URL and never the password', async () => {
+    const wrong = new URL(databaseUrl('postgres'));
+    wrong.password = 'not-the-password-0451';
+    const error = await connectDatabase(wrong.toString()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect((error as DatabaseError).variable).toBe('DATABASE_URL');
+    expect((error as Error).message).toMatch(/^cannot connect to postgres:\/\/[^:]+:\*\*\*@.*: password authentication failed/);
+    expect((error as Error).message).not.toContain('not-the-password-0451');
+    expect((error as Error).message).not.toContain('\n');
+
+    const missing = await connectDatabase(databaseUrl('ct_no_such_database')).catch((e: unknown) => e);
+    expect((missing as Error).message).toMatch(/database "ct_no_such_database" does not exist/);
+  });
+});
+
+describe('openDatabase', () => {
+  it('migrates idempotently', async () => {
+    const database = await openTestDatabase();
+    try {
+      const again = await migrate(database.db);
+      expect(again.results).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('reports an unreachable database', async () => {
+    const database = await openTestDatabase();
+    const second = openDatabase(database.target === ':memory:' ? ':memory:' : database.target);
+    expect(await isReachable(second.db)).toBe(true);
+    await second.close();
+    expect(await isReachable(second.db)).toBe(false);
+    await database.close();
+  });
+
+  it.runIf(dialect === 'sqlite')('says why a SQLite file cannot be opened, naming DATABASE_PATH', async () => {
+    const error = await connectDatabase('/proc/version/site.db').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect((error as DatabaseError).variable).toBe('DATABASE_PATH');
+  });
+});
+
+// SQLite's write-ahead log and free pages: on PostgreSQL, erasure relies on vacuum instead
+// (docs/decisions/0021-postgresql.md).
+describe.runIf(dialect === 'sqlite')('checkpointWal', () => {
   const SECRET = 'zanzibar-erased-4711@example.com';
   const bytesOf = (path: string) => (existsSync(path) ? readFileSync(path) : Buffer.alloc(0));
 
@@ -64,16 +131,15 @@ describe('checkpointWal', () => {
     expect(bytesOf(path).includes(SECRET)).toBe(false);
     expect(bytesOf(path).includes('filler-7@example.com')).toBe(true);
     // The usual busy timeout is back for every other statement.
-    expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(await pragma(database.db, 'busy_timeout')).toBe(5000);
     await database.close();
   });
 });
 
 describe('isUniqueViolation', () => {
   it('recognises a unique-constraint violation, on the named columns only', async () => {
-    const database = openDatabase(':memory:');
+    const database = await openTestDatabase();
     try {
-      await migrate(database.db);
       const insert = () =>
         database.db
           .insertInto('user')

@@ -68,7 +68,7 @@ function toRecord(row: AnnouncementRow, now: Date): AnnouncementRecord {
     level: row.level,
     audience: row.audience,
     link: row.link_url !== null && row.link_text !== null ? { url: row.link_url, text: row.link_text } : null,
-    dismissible: row.dismissible === 1,
+    dismissible: row.dismissible,
     startsAt: row.starts_at,
     endsAt: row.ends_at,
     revision: row.revision,
@@ -86,7 +86,7 @@ export function recordBanner(record: AnnouncementRecord): Banner {
     ...record,
     link_url: record.link?.url ?? null,
     link_text: record.link?.text ?? null,
-    dismissible: record.dismissible ? 1 : 0,
+    dismissible: record.dismissible,
     starts_at: record.startsAt,
     ends_at: record.endsAt,
   });
@@ -125,7 +125,7 @@ export async function createAnnouncement(db: DB, input: AnnouncementInput, actor
         audience: input.audience,
         link_url: input.link?.url ?? null,
         link_text: input.link?.text ?? null,
-        dismissible: input.dismissible ? 1 : 0,
+        dismissible: input.dismissible,
         starts_at: input.startsAt.getTime(),
         ends_at: input.endsAt?.getTime() ?? null,
         revision: 1,
@@ -168,7 +168,7 @@ export async function updateAnnouncement(
       level: row.level,
       audience: row.audience,
       link: row.link_url !== null && row.link_text !== null ? { url: row.link_url, text: row.link_text } : null,
-      dismissible: row.dismissible === 1,
+      dismissible: row.dismissible,
       startsAt: new Date(row.starts_at),
       endsAt: row.ends_at === null ? null : new Date(row.ends_at),
     });
@@ -194,7 +194,7 @@ export async function updateAnnouncement(
         audience: input.audience,
         link_url: input.link?.url ?? null,
         link_text: input.link?.text ?? null,
-        dismissible: input.dismissible ? 1 : 0,
+        dismissible: input.dismissible,
         starts_at: startsAt,
         ends_at: endsAt,
         revision: visible ? row.revision + 1 : row.revision,
@@ -285,7 +285,7 @@ export async function listPolicyAnnouncements(db: DB, days: number, now = new Da
   );
   const byDate = new Map(rows.map((r) => [r.policy_effective_date, r]));
   return policyAnnouncements(
-    versions.map((v) => ({ effective: v.effective_date, version: v.version, material: v.material === 1 })),
+    versions.map((v) => ({ effective: v.effective_date, version: v.version, material: v.material })),
     overrides,
     days,
     now,

@@ -1,8 +1,9 @@
 /**
  * Database errors as domain code needs to see them, whatever the dialect: a violated unique
  * constraint is an outcome ("that address already has an account"), not a failure. Only this
- * file knows how each driver reports one (PostgreSQL's SQLSTATE 23505 will be one more branch).
+ * folder knows how each driver reports one.
  */
+import { postgresUniqueViolation } from './postgres.ts';
 
 interface DriverError {
   code?: unknown;
@@ -21,5 +22,8 @@ export function isUniqueViolation(error: unknown, columns?: string): boolean {
     if (columns === undefined) return true;
     return typeof message === 'string' && message.replace(/^UNIQUE constraint failed: /, '') === columns;
   }
+  // pg: SQLSTATE 23505, naming the table and the key's columns.
+  const postgres = postgresUniqueViolation(error);
+  if (postgres) return columns === undefined || postgres.columns === columns;
   return false;
 }

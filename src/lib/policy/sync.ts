@@ -48,7 +48,7 @@ export async function syncPolicyVersions(
         if (row.content_sha256 !== v.sha256) differs.push('text');
         if (row.title !== v.title) differs.push('title');
         if (row.version !== v.version) differs.push(`version number (${row.version} → ${v.version})`);
-        if (row.material !== (v.material ? 1 : 0)) differs.push('material flag');
+        if (row.material !== v.material) differs.push('material flag');
         if (differs.length > 0) {
           throw new PolicySyncError(
             `the policy version effective ${v.effective} differs from the one the database recorded (${differs.join(', ')}); a published version never changes — restore it and publish the change as a new version`,
@@ -70,7 +70,7 @@ export async function syncPolicyVersions(
           version: v.version,
           title: v.title,
           content_sha256: v.sha256,
-          material: v.material ? 1 : 0,
+          material: v.material,
           recorded_at: now.toISOString(),
         })
         .execute();
