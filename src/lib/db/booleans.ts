@@ -19,7 +19,7 @@ import {
  * A boolean column gets its name added here when it is created (a name is a boolean wherever
  * it appears: do not reuse one for a number).
  */
-export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['material', 'dismissible', 'opted_out']);
+export const BOOLEAN_COLUMNS: ReadonlySet<string> = new Set(['material', 'dismissible', 'opted_out', 'forget_when_sent']);
 
 class BooleansAsIntegers extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {

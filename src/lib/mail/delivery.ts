@@ -74,7 +74,7 @@ export async function claimDueMail(db: DB, now: Date, { leaseMs, batchSize }: Pi
       messageId: r.message_id,
       message: { to: r.recipient, subject: r.subject, text: r.body },
       attempts: r.attempts,
-      forgetWhenSent: r.forget_when_sent === 1,
+      forgetWhenSent: r.forget_when_sent,
     }))
     .sort((a, b) => a.id - b.id);
 }
