@@ -85,7 +85,7 @@ describe('nginx answers like the Node server', () => {
       [...files.keys()].find((p) => p.startsWith('/_astro/'))!,
     );
     await answer(cluster.url, '/privacy');
-    const entries = cluster.accessLog().slice(before);
+    const entries = await cluster.accessLogSince(before, 3);
     expect(entries.map((e) => [e.uri, e.status, e.upstreams.length])).toEqual([
       ['/features', 200, 0],
       [expect.stringMatching(/^\/_astro\//), 200, 0],
@@ -164,7 +164,8 @@ describe('through nginx, the app servers answer', () => {
     const account = await client.pageWithIslands('/account');
     expect(account.page.status).toBe(200);
     expect(account.islands.map((i) => i.res.status)).not.toContain(500);
-    expect(account.islands.some((i) => i.html.includes(user.email))).toBe(true);
+    // The account page is rendered on demand for its user (decision 0020).
+    expect(account.html).toContain(user.email);
 
     const form = new FormData();
     form.set('email', user.email);

@@ -41,12 +41,7 @@ describe('rate limits are shared', () => {
     );
     expect(statuses.slice(0, -1).every((s) => s === 401)).toBe(true);
     expect(allowed).toBe(SIGN_IN_PER_IP);
-    const servers = new Set(
-      cluster
-        .accessLog()
-        .slice(before)
-        .flatMap((e) => e.upstreams),
-    );
+    const servers = new Set((await cluster.accessLogSince(before, statuses.length)).flatMap((e) => e.upstreams));
     expect(servers).toEqual(new Set([`127.0.0.1:${cluster.a.port}`, `127.0.0.1:${cluster.b.port}`]));
   });
 
@@ -80,7 +75,7 @@ describe('sessions are shared', () => {
     onB.cookies.set('session', cookie);
     const account = await onB.pageWithIslands('/account');
     expect(account.page.status).toBe(200);
-    expect(island(account.islands, 'EmailIsland').html).toContain(user.email);
+    expect(account.html).toContain(user.email);
 
     const signOut = await onB.post('/logout', {});
     expect(signOut.status).toBe(303);

@@ -67,6 +67,12 @@ export interface Cluster {
   config: string;
   /** The access log: one entry per request nginx answered. */
   accessLog(): AccessLogEntry[];
+  /**
+   * The entries after the first `before`, once there are at least `count` of them: nginx
+   * writes a request's line after its response, so a test reading right after its requests
+   * could miss the last. Bounded: throws after 10 s.
+   */
+  accessLogSince(before: number, count: number): Promise<AccessLogEntry[]>;
   /** The site through nginx, or one app server directly, for the tests' Client and helpers. */
   site(via: 'nginx' | 'A' | 'B'): RunningSite;
   stop(): Promise<void>;
@@ -201,6 +207,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     throw error;
   }
   const running = nginx;
+  const accessLog = (): AccessLogEntry[] => {
+    try {
+      return parseAccessLog(readFileSync(logPath, 'utf8'));
+    } catch {
+      return [];
+    }
+  };
   const url = `http://127.0.0.1:${nginxPort}`;
   const site = (via: 'nginx' | 'A' | 'B'): RunningSite => {
     const server = via === 'A' ? a : via === 'B' ? b : undefined;
@@ -228,11 +241,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     b,
     nginx: running,
     config,
-    accessLog: () => {
-      try {
-        return parseAccessLog(readFileSync(logPath, 'utf8'));
-      } catch {
-        return [];
+    accessLog,
+    async accessLogSince(before, count) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const entries = accessLog().slice(before);
+        if (entries.length >= count) return entries;
+        if (Date.now() > deadline) throw new Error(`nginx logged ${entries.length} requests, not ${count}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
     site,
