@@ -21,7 +21,7 @@ import { checkDeletionRequestForm, getDeletionRequest, recordDeletionRequest } f
 import { createViewRecorder } from '../../src/lib/views/index.ts';
 import { dialect } from '../support/db.ts';
 import { publishedVersions } from '../support/policy-versions.ts';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../support/postgres.ts';
+import { createTestPostgresDatabase, databaseUrl, type TestPostgresDatabase } from '../support/postgres.ts';
 import { root } from '../support/site.ts';
 import { createUser, PASSWORD } from '../support/users.ts';
 
@@ -177,7 +177,8 @@ describe('db:copy SQLite → SQLite', () => {
     const { path, erasedId } = await filled();
     const target = join(folder(), 'nested', 'copy.db');
     const copied: string[] = [];
-    const result = await copyDatabase({ from: path, to: target, batchSize: 100, onCopied: (table) => void copied.push(table) });
+    // Small batches: every kind of key (numbers, text, bytes, composite) is paged through.
+    const result = await copyDatabase({ from: path, to: target, batchSize: 7, onCopied: (table) => void copied.push(table) });
 
     expect(result.ok).toBe(true);
     const byName = new Map(result.tables.map((t) => [t.table, t]));
@@ -312,13 +313,33 @@ describe.runIf(dialect === 'postgres')('db:copy SQLite → PostgreSQL → SQLite
 
     // And back: from PostgreSQL into a new SQLite file (the sequence's mark comes along).
     const back = join(folder(), 'back.db');
-    const home = await copyDatabase({ from: url, to: back });
+    const home = await copyDatabase({ from: url, to: back, batchSize: 7 });
     expect(home.ok).toBe(true);
     const [before, after] = [await dump(path), await dump(back)];
     // The account made on PostgreSQL after the copy is the only difference.
     expect(after.user).toHaveLength(before.user!.length + 1);
     expect({ ...after, user: [] }).toEqual({ ...before, user: [] });
     expect(await newAccountId(back)).toBe(erasedId + 2);
+  });
+
+  it('reads text keys in the same order on both sides when the database sorts text by a language’s rules', async () => {
+    const { path } = await filled();
+    // ICU's English order ('apple' < 'Zebra') is not SQLite's order of bytes ('Zebra' < 'apple').
+    const name = `ct_test_icu_${process.pid}_${Date.now()}`;
+    const admin = openDatabase(process.env.TEST_DATABASE_URL!);
+    try {
+      await sql`create database ${sql.id(name)} template template0 locale_provider icu icu_locale 'en-US'`.execute(admin.db);
+      const url = databaseUrl(name);
+      const result = await copyDatabase({ from: path, to: url, batchSize: 7 });
+      expect(result.tables.filter((t) => !t.ok)).toEqual([]);
+      const { rows } = await using(url, (db) =>
+        sql<{ path: string }>`select path from view_daily where path in ('/Zebra/2', '/apple/1') order by path`.execute(db),
+      );
+      expect(rows.map((r) => r.path)).toEqual(['/apple/1', '/Zebra/2']);
+    } finally {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin.db);
+      await admin.close();
+    }
   });
 
   it('takes a migrated, unused database, and refuses one that holds data', async () => {
