@@ -3,6 +3,8 @@
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  deleteOwnAccount,
+  ERASED_TABLES,
   eraseAccount,
   exportAccount,
   exportRateLimitKey,
@@ -13,10 +15,10 @@ import {
   registryEntry,
   updateProfile,
 } from '../../src/lib/accounts/index.ts';
-import { createAccount, createSession, normalizeEmail } from '../../src/lib/auth/index.ts';
+import { createAccount, createSession, hashPassword, normalizeEmail } from '../../src/lib/auth/index.ts';
 import { describeSchema } from '../../src/lib/db/index.ts';
 import { accountKey, backoff, BACKOFFS, hit, LIMITS } from '../../src/lib/rate-limit/index.ts';
-import { testDatabase } from '../support/db.ts';
+import { dialect, testDatabase } from '../support/db.ts';
 
 const database = testDatabase();
 beforeEach(async () => {
@@ -259,5 +261,27 @@ describe('eraseAccount', () => {
     await hit(database.db, LIMITS.exportPerAccount, 'user:42');
     const row = await database.db.selectFrom('rate_limit').select('key_hash').executeTakeFirstOrThrow();
     expect(row.key_hash).toBe(rateLimitKeyHash('user:42'));
+  });
+});
+
+// The erased rows' old versions leave PostgreSQL's tables and indexes right after the erasure
+// (decision 0025); SQLite's counterpart, the WAL checkpoint, is tested in db.test.ts.
+describe.runIf(dialect === 'postgres')('after an erasure on PostgreSQL', () => {
+  it('vacuums every table the erasure deleted or changed rows in, and only those', async () => {
+    const password = 'a long and unusual passphrase 4711';
+    const id = await createAccount(database.db, normalizeEmail('vacuumed@example.com')!, [], await hashPassword(password));
+    await createSession(database.db, id, null);
+    expect(await deleteOwnAccount(database.db, id, password)).toMatchObject({ ok: true });
+
+    const vacuumed = async () =>
+      (
+        await sql<{ relname: string }>`select relname from pg_stat_user_tables where last_vacuum is not null order by relname`.execute(
+          database.db,
+        )
+      ).rows.map((r) => r.relname);
+    // Vacuum records that it ran when it ends; a slow one goes on after the answer (scrubErasedBytes).
+    await expect.poll(vacuumed, { timeout: 20_000 }).toEqual([...ERASED_TABLES].sort());
+    expect(ERASED_TABLES).toContain('user');
+    expect(ERASED_TABLES).not.toContain('audit_log');
   });
 });

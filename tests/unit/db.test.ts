@@ -12,6 +12,7 @@ import {
   isUniqueViolation,
   migrate,
   openDatabase,
+  vacuumErased,
   type DB,
 } from '../../src/lib/db/index.ts';
 import { dialect, openTestDatabase } from '../support/db.ts';
@@ -133,6 +134,51 @@ describe.runIf(dialect === 'sqlite')('checkpointWal', () => {
     // The usual busy timeout is back for every other statement.
     expect(await pragma(database.db, 'busy_timeout')).toBe(5000);
     await database.close();
+  });
+});
+
+// After an erasure on PostgreSQL (docs/decisions/0025-erasure-on-postgresql.md). Vacuum's own
+// record of having run (pg_stat_user_tables.last_vacuum, written by the vacuum itself) is what
+// is checked: the dead-tuple counts arrive in the statistics asynchronously.
+describe('vacuumErased', () => {
+  const lastVacuums = async (db: DB) =>
+    Object.fromEntries(
+      (
+        await sql<{ relname: string; vacuumed: boolean }>`
+          select relname, last_vacuum is not null as vacuumed from pg_stat_user_tables where relname in ('user', 'session', 'audit_log')
+        `.execute(db)
+      ).rows.map((r) => [r.relname, r.vacuumed]),
+    );
+
+  it.runIf(dialect === 'sqlite')('does nothing on SQLite, where secure_delete and the checkpoint reach every byte', async () => {
+    const database = await openTestDatabase();
+    try {
+      expect(await vacuumErased(database.db, ['user', 'session'])).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it.runIf(dialect === 'postgres')('vacuums the named tables on PostgreSQL, and refuses to run inside a transaction', async () => {
+    const database = await openTestDatabase();
+    try {
+      const { id } = await database.db
+        .insertInto('user')
+        .values({ email: 'gone@example.com', email_normalized: 'gone@example.com', created_at: new Date().toISOString() })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await database.db.deleteFrom('user').where('id', '=', id).execute();
+      expect(await lastVacuums(database.db)).toEqual({ user: false, session: false, audit_log: false });
+
+      expect(await vacuumErased(database.db, ['user', 'session', 'user'])).toEqual(['user', 'session']);
+      expect(await lastVacuums(database.db)).toEqual({ user: true, session: true, audit_log: false });
+
+      await expect(database.db.transaction().execute((trx) => vacuumErased(trx, ['user']))).rejects.toThrow(
+        'vacuumErased runs after the erasing transaction has committed, never inside it',
+      );
+    } finally {
+      await database.close();
+    }
   });
 });
 

@@ -445,6 +445,12 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
 ];
 
 /**
+ * The tables an erasure deletes or changes rows of (every entry but the kept ones): where the
+ * erased rows' old versions wait for vacuum on PostgreSQL (deletion.ts, scrubErasedBytes).
+ */
+export const ERASED_TABLES: readonly (keyof Database)[] = PERSONAL_DATA.filter((e) => e.erase !== 'keep').map((e) => e.table);
+
+/**
  * Tables with no personal data, and why. Visitor statistics and the like belong here: they
  * must have no column, key or join path to an account.
  */

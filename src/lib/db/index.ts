@@ -168,6 +168,32 @@ export async function checkpointWal(
 }
 
 /**
+ * PostgreSQL: a plain VACUUM of `tables` once an erasure has committed
+ * (docs/decisions/0025-erasure-on-postgresql.md). A deleted or updated row stays in the
+ * table's pages as a dead tuple, and its key in every index, until vacuum removes them;
+ * autovacuum would, but only once enough rows have died. This makes it now:
+ *
+ * - `index_cleanup on`: the index entries go too (by default PostgreSQL skips the index pass
+ *   when few rows died, which after one erasure is always the case);
+ * - `skip_locked`: a table another vacuum (or a schema change) holds is skipped rather than
+ *   waited for, so an erasure never queues behind maintenance;
+ * - never FULL: that rewrites the table under an exclusive lock, stopping every request that
+ *   reads it.
+ *
+ * Dead tuples that an older transaction can still see stay until autovacuum's next pass. On
+ * SQLite there is nothing to do (secure_delete and `checkpointWal` reach every byte): it
+ * returns at once. Returns the tables it vacuumed. Run it after the erasing transaction has
+ * committed: VACUUM cannot run inside one.
+ */
+export async function vacuumErased(db: DB, tables: readonly string[]): Promise<string[]> {
+  if (dialectOf(db) !== 'postgres' || tables.length === 0) return [];
+  if (db.isTransaction) throw new Error('vacuumErased runs after the erasing transaction has committed, never inside it');
+  const unique = [...new Set(tables)];
+  await sql`vacuum (index_cleanup on, skip_locked) ${sql.join(unique.map((t) => sql.table(t)))}`.execute(db);
+  return unique;
+}
+
+/**
  * An expression that orders a table's rows by when they were inserted, for tables without an
  * id: SQLite's `rowid`; on PostgreSQL the inserting transaction's id (`xmin`), which grows
  * with each transaction (rows inserted in one transaction tie).

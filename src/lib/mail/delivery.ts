@@ -1,4 +1,4 @@
-import { checkpointWal, type DB } from '../db/index.ts';
+import { checkpointWal, vacuumErased, type DB } from '../db/index.ts';
 import type { Message } from './message.ts';
 import { transmit } from './transport.ts';
 
@@ -150,9 +150,19 @@ export async function deliverDueMail(db: DB, { send = transmit, now = () => new 
       report.sent++;
       if (mail.forgetWhenSent) forgotten++;
     }
-    // The deleted rows' bytes leave the log too, as after the erasure itself.
-    if (forgotten > 0 && !(await checkpointWal(db)))
-      console.error('mail: the database log could not be emptied after sending a message to an erased address; the next checkpoint will');
+    // The deleted rows' bytes leave the log too (SQLite), and their dead versions the table
+    // (PostgreSQL), as after the erasure itself. The worker runs apart from any request: it
+    // waits for the vacuum.
+    if (forgotten > 0) {
+      if (!(await checkpointWal(db)))
+        console.error('mail: the database log could not be emptied after sending a message to an erased address; the next checkpoint will');
+      await vacuumErased(db, ['mail_outbox']).catch((error: unknown) =>
+        console.error(
+          'mail: the sent messages to erased addresses could not be vacuumed now; autovacuum will remove them:',
+          error instanceof Error ? error.message : error,
+        ),
+      );
+    }
     forgotten = 0;
   }
 }
