@@ -572,7 +572,7 @@ describe('emailed links', () => {
       cwd: root,
       env: {
         ...process.env,
-        DATABASE_PATH: site.databasePath,
+        ...site.databaseEnv,
         SITE_URL: site.origin,
       },
       encoding: 'utf8',

@@ -222,6 +222,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       origin: CLUSTER_ORIGIN,
       dir,
       databasePath: database.databasePath,
+      databaseEnv: database.env,
       outboxDir,
       get process() {
         return (server ?? a).process!.child;

@@ -27,6 +27,8 @@ export interface RunningSite {
    * `npm run test:postgres`) the URL of the site's own PostgreSQL database.
    */
   databasePath: string;
+  /** The variable that gives another process this database: DATABASE_PATH, or DATABASE_URL. */
+  databaseEnv: Record<string, string>;
   /** Where the server writes outgoing mail (one .eml file per message). */
   outboxDir: string;
   process: ChildProcess;
@@ -64,6 +66,7 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
     origin: new URL(env.SITE_URL ?? 'http://localhost:4321').origin,
     dir,
     databasePath,
+    databaseEnv: database,
     outboxDir,
     process: child,
     output,

@@ -157,7 +157,7 @@ describe('two connections on one database file', () => {
   it('deliver every message exactly once when they work at the same time', async () => {
     const path = join(dir, 'site.db');
     const first = await openTestDatabase(path);
-    const second = openDatabase(path);
+    const second = openDatabase(first.target); // the same SQLite file, or the same PostgreSQL database
     try {
       const ids = new Set<string>();
       for (let n = 0; n < 40; n++) ids.add(await enqueueMail(first.db, message(n), t0));
