@@ -52,18 +52,27 @@ export class LockFirstSqliteDialect extends SqliteDialect {
  * Runs `fn` in a transaction that holds the rule's lock from its first statement, and commits
  * (or rolls back when `fn` throws). `lock` names what the rule protects (e.g. "admins"): on
  * PostgreSQL it is the advisory lock's key, so every writer of one rule must use the same
- * name. Called with a transaction already open (`db.isTransaction`), `fn` joins it: the
- * outermost caller must then be a writeTransaction too.
+ * name, and a transaction that decides by two rules names both (they are taken in one order,
+ * so two such transactions cannot deadlock). Called with a transaction already open
+ * (`db.isTransaction`), `fn` joins it: the outermost caller must then be a writeTransaction too.
  */
-export async function writeTransaction<T>(db: DB, lock: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export async function writeTransaction<T>(
+  db: DB,
+  lock: string | readonly string[],
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  const locks = [...new Set(typeof lock === 'string' ? [lock] : lock)].sort();
+  const takeLocks = async (trx: DB) => {
+    for (const name of locks) await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+  };
   if (db.isTransaction) {
-    // Joining: on PostgreSQL this rule's lock is taken too (a no-op if already held).
-    if (dialectOf(db) === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(db);
+    // Joining: on PostgreSQL these locks are taken too (a no-op for one already held).
+    if (dialectOf(db) === 'postgres') await takeLocks(db);
     return fn(db as Transaction<Database>);
   }
   if (dialectOf(db) === 'sqlite') return db.transaction().setAccessMode('read write').execute(fn); // one lock: the database's
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(trx);
+    await takeLocks(trx);
     return fn(trx);
   });
 }
