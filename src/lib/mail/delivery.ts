@@ -1,4 +1,5 @@
 import { checkpointWal, vacuumErased, type DB } from '../db/index.ts';
+import { everyInterval, startWorker, type Schedule, type Worker } from '../jobs/worker.ts';
 import type { Message } from './message.ts';
 import { transmit } from './transport.ts';
 
@@ -170,20 +171,8 @@ export async function deliverDueMail(db: DB, { send = transmit, now = () => new 
 /** How often the server's worker looks for due messages. */
 export const MAIL_WORKER_INTERVAL_MS = 1_000;
 
-export interface MailWorker {
-  /** Sends what is due now (what each tick does); resolves when done. */
-  runOnce(): Promise<void>;
-  /** Stops the ticks and waits for a run in progress. */
-  stop(): Promise<void>;
-}
-
-function everyInterval(ms: number): (tick: () => void) => () => void {
-  return (tick) => {
-    const timer = setInterval(tick, ms);
-    timer.unref(); // never keeps the process alive
-    return () => clearInterval(timer);
-  };
-}
+/** Sends what is due now (runOnce: what each tick does), and stops. */
+export type MailWorker = Worker<void>;
 
 /**
  * Starts the worker: a run now, then one every MAIL_WORKER_INTERVAL_MS (`schedule`, injected in
@@ -192,30 +181,18 @@ function everyInterval(ms: number): (tick: () => void) => () => void {
  */
 export function startMailWorker(
   db: DB,
-  { schedule = everyInterval(MAIL_WORKER_INTERVAL_MS), ...options }: DeliveryOptions & { schedule?: (tick: () => void) => () => void } = {},
+  { schedule = everyInterval(MAIL_WORKER_INTERVAL_MS), ...options }: DeliveryOptions & { schedule?: Schedule } = {},
 ): MailWorker {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const runOnce = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    running ??= deliverDueMail(db, options)
-      .then(() => undefined)
-      .catch((error: unknown) => console.error(`mail worker: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  void runOnce();
-  const cancel = schedule(() => void runOnce());
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      cancel();
-      await running;
-    },
-  };
+  const worker = startWorker(
+    () =>
+      deliverDueMail(db, options)
+        .then(() => undefined)
+        .catch((error: unknown) => console.error(`mail worker: ${error instanceof Error ? error.message : String(error)}`)),
+    schedule,
+    undefined,
+  );
+  void worker.runOnce();
+  return worker;
 }
 
 export interface FailedMail {
