@@ -50,6 +50,33 @@ function sameMinute(a: number, b: number): boolean {
   return Math.floor(a / 60_000) === Math.floor(b / 60_000);
 }
 
+/** The columns an editor's form sets directly (the times are the caller's: an edit may keep them). */
+function inputColumns(input: AnnouncementInput) {
+  return {
+    text: input.text,
+    level: input.level,
+    audience: input.audience,
+    link_url: input.link?.url ?? null,
+    link_text: input.link?.text ?? null,
+    dismissible: input.dismissible,
+  };
+}
+
+/** Appends to `announcement_change` who changed an announcement (or a policy announcement), when, and what it set. */
+async function recordChange(
+  trx: DB,
+  about: { announcement_id: number } | { policy_effective_date: CalendarDate },
+  actorId: number,
+  action: ChangeAction,
+  details: unknown,
+  now: Date,
+): Promise<void> {
+  await trx
+    .insertInto('announcement_change')
+    .values({ ...about, at: iso(now), by_user_id: actorId, action, details: JSON.stringify(details) })
+    .execute();
+}
+
 function announcementQuery(db: DB) {
   return db
     .selectFrom('announcement')
@@ -120,12 +147,7 @@ export async function createAnnouncement(db: DB, input: AnnouncementInput, actor
     const { id } = await trx
       .insertInto('announcement')
       .values({
-        text: input.text,
-        level: input.level,
-        audience: input.audience,
-        link_url: input.link?.url ?? null,
-        link_text: input.link?.text ?? null,
-        dismissible: input.dismissible,
+        ...inputColumns(input),
         starts_at: input.startsAt.getTime(),
         ends_at: input.endsAt?.getTime() ?? null,
         revision: 1,
@@ -136,10 +158,7 @@ export async function createAnnouncement(db: DB, input: AnnouncementInput, actor
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('announcement_change')
-      .values({ announcement_id: id, at: iso(now), by_user_id: actorId, action: 'created', details: JSON.stringify(describeInput(input)) })
-      .execute();
+    await recordChange(trx, { announcement_id: id }, actorId, 'created', describeInput(input), now);
     return id;
   });
 }
@@ -189,12 +208,7 @@ export async function updateAnnouncement(
     await trx
       .updateTable('announcement')
       .set({
-        text: input.text,
-        level: input.level,
-        audience: input.audience,
-        link_url: input.link?.url ?? null,
-        link_text: input.link?.text ?? null,
-        dismissible: input.dismissible,
+        ...inputColumns(input),
         starts_at: startsAt,
         ends_at: endsAt,
         revision: visible ? row.revision + 1 : row.revision,
@@ -203,10 +217,7 @@ export async function updateAnnouncement(
       })
       .where('id', '=', id)
       .execute();
-    await trx
-      .insertInto('announcement_change')
-      .values({ announcement_id: id, at: iso(now), by_user_id: actorId, action: 'edited', details: JSON.stringify(changed) })
-      .execute();
+    await recordChange(trx, { announcement_id: id }, actorId, 'edited', changed, now);
     return { ok: true, changed: true } as const;
   });
 }
@@ -223,16 +234,7 @@ export async function endAnnouncement(db: DB, id: number, actorId: number, now =
       .set({ ends_at: now.getTime(), updated_at: iso(now), updated_by: actorId })
       .where('id', '=', id)
       .execute();
-    await trx
-      .insertInto('announcement_change')
-      .values({
-        announcement_id: id,
-        at: iso(now),
-        by_user_id: actorId,
-        action: 'ended',
-        details: JSON.stringify({ ends: formatInstant(now) }),
-      })
-      .execute();
+    await recordChange(trx, { announcement_id: id }, actorId, 'ended', { ends: formatInstant(now) }, now);
     return { ok: true, changed: true } as const;
   });
 }
@@ -349,10 +351,7 @@ export async function changePolicyAnnouncement(
       .values({ policy_effective_date: effective, ...values })
       .onConflict((oc) => oc.column('policy_effective_date').doUpdateSet(values))
       .execute();
-    await trx
-      .insertInto('announcement_change')
-      .values({ policy_effective_date: effective, at: iso(now), by_user_id: actorId, action, details: JSON.stringify(details) })
-      .execute();
+    await recordChange(trx, { policy_effective_date: effective }, actorId, action, details, now);
     return { ok: true, changed: true } as const;
   });
 }
