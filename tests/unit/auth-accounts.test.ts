@@ -113,7 +113,7 @@ describe('registerAccount', () => {
         wording: 'I agree.',
       },
     ]);
-    const [mail] = (await mails());
+    const [mail] = await mails();
     expect(mail?.subject).toBe('Confirm your email address for CustomerTrackr');
     expect(mail?.to.toLowerCase()).toBe('jane@example.com');
     expect(mail?.text).toContain('https://customertrackr.test/verify-email?token=');
@@ -155,7 +155,7 @@ describe('registerAccount', () => {
     });
     expect(strengthEstimates() - before).toBe(1);
     expect(await database.db.selectFrom('user').selectAll().execute()).toEqual([]);
-    expect((await mails())).toEqual([]);
+    expect(await mails()).toEqual([]);
     await register('jane@example.com');
     expect(strengthEstimates() - before).toBe(2);
   });
@@ -270,7 +270,7 @@ describe('password reset', () => {
     const before = (await mails()).length;
     await requestPasswordReset(database.db, 'nobody@example.com', t0);
     await queuePasswordResets(database.db, SITE, { now: () => t0 });
-    expect((await mails())).toHaveLength(before);
+    expect(await mails()).toHaveLength(before);
   });
 
   it('does the same work on the request path for known and unknown addresses; the worker queues the message', async () => {
@@ -285,7 +285,7 @@ describe('password reset', () => {
       { email: 'nobody@example.com', requested_at: t0.getTime() },
     ]);
     expect(await tokens()).toEqual([]);
-    expect((await mails())).toHaveLength(before);
+    expect(await mails()).toHaveLength(before);
     // The worker: exactly the known address gets its message (queued in the outbox), and the queue is empty.
     expect(await queuePasswordResets(database.db, SITE, { now: () => at(1000) })).toBe(2);
     expect((await sent()).map((m) => [m.to, m.subject])).toEqual([['jane@example.com', 'Reset your CustomerTrackr password']]);
@@ -297,14 +297,11 @@ describe('password reset', () => {
     const before = (await mails()).length;
     await requestPasswordReset(database.db, 'jane@example.com', t0);
     expect(await queuePasswordResets(database.db, SITE, { now: () => at(2 * 60 * 60_000) })).toBe(1);
-    expect((await mails())).toHaveLength(before);
+    expect(await mails()).toHaveLength(before);
   });
 
   it('runs in a worker on its own clock (never woken by a request), and stops cleanly', async () => {
-    const sent = async () =>
-      (await mails())
-        .filter((m) => m.subject === 'Reset your CustomerTrackr password')
-        .map((m) => m.to);
+    const sent = async () => (await mails()).filter((m) => m.subject === 'Reset your CustomerTrackr password').map((m) => m.to);
     let tick!: () => void;
     let cancelled = false;
     const worker = startResetWorker(database.db, SITE, {
@@ -317,10 +314,10 @@ describe('password reset', () => {
     await requestPasswordReset(database.db, 'jane@example.com', t0);
     // Nothing runs until the worker's clock ticks.
     await new Promise((resolve) => setImmediate(resolve));
-    expect((await sent())).toEqual([]);
+    expect(await sent()).toEqual([]);
     tick();
     await worker.runOnce();
-    expect((await sent())).toEqual(['jane@example.com']);
+    expect(await sent()).toEqual(['jane@example.com']);
     await worker.stop();
     expect(cancelled).toBe(true);
     // Stopped: a request stays queued.
