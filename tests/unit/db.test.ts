@@ -14,6 +14,7 @@ import {
   isUniqueViolation,
   migrate,
   openDatabase,
+  writeTransaction,
   type DB,
 } from '../../src/lib/db/index.ts';
 import { dialect, openTestDatabase } from '../support/db.ts';
@@ -135,6 +136,31 @@ describe.runIf(dialect === 'sqlite')('checkpointWal', () => {
     // The usual busy timeout is back for every other statement.
     expect(await pragma(database.db, 'busy_timeout')).toBe(5000);
     await database.close();
+  });
+});
+
+// SQLite's own behaviour: it ends a transaction by itself after some errors.
+describe.runIf(dialect === 'sqlite')('a transaction SQLite rolled back by itself', () => {
+  it('fails with the error that ended it, not with the ROLLBACK after it', async () => {
+    const database = openDatabase(':memory:');
+    try {
+      await sql`create table t (x blob)`.execute(database.db);
+      // No room to grow: the insert fails with SQLITE_FULL, and SQLite rolls the transaction back.
+      const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(database.db);
+      await sql.raw(`pragma max_page_count = ${rows[0]!.page_count + 1}`).execute(database.db);
+      const error = await writeTransaction(database.db, 'test', (trx) =>
+        trx
+          .insertInto('t' as never)
+          .values({ x: Buffer.alloc(200_000) } as never)
+          .execute(),
+      ).catch((e: unknown) => e);
+      expect((error as { code?: string }).code).toBe('SQLITE_FULL');
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      // The connection is usable afterwards.
+      expect((await sql<{ one: number }>`select 1 as one`.execute(database.db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await database.close();
+    }
   });
 });
 
