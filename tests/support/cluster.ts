@@ -210,8 +210,16 @@ export interface ClusterOptions {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const binary = nginxBinary();
   if (!binary) throw new Error('test:cluster needs nginx: apt-get install nginx-light libnginx-mod-http-brotli-static');
-  const [portA, portB, nginxPort] = [await freePort(), await freePort(), await freePort()];
   const database = await (options.database ?? postgresDatabase)();
+  // Chosen once the database server listens, so that it cannot have taken one of them.
+  let ports: number[];
+  try {
+    ports = [await freePort(), await freePort(), await freePort()];
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+  const [portA, portB, nginxPort] = ports as [number, number, number];
   const dir = mkdtempSync(join(tmpdir(), 'ct-cluster-'));
   const outboxDir = join(dir, 'outbox');
   const env = {

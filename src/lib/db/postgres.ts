@@ -44,6 +44,14 @@ export function openPostgres(
   pool.on('error', (error) => {
     console.error(`customertrackr: database connection to ${redactUrl(url)} lost: ${error.message}`);
   });
+  // A connection in use (checked out, between two statements of a transaction, say) that the
+  // server drops emits 'error' on its client too, and pg-pool listens only while a client is
+  // idle: unheard, that error would end the process. The statement in flight fails with it,
+  // the next one with "not queryable" (both isDatabaseUnavailable), and the pool discards the
+  // client when it comes back; the pool's listener above logs it if it was idle.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return { pool, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
 }
 
