@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -8,11 +9,13 @@ import {
   checkpointWal,
   connectDatabase,
   DatabaseError,
+  isDatabaseUnavailable,
   isReachable,
   isUniqueViolation,
   migrate,
   openDatabase,
   vacuumErased,
+  writeTransaction,
   type DB,
 } from '../../src/lib/db/index.ts';
 import { dialect, openTestDatabase } from '../support/db.ts';
@@ -182,6 +185,31 @@ describe('vacuumErased', () => {
   });
 });
 
+// SQLite's own behaviour: it ends a transaction by itself after some errors.
+describe.runIf(dialect === 'sqlite')('a transaction SQLite rolled back by itself', () => {
+  it('fails with the error that ended it, not with the ROLLBACK after it', async () => {
+    const database = openDatabase(':memory:');
+    try {
+      await sql`create table t (x blob)`.execute(database.db);
+      // No room to grow: the insert fails with SQLITE_FULL, and SQLite rolls the transaction back.
+      const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(database.db);
+      await sql.raw(`pragma max_page_count = ${rows[0]!.page_count + 1}`).execute(database.db);
+      const error = await writeTransaction(database.db, 'test', (trx) =>
+        trx
+          .insertInto('t' as never)
+          .values({ x: Buffer.alloc(200_000) } as never)
+          .execute(),
+      ).catch((e: unknown) => e);
+      expect((error as { code?: string }).code).toBe('SQLITE_FULL');
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      // The connection is usable afterwards.
+      expect((await sql<{ one: number }>`select 1 as one`.execute(database.db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe('isUniqueViolation', () => {
   it('recognises a unique-constraint violation, on the named columns only', async () => {
     const database = await openTestDatabase();
@@ -201,5 +229,123 @@ describe('isUniqueViolation', () => {
     } finally {
       await database.close();
     }
+  });
+});
+
+/** A port of 127.0.0.1 that nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('isDatabaseUnavailable', () => {
+  it("recognises the drivers' own errors for a database that cannot be used just now", async () => {
+    // PostgreSQL that is not there: pg's error for the refused connection.
+    const down = openDatabase({ dialect: 'postgres', url: `postgres://ct:secret@127.0.0.1:${await closedPort()}/site`, poolSize: 1 });
+    const refused = await sql`select 1`.execute(down.db).catch((e: unknown) => e);
+    await down.close();
+    expect(refused).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+
+    // SQLite locked by another writer (no busy timeout, so at once), and opened read-only.
+    const path = join(mkdtempSync(join(tmpdir(), 'ct-db-')), 'site.db');
+    const writer = new SQLite(path);
+    writer.exec('create table t (x integer)');
+    writer.prepare('begin immediate').run();
+    const other = new SQLite(path, { timeout: 0 });
+    const busy = (() => {
+      try {
+        other.prepare('insert into t values (1)').run();
+      } catch (error) {
+        return error;
+      }
+    })();
+    writer.prepare('commit').run();
+    other.close();
+    const readOnly = new SQLite(path, { readonly: true });
+    const refusedWrite = (() => {
+      try {
+        readOnly.prepare('insert into t values (1)').run();
+      } catch (error) {
+        return error;
+      }
+    })();
+    readOnly.close();
+    writer.close();
+    expect((busy as { code?: string }).code).toBe('SQLITE_BUSY');
+    expect(isDatabaseUnavailable(busy)).toBe(true);
+    expect((refusedWrite as { code?: string }).code).toBe('SQLITE_READONLY');
+    expect(isDatabaseUnavailable(refusedWrite)).toBe(true);
+  });
+
+  it('does not take a wrong statement or a violated constraint for an outage', async () => {
+    const database = await openTestDatabase();
+    try {
+      const insert = () =>
+        database.db
+          .insertInto('user')
+          .values({ email: 'b@example.com', email_normalized: 'b@example.com', created_at: new Date().toISOString() })
+          .execute();
+      await insert();
+      const duplicate = await insert().catch((e: unknown) => e);
+      const typo = await sql`selec 1`.execute(database.db).catch((e: unknown) => e);
+      const noTable = await sql`select * from no_such_table`.execute(database.db).catch((e: unknown) => e);
+      for (const error of [duplicate, typo, noTable]) {
+        expect(error).toBeInstanceOf(Error);
+        expect(isDatabaseUnavailable(error)).toBe(false);
+      }
+    } finally {
+      await database.close();
+    }
+  });
+
+  it("knows PostgreSQL's shutdown and connection states, pg's lost connections, and looks into causes", () => {
+    const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+    for (const error of [
+      withCode('57P01', 'terminating connection due to administrator command'),
+      withCode('57P02'),
+      withCode('57P03', 'the database system is shutting down'),
+      withCode('53300', 'sorry, too many clients already'),
+      withCode('08006'),
+      withCode('08001'),
+      withCode('ECONNRESET'),
+      withCode('EPIPE'),
+      withCode('ETIMEDOUT'),
+      withCode('SQLITE_IOERR_WRITE', 'disk I/O error'),
+      withCode('SQLITE_FULL'),
+      withCode('SQLITE_CANTOPEN'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Connection terminated'),
+      new Error('timeout exceeded when trying to connect'),
+      // pg-pool's connect timeout, wrapping the client's error.
+      new Error('Connection terminated due to connection timeout', { cause: new Error('timeout expired') }),
+      new Error('query failed', { cause: withCode('57P01') }),
+      // Node's refused connection to a name with several addresses.
+      new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'connect failed'),
+    ])
+      expect(isDatabaseUnavailable(error), `${(error as { code?: string }).code ?? ''} ${error.message}`).toBe(true);
+
+    const loop: Error & { cause?: unknown } = new Error('a cause chain that loops');
+    loop.cause = new Error('middle', { cause: loop });
+    for (const error of [
+      withCode('23505'),
+      withCode('42P01'),
+      withCode('57014', 'canceling statement due to statement timeout'),
+      withCode('SQLITE_CONSTRAINT_UNIQUE'),
+      withCode('SQLITE_CORRUPT'),
+      withCode('SQLITE_ERROR'),
+      new Error('Connection refused by the bouncer at the door'),
+      loop,
+      null,
+      undefined,
+      'ECONNREFUSED',
+    ])
+      expect(isDatabaseUnavailable(error), String(error)).toBe(false);
   });
 });

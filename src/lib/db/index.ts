@@ -12,7 +12,7 @@ import { describeTarget, targetOf, type DatabaseTarget, type Dialect } from './t
 export type { Database } from './schema.ts';
 export type { DatabaseTarget, Dialect } from './target.ts';
 export { describeTarget, isPostgresUrl, redactUrl, targetOf } from './target.ts';
-export { isUniqueViolation } from './errors.ts';
+export { isDatabaseUnavailable, isUniqueViolation } from './errors.ts';
 export { writeTransaction } from './transactions.ts';
 export { dialectOf } from './dialect.ts';
 export { describeSchema, type Schema, type SchemaColumn, type SchemaObject, type SchemaTable } from './introspection.ts';

@@ -44,6 +44,14 @@ export function openPostgres(
   pool.on('error', (error) => {
     console.error(`customertrackr: database connection to ${redactUrl(url)} lost: ${error.message}`);
   });
+  // A connection in use (checked out, between two statements of a transaction, say) that the
+  // server drops emits 'error' on its client too, and pg-pool listens only while a client is
+  // idle: unheard, that error would end the process. The statement in flight fails with it,
+  // the next one with "not queryable" (both isDatabaseUnavailable), and the pool discards the
+  // client when it comes back; the pool's listener above logs it if it was idle.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return { pool, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
 }
 
@@ -68,16 +76,34 @@ export function postgresUniqueViolation(error: object): { columns: string | unde
   return { columns };
 }
 
-/** Whether `error` is one the server gives while it cannot serve (down, restarting, out of connections). */
-export function isPostgresUnavailable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const code = (error as PgError).code;
-  return (
-    code === 'ECONNREFUSED' ||
-    code === 'ECONNRESET' ||
-    code === '57P01' || // admin_shutdown
-    code === '57P02' ||
-    code === '57P03' || // cannot_connect_now
-    code === '53300' // too_many_connections
-  );
+/** Node's socket errors for a server that cannot be reached, or that went away mid-conversation. */
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * SQLSTATEs of a server that cannot serve just now: shutting down, starting up, in recovery,
+ * out of connections. (Class 08, connection exceptions, is matched by its prefix.)
+ */
+const UNAVAILABLE_STATES = new Set([
+  '57P01', // admin_shutdown: a fast or smart shutdown ended the session
+  '57P02', // crash_shutdown: another backend crashed, the server restarts
+  '57P03', // cannot_connect_now: starting up, shutting down, in recovery
+  '53300', // too_many_connections
+]);
+
+/**
+ * What pg and pg-pool say, without a code, when the connection is lost or cannot be made in
+ * time (lib/client.js, pg-pool/index.js): a server that went away, or one that does not answer.
+ */
+const UNAVAILABLE_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error and is not queryable)/;
+
+/**
+ * Whether `error` (one error, without its causes: errors.ts walks those) says the PostgreSQL
+ * server cannot be reached or cannot serve just now, as opposed to a problem with the query.
+ */
+export function isPostgresUnavailable(error: object): boolean {
+  const { code } = error as PgError;
+  if (typeof code === 'string' && (SOCKET_ERRORS.has(code) || UNAVAILABLE_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
 }

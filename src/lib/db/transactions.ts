@@ -34,6 +34,22 @@ class LockFirstSqliteDriver extends SqliteDriver implements Driver {
     if (settings?.accessMode === 'read write') await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     else await super.beginTransaction(connection);
   }
+
+  /**
+   * SQLite rolls a transaction back by itself after some errors (a full disk, an I/O error, a
+   * busy lock: sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction").
+   * Kysely's ROLLBACK then fails with "no transaction is active", and Kysely would throw that
+   * instead of the error that ended the transaction, which says what happened (and whether the
+   * site should answer 503: errors.ts).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } catch (error) {
+      if (error instanceof Error && /no transaction is active/.test(error.message)) return;
+      throw error;
+    }
+  }
 }
 
 /** SqliteDialect with LockFirstSqliteDriver (openDatabase uses it). */
