@@ -17,6 +17,8 @@ const WHERE = {
     'Pages, components, layouts and actions never touch a database driver: call a domain function in src/lib/<capability>/ (which uses Kysely through src/lib/db).',
   driverOutsideDb:
     'Only src/lib/db knows the database dialect and imports a driver: add what you need to src/lib/db and call it from there.',
+  siteDefineAction:
+    "Actions use src/actions/define.ts's defineAction: it answers a database outage with 503 (SERVICE_UNAVAILABLE) instead of a 500 showing the driver's message.",
 };
 
 export default tseslint.config(
@@ -97,6 +99,23 @@ export default tseslint.config(
         'error',
         {
           paths: DRIVERS.filter((d) => !d.includes('*')).map((name) => ({ name, message: WHERE.surfaceDriver })),
+          patterns: [{ group: DRIVERS.filter((d) => d.includes('*')), message: WHERE.surfaceDriver }],
+        },
+      ],
+    },
+  },
+  {
+    // The same, and every action defined through src/actions/define.ts.
+    files: ['src/actions/**'],
+    ignores: ['src/actions/define.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...DRIVERS.filter((d) => !d.includes('*')).map((name) => ({ name, message: WHERE.surfaceDriver })),
+            { name: 'astro:actions', importNames: ['defineAction'], message: WHERE.siteDefineAction },
+          ],
           patterns: [{ group: DRIVERS.filter((d) => d.includes('*')), message: WHERE.surfaceDriver }],
         },
       ],

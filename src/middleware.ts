@@ -1,8 +1,10 @@
+import type { APIContext, MiddlewareNext } from 'astro';
 import { defineMiddleware } from 'astro:middleware';
 import { sessionCookie, signedInHintCookie, validateSessionToken } from './lib/auth/sessions.ts';
 import { config } from './lib/config/index.ts';
-import { database } from './lib/db/index.ts';
+import { database, isDatabaseUnavailable } from './lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from './lib/http/origin.ts';
+import { reportUnavailable, RETRY_AFTER_SECONDS, unavailableResponse } from './lib/http/unavailable.ts';
 import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/staff-currency.ts';
 
 /**
@@ -12,14 +14,29 @@ import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/
  * 3. responses that do not say otherwise are private and never stored, since they may
  *    depend on who asked;
  * 4. the signed-in hint cookie follows the session cookie as the response leaves it (set by a
- *    sign-in, deleted by a sign-out, expired), so prerendered pages can tell at first paint.
+ *    sign-in, deleted by a sign-out, expired), so prerendered pages can tell at first paint;
+ * 5. while the database is unavailable, the answer is 503 with Retry-After, not a 500
+ *    (src/lib/http/unavailable.ts), whether the session check here met it or the page, island
+ *    or endpoint did (their errors come back through `next()`; actions turn theirs into
+ *    SERVICE_UNAVAILABLE themselves: src/actions/define.ts).
  * (Prerendered pages are answered by src/server before Astro is reached.)
  */
 export const onRequest = defineMiddleware(async (context, next) => {
   context.locals.user = null;
   context.locals.session = null;
   if (context.isPrerendered) return next();
+  try {
+    return await handle(context, next);
+  } catch (error) {
+    // Astro would answer an error thrown here with its empty 500.
+    if (!isDatabaseUnavailable(error)) throw error;
+    const { pathname } = context.url;
+    reportUnavailable(`${context.request.method} ${pathname} answered 503`, error);
+    return unavailableResponse(pathname, context.request.headers.get('accept'), context.request.method);
+  }
+});
 
+async function handle(context: APIContext, next: MiddlewareNext): Promise<Response> {
   const { siteUrl } = config();
   const { request } = context;
   if (
@@ -86,7 +103,12 @@ export const onRequest = defineMiddleware(async (context, next) => {
   const hint = signedInHintCookie(siteUrl);
   const hadHint = context.cookies.get(hint.name)?.value === hint.value;
 
-  const response = await next();
+  let response = await next();
+  // A 503 says when to come back, and is never stored: a form action refused with
+  // SERVICE_UNAVAILABLE renders its page with that status (ActionErrorAlert), /_actions/ calls
+  // answer it as JSON.
+  if (response.status === 503 && !response.headers.has('Retry-After'))
+    response = withHeaders(response, { 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' });
   // A response shared caches may store never sets a cookie: a cached Set-Cookie would be
   // handed to everyone. The stale session cookie is then deleted by the next private response.
   if (isPublic(response)) return response;
@@ -104,6 +126,11 @@ export const onRequest = defineMiddleware(async (context, next) => {
   const retryAfter = context.locals.retryAfterSeconds;
   if (response.status === 429 && retryAfter && !response.headers.has('Retry-After')) extra['Retry-After'] = String(retryAfter);
   if (Object.keys(extra).length === 0) return response;
+  return withHeaders(response, extra);
+}
+
+/** `response` with `extra` headers set. */
+function withHeaders(response: Response, extra: Record<string, string>): Response {
   try {
     for (const [name, value] of Object.entries(extra)) response.headers.set(name, value);
     return response;
@@ -113,7 +140,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     for (const [name, value] of Object.entries(extra)) headers.set(name, value);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
-});
+}
 
 /** True when the response says shared caches may store it (`Cache-Control: public`). */
 function isPublic(response: Response): boolean {

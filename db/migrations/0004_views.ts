@@ -1,12 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { POSTGRES, SQLITE, type Vocabulary } from './dialects.ts';
 
 // Visitor statistics (src/lib/views, docs/decisions/0004-view-counting.md): aggregates per
 // page and day, all-time totals per page, site-wide daily uniques, and what the current
 // day's dedupe needs (the day's salt, keyed hashes, idempotency keys). No table references
 // an account or holds an IP address or a user-agent string.
-const DAY = (column: string) => sql`${sql.ref(column)} glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'`;
-
-export async function up(db: Kysely<unknown>): Promise<void> {
+// The same on both dialects but for the check that a day is YYYY-MM-DD.
+async function createTables(db: Kysely<unknown>, { isDay: DAY }: Vocabulary): Promise<void> {
   await db.schema
     .createTable('view_daily')
     .addColumn('path', 'text', (c) => c.notNull().check(sql`substr(path, 1, 1) = '/'`))
@@ -56,6 +57,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('view_event_key_day').on('view_event_key').column('day').execute();
 }
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await createTables(db, SQLITE);
+}
+
+export const postgres: Migration = { up: (db) => createTables(db, POSTGRES), down };
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['view_event_key', 'view_seen', 'view_salt', 'view_site_daily', 'view_total', 'view_daily']) {

@@ -1,4 +1,6 @@
 import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { POSTGRES, SQLITE, type Vocabulary } from './dialects.ts';
 
 // Profiles and data rights (src/lib/accounts): the optional profile fields, the history of
 // changes to a user's data, the sharing preference with its history, and the record kept
@@ -7,7 +9,8 @@ import { sql, type Kysely } from 'kysely';
 // Everything a user owns references `user` with ON DELETE CASCADE, but erasure does not rely
 // on it: src/lib/accounts/registry.ts lists every table that holds personal data and
 // eraseAccount deletes from each explicitly.
-export async function up(db: Kysely<unknown>): Promise<void> {
+// The same on both dialects but for the boolean `opted_out`.
+async function createTables(db: Kysely<unknown>, v: Vocabulary): Promise<void> {
   // One row per user who has filled in at least one optional field (created on first save).
   await db.schema
     .createTable('account_profile')
@@ -40,7 +43,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('sharing_choice')
     .addColumn('id', 'integer', (c) => c.primaryKey())
     .addColumn('user_id', 'integer', (c) => c.notNull().references('user.id').onDelete('cascade'))
-    .addColumn('opted_out', 'integer', (c) => c.notNull().check(sql`opted_out in (0, 1)`))
+    .addColumn('opted_out', v.boolean, (c) => {
+      const check = v.booleanCheck('opted_out');
+      return check ? c.notNull().check(check) : c.notNull();
+    })
     .addColumn('chosen_at', 'text', (c) => c.notNull())
     // 'account-page' (the control on /account) or 'gpc' (the browser's Global Privacy Control).
     .addColumn('source', 'text', (c) => c.notNull())
@@ -61,6 +67,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .modifyEnd(sql`strict`)
     .execute();
 }
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await createTables(db, SQLITE);
+}
+
+export const postgres: Migration = { up: (db) => createTables(db, POSTGRES), down };
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['deletion_record', 'sharing_choice', 'data_change', 'account_profile']) {

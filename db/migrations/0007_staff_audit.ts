@@ -1,9 +1,12 @@
 import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { dropOnPostgres, POSTGRES, refuseOnPostgres, SQLITE, type Vocabulary } from './dialects.ts';
 
 // Staff access (src/lib/staff, src/lib/audit): the append-only audit log of staff access to
 // personal data, and deletion requests received by email. Times are ISO 8601 UTC text except
 // the link expiry (epoch milliseconds, compared on use).
-export async function up(db: Kysely<unknown>): Promise<void> {
+// The tables are the same on both dialects but for the JSON check; the triggers differ.
+async function createTables(db: Kysely<unknown>, v: Vocabulary): Promise<void> {
   // No foreign keys on the two account numbers: the log outlives the accounts (a cascade or a
   // SET NULL would be an UPDATE/DELETE, which the triggers below refuse, and erasure would fail).
   await db.schema
@@ -15,31 +18,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('action', 'text', (c) => c.notNull().check(sql`length(action) between 1 and 60`))
     .addColumn('subject_user_id', 'integer')
     // Names of the fields involved, never their values: a JSON array of strings.
-    .addColumn('fields', 'text', (c) =>
-      c
-        .notNull()
-        .defaultTo('[]')
-        .check(sql`json_valid(fields) and json_type(fields) = 'array'`),
-    )
+    .addColumn('fields', 'text', (c) => c.notNull().defaultTo('[]').check(v.isJsonArray('fields')))
     .addColumn('reason', 'text', (c) => c.check(sql`reason is null or length(reason) between 1 and 500`))
     .modifyEnd(sql`strict`)
     .execute();
   await db.schema.createIndex('audit_log_subject').on('audit_log').columns(['subject_user_id', 'id']).execute();
   await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['actor_user_id', 'id']).execute();
   await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
-  // Append-only, whoever connects: the database itself refuses to change or remove an entry.
-  await sql`
-    create trigger audit_log_no_update before update on audit_log
-    begin
-      select raise(abort, 'the audit log is append-only: entries cannot be changed');
-    end
-  `.execute(db);
-  await sql`
-    create trigger audit_log_no_delete before delete on audit_log
-    begin
-      select raise(abort, 'the audit log is append-only: entries cannot be deleted');
-    end
-  `.execute(db);
 
   await db.schema
     .createTable('deletion_request')
@@ -65,6 +50,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('deletion_request_status').on('deletion_request').columns(['status', 'id']).execute();
   await db.schema.createIndex('deletion_request_user').on('deletion_request').column('user_id').execute();
+}
+
+const NO_UPDATE = 'the audit log is append-only: entries cannot be changed';
+const NO_DELETE = 'the audit log is append-only: entries cannot be deleted';
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await createTables(db, SQLITE);
+  // Append-only, whoever connects: the database itself refuses to change or remove an entry.
+  await sql`
+    create trigger audit_log_no_update before update on audit_log
+    begin
+      select raise(abort, ${sql.raw(`'${NO_UPDATE}'`)});
+    end
+  `.execute(db);
+  await sql`
+    create trigger audit_log_no_delete before delete on audit_log
+    begin
+      select raise(abort, ${sql.raw(`'${NO_DELETE}'`)});
+    end
+  `.execute(db);
   // Erasure by any path (self-service, support, a later tool) unlinks the account
   // (src/lib/accounts/registry.ts): the request is then done, and forgets the address.
   await sql`
@@ -79,6 +84,41 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     end
   `.execute(db);
 }
+
+export const postgres: Migration = {
+  async up(db) {
+    await createTables(db, POSTGRES);
+    await refuseOnPostgres(db, 'audit_log_no_update', 'audit_log', 'update', NO_UPDATE);
+    await refuseOnPostgres(db, 'audit_log_no_delete', 'audit_log', 'delete', NO_DELETE);
+    // The same rule as SQLite's after-update trigger, as a before-update one that fixes the
+    // row being written (the closed-forgets check then sees the row already forgotten).
+    await sql`
+      create function deletion_request_forget() returns trigger language plpgsql as $$
+      begin
+        if old.user_id is not null and new.user_id is null then
+          new.status := case when new.status in ('pending', 'confirmed') then 'completed' else new.status end;
+          new.requester_email := null;
+          new.token_id := null;
+          new.token_hash := null;
+          new.token_expires_at := null;
+          new.closed_at := coalesce(new.closed_at, to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'));
+        end if;
+        return new;
+      end $$
+    `.execute(db);
+    await sql`
+      create trigger deletion_request_forget before update of user_id on deletion_request
+      for each row execute function deletion_request_forget()
+    `.execute(db);
+  },
+  async down(db) {
+    await dropOnPostgres(db, 'deletion_request_forget', 'deletion_request');
+    await db.schema.dropTable('deletion_request').execute();
+    await dropOnPostgres(db, 'audit_log_no_delete', 'audit_log');
+    await dropOnPostgres(db, 'audit_log_no_update', 'audit_log');
+    await db.schema.dropTable('audit_log').execute();
+  },
+};
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop trigger if exists deletion_request_forget`.execute(db);

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
 // 1. Scheduled jobs (src/lib/jobs): one row per job with the time its next period begins.
 //    A process runs a job only after claiming the period with one conditional UPDATE
@@ -93,7 +94,7 @@ async function rebuildUser(db: AnyDB, autoincrement: boolean): Promise<void> {
   }
 }
 
-export async function up(db: AnyDB): Promise<void> {
+async function createJobRun(db: AnyDB): Promise<void> {
   await db.schema
     .createTable('job_run')
     .addColumn('name', 'text', (c) => c.primaryKey())
@@ -102,8 +103,21 @@ export async function up(db: AnyDB): Promise<void> {
     .addColumn('last_run_at', 'integer')
     .modifyEnd(sql`strict`)
     .execute();
+}
+
+export async function up(db: AnyDB): Promise<void> {
+  await createJobRun(db);
   await rebuildUser(db, true);
 }
+
+// PostgreSQL: `user.id` has been an identity column from the start (0003 through
+// src/lib/db/migrations.ts), and an identity never gives a number twice: nothing to rebuild.
+export const postgres: Migration = {
+  up: createJobRun,
+  async down(db) {
+    await db.schema.dropTable('job_run').execute();
+  },
+};
 
 export async function down(db: AnyDB): Promise<void> {
   await rebuildUser(db, false);

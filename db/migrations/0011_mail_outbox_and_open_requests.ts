@@ -1,4 +1,6 @@
 import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import { POSTGRES, SQLITE, type Vocabulary } from './dialects.ts';
 
 // 1. The mail outbox (src/lib/mail/outbox.ts): every message the site sends is a row written
 //    in the same transaction as the change that causes it; a worker in the server process
@@ -11,8 +13,10 @@ import { sql, type Kysely } from 'kysely';
 //    database hold two open ones already (recorded before this index), the older are cancelled
 //    (and, as the closed-request check requires, forget their address and link) so that the
 //    index can be built.
+//
+// The same on both dialects but for the boolean `forget_when_sent` and the time of day.
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+async function upWith(db: Kysely<unknown>, v: Vocabulary): Promise<void> {
   await db.schema
     .createTable('mail_outbox')
     .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
@@ -31,13 +35,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_error', 'text')
     // When it was sent, or given up on.
     .addColumn('finished_at', 'integer')
-    // 1: the row is deleted once sent instead of kept (a message to an erased account's address).
-    .addColumn('forget_when_sent', 'integer', (c) =>
-      c
-        .notNull()
-        .defaultTo(0)
-        .check(sql`forget_when_sent in (0, 1)`),
-    )
+    // True: the row is deleted once sent instead of kept (a message to an erased account's address).
+    .addColumn('forget_when_sent', v.boolean, (c) => {
+      const column = c.notNull().defaultTo(v.dialect === 'postgres' ? false : 0);
+      const check = v.booleanCheck('forget_when_sent');
+      return check ? column.check(check) : column;
+    })
     .modifyEnd(sql`strict`)
     .execute();
   await db.schema.createIndex('mail_outbox_due').on('mail_outbox').columns(['status', 'next_attempt_at', 'id']).execute();
@@ -46,7 +49,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     update deletion_request
     set status = 'cancelled', requester_email = null, token_id = null, token_hash = null, token_expires_at = null,
-        closed_at = coalesce(closed_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        closed_at = coalesce(closed_at, ${v.dialect === 'postgres' ? sql`to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`})
     where status in ('pending', 'confirmed') and user_id is not null
       and id < (select max(newer.id) from deletion_request newer
                 where newer.user_id = deletion_request.user_id and newer.status in ('pending', 'confirmed'))
@@ -57,7 +60,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
 }
 
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await upWith(db, SQLITE);
+}
+
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop index if exists deletion_request_one_open`.execute(db);
   await db.schema.dropTable('mail_outbox').execute();
 }
+
+export const postgres: Migration = { up: (db) => upWith(db, POSTGRES), down };

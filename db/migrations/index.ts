@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely/migration';
+import type { DialectMigration } from '../../src/lib/db/migrations.ts';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_policy_versions.ts';
 import * as m0003 from './0003_accounts.ts';
@@ -16,8 +16,12 @@ import * as m0012 from './0012_sharing.ts';
  * Every migration, in order. Listed explicitly (not read from the folder at run time) so
  * that the server, the CLI and the bundled Astro code all see the same list.
  * Never edit or reorder a migration that has shipped: add a new one.
+ *
+ * Each runs on SQLite and on PostgreSQL: a module written with Kysely's schema builder runs
+ * on both unchanged; one whose SQL differs also exports a `postgres` body (dialects.ts,
+ * docs/decisions/0021-postgresql.md).
  */
-export const migrations: Record<string, Migration> = {
+export const migrations: Record<string, DialectMigration> = {
   '0001_foundation': m0001,
   '0002_policy_versions': m0002,
   '0003_accounts': m0003,

@@ -26,7 +26,7 @@ import {
   type Role,
 } from '../lib/auth/index.ts';
 import { config, ConfigError } from '../lib/config/index.ts';
-import { DatabaseError, migrate, openDatabase, writeTransaction, type DB } from '../lib/db/index.ts';
+import { configuredTarget, connectDatabase, DatabaseError, migrate, writeTransaction, type DB } from '../lib/db/index.ts';
 
 const USAGE = `Usage: npm run user -- <command>
 
@@ -205,7 +205,7 @@ async function main(argv: string[]): Promise<void> {
     for (const role of values.role ?? []) parseRole(role);
   }
 
-  const database = openDatabase(config().databasePath);
+  const database = await connectDatabase(configuredTarget(config()));
   try {
     await migrate(database.db);
     if (command === 'add') await add(database.db, args, values.role ?? [], values['password-stdin'] ?? false);

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { config as loadConfig, ConfigError } from '../lib/config/index.ts';
 import { startResetWorker } from '../lib/auth/reset-queue.ts';
 import { BUILT_KEY_RECORD, islandKeyError } from '../lib/config/island-key.ts';
-import { DatabaseError, migrate, openDatabase, useDatabase } from '../lib/db/index.ts';
+import { configuredTarget, connectDatabase, DatabaseError, migrate, useDatabase } from '../lib/db/index.ts';
 import { retentionJobs, startScheduler } from '../lib/jobs/index.ts';
 import { startMailWorker } from '../lib/mail/index.ts';
 import {
@@ -47,12 +47,14 @@ async function main() {
   });
   if (keyError) fail(keyError);
 
+  // SQLite at DATABASE_PATH, or PostgreSQL when DATABASE_URL is set (the message names which,
+  // and never shows a password).
   let database;
   try {
-    database = openDatabase(config.databasePath);
+    database = await connectDatabase(configuredTarget(config));
     await migrate(database.db);
   } catch (error) {
-    if (error instanceof DatabaseError) fail(`DATABASE_PATH: ${error.message}`);
+    if (error instanceof DatabaseError) fail(`${error.variable}: ${error.message}`);
     throw error;
   }
   useDatabase(database);

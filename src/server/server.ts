@@ -2,9 +2,10 @@ import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHead
 import compression from 'compression';
 import type { Config } from '../lib/config/index.ts';
 import { BODY_LIMITS } from '../lib/config/limits.ts';
-import { isReachable, type DB } from '../lib/db/index.ts';
+import { isDatabaseUnavailable, isReachable, type DB } from '../lib/db/index.ts';
 import { forwardedClientAddress, isLoopbackAddress, siteHostMatcher } from '../lib/http/hosts.ts';
 import { securityHeaders } from '../lib/http/security-headers.ts';
+import { reportUnavailable, RETRY_AFTER_SECONDS, unavailableAnswer, unavailableShape } from '../lib/http/unavailable.ts';
 import { chooseVariant, etagMatches, NOT_FOUND_CACHE_CONTROL, staticFileHeaders, type StaticFile, type Variant } from './static-files.ts';
 import { createViewsApi, EVENT_PATH, isViewsApiPath } from './views-api.ts';
 
@@ -200,6 +201,7 @@ export function createSiteServer({
       'Content-Type': 'application/json; charset=utf-8',
       'Cache-Control': 'no-store',
       'Content-Length': Buffer.byteLength(body),
+      ...(ok ? {} : { 'Retry-After': String(RETRY_AFTER_SECONDS) }),
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
@@ -329,13 +331,20 @@ export function createSiteServer({
 
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
-      console.error(`error while answering ${req.method} ${req.url}:`, error);
-      if (!res.headersSent) {
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end('Internal server error\n');
-      } else {
-        res.destroy();
+      // Astro and the view API answer their own errors; this is for what escapes them.
+      const path = (req.url ?? '/').split('?', 1)[0]!;
+      const unavailable = isDatabaseUnavailable(error);
+      if (unavailable) reportUnavailable(`${req.method} ${path} answered 503`, error);
+      else console.error(`error while answering ${req.method} ${req.url}:`, error);
+      if (res.headersSent) return void res.destroy();
+      if (unavailable) {
+        const { status, headers, body } = unavailableAnswer(unavailableShape(path, rawHeader(req, 'accept')));
+        res.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
       }
+      res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Internal server error\n');
     });
   };
   const server = createServer(onRequest);

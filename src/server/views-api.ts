@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../lib/config/index.ts';
 import { BODY_LIMITS } from '../lib/config/limits.ts';
-import { database } from '../lib/db/index.ts';
+import { database, isDatabaseUnavailable } from '../lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from '../lib/http/origin.ts';
+import { reportUnavailable, unavailableAnswer } from '../lib/http/unavailable.ts';
 import {
   countability,
   createViewRecorder,
@@ -32,7 +33,10 @@ import type { StaticFile } from './static-files.ts';
  * - `GET /api/views/badge.svg?path=` — the same as an SVG badge.
  *
  * The GET forms are CORS-open, cacheable for a minute, and never count. Bad input gets a
- * 4xx with a message; a failure to write gets 503; nothing here answers 500.
+ * 4xx with a message; a database that cannot be read or written just now (isDatabaseUnavailable:
+ * PostgreSQL down or restarting, SQLite's file locked or read-only) gets 503 with Retry-After,
+ * as every on-demand answer of the site does (src/lib/http/unavailable.ts); anything else is a
+ * fault of this code and gets 500.
  * See docs/decisions/0004-view-counting.md.
  */
 export const VIEWS_API_ROOT = '/api/views';
@@ -165,7 +169,7 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
       secPurpose: req.headers['sec-purpose'] as string | undefined,
       purpose: req.headers['purpose'] as string | undefined,
     });
-    if (kind !== 'countable') return sendJson(res, 200, { counted: false, reason: kind, ...views.counts(path) });
+    if (kind !== 'countable') return sendJson(res, 200, { counted: false, reason: kind, ...(await views.counts(path)) });
 
     // Global Privacy Control: no cookie (and any earlier one is deleted); the view still counts.
     const gpc = req.headers['sec-gpc'] === '1';
@@ -230,8 +234,13 @@ export function createViewsApi({ config, staticFiles, resolvePath, now }: ViewsA
         if (error.status === 405) headers.Allow = rawPath === EVENT_PATH ? 'POST' : 'GET, HEAD, OPTIONS';
         return sendJson(res, error.status, { error: error.message }, headers, req.method === 'HEAD');
       }
+      if (isDatabaseUnavailable(error)) {
+        reportUnavailable(`${req.method} ${rawPath} answered 503`, error);
+        const { status, headers, body } = unavailableAnswer('json');
+        return send(res, status, headers, body, req.method === 'HEAD');
+      }
       console.error(`view counter: ${req.method} ${req.url} failed:`, error);
-      sendJson(res, 503, { error: 'The view counter is unavailable just now. Please try again later.' }, { 'Retry-After': '5' });
+      sendJson(res, 500, { error: 'The view counter failed. Please try again later.' });
     }
   };
 }

@@ -1,12 +1,11 @@
 // Exact counts through nginx under load, and an app server killed in the middle of it.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../support/cluster.ts';
+import { BROWSER, startViewLoad, type LoadResult } from '../support/view-load.ts';
 
 const LOAD_SECONDS = Number(process.env.CLUSTER_LOAD_SECONDS ?? 20);
 const CLIENTS = 64;
 const PAGE = '/features';
-const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
 /** How often a beacon tries one event before it gives up (the page's script retries too). */
 const TRIES = 20;
 
@@ -20,62 +19,9 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface LoadResult {
-  /** Events acknowledged with 200 (each key once: a client moves on only after its 200). */
-  acknowledged: number;
-  /** Of those, answers saying the key had been counted already: a retry of an event whose first answer was lost. */
-  replays: number;
-  /** Attempts that got no answer or one other than 200 (then retried with the same key). */
-  failures: number;
-  /** Events given up after TRIES attempts (must be none). */
-  abandoned: number;
-  attempts: number;
-  /** The last key each client had acknowledged. */
-  lastKeys: string[];
-}
-
-/**
- * `CLIENTS` beacons posting view events through nginx until `stop` resolves. Each event has its
- * own idempotency key, and is retried with that same key until it is acknowledged, as the page's
- * script does; a client finishes its event in hand before it stops.
- */
-async function load(url: string, stop: Promise<void>): Promise<LoadResult> {
-  const result: LoadResult = { acknowledged: 0, replays: 0, failures: 0, abandoned: 0, attempts: 0, lastKeys: [] };
-  let stopped = false;
-  void stop.then(() => (stopped = true));
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, client) => {
-      while (!stopped) {
-        const key = `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}`;
-        let done = false;
-        for (let attempt = 0; attempt < TRIES && !done; attempt++) {
-          result.attempts += 1;
-          try {
-            const res = await fetch(`${url}/api/views/event`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', origin: cluster.origin, 'user-agent': BROWSER },
-              body: JSON.stringify({ path: PAGE, key }),
-            });
-            const body = (await res.json().catch(() => ({}))) as { counted?: boolean };
-            if (res.status === 200 && typeof body.counted === 'boolean') {
-              done = true;
-              result.acknowledged += 1;
-              result.lastKeys[client] = key;
-              if (!body.counted) result.replays += 1;
-            } else {
-              result.failures += 1;
-              await sleep(50);
-            }
-          } catch {
-            result.failures += 1;
-            await sleep(50);
-          }
-        }
-        if (!done) result.abandoned += 1;
-      }
-    }),
-  );
-  return result;
+/** `CLIENTS` beacons posting view events for PAGE through nginx until `stop` resolves. */
+function load(url: string, stop: Promise<void>): Promise<LoadResult> {
+  return startViewLoad({ url, origin: cluster.origin, path: PAGE, clients: CLIENTS, stop, tries: TRIES }).finished;
 }
 
 async function storedViews(): Promise<number> {

@@ -1,9 +1,10 @@
 // "Download my data": the export holds every personal column of every table, checked against
 // the live schema of the running site's database — so a table or column added without an
 // entry in src/lib/accounts/registry.ts fails here — and never a secret.
-import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_PERSONAL, PERSONAL_DATA, registryEntry } from '../../src/lib/accounts/registry.ts';
+import { describeSchema, insertionOrder } from '../../src/lib/db/index.ts';
 import { Client } from '../support/account-profile.ts';
 import { withDatabase } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
@@ -35,28 +36,14 @@ interface LiveTable {
 }
 
 /** Every table of the running site's database, its columns and its foreign keys to `user`. */
-function liveSchema(): LiveTable[] {
-  const sqlite = new SQLite(site.databasePath, { readonly: true });
-  try {
-    const tables = sqlite
-      .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name")
-      .all() as { name: string }[];
-    return tables.map(({ name }) => ({
-      name,
-      columns: (sqlite.prepare('select name from pragma_table_info(?)').all(name) as { name: string }[]).map((c) => c.name),
-      userKeys: (
-        sqlite.prepare('select "from", "table", "to" from pragma_foreign_key_list(?)').all(name) as {
-          from: string;
-          table: string;
-          to: string;
-        }[]
-      )
-        .filter((fk) => fk.table === 'user')
-        .map((fk) => fk.from),
-    }));
-  } finally {
-    sqlite.close();
-  }
+function liveSchema(): Promise<LiveTable[]> {
+  return withDatabase(site, async (db) =>
+    (await describeSchema(db)).tables.map((t) => ({
+      name: t.name,
+      columns: t.columns.map((c) => c.name),
+      userKeys: t.foreignKeys.filter((fk) => fk.table === 'user').map((fk) => fk.from),
+    })),
+  );
 }
 
 /** A user with a row in every table that can hold personal data. */
@@ -87,7 +74,7 @@ async function fullyPopulatedUser() {
         audience: 'everyone',
         link_url: null,
         link_text: null,
-        dismissible: 1,
+        dismissible: true,
         starts_at: Date.now(),
         ends_at: null,
         revision: 1,
@@ -200,9 +187,9 @@ async function fullyPopulatedUser() {
 }
 
 describe('the personal-data registry', () => {
-  it('classifies every table of the live schema, and every column of each personal table', () => {
+  it('classifies every table of the live schema, and every column of each personal table', async () => {
     const problems: string[] = [];
-    for (const table of liveSchema()) {
+    for (const table of await liveSchema()) {
       const entry = registryEntry(table.name);
       if (!entry) {
         if (!(table.name in NOT_PERSONAL))
@@ -218,7 +205,7 @@ describe('the personal-data registry', () => {
       for (const column of table.userKeys)
         if (!entry.userColumns.includes(column)) problems.push(`${table.name}.${column} references user but is not one of its userColumns`);
     }
-    const live = new Set(liveSchema().map((t) => t.name));
+    const live = new Set((await liveSchema()).map((t) => t.name));
     for (const e of PERSONAL_DATA) if (!live.has(e.table)) problems.push(`registry table ${e.table} does not exist`);
     expect(problems).toEqual([]);
   });
@@ -247,9 +234,8 @@ describe('POST /account/export.json', () => {
     const { id, client } = await fullyPopulatedUser();
     const data = (await (await client.post('/account/export.json', {})).json()) as Export;
     expect(data.accountId).toBe(id);
-    const sqlite = new SQLite(site.databasePath, { readonly: true });
-    try {
-      for (const table of liveSchema()) {
+    await withDatabase(site, async (db) => {
+      for (const table of await liveSchema()) {
         const entry = registryEntry(table.name);
         if (!entry) continue;
         const exported = table.columns.filter((c) => 'export' in entry.columns[c]!);
@@ -270,10 +256,13 @@ describe('POST /account/export.json', () => {
         expect(section.retention, table.name).toBe(entry.retention.rule);
         expect(Object.keys(section.columns).sort(), table.name).toEqual([...exported].sort());
         // The user's rows, straight from the database.
-        const where = entry.userColumns.map((c) => `"${c}" = ?`).join(' or ');
-        const stored = sqlite
-          .prepare(`select rowid as _rowid, * from "${table.name}" where ${where} order by rowid`)
-          .all(...entry.userColumns.map(() => id)) as Record<string, unknown>[];
+        const where = sql.join(
+          entry.userColumns.map((c) => sql`${sql.ref(c)} = ${id}`),
+          sql` or `,
+        );
+        const { rows: stored } = await sql<
+          Record<string, unknown>
+        >`select * from ${sql.table(table.name)} where ${where} order by ${insertionOrder(db)}`.execute(db);
         expect(stored.length, `${table.name} has rows for this user`).toBeGreaterThan(0);
         expect(section.rows, table.name).toHaveLength(stored.length);
         stored.forEach((row, i) => {
@@ -288,17 +277,15 @@ describe('POST /account/export.json', () => {
                 ? null
                 : format === 'epoch-ms-as-iso-time'
                   ? new Date(Number(value)).toISOString()
-                  : format === 'boolean-0-1'
-                    ? value === 1
+                  : format === 'boolean'
+                    ? value === true || value === 1 // read here without the dialect's row mapper
                     : value;
             expect(out[column], `${table.name}.${column}`).toEqual(expected);
           }
           for (const column of excluded) expect(out, `${table.name}.${column}`).not.toHaveProperty(column);
         });
       }
-    } finally {
-      sqlite.close();
-    }
+    });
   });
 
   it('never contains a secret: no session or token id, no secret hash, no password hash', async () => {

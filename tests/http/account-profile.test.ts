@@ -249,7 +249,7 @@ describe('changing the email address', () => {
     expect(fieldError(html, 'emailPassword')).toMatch(/not your current password/);
     expect(errorSummary(html)).toEqual([{ href: '#field-emailPassword', text: 'That is not your current password.' }]);
     expect(html).toContain(`value="${newEmail}"`);
-    expect(mailsTo(site, newEmail)).toHaveLength(0);
+    expect(await mailsTo(site, newEmail)).toHaveLength(0);
     const user = await withDatabase(site, (db) => db.selectFrom('user').select('email').where('id', '=', id).executeTakeFirstOrThrow());
     expect(user.email).toBe(email);
   });
@@ -260,7 +260,7 @@ describe('changing the email address', () => {
     const res = await client.post('/account/security?_action=account.changeEmail', { newEmail, emailPassword: PASSWORD });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/account/security?done=email-sent');
-    const [mail] = mailsTo(site, newEmail, /Confirm your new email address/);
+    const [mail] = await mailsTo(site, newEmail, /Confirm your new email address/);
     expect(mail).toBeDefined();
 
     // Nothing has changed yet; the page says a change is waiting.
@@ -283,7 +283,7 @@ describe('changing the email address', () => {
     expect(user.email).toBe(newEmail);
     expect(user.email_normalized).toBe(newEmail.toLowerCase());
     expect(user.email_verified_at).not.toBeNull();
-    const told = mailsTo(site, email, /email address was changed/);
+    const told = await mailsTo(site, email, /email address was changed/);
     expect(told).toHaveLength(1);
     expect(told[0]!.text).not.toContain(newEmail);
     const history = await withDatabase(site, (db) => db.selectFrom('data_change').select('field').where('user_id', '=', id).execute());
@@ -307,7 +307,7 @@ describe('changing the email address', () => {
     const res = await client.post('/account/security?_action=account.changeEmail', { newEmail: taken, emailPassword: PASSWORD });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/account/security?done=email-sent');
-    const mails = mailsTo(site, taken);
+    const mails = await mailsTo(site, taken);
     expect(mails).toHaveLength(1);
     expect(mails[0]!.subject).toMatch(/Someone tried/);
     expect(mails[0]!.text).not.toMatch(/https?:\/\//);
@@ -355,7 +355,7 @@ describe('changing the password', () => {
     expect(res.headers.get('location')).toBe('/account/security?done=password-others');
     expect((await client.get('/account')).status).toBe(200);
     expect((await elsewhere.get('/account')).status).toBe(303);
-    expect(mailsTo(site, email, /password was changed/)).toHaveLength(1);
+    expect(await mailsTo(site, email, /password was changed/)).toHaveLength(1);
     await new Client(site).signIn(email, 'violet kettle drums at noon');
     await expect(new Client(site).signIn(email)).rejects.toThrow();
   });
@@ -447,8 +447,8 @@ describe('the sharing preference', () => {
       db.selectFrom('sharing_choice').selectAll().where('user_id', '=', id).orderBy('id').execute(),
     );
     expect(rows.map((r) => [r.opted_out, r.source])).toEqual([
-      [1, 'account-page'],
-      [0, 'account-page'],
+      [true, 'account-page'],
+      [false, 'account-page'],
     ]);
     for (const r of rows) expect(r.chosen_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
@@ -470,7 +470,7 @@ describe('the sharing preference', () => {
     // …the next state-changing request that carries the signal records it.
     await client.post('/account?_action=account.updateProfile', { company: 'Privacy Inc' }, gpc);
     const rows = await count();
-    expect(rows.map((r) => [r.opted_out, r.source])).toEqual([[1, 'gpc']]);
+    expect(rows.map((r) => [r.opted_out, r.source])).toEqual([[true, 'gpc']]);
     // Only once.
     await client.post('/account?_action=account.updateProfile', { company: 'Privacy Ltd' }, gpc);
     expect(await count()).toHaveLength(1);
@@ -481,14 +481,14 @@ describe('the sharing preference', () => {
     expect(await count()).toHaveLength(1);
     // Without the signal, the user can opt in again.
     await client.post('/account/privacy?_action=account.setSharing', { choice: 'opt-in' });
-    expect((await count()).map((r) => r.opted_out)).toEqual([1, 0]);
+    expect((await count()).map((r) => r.opted_out)).toEqual([true, false]);
   });
 
   it('records GPC sent with a sign-in or a registration', async () => {
     const sources = (id: number) =>
       withDatabase(site, (db) => db.selectFrom('sharing_choice').select(['opted_out', 'source']).where('user_id', '=', id).execute());
     const { id } = await signedInClient(site, { label: 'gpc-sign-in', headers: { 'sec-gpc': '1' }, form: true });
-    expect(await sources(id)).toEqual([{ opted_out: 1, source: 'gpc' }]);
+    expect(await sources(id)).toEqual([{ opted_out: true, source: 'gpc' }]);
 
     const client = new Client(site, { 'sec-gpc': '1' });
     const policy = /name="policy" value="([^"]+)"/.exec(await (await client.get('/register')).text())?.[1];
@@ -503,7 +503,7 @@ describe('the sharing preference', () => {
     const registered = await withDatabase(site, (db) =>
       db.selectFrom('user').select('id').where('email', '=', email).executeTakeFirstOrThrow(),
     );
-    expect(await sources(registered.id)).toEqual([{ opted_out: 1, source: 'gpc' }]);
+    expect(await sources(registered.id)).toEqual([{ opted_out: true, source: 'gpc' }]);
   });
 
   it('records GPC sent with a data export too', async () => {

@@ -7,11 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, fieldError, mailsTo, textOf } from '../support/account-profile.ts';
 import { linkPath, readOutbox, waitForMail } from '../support/outbox.ts';
 import { root, siteFetch, startSite, type RunningSite } from '../support/site.ts';
-import { openDatabaseAt, waitForMailDelivered } from '../support/site-db.ts';
+import { waitForMailDelivered, withDatabase } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 
 const AGREEMENT = 'I have read and agree to the CustomerTrackr Privacy Policy and Terms of Use.';
@@ -46,17 +47,20 @@ async function signedInAs(client: Client): Promise<string | null> {
   return /You are signed in as <strong>([^<]+)<\/strong>/.exec(html)?.[1] ?? null;
 }
 
-function openDb(site: RunningSite) {
-  return openDatabaseAt(site).sqlite;
+/** Counts the rows of `table` matching `where` (column = value), in the site's database. */
+function countRows(site: RunningSite, table: 'user' | 'session' | 'password_reset_request', where: Record<string, string> = {}) {
+  return withDatabase(site, async (db) => {
+    let query = db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+    for (const [column, value] of Object.entries(where)) query = query.where(sql.ref(column), '=', value);
+    return (await query.executeTakeFirstOrThrow()).n;
+  });
 }
 
 /** Waits until the server's worker has taken every queued password reset request (and sent its mail). */
 async function waitForQueue(site: RunningSite, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const db = openDb(site);
-    const { n } = db.prepare('select count(*) as n from password_reset_request').get() as { n: number };
-    db.close();
+    const n = await countRows(site, 'password_reset_request');
     if (n === 0) return waitForMailDelivered(site);
     if (Date.now() > deadline) throw new Error(`${n} password reset requests still queued`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -72,12 +76,8 @@ describe('accounts (SITE_URL http)', () => {
     await site?.stop();
   });
 
-  it('starts with no accounts at all (no default users)', () => {
-    const db = openDb(site);
-    expect(db.prepare('select count(*) as n from user').get()).toEqual({
-      n: 0,
-    });
-    db.close();
+  it('starts with no accounts at all (no default users)', async () => {
+    expect(await countRows(site, 'user')).toBe(0);
   });
 
   describe('registration', () => {
@@ -94,32 +94,33 @@ describe('accounts (SITE_URL http)', () => {
         expect.stringMatching(/^signed_in=1; /),
       ]);
 
-      const db = openDb(site);
-      const user = db.prepare('select * from user where email_normalized = ?').get(email.toLowerCase()) as Record<string, unknown>;
+      const { user, agreement } = await withDatabase(site, async (db) => {
+        const user = await db.selectFrom('user').selectAll().where('email_normalized', '=', email.toLowerCase()).executeTakeFirstOrThrow();
+        const agreement = await db.selectFrom('policy_agreement').selectAll().where('user_id', '=', user.id).executeTakeFirstOrThrow();
+        return { user, agreement };
+      });
       expect(user).toMatchObject({
         email: email.toUpperCase(),
         email_verified_at: null,
       });
       expect(user.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-      const agreement = db.prepare('select * from policy_agreement where user_id = ?').get(user.id) as Record<string, string>;
       expect(agreement).toMatchObject({
         policy_effective_date: await policyDate(client),
         context: 'registration',
         wording: AGREEMENT,
       });
       expect(Date.now() - Date.parse(agreement.agreed_at!)).toBeLessThan(60_000);
-      db.close();
       // The wording recorded is the one on the form.
       expect(textOf(await (await client.get('/register')).text())).toContain(AGREEMENT);
 
-      const [mail] = mailsTo(site, email, /Confirm your email/);
+      const [mail] = await mailsTo(site, email, /Confirm your email/);
       expect(linkPath(mail!)).toMatch(/^\/verify-email\?token=[a-z2-7]{24}\.[a-z2-7]{32}$/);
     });
 
     it('answers a taken address exactly like a new one, and emails the owner instead', async () => {
       const owner = uniqueEmail('owner');
       await register(new Client(site), owner);
-      waitForMailDelivered(site); // the owner's own confirmation link is not one of the messages below
+      await waitForMailDelivered(site); // the owner's own confirmation link is not one of the messages below
       const before = readOutbox(site.outboxDir).length;
 
       const typed = ` ${owner.toUpperCase()} `;
@@ -136,7 +137,7 @@ describe('accounts (SITE_URL http)', () => {
       expect(created.headers.getSetCookie()).toHaveLength(2);
 
       // One message each: the owner is told, the new address gets its link.
-      waitForMailDelivered(site);
+      await waitForMailDelivered(site);
       const sent = readOutbox(site.outboxDir).slice(before);
       expect(sent.map((m) => [m.to.toLowerCase(), m.subject]).sort()).toEqual(
         [
@@ -145,9 +146,7 @@ describe('accounts (SITE_URL http)', () => {
         ].sort(),
       );
       // The existing account is untouched: still one row, still the first password.
-      const db = openDb(site);
-      expect(db.prepare('select count(*) as n from user where email_normalized = ?').get(owner)).toEqual({ n: 1 });
-      db.close();
+      expect(await countRows(site, 'user', { email_normalized: owner })).toBe(1);
       expect(await new Client(site).submitSignIn(owner, 'another long passphrase here')).toHaveProperty('status', 401);
     });
 
@@ -182,9 +181,7 @@ describe('accounts (SITE_URL http)', () => {
       const html = await res.text();
       expect(fieldError(html, 'password')).toMatch(/too close to your email address/);
       expect(html).toMatch(new RegExp(`<input[^>]*name="email"[^>]*value="${email}"`));
-      const db = openDb(site);
-      expect(db.prepare('select count(*) as n from user where email_normalized = ?').get(email)).toEqual({ n: 0 });
-      db.close();
+      expect(await countRows(site, 'user', { email_normalized: email })).toBe(0);
     });
 
     it('asks to agree again when the policy changed after the form was shown', async () => {
@@ -281,9 +278,7 @@ describe('accounts (SITE_URL http)', () => {
       ]);
       expect(client.cookies.has('session')).toBe(false);
       expect(textOf(await (await client.get('/logout')).text())).toContain('You are signed out');
-      const db = openDb(site);
-      expect(db.prepare('select count(*) as n from session where id = ?').get(token.split('.')[0])).toEqual({ n: 0 });
-      db.close();
+      expect(await countRows(site, 'session', { id: token.split('.')[0]! })).toBe(0);
 
       const replay = new Client(site);
       replay.cookies.set('session', token);
@@ -361,7 +356,7 @@ describe('accounts (SITE_URL http)', () => {
         policy: await policyDate(client),
       });
       expect(res.status).toBe(403);
-      expect(mailsTo(site, victim)).toEqual([]);
+      expect(await mailsTo(site, victim)).toEqual([]);
     });
 
     it('refuses a cross-site sign-out, keeping the session', async () => {
@@ -405,11 +400,15 @@ describe('emailed links', () => {
   });
 
   /** Moves a token's expiry into the past, as if its hour had gone by. */
-  function expire(token: string) {
-    const db = openDb(site);
-    const { changes } = db.prepare('update email_token set expires_at = ? where id = ?').run(Date.now() - 1, token.split('.')[0]);
-    db.close();
-    expect(changes).toBe(1);
+  async function expire(token: string) {
+    const { numUpdatedRows } = await withDatabase(site, (db) =>
+      db
+        .updateTable('email_token')
+        .set({ expires_at: Date.now() - 1 })
+        .where('id', '=', token.split('.')[0]!)
+        .executeTakeFirst(),
+    );
+    expect(numUpdatedRows).toBe(1n);
   }
   const tokenOf = (link: string) => new URL(link, 'http://x').searchParams.get('token')!;
 
@@ -418,13 +417,11 @@ describe('emailed links', () => {
     // Registered from another browser: this one has no session (registering signs in).
     await register(new Client(site), email);
     const client = new Client(site);
-    const link = linkPath(mailsTo(site, email, /Confirm your email/).at(-1)!);
-    const verified = () => {
-      const db = openDb(site);
-      const row = db.prepare('select email_verified_at from user where email_normalized = ?').get(email) as {
-        email_verified_at: string | null;
-      };
-      db.close();
+    const link = linkPath((await mailsTo(site, email, /Confirm your email/)).at(-1)!);
+    const verified = async () => {
+      const row = await withDatabase(site, (db) =>
+        db.selectFrom('user').select('email_verified_at').where('email_normalized', '=', email).executeTakeFirstOrThrow(),
+      );
       return row.email_verified_at !== null;
     };
 
@@ -441,18 +438,18 @@ describe('emailed links', () => {
     const refused = await confirm();
     expect(refused.status).toBe(401);
     expect(textOf(await refused.text())).toContain('Sign in to the account this link was sent for');
-    expect(verified()).toBe(false);
+    expect(await verified()).toBe(false);
 
     // Signed in, the sign-in form leads back to the link, and the button confirms.
     const signedIn = await client.post(`/login?_action=auth.signIn&next=${encodeURIComponent(link)}`, { email, password: PASSWORD });
     expect(signedIn.headers.get('location')).toBe(link);
     expect(await (await client.get(link)).text()).toContain('Confirm my email address');
-    expect(verified()).toBe(false);
+    expect(await verified()).toBe(false);
 
     const first = await confirm();
     expect(first.status).toBe(200);
     expect(textOf(await first.text())).toContain('Your email address is confirmed');
-    expect(verified()).toBe(true);
+    expect(await verified()).toBe(true);
 
     const again = await confirm();
     expect(again.status).toBe(400);
@@ -472,10 +469,10 @@ describe('emailed links', () => {
     // A new link from the account page replaces the first one.
     const resent = await client.post('/_actions/auth.resendVerification', {});
     expect(resent.status).toBe(200);
-    const [first, second] = mailsTo(site, email, /Confirm your email/).map((m) => linkPath(m));
+    const [first, second] = (await mailsTo(site, email, /Confirm your email/)).map((m) => linkPath(m));
     expect((await client.get(first!)).status).toBe(400);
 
-    expire(tokenOf(second!));
+    await expire(tokenOf(second!));
     const page = await client.get(second!);
     expect(page.status).toBe(400);
     expect(textOf(await page.text())).toContain('This link has expired');
@@ -497,8 +494,8 @@ describe('emailed links', () => {
     // The server's worker sends the message (src/lib/auth/reset-queue.ts).
     await waitForMail(site.outboxDir, known, /Reset your/);
     await waitForQueue(site);
-    expect(mailsTo(site, known, /Reset your/)).toHaveLength(1);
-    expect(mailsTo(site, unknown)).toEqual([]);
+    expect(await mailsTo(site, known, /Reset your/)).toHaveLength(1);
+    expect(await mailsTo(site, unknown)).toEqual([]);
   });
 
   it('password reset: sets the new password once, with no referrer, and ends every session', async () => {
@@ -554,7 +551,7 @@ describe('emailed links', () => {
       email,
     });
     const link = linkPath(await waitForMail(site.outboxDir, email, /Reset your/));
-    expire(tokenOf(link));
+    await expire(tokenOf(link));
 
     const page = await client.get(link);
     expect(page.status).toBe(400);
@@ -575,7 +572,7 @@ describe('emailed links', () => {
       cwd: root,
       env: {
         ...process.env,
-        DATABASE_PATH: site.databasePath,
+        ...site.databaseEnv,
         SITE_URL: site.origin,
       },
       encoding: 'utf8',
@@ -793,18 +790,18 @@ describe('rate limits', () => {
 
   it('password reset and email sending: per address', async () => {
     const email = uniqueEmail('reset-spam');
-    const db = openDb(site);
-    db.prepare("insert into user (email, email_normalized, created_at) values (?, ?, '2026-01-01T00:00:00.000Z')").run(email, email);
-    db.close();
+    await withDatabase(site, (db) =>
+      db.insertInto('user').values({ email, email_normalized: email, created_at: '2026-01-01T00:00:00.000Z' }).execute(),
+    );
     for (let i = 0; i < 3; i++)
       expect((await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email })).status).toBe(200);
     const res = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email });
     expectTooMany(res);
     expect(textOf(await res.text())).toContain('Too many attempts');
     // Three requests were accepted: the worker sends three messages, then has nothing left.
-    await expect.poll(() => mailsTo(site, email).length, { timeout: 10_000 }).toBe(3);
+    await expect.poll(async () => (await mailsTo(site, email)).length, { timeout: 10_000 }).toBe(3);
     await waitForQueue(site);
-    expect(mailsTo(site, email)).toHaveLength(3);
+    expect(await mailsTo(site, email)).toHaveLength(3);
   });
 });
 
@@ -837,7 +834,7 @@ describe('rate limits: an attacker cannot lock the owner out', () => {
     const victim = uniqueEmail('victim');
     await createUser(site, { email: victim, verified: false, agreed: false });
     for (let i = 0; i < 5; i++) expect((await register(new Client(site), victim, `another long passphrase ${i}`)).status).toBe(200);
-    expect(mailsTo(site, victim, /Someone tried to register/)).toHaveLength(1);
+    expect(await mailsTo(site, victim, /Someone tried to register/)).toHaveLength(1);
     // The owner's reset is answered, and sent.
     const reset = await new Client(site).post('/forgot-password?_action=auth.forgotPassword', { email: victim });
     expect(reset.status).toBe(200);

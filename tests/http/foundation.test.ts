@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialect } from '../support/postgres.ts';
 import { root, runServerUntilExit, startSite, type RunningSite } from '../support/site.ts';
 
 const PAGES = ['/', '/features', '/pricing', '/about', '/terms', '/privacy'];
@@ -164,7 +165,8 @@ describe('/healthz', () => {
   });
 });
 
-describe('the database', () => {
+// The SQLite file itself (PostgreSQL's schema and backups: tests/unit/db.test.ts, db-backup.test.ts).
+describe.runIf(dialect === 'sqlite')('the database', () => {
   it('is created at DATABASE_PATH, in WAL mode, with every table STRICT', () => {
     const sqlite = new SQLite(site.databasePath, { readonly: true });
     expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -196,7 +196,7 @@ describe('a server killed in the middle of a batch', () => {
     // Restarted on the same database: the leases run out (5 s) and every message goes out.
     const restarted = await startSiteProcess({
       ASTRO_KEY: TEST_ASTRO_KEY,
-      DATABASE_PATH: killed.databasePath,
+      ...killed.databaseEnv,
       SMTP_URL: sink.url,
       MAIL_LEASE_SECONDS: '5',
     });

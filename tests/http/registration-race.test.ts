@@ -76,7 +76,7 @@ describe('50 parallel registrations of one address', () => {
 
     const verification = (m: { to: string; subject: string }) => m.to.includes(email) && /Confirm your email address/.test(m.subject);
     await sink.waitFor((messages) => messages.some(verification), 'the verification message');
-    waitForMailDelivered(site); // nothing else due is left unsent
+    await waitForMailDelivered(site); // nothing else due is left unsent
     expect(sink.messages.filter(verification)).toHaveLength(1);
     // The losers were answered as for a taken address; its owner hears of that at most once a day.
     expect(sink.messages.filter((m) => m.to.includes(email) && !verification(m)).length).toBeLessThanOrEqual(1);

@@ -34,7 +34,7 @@ async function insertAnnouncement(text: string, startsAt: number): Promise<numbe
       audience: 'everyone',
       link_url: null,
       link_text: null,
-      dismissible: 1,
+      dismissible: true,
       starts_at: startsAt,
       ends_at: null,
       revision: 1,

@@ -1,8 +1,10 @@
 // View counters and visitor statistics over HTTP, against the real built server (issue 6):
 // exact counting, idempotency, what is not counted, the visitor cookie, the public JSON and
 // badge, bad input, the island, and /admin/stats with its CSV.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/lib/auth/index.ts';
+import { describeSchema } from '../../src/lib/db/index.ts';
 import { signedInClient, textOf } from '../support/account-profile.ts';
 import { startSite, type RunningSite } from '../support/site.ts';
 import { withDatabase } from '../support/site-db.ts';
@@ -41,7 +43,7 @@ async function counts(path: string): Promise<{ path: string; views: number; visi
 }
 
 const rowCount = (table: string) =>
-  withDatabase(site, (_, d) => (d.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n);
+  withDatabase(site, async (db) => (await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db)).rows[0]!.n);
 
 describe('counting view events', () => {
   it('counts a page view once and answers the counts with it included', async () => {
@@ -109,12 +111,10 @@ describe('counting view events', () => {
     const res = await sendEvent({ path: '/about', key: newKey() }, { cookie: session });
     expect(await res.json()).toMatchObject({ counted: true, views: before.views + 1 });
     // Nothing in any statistics table mentions the account.
-    await withDatabase(site, (_, d) => {
-      const tables = d.sqlite.prepare("select name from sqlite_master where type = 'table' and name like 'view\\_%' escape '\\'").all() as {
-        name: string;
-      }[];
+    await withDatabase(site, async (db) => {
+      const tables = (await describeSchema(db)).tables.filter((t) => t.name.startsWith('view_'));
       for (const { name } of tables) {
-        const text = JSON.stringify(d.sqlite.prepare(`select * from ${name}`).all(), (_k, v: unknown) =>
+        const text = JSON.stringify((await sql`select * from ${sql.table(name)}`.execute(db)).rows, (_k, v: unknown) =>
           Buffer.isBuffer(v) ? v.toString('hex') : v,
         );
         expect(text).not.toContain(email);
@@ -245,9 +245,7 @@ describe('the counts for pages elsewhere', () => {
   });
 
   it('draws an SVG badge in the reader’s number format', async () => {
-    await withDatabase(site, (_, d) =>
-      d.sqlite.prepare("insert into view_total (path, views, visitors) values ('/badge-test', 1234567, 3)").run(),
-    );
+    await withDatabase(site, (db) => db.insertInto('view_total').values({ path: '/badge-test', views: 1234567, visitors: 3 }).execute());
     const res = await fetch(`${site.url}/api/views/badge.svg?path=/badge-test`, { headers: { 'accept-language': 'de-DE,de;q=0.9' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/svg+xml; charset=utf-8');
@@ -282,7 +280,7 @@ describe('the ViewCount island', () => {
   );
 
   it('renders the total views formatted for the reader, cacheable for everyone', async () => {
-    await withDatabase(site, (_, d) => d.sqlite.prepare("update view_total set views = 12345 where path = '/about'").run());
+    await withDatabase(site, (db) => db.updateTable('view_total').set({ views: 12345 }).where('path', '=', '/about').execute());
     const url = await islandUrl('/about');
     const en = await fetch(site.url + url, { headers: { 'accept-language': 'en-US' } });
     expect(en.status).toBe(200);

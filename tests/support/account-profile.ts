@@ -138,8 +138,8 @@ export function island(islands: Island[], name: string): Island {
   return found;
 }
 
-export function mailsTo(site: RunningSite, address: string, subject?: RegExp): Mail[] {
-  waitForMailDelivered(site);
+export async function mailsTo(site: RunningSite, address: string, subject?: RegExp): Promise<Mail[]> {
+  await waitForMailDelivered(site);
   return mailsIn(site.outboxDir, address, subject);
 }
 

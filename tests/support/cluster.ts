@@ -1,13 +1,15 @@
 // The cluster of `npm run test:cluster`: Debian's nginx with the configuration
 // `npm run deploy:nginx` prints, in front of two app servers (A and B, the built server as a
-// child process each) sharing one database. Each test file starts its own.
+// child process each) sharing one PostgreSQL database. Each test file starts its own.
 //
-// The database is pluggable (`ClusterDatabase`): one SQLite file in WAL mode, which two
-// processes on one machine share safely, until the PostgreSQL dialect (issue #15) lands; then
-// a throwaway PostgreSQL from that issue's harness plugs in here, with nothing else changed.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The database is a new one on the server TEST_DATABASE_URL names (a role that may create
+// databases), or, without it, on a throwaway PostgreSQL cluster of the test file's own
+// (src/cli/postgres-cluster.ts: Debian's initdb and pg_ctl), which a test can also stop and
+// start again: the database restarted under load. `stop()` removes everything it made.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { nginxSiteConfig } from '../../src/cli/nginx/site-config.ts';
 import {
   brotliModuleInstalled,
@@ -17,7 +19,10 @@ import {
   startNginxProcess,
   type RunningNginx,
 } from '../../src/cli/nginx/process.ts';
+import { postgresBin, startPostgresCluster, type PostgresCluster } from '../../src/cli/postgres-cluster.ts';
 import { startSiteProcess, type SiteProcess } from '../../src/cli/site-process.ts';
+import { openDatabase } from '../../src/lib/db/index.ts';
+import { closeAdmin, createTestPostgresDatabase, databaseUrl } from './postgres.ts';
 import { root, TEST_ASTRO_KEY, type RunningSite } from './site.ts';
 
 /** The public origin of the cluster's site (a loopback site answers on any loopback port). */
@@ -27,16 +32,61 @@ export const CLUSTER_ORIGIN = 'http://localhost:4321';
 export interface ClusterDatabase {
   /** What each app server's environment needs to reach it. */
   env: Record<string, string>;
-  /** Where the tests' own helpers (createUser, startSession, withDatabase) reach it. */
+  /**
+   * Where the tests' own helpers (createUser, startSession, withDatabase) reach it: anything
+   * openDatabase takes, here the database's postgres:// URL.
+   */
   databasePath: string;
+  /** The PostgreSQL server itself, when this harness started it: a test may stop and start it. */
+  server?: Pick<PostgresCluster, 'stopServer' | 'startServer'>;
   stop(): Promise<void>;
 }
 
-/** One SQLite file in WAL mode, shared by the app servers on this machine. */
-export function sqliteDatabase(dir: string): ClusterDatabase {
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  const databasePath = join(dir, 'data', 'site.db');
-  return { env: { DATABASE_PATH: databasePath }, databasePath, stop: async () => {} };
+const NO_POSTGRES =
+  'test:cluster needs PostgreSQL (Debian: apt-get install postgresql; CI installs it): no initdb found in /usr/lib/postgresql/<n>/bin, PG_BIN or PATH';
+
+/** A new database on a throwaway PostgreSQL cluster started for it; stopping removes the cluster. */
+export async function throwawayPostgres(): Promise<ClusterDatabase> {
+  if (postgresBin() === undefined) throw new Error(NO_POSTGRES);
+  const server = await startPostgresCluster();
+  try {
+    const admin = openDatabase({ dialect: 'postgres', url: server.url, poolSize: 1 });
+    try {
+      await sql`create database site`.execute(admin.db);
+    } finally {
+      await admin.close();
+    }
+  } catch (error) {
+    server.stop();
+    throw error;
+  }
+  const url = databaseUrl('site', server.url);
+  return {
+    env: { DATABASE_URL: url },
+    databasePath: url,
+    server,
+    stop: async () => server.stop(),
+  };
+}
+
+/**
+ * The cluster's database: a new, empty one on TEST_DATABASE_URL's server when it is set (the
+ * first app server migrates it, as a deploy's first start would), else on a throwaway cluster.
+ */
+export async function postgresDatabase(): Promise<ClusterDatabase> {
+  if (!process.env.TEST_DATABASE_URL) return throwawayPostgres();
+  const created = await createTestPostgresDatabase({ migrated: false });
+  return {
+    env: { DATABASE_URL: created.url },
+    databasePath: created.url,
+    stop: async () => {
+      try {
+        await created.drop();
+      } finally {
+        await closeAdmin();
+      }
+    },
+  };
 }
 
 export interface AppServer {
@@ -146,8 +196,8 @@ function appServer(name: 'A' | 'B', port: number, env: Record<string, string>): 
 }
 
 export interface ClusterOptions {
-  /** The shared database (default: one SQLite file in the cluster's directory). */
-  database?: (dir: string) => ClusterDatabase | Promise<ClusterDatabase>;
+  /** The shared database (default: postgresDatabase; throwawayPostgres for one the test may restart). */
+  database?: () => Promise<ClusterDatabase>;
   /** More environment for both app servers. */
   env?: Record<string, string>;
   /** Called once the database exists, before the app servers start (to seed it). */
@@ -160,8 +210,17 @@ export interface ClusterOptions {
 export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const binary = nginxBinary();
   if (!binary) throw new Error('test:cluster needs nginx: apt-get install nginx-light libnginx-mod-http-brotli-static');
+  const database = await (options.database ?? postgresDatabase)();
+  // Chosen once the database server listens, so that it cannot have taken one of them.
+  let ports: number[];
+  try {
+    ports = [await freePort(), await freePort(), await freePort()];
+  } catch (error) {
+    await database.stop();
+    throw error;
+  }
+  const [portA, portB, nginxPort] = ports as [number, number, number];
   const dir = mkdtempSync(join(tmpdir(), 'ct-cluster-'));
-  const database = await (options.database ?? sqliteDatabase)(dir);
   const outboxDir = join(dir, 'outbox');
   const env = {
     ...database.env,
@@ -171,9 +230,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     ASTRO_KEY: TEST_ASTRO_KEY,
     ...options.env,
   };
-  const a = appServer('A', await freePort(), env);
-  const b = appServer('B', await freePort(), env);
-  const nginxPort = await freePort();
+  const a = appServer('A', portA, env);
+  const b = appServer('B', portB, env);
   const brotli = brotliModuleInstalled();
   const config = nginxSiteConfig({
     upstreams: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
@@ -222,6 +280,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       origin: CLUSTER_ORIGIN,
       dir,
       databasePath: database.databasePath,
+      databaseEnv: database.env,
       outboxDir,
       get process() {
         return (server ?? a).process!.child;

@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DB } from '../../src/lib/db/index.ts';
 
 /** One message the server wrote to its outbox (MAIL_OUTBOX_DIR), body decoded. */
 export interface Mail {
@@ -88,10 +89,11 @@ export function linkToken(mail: Mail): string | undefined {
  * connection: what in-process tests of domain code look at (the transports are tested with the
  * delivery worker, tests/unit/mail-outbox.test.ts).
  */
-export function queuedMail(database: { sqlite: { prepare(sql: string): { all(): unknown[] } } }): Mail[] {
-  return (
-    database.sqlite
-      .prepare(`select message_id as file, recipient as "to", subject, body as text from mail_outbox order by id`)
-      .all() as Mail[]
-  ).map((m) => ({ ...m }));
+export async function queuedMail(database: { db: DB }): Promise<Mail[]> {
+  const rows = await database.db
+    .selectFrom('mail_outbox')
+    .select(['message_id as file', 'recipient as to', 'subject', 'body as text'])
+    .orderBy('id')
+    .execute();
+  return rows.map((m) => ({ ...m }));
 }

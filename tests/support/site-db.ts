@@ -29,25 +29,24 @@ export function clearRateLimits(at: DatabaseAt): Promise<unknown> {
 }
 
 /**
- * Waits (blocking this process, never the server, which is another) until the running site's
- * mail worker has handled every message that is due: the outbox table (src/lib/mail) holds no
- * pending message whose attempt time has come. Bounded: throws after `timeoutMs`. Mail is sent
- * by the server's worker after the request that queued it, so tests that read the site's
- * outbox folder call this first.
+ * Waits until the running site's mail worker has handled every message that is due: the
+ * outbox table (src/lib/mail) holds no pending message whose attempt time has come. Bounded:
+ * throws after `timeoutMs`. Mail is sent by the server's worker after the request that queued
+ * it, so tests that read the site's outbox folder call this first.
  */
-export function waitForMailDelivered(at: DatabaseAt, timeoutMs = 20_000): void {
-  const database = openDatabaseAt(at);
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  try {
-    const due = database.sqlite.prepare(`select count(*) as n from mail_outbox where status = 'pending' and next_attempt_at <= ?`);
+export async function waitForMailDelivered(at: DatabaseAt, timeoutMs = 20_000): Promise<void> {
+  await withDatabase(at, async (db) => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { n } = due.get(Date.now()) as { n: number };
-      if (n === 0) return;
+      const { n } = await db
+        .selectFrom('mail_outbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', Date.now())
+        .executeTakeFirstOrThrow();
+      if (Number(n) === 0) return;
       if (Date.now() > deadline) throw new Error(`${n} messages still waiting in the site's mail outbox`);
-      Atomics.wait(pause, 0, 0, 50);
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-  } finally {
-    database.sqlite.close();
-  }
+  });
 }

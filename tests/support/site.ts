@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSiteProcess, startSiteProcess } from '../../src/cli/site-process.ts';
+import { createTestPostgresDatabase, dialect } from './postgres.ts';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,7 +22,13 @@ export interface RunningSite {
   /** The server's SITE_URL origin: what a same-origin browser request sends as `Origin`. */
   origin: string;
   dir: string;
+  /**
+   * The site's database, as openDatabase takes it: the SQLite file's path, or (under
+   * `npm run test:postgres`) the URL of the site's own PostgreSQL database.
+   */
   databasePath: string;
+  /** The variable that gives another process this database: DATABASE_PATH, or DATABASE_URL. */
+  databaseEnv: Record<string, string>;
   /** Where the server writes outgoing mail (one .eml file per message). */
   outboxDir: string;
   process: ChildProcess;
@@ -36,22 +43,30 @@ export interface ExitedProcess {
   stderr: string;
 }
 
-/** Starts the built server on a free port with a new temporary database. */
+/**
+ * Starts the built server on a free port with a new temporary database: a SQLite file, or on
+ * PostgreSQL (TEST_DATABASE_URL) a new database of the test server given as DATABASE_URL.
+ */
 export async function startSite(env: Record<string, string> = {}): Promise<RunningSite> {
   const dir = mkdtempSync(join(tmpdir(), 'ct-site-'));
-  const databasePath = join(dir, 'data', 'site.db');
   const outboxDir = join(dir, 'outbox');
-  const { url, child, output, exited } = await startSiteProcess({
-    ASTRO_KEY: TEST_ASTRO_KEY,
-    DATABASE_PATH: databasePath,
-    MAIL_OUTBOX_DIR: outboxDir,
-    ...env,
-  });
+  const postgres = dialect === 'postgres' && env.DATABASE_PATH === undefined ? await createTestPostgresDatabase() : undefined;
+  const databasePath = postgres?.url ?? env.DATABASE_PATH ?? join(dir, 'data', 'site.db');
+  const database: Record<string, string> = postgres ? { DATABASE_URL: postgres.url } : { DATABASE_PATH: databasePath };
+  let started: Awaited<ReturnType<typeof startSiteProcess>>;
+  try {
+    started = await startSiteProcess({ ASTRO_KEY: TEST_ASTRO_KEY, ...database, MAIL_OUTBOX_DIR: outboxDir, ...env });
+  } catch (error) {
+    await postgres?.drop();
+    throw error;
+  }
+  const { url, child, output, exited } = started;
   return {
     url,
     origin: new URL(env.SITE_URL ?? 'http://localhost:4321').origin,
     dir,
     databasePath,
+    databaseEnv: database,
     outboxDir,
     process: child,
     output,
@@ -59,6 +74,7 @@ export async function startSite(env: Record<string, string> = {}): Promise<Runni
       if (child.exitCode === null) child.kill('SIGTERM');
       const code = await exited;
       rmSync(dir, { recursive: true, force: true });
+      await postgres?.drop();
       return code;
     },
   };

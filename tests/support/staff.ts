@@ -19,7 +19,7 @@ export function staffDatabase(): OpenDatabase {
           version: first.version,
           title: 'Privacy Policy',
           content_sha256: 'a'.repeat(64),
-          material: 0,
+          material: false,
           recorded_at: '2026-01-01T00:00:00Z',
         })
         .execute(),

@@ -14,7 +14,7 @@ async function version(effective: string, number: number, material: boolean) {
       version: number,
       title: 'Privacy Policy',
       content_sha256: String(number).repeat(64).slice(0, 64),
-      material: material ? 1 : 0,
+      material,
       recorded_at: '2026-01-01T00:00:00Z',
     })
     .execute();

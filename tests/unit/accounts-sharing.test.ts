@@ -49,7 +49,7 @@ describe('Global Privacy Control', () => {
     expect(await recordGpcSignal(database.db, userId)).toBe(false);
     expect(await storedOptOut(database.db, userId)).toBe(true);
     const rows = await database.db.selectFrom('sharing_choice').select(['opted_out', 'source']).execute();
-    expect(rows).toEqual([{ opted_out: 1, source: 'gpc' }]);
+    expect(rows).toEqual([{ opted_out: true, source: 'gpc' }]);
   });
 
   it('refuses to opt in while the browser sends it, and records the opt-out', async () => {

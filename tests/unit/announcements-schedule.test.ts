@@ -65,7 +65,7 @@ function announcement(id: number, overrides: Partial<AnnouncementFacts> = {}): A
     audience: 'everyone',
     link_url: null,
     link_text: null,
-    dismissible: 1,
+    dismissible: true,
     starts_at: ms('2026-12-01T00:00:00Z'),
     ends_at: null,
     revision: 1,
@@ -101,7 +101,7 @@ describe('selectBanners: what one reader sees', () => {
     const result = selectBanners({
       now: NOW,
       reader: 'signed-in',
-      announcements: [announcement(1), announcement(2, { revision: 2 }), announcement(3, { dismissible: 0 })],
+      announcements: [announcement(1), announcement(2, { revision: 2 }), announcement(3, { dismissible: false })],
       policy: [],
       dismissed,
     });

@@ -225,7 +225,7 @@ describe('announcements in the database', () => {
       audience: 'everyone' as const,
       link_url: null,
       link_text: null,
-      dismissible: 1,
+      dismissible: true,
       starts_at: 0,
       ends_at: null,
       revision: 1,
@@ -239,19 +239,19 @@ describe('announcements in the database', () => {
         .insertInto('announcement')
         .values({ ...values, text: 'x'.repeat(281) })
         .execute(),
-    ).rejects.toThrow(/CHECK/);
+    ).rejects.toThrow(/CHECK|check constraint/);
     await expect(
       database.db
         .insertInto('announcement')
         .values({ ...values, link_url: '/privacy' })
         .execute(),
-    ).rejects.toThrow(/CHECK/);
+    ).rejects.toThrow(/CHECK|check constraint/);
     await expect(
       database.db
         .insertInto('announcement')
         .values({ ...values, level: 'urgent' as never })
         .execute(),
-    ).rejects.toThrow(/CHECK/);
+    ).rejects.toThrow(/CHECK|check constraint/);
   });
 });
 
@@ -262,7 +262,7 @@ describe('the banners’ sources, kept between requests', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ct-banners-'));
     const path = join(dir, 'site.db');
     const site = await openTestDatabase(path);
-    const other = openDatabaseAt(path);
+    const other = openDatabaseAt(site.target);
     try {
       const author = await createAccount(site.db, normalizeEmail('author@example.com')!, ['editor'], null, T0);
       expect(await texts(site.db, later(1))).toEqual([]);

@@ -33,6 +33,7 @@ describe('the import rules fire, with a message that says where the code belongs
     ['src/pages/bad.ts', "import SQLite from 'better-sqlite3';", /Pages, components.*domain function/],
     ['src/components/bad.ts', "import pg from 'pg';", /Pages, components.*domain function/],
     ['src/actions/bad.ts', "import SQLite from 'better-sqlite3';", /Pages, components.*domain function/],
+    ['src/actions/bad.ts', "import { defineAction } from 'astro:actions';", /src\/actions\/define\.ts.*503/],
     ['src/server/bad.ts', "import SQLite from 'better-sqlite3';", /Only src\/lib\/db/],
     ['src/cli/bad.ts', "import pg from 'pg';", /Only src\/lib\/db/],
   ])('%s: %s', async (path, code, message) => {
@@ -46,6 +47,8 @@ describe('the import rules fire, with a message that says where the code belongs
     ['src/lib/views/ok.ts', "import { sql } from 'kysely';"],
     ['src/lib/views/ok.ts', "import { openDatabase } from '../db/index.ts';"],
     ['src/pages/ok.ts', "import { recordView } from '../lib/views/index.ts';"],
+    ['src/actions/ok.ts', "import { ActionError } from 'astro:actions';\nimport { defineAction } from './define.ts';"],
+    ['src/actions/define.ts', "import { defineAction } from 'astro:actions';"],
   ])('allows %s: %s', async (path, code) => {
     expect(await importProblems(path, `${code}\nexport {};\n`)).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eraseAccount, eraseAccountIn, exportAccount } from '../../src/lib/accounts/index.ts';
 import { AuditEntryError, isAuditFieldName, listAudit, recordAudit, staffAccessFor } from '../../src/lib/audit/index.ts';
+import { describeSchema } from '../../src/lib/db/index.ts';
 import { account, staffDatabase } from '../support/staff.ts';
 
 const database = staffDatabase();
@@ -90,30 +91,31 @@ describe('the database refuses to change the log', () => {
     await expect(database.db.updateTable('audit_log').set({ subject_user_id: null }).where('id', '=', 1).execute()).rejects.toThrow(
       /append-only/,
     );
-    expect(() => database.sqlite.prepare("update audit_log set action = 'account.search'").run()).toThrow(
+    await expect(sql`update audit_log set action = 'account.search'`.execute(database.db)).rejects.toThrow(
       /append-only: entries cannot be changed/,
     );
-    expect(() => database.sqlite.prepare('update audit_log set actor_ip = null').run()).toThrow(/append-only/);
+    await expect(sql`update audit_log set actor_ip = null`.execute(database.db)).rejects.toThrow(/append-only/);
     const row = await database.db.selectFrom('audit_log').selectAll().executeTakeFirstOrThrow();
     expect(row).toMatchObject({ action: 'account.view', reason: null, subject_user_id: 2, actor_ip: '192.0.2.7' });
   });
 
   it('refuses DELETE, of one entry or all', async () => {
     await expect(database.db.deleteFrom('audit_log').where('id', '=', 1).execute()).rejects.toThrow(/append-only/);
-    expect(() => database.sqlite.prepare('delete from audit_log').run()).toThrow(/append-only: entries cannot be deleted/);
-    await expect(sql`delete from audit_log where 1`.execute(database.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit_log`.execute(database.db)).rejects.toThrow(/append-only: entries cannot be deleted/);
+    await expect(sql`delete from audit_log where 1 = 1`.execute(database.db)).rejects.toThrow(/append-only/);
     expect(await count()).toBe(1);
   });
 
-  it('has the triggers in the schema, on a STRICT table without foreign keys', () => {
-    const triggers = database.sqlite
-      .prepare("select name, sql from sqlite_schema where type = 'trigger' and tbl_name = 'audit_log'")
-      .all() as { name: string; sql: string }[];
+  it('has the triggers in the schema, on a STRICT table without foreign keys', async () => {
+    const schema = await describeSchema(database.db);
+    const triggers = schema.objects.filter((o) => o.kind === 'trigger' && o.table === 'audit_log');
     expect(triggers.map((t) => t.name).sort()).toEqual(['audit_log_no_delete', 'audit_log_no_update']);
-    expect(triggers.every((t) => /before (update|delete) on audit_log/i.test(t.sql) && /raise\(abort/i.test(t.sql))).toBe(true);
-    const table = database.sqlite.prepare("select sql from sqlite_schema where name = 'audit_log'").get() as { sql: string };
-    expect(table.sql).toMatch(/\bstrict\s*$/i);
-    expect(database.sqlite.prepare('select * from pragma_foreign_key_list(?)').all('audit_log')).toEqual([]);
+    // SQLite: `before update on audit_log … raise(abort, …)`; PostgreSQL: a PL/pgSQL function that raises.
+    const refuses = database.dialect === 'postgres' ? /raise exception/i : /raise\(abort/i;
+    expect(triggers.every((t) => /before (update|delete) on (public\.)?"?audit_log"?/i.test(t.sql) && refuses.test(t.sql))).toBe(true);
+    const table = schema.tables.find((t) => t.name === 'audit_log')!;
+    expect(table.strict).toBe(true);
+    expect(table.foreignKeys).toEqual([]);
   });
 });
 

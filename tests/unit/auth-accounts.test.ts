@@ -41,7 +41,7 @@ beforeEach(async () => {
       version: 1,
       title: 'Privacy Policy',
       content_sha256: 'a'.repeat(64),
-      material: 1,
+      material: true,
       recorded_at: t0.toISOString(),
     })
     .execute();
@@ -90,7 +90,7 @@ describe('registerAccount', () => {
     expect(await register('race@example.com')).toEqual({ kind: 'already-registered' });
     expect(await database.db.selectFrom('user').select('id').where('email_normalized', '=', 'race@example.com').execute()).toHaveLength(1);
     // One verification message, and nothing more: its owner registered a moment ago.
-    expect(mails().map((m) => m.subject)).toEqual(['Confirm your email address for CustomerTrackr']);
+    expect((await mails()).map((m) => m.subject)).toEqual(['Confirm your email address for CustomerTrackr']);
   });
 
   it('creates the account, records the agreement, and sends a verification link', async () => {
@@ -113,7 +113,7 @@ describe('registerAccount', () => {
         wording: 'I agree.',
       },
     ]);
-    const [mail] = mails();
+    const [mail] = await mails();
     expect(mail?.subject).toBe('Confirm your email address for CustomerTrackr');
     expect(mail?.to.toLowerCase()).toBe('jane@example.com');
     expect(mail?.text).toContain('https://customertrackr.test/verify-email?token=');
@@ -125,7 +125,7 @@ describe('registerAccount', () => {
     const outcome = await register('JANE@example.com', 'a different long password');
     expect(outcome).toEqual({ kind: 'already-registered' });
     expect(await database.db.selectFrom('user').selectAll().execute()).toEqual(before);
-    const last = mails().at(-1)!;
+    const last = (await mails()).at(-1)!;
     expect(last.subject).toBe('Someone tried to register with your address');
     expect(last.to).toBe('jane@example.com');
     expect(last.text).toContain('https://customertrackr.test/forgot-password');
@@ -136,7 +136,7 @@ describe('registerAccount', () => {
     await register('jane@example.com');
     for (let i = 0; i < 5; i++)
       expect(await register('Jane@example.com', `another long password ${i}`)).toEqual({ kind: 'already-registered' });
-    expect(mails().filter((m) => m.subject === 'Someone tried to register with your address')).toHaveLength(1);
+    expect((await mails()).filter((m) => m.subject === 'Someone tried to register with your address')).toHaveLength(1);
     const nextDay = new Date(t0.getTime() + 24 * 60 * 60_000);
     await registerAccount(
       database.db,
@@ -144,7 +144,7 @@ describe('registerAccount', () => {
       { email: normalizeEmail('jane@example.com')!, password: PASSWORD, policyEffectiveDate: '2009-01-01', agreementWording: 'I agree.' },
       nextDay,
     );
-    expect(mails().filter((m) => m.subject === 'Someone tried to register with your address')).toHaveLength(2);
+    expect((await mails()).filter((m) => m.subject === 'Someone tried to register with your address')).toHaveLength(2);
   });
 
   it('checks the password once, with the address as context, before hashing or writing anything', async () => {
@@ -155,7 +155,7 @@ describe('registerAccount', () => {
     });
     expect(strengthEstimates() - before).toBe(1);
     expect(await database.db.selectFrom('user').selectAll().execute()).toEqual([]);
-    expect(mails()).toEqual([]);
+    expect(await mails()).toEqual([]);
     await register('jane@example.com');
     expect(strengthEstimates() - before).toBe(2);
   });
@@ -209,7 +209,7 @@ describe('verifyEmail', () => {
 
   it('verifies with the emailed link once', async () => {
     await register('jane@example.com');
-    const token = linkToken(mails()[0]!)!;
+    const token = linkToken((await mails())[0]!)!;
     expect(await verifyEmail(database.db, token, await accountId(), at(60_000))).toEqual({
       ok: true,
     });
@@ -225,7 +225,7 @@ describe('verifyEmail', () => {
     // A stranger registered jane's address; jane, not signed in (she does not know the
     // stranger's password), cannot confirm the stranger's account with the welcome mail.
     await register('jane@example.com');
-    const token = linkToken(mails()[0]!)!;
+    const token = linkToken((await mails())[0]!)!;
     const other = await createAccount(database.db, normalizeEmail('someone@example.com')!, [], null);
     expect(await verifyEmail(database.db, token, null, at(1000))).toEqual({ ok: false, problem: 'sign-in' });
     expect(await verifyEmail(database.db, token, other, at(1000))).toEqual({ ok: false, problem: 'sign-in' });
@@ -240,7 +240,7 @@ describe('verifyEmail', () => {
 
   it('refuses an expired link', async () => {
     await register('jane@example.com');
-    const token = linkToken(mails()[0]!)!;
+    const token = linkToken((await mails())[0]!)!;
     expect(await verifyEmail(database.db, token, await accountId(), at(EMAIL_TOKEN_TTL_MS['verify-email']))).toEqual({
       ok: false,
       problem: 'expired',
@@ -261,22 +261,22 @@ describe('password reset', () => {
   const resetToken = async () => {
     await requestPasswordReset(database.db, 'jane@example.com', t0);
     await queuePasswordResets(database.db, SITE, { now: () => t0 });
-    const mail = mails().at(-1)!;
+    const mail = (await mails()).at(-1)!;
     expect(mail.subject).toBe('Reset your CustomerTrackr password');
     return linkToken(mail)!;
   };
 
   it('emails nothing for an unknown address', async () => {
-    const before = mails().length;
+    const before = (await mails()).length;
     await requestPasswordReset(database.db, 'nobody@example.com', t0);
     await queuePasswordResets(database.db, SITE, { now: () => t0 });
-    expect(mails()).toHaveLength(before);
+    expect(await mails()).toHaveLength(before);
   });
 
   it('does the same work on the request path for known and unknown addresses; the worker queues the message', async () => {
-    const sent = () => mails().filter((m) => m.subject === 'Reset your CustomerTrackr password');
+    const sent = async () => (await mails()).filter((m) => m.subject === 'Reset your CustomerTrackr password');
     const tokens = () => database.db.selectFrom('email_token').select('id').where('purpose', '=', 'reset-password').execute();
-    const before = mails().length;
+    const before = (await mails()).length;
     await requestPasswordReset(database.db, 'jane@example.com', t0);
     await requestPasswordReset(database.db, 'nobody@example.com', t0);
     // After the requests: one queued row each, no token, no message, for either address.
@@ -285,26 +285,23 @@ describe('password reset', () => {
       { email: 'nobody@example.com', requested_at: t0.getTime() },
     ]);
     expect(await tokens()).toEqual([]);
-    expect(mails()).toHaveLength(before);
+    expect(await mails()).toHaveLength(before);
     // The worker: exactly the known address gets its message (queued in the outbox), and the queue is empty.
     expect(await queuePasswordResets(database.db, SITE, { now: () => at(1000) })).toBe(2);
-    expect(sent().map((m) => [m.to, m.subject])).toEqual([['jane@example.com', 'Reset your CustomerTrackr password']]);
+    expect((await sent()).map((m) => [m.to, m.subject])).toEqual([['jane@example.com', 'Reset your CustomerTrackr password']]);
     expect(await tokens()).toHaveLength(1);
     expect(await database.db.selectFrom('password_reset_request').selectAll().execute()).toEqual([]);
   });
 
   it('drops a request older than a link lifetime', async () => {
-    const before = mails().length;
+    const before = (await mails()).length;
     await requestPasswordReset(database.db, 'jane@example.com', t0);
     expect(await queuePasswordResets(database.db, SITE, { now: () => at(2 * 60 * 60_000) })).toBe(1);
-    expect(mails()).toHaveLength(before);
+    expect(await mails()).toHaveLength(before);
   });
 
   it('runs in a worker on its own clock (never woken by a request), and stops cleanly', async () => {
-    const sent = () =>
-      mails()
-        .filter((m) => m.subject === 'Reset your CustomerTrackr password')
-        .map((m) => m.to);
+    const sent = async () => (await mails()).filter((m) => m.subject === 'Reset your CustomerTrackr password').map((m) => m.to);
     let tick!: () => void;
     let cancelled = false;
     const worker = startResetWorker(database.db, SITE, {
@@ -317,10 +314,10 @@ describe('password reset', () => {
     await requestPasswordReset(database.db, 'jane@example.com', t0);
     // Nothing runs until the worker's clock ticks.
     await new Promise((resolve) => setImmediate(resolve));
-    expect(sent()).toEqual([]);
+    expect(await sent()).toEqual([]);
     tick();
     await worker.runOnce();
-    expect(sent()).toEqual(['jane@example.com']);
+    expect(await sent()).toEqual(['jane@example.com']);
     await worker.stop();
     expect(cancelled).toBe(true);
     // Stopped: a request stays queued.
@@ -383,14 +380,14 @@ describe('password reset', () => {
     });
     expect(await validateSessionToken(database.db, stranger.token, at(2000))).toBeUndefined();
     expect(await checkEmailToken(database.db, move, 'change-email', at(2000))).toBe('invalid');
-    expect(await checkEmailToken(database.db, linkToken(mails()[0]!)!, 'verify-email', at(2000))).toBe('invalid');
+    expect(await checkEmailToken(database.db, linkToken((await mails())[0]!)!, 'verify-email', at(2000))).toBe('invalid');
     const user = await database.db.selectFrom('user').select('email_verified_at').where('id', '=', userId).executeTakeFirstOrThrow();
     expect(user.email_verified_at).toBe(at(1000).toISOString());
     expect(await grantRole(database.db, userId, 'admin', at(3000))).toBe('granted');
   });
 
   it('does not accept a reset link as a verification link or the other way round', async () => {
-    const verifyToken = linkToken(mails()[0]!)!;
+    const verifyToken = linkToken((await mails())[0]!)!;
     const token = await resetToken();
     expect(await setPasswordWithToken(database.db, verifyToken, 'reset-password', 'a brand new long passphrase', at(1000))).toEqual({
       ok: false,

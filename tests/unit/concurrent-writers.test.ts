@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Attempt } from '../support/racing-writer.ts';
-import { openTestDatabase, type OpenDatabase } from '../support/db.ts';
+import { openTestDatabase, type TestDatabase } from '../support/db.ts';
 import { pendingRequestFor } from '../support/staff-http.ts';
 import { createUser, PASSWORD } from '../support/users.ts';
 
@@ -24,7 +24,7 @@ interface Result {
 
 let dir: string;
 let path: string;
-let database: OpenDatabase;
+let database: TestDatabase;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ct-race-'));
   path = join(dir, 'site.db');
@@ -38,7 +38,7 @@ afterEach(async () => {
 /** Runs `attempts[0]` in one process and `attempts[1]` in another, started together; resolves with every outcome. */
 async function race(attempts: [Attempt[], Attempt[]]): Promise<Result[]> {
   const writers = attempts.map((list) => {
-    const child = spawn(process.execPath, [WRITER, path, JSON.stringify(list)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [WRITER, database.target, JSON.stringify(list)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));

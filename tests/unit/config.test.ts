@@ -26,6 +26,9 @@ describe('parseConfig', () => {
       host: '0.0.0.0',
       port: 8080,
       databasePath: '/var/lib/ct/site.db',
+      databaseUrl: undefined,
+      databasePoolSize: 10,
+      databaseStatementTimeoutMs: 30_000,
       siteUrl: new URL('https://customertrackr.com'),
       smtpUrl: undefined,
       mailOutboxDir: expect.stringMatching(/\/data\/outbox$/),
@@ -38,6 +41,24 @@ describe('parseConfig', () => {
       trustProxy: false,
       astroKey: undefined,
     });
+  });
+
+  it('reads DATABASE_URL (postgres:// or postgresql://) and never shows a bad one, which may hold a password', () => {
+    expect(parseConfig({ DATABASE_URL: 'postgres://ct:secret@db.internal:5432/ct?sslmode=require' }).databaseUrl).toBe(
+      'postgres://ct:secret@db.internal:5432/ct?sslmode=require',
+    );
+    expect(parseConfig({ DATABASE_URL: 'postgresql://ct@localhost/ct' }).databaseUrl).toBe('postgresql://ct@localhost/ct');
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://ct:secret@localhost/ct' })).toThrow(
+      /^DATABASE_URL=\(hidden\) is invalid: must be a postgres:\/\//,
+    );
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://ct:secret@localhost/ct' })).not.toThrow(/secret/);
+  });
+
+  it('reads DATABASE_POOL_SIZE and DATABASE_STATEMENT_TIMEOUT_MS', () => {
+    const config = parseConfig({ DATABASE_POOL_SIZE: '25', DATABASE_STATEMENT_TIMEOUT_MS: '0' });
+    expect([config.databasePoolSize, config.databaseStatementTimeoutMs]).toEqual([25, 0]);
+    expect(() => parseConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/^DATABASE_POOL_SIZE="0" is invalid/);
+    expect(() => parseConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '-1' })).toThrow(/^DATABASE_STATEMENT_TIMEOUT_MS="-1" is invalid/);
   });
 
   it('reads MAIL_OUTBOX_RETENTION_DAYS (1 to 3650, 7 by default)', () => {

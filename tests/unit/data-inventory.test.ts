@@ -5,19 +5,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dataInventory, INVENTORY, NOT_PERSONAL, PERSONAL_DATA, type InventoryItem } from '../../src/lib/accounts/index.ts';
+import { describeSchema } from '../../src/lib/db/index.ts';
 import { testDatabase } from '../support/db.ts';
 import { root } from '../support/site.ts';
 
 const database = testDatabase({ per: 'file' });
 
-function liveTables(): { name: string; columns: string[] }[] {
-  const tables = database.sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as {
-    name: string;
-  }[];
-  return tables.map(({ name }) => ({
-    name,
-    columns: (database.sqlite.prepare('select name from pragma_table_info(?)').all(name) as { name: string }[]).map((c) => c.name),
-  }));
+async function liveTables(): Promise<{ name: string; columns: string[] }[]> {
+  const { tables } = await describeSchema(database.db);
+  return tables.map((t) => ({ name: t.name, columns: t.columns.map((c) => c.name) }));
 }
 
 /** What is wrong with `inventory` for the live schema: one line per table or column without a public description. */
@@ -41,24 +37,24 @@ function problems(inventory: InventoryItem[], live: { name: string; columns: str
 }
 
 describe('the public data inventory', () => {
-  it('describes every column of every table that holds personal data', () => {
-    expect(problems(dataInventory(), liveTables())).toEqual([]);
+  it('describes every column of every table that holds personal data', async () => {
+    expect(problems(dataInventory(), await liveTables())).toEqual([]);
   });
 
-  it('fails for a column of personal data without a public description', () => {
-    const live = liveTables().map((t) => (t.name === 'account_profile' ? { ...t, columns: [...t.columns, 'birthday'] } : t));
+  it('fails for a column of personal data without a public description', async () => {
+    const live = (await liveTables()).map((t) => (t.name === 'account_profile' ? { ...t, columns: [...t.columns, 'birthday'] } : t));
     expect(problems(dataInventory(), live)).toEqual(['account_profile.birthday: no public description']);
     const blank = dataInventory().map((i) =>
       i.table === 'user' ? { ...i, columns: i.columns.map((c) => (c.name === 'email' ? { ...c, description: ' ' } : c)) } : i,
     );
-    expect(problems(blank, liveTables())).toEqual(['user.email: no public description']);
+    expect(problems(blank, await liveTables())).toEqual(['user.email: no public description']);
   });
 
-  it('has why and who-can-see for exactly the tables of the registry', () => {
+  it('has why and who-can-see for exactly the tables of the registry', async () => {
     expect(Object.keys(INVENTORY).sort()).toEqual(PERSONAL_DATA.map((e) => e.table).sort());
   });
 
-  it('is what the built page /privacy/data shows, and the policy pages link to it', () => {
+  it('is what the built page /privacy/data shows, and the policy pages link to it', async () => {
     const html = readFileSync(join(root, 'dist/client/privacy/data/index.html'), 'utf8');
     for (const item of dataInventory()) {
       expect(html, item.table).toContain(`data-table="${item.table}"`);

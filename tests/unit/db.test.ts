@@ -1,41 +1,112 @@
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { checkpointWal, isReachable, isUniqueViolation, migrate, openDatabase } from '../../src/lib/db/index.ts';
+import {
+  checkpointWal,
+  connectDatabase,
+  DatabaseError,
+  isDatabaseUnavailable,
+  isReachable,
+  isUniqueViolation,
+  migrate,
+  openDatabase,
+  vacuumErased,
+  writeTransaction,
+  type DB,
+} from '../../src/lib/db/index.ts';
+import { dialect, openTestDatabase } from '../support/db.ts';
+import { createTestPostgresDatabase, databaseUrl } from '../support/postgres.ts';
 
-describe('openDatabase', () => {
+/** The value of a SQLite pragma, through Kysely. */
+async function pragma(db: DB, name: string): Promise<unknown> {
+  const { rows } = await sql<Record<string, unknown>>`pragma ${sql.raw(name)}`.execute(db);
+  return Object.values(rows[0] ?? {})[0];
+}
+
+// SQLite's own settings and files: the PostgreSQL counterparts are below.
+describe.runIf(dialect === 'sqlite')('openDatabase on SQLite', () => {
   it('creates the file and its folder with the required settings', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ct-db-')), 'nested', 'site.db');
     const database = openDatabase(path);
-    expect(database.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(database.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(database.dialect).toBe('sqlite');
+    expect(await pragma(database.db, 'journal_mode')).toBe('wal');
+    expect(await pragma(database.db, 'foreign_keys')).toBe(1);
+    expect(await pragma(database.db, 'busy_timeout')).toBe(5000);
     // Deleted content is overwritten with zeros, not left in free space.
-    expect(database.sqlite.pragma('secure_delete', { simple: true })).toBe(1);
+    expect(await pragma(database.db, 'secure_delete')).toBe(1);
     await database.close();
-  });
-
-  it('migrates idempotently', async () => {
-    const database = openDatabase(':memory:');
-    const first = await migrate(database.db);
-    expect(first.results?.length).toBeGreaterThan(0);
-    const second = await migrate(database.db);
-    expect(second.results).toEqual([]);
-    await database.close();
-  });
-
-  it('reports an unreachable database', async () => {
-    const database = openDatabase(':memory:');
-    expect(await isReachable(database.db)).toBe(true);
-    await database.close();
-    expect(await isReachable(database.db)).toBe(false);
   });
 });
 
-describe('checkpointWal', () => {
+describe.runIf(dialect === 'postgres')('openDatabase on PostgreSQL', () => {
+  it('uses a pool with the configured statement timeout, and reads bigints and sums back as numbers', async () => {
+    const created = await createTestPostgresDatabase();
+    const database = openDatabase({ dialect: 'postgres', url: created.url, poolSize: 3, statementTimeoutMs: 1234 });
+    try {
+      expect(database.dialect).toBe('postgres');
+      const { rows } = await sql<{ timeout: string }>`select current_setting('statement_timeout') as timeout`.execute(database.db);
+      expect(rows[0]!.timeout).toBe('1234ms');
+      const at = Date.UTC(2026, 11, 4, 12, 0, 0, 123);
+      const big = await sql<{ n: number; total: number; count: number }>`
+        select ${at}::bigint as n, sum(x) as total, count(*) as count from (values (${at}::bigint), (1::bigint)) as v(x)
+      `.execute(database.db);
+      expect(big.rows[0]).toEqual({ n: at, total: at + 1, count: 2 });
+      await expect(sql`select pg_sleep(2)`.execute(database.db)).rejects.toThrow(/statement timeout/);
+    } finally {
+      await database.close();
+      await created.drop();
+    }
+  });
+
+  it('says in one line why it cannot connect, naming DATABASE_URL and never the password', async () => {
+    const wrong = new URL(databaseUrl('postgres'));
+    wrong.password = 'not-the-password-0451';
+    const error = await connectDatabase(wrong.toString()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect((error as DatabaseError).variable).toBe('DATABASE_URL');
+    expect((error as Error).message).toMatch(/^cannot connect to postgres:\/\/[^:]+:\*\*\*@.*: password authentication failed/);
+    expect((error as Error).message).not.toContain('not-the-password-0451');
+    expect((error as Error).message).not.toContain('\n');
+
+    const missing = await connectDatabase(databaseUrl('ct_no_such_database')).catch((e: unknown) => e);
+    expect((missing as Error).message).toMatch(/database "ct_no_such_database" does not exist/);
+  });
+});
+
+describe('openDatabase', () => {
+  it('migrates idempotently', async () => {
+    const database = await openTestDatabase();
+    try {
+      const again = await migrate(database.db);
+      expect(again.results).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('reports an unreachable database', async () => {
+    const database = await openTestDatabase();
+    const second = openDatabase(database.target === ':memory:' ? ':memory:' : database.target);
+    expect(await isReachable(second.db)).toBe(true);
+    await second.close();
+    expect(await isReachable(second.db)).toBe(false);
+    await database.close();
+  });
+
+  it.runIf(dialect === 'sqlite')('says why a SQLite file cannot be opened, naming DATABASE_PATH', async () => {
+    const error = await connectDatabase('/proc/version/site.db').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DatabaseError);
+    expect((error as DatabaseError).variable).toBe('DATABASE_PATH');
+  });
+});
+
+// SQLite's write-ahead log and free pages: on PostgreSQL, erasure relies on vacuum instead
+// (docs/decisions/0021-postgresql.md).
+describe.runIf(dialect === 'sqlite')('checkpointWal', () => {
   const SECRET = 'zanzibar-erased-4711@example.com';
   const bytesOf = (path: string) => (existsSync(path) ? readFileSync(path) : Buffer.alloc(0));
 
@@ -64,16 +135,85 @@ describe('checkpointWal', () => {
     expect(bytesOf(path).includes(SECRET)).toBe(false);
     expect(bytesOf(path).includes('filler-7@example.com')).toBe(true);
     // The usual busy timeout is back for every other statement.
-    expect(database.sqlite.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(await pragma(database.db, 'busy_timeout')).toBe(5000);
     await database.close();
+  });
+});
+
+// After an erasure on PostgreSQL (docs/decisions/0025-erasure-on-postgresql.md). Vacuum's own
+// record of having run (pg_stat_user_tables.last_vacuum, written by the vacuum itself) is what
+// is checked: the dead-tuple counts arrive in the statistics asynchronously.
+describe('vacuumErased', () => {
+  const lastVacuums = async (db: DB) =>
+    Object.fromEntries(
+      (
+        await sql<{ relname: string; vacuumed: boolean }>`
+          select relname, last_vacuum is not null as vacuumed from pg_stat_user_tables where relname in ('user', 'session', 'audit_log')
+        `.execute(db)
+      ).rows.map((r) => [r.relname, r.vacuumed]),
+    );
+
+  it.runIf(dialect === 'sqlite')('does nothing on SQLite, where secure_delete and the checkpoint reach every byte', async () => {
+    const database = await openTestDatabase();
+    try {
+      expect(await vacuumErased(database.db, ['user', 'session'])).toEqual([]);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it.runIf(dialect === 'postgres')('vacuums the named tables on PostgreSQL, and refuses to run inside a transaction', async () => {
+    const database = await openTestDatabase();
+    try {
+      const { id } = await database.db
+        .insertInto('user')
+        .values({ email: 'gone@example.com', email_normalized: 'gone@example.com', created_at: new Date().toISOString() })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await database.db.deleteFrom('user').where('id', '=', id).execute();
+      expect(await lastVacuums(database.db)).toEqual({ user: false, session: false, audit_log: false });
+
+      expect(await vacuumErased(database.db, ['user', 'session', 'user'])).toEqual(['user', 'session']);
+      expect(await lastVacuums(database.db)).toEqual({ user: true, session: true, audit_log: false });
+
+      await expect(database.db.transaction().execute((trx) => vacuumErased(trx, ['user']))).rejects.toThrow(
+        'vacuumErased runs after the erasing transaction has committed, never inside it',
+      );
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+// SQLite's own behaviour: it ends a transaction by itself after some errors.
+describe.runIf(dialect === 'sqlite')('a transaction SQLite rolled back by itself', () => {
+  it('fails with the error that ended it, not with the ROLLBACK after it', async () => {
+    const database = openDatabase(':memory:');
+    try {
+      await sql`create table t (x blob)`.execute(database.db);
+      // No room to grow: the insert fails with SQLITE_FULL, and SQLite rolls the transaction back.
+      const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(database.db);
+      await sql.raw(`pragma max_page_count = ${rows[0]!.page_count + 1}`).execute(database.db);
+      const error = await writeTransaction(database.db, 'test', (trx) =>
+        trx
+          .insertInto('t' as never)
+          .values({ x: Buffer.alloc(200_000) } as never)
+          .execute(),
+      ).catch((e: unknown) => e);
+      expect((error as { code?: string }).code).toBe('SQLITE_FULL');
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      // The connection is usable afterwards.
+      expect((await sql<{ one: number }>`select 1 as one`.execute(database.db)).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await database.close();
+    }
   });
 });
 
 describe('isUniqueViolation', () => {
   it('recognises a unique-constraint violation, on the named columns only', async () => {
-    const database = openDatabase(':memory:');
+    const database = await openTestDatabase();
     try {
-      await migrate(database.db);
       const insert = () =>
         database.db
           .insertInto('user')
@@ -89,5 +229,123 @@ describe('isUniqueViolation', () => {
     } finally {
       await database.close();
     }
+  });
+});
+
+/** A port of 127.0.0.1 that nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('isDatabaseUnavailable', () => {
+  it("recognises the drivers' own errors for a database that cannot be used just now", async () => {
+    // PostgreSQL that is not there: pg's error for the refused connection.
+    const down = openDatabase({ dialect: 'postgres', url: `postgres://ct:secret@127.0.0.1:${await closedPort()}/site`, poolSize: 1 });
+    const refused = await sql`select 1`.execute(down.db).catch((e: unknown) => e);
+    await down.close();
+    expect(refused).toBeInstanceOf(Error);
+    expect(isDatabaseUnavailable(refused)).toBe(true);
+
+    // SQLite locked by another writer (no busy timeout, so at once), and opened read-only.
+    const path = join(mkdtempSync(join(tmpdir(), 'ct-db-')), 'site.db');
+    const writer = new SQLite(path);
+    writer.exec('create table t (x integer)');
+    writer.prepare('begin immediate').run();
+    const other = new SQLite(path, { timeout: 0 });
+    const busy = (() => {
+      try {
+        other.prepare('insert into t values (1)').run();
+      } catch (error) {
+        return error;
+      }
+    })();
+    writer.prepare('commit').run();
+    other.close();
+    const readOnly = new SQLite(path, { readonly: true });
+    const refusedWrite = (() => {
+      try {
+        readOnly.prepare('insert into t values (1)').run();
+      } catch (error) {
+        return error;
+      }
+    })();
+    readOnly.close();
+    writer.close();
+    expect((busy as { code?: string }).code).toBe('SQLITE_BUSY');
+    expect(isDatabaseUnavailable(busy)).toBe(true);
+    expect((refusedWrite as { code?: string }).code).toBe('SQLITE_READONLY');
+    expect(isDatabaseUnavailable(refusedWrite)).toBe(true);
+  });
+
+  it('does not take a wrong statement or a violated constraint for an outage', async () => {
+    const database = await openTestDatabase();
+    try {
+      const insert = () =>
+        database.db
+          .insertInto('user')
+          .values({ email: 'b@example.com', email_normalized: 'b@example.com', created_at: new Date().toISOString() })
+          .execute();
+      await insert();
+      const duplicate = await insert().catch((e: unknown) => e);
+      const typo = await sql`selec 1`.execute(database.db).catch((e: unknown) => e);
+      const noTable = await sql`select * from no_such_table`.execute(database.db).catch((e: unknown) => e);
+      for (const error of [duplicate, typo, noTable]) {
+        expect(error).toBeInstanceOf(Error);
+        expect(isDatabaseUnavailable(error)).toBe(false);
+      }
+    } finally {
+      await database.close();
+    }
+  });
+
+  it("knows PostgreSQL's shutdown and connection states, pg's lost connections, and looks into causes", () => {
+    const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+    for (const error of [
+      withCode('57P01', 'terminating connection due to administrator command'),
+      withCode('57P02'),
+      withCode('57P03', 'the database system is shutting down'),
+      withCode('53300', 'sorry, too many clients already'),
+      withCode('08006'),
+      withCode('08001'),
+      withCode('ECONNRESET'),
+      withCode('EPIPE'),
+      withCode('ETIMEDOUT'),
+      withCode('SQLITE_IOERR_WRITE', 'disk I/O error'),
+      withCode('SQLITE_FULL'),
+      withCode('SQLITE_CANTOPEN'),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Connection terminated'),
+      new Error('timeout exceeded when trying to connect'),
+      // pg-pool's connect timeout, wrapping the client's error.
+      new Error('Connection terminated due to connection timeout', { cause: new Error('timeout expired') }),
+      new Error('query failed', { cause: withCode('57P01') }),
+      // Node's refused connection to a name with several addresses.
+      new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')], 'connect failed'),
+    ])
+      expect(isDatabaseUnavailable(error), `${(error as { code?: string }).code ?? ''} ${error.message}`).toBe(true);
+
+    const loop: Error & { cause?: unknown } = new Error('a cause chain that loops');
+    loop.cause = new Error('middle', { cause: loop });
+    for (const error of [
+      withCode('23505'),
+      withCode('42P01'),
+      withCode('57014', 'canceling statement due to statement timeout'),
+      withCode('SQLITE_CONSTRAINT_UNIQUE'),
+      withCode('SQLITE_CORRUPT'),
+      withCode('SQLITE_ERROR'),
+      new Error('Connection refused by the bouncer at the door'),
+      loop,
+      null,
+      undefined,
+      'ECONNREFUSED',
+    ])
+      expect(isDatabaseUnavailable(error), String(error)).toBe(false);
   });
 });

@@ -28,7 +28,7 @@ describe('syncPolicyVersions', () => {
         version: 1,
         title: 'Privacy Policy',
         content_sha256: 'a'.repeat(64),
-        material: 0,
+        material: false,
         recorded_at: '2026-11-25T10:00:00.000Z',
       },
       {
@@ -36,7 +36,7 @@ describe('syncPolicyVersions', () => {
         version: 2,
         title: 'Privacy Policy',
         content_sha256: 'b'.repeat(64),
-        material: 1,
+        material: true,
         recorded_at: '2026-11-25T10:00:00.000Z',
       },
     ]);
@@ -71,10 +71,10 @@ describe('syncPolicyVersions', () => {
     await syncPolicyVersions(database.db, [v1]);
     await expect(database.db.updateTable('policy_version').set({ title: 'Changed' }).execute()).rejects.toThrow(/never changes/);
     await expect(
-      sql`insert into policy_version values ('2030-01-01', 'three', 't', ${'d'.repeat(64)}, 0, 'x')`.execute(database.db),
+      sql`insert into policy_version values ('2030-01-01', 'three', 't', ${'d'.repeat(64)}, ${false}, 'x')`.execute(database.db),
     ).rejects.toThrow();
-    await expect(sql`insert into policy_version values ('soon', 3, 't', ${'d'.repeat(64)}, 0, 'x')`.execute(database.db)).rejects.toThrow(
-      /CHECK/,
-    );
+    await expect(
+      sql`insert into policy_version values ('soon', 3, 't', ${'d'.repeat(64)}, ${false}, 'x')`.execute(database.db),
+    ).rejects.toThrow(/CHECK|check constraint/);
   });
 });

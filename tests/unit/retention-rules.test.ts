@@ -1,10 +1,11 @@
 // Every table that holds personal data or secrets has a retention rule, and every rule that
 // names a job names one the scheduler runs (README "Retention"). Driven by the personal-data
 // registry and the live schema: a new table without a rule fails here.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NOT_PERSONAL, PERSONAL_DATA, registryEntry } from '../../src/lib/accounts/index.ts';
-import { migrate, openDatabase, type OpenDatabase } from '../../src/lib/db/index.ts';
+import { describeSchema } from '../../src/lib/db/index.ts';
 import { retentionJobs } from '../../src/lib/jobs/index.ts';
+import { testDatabase } from '../support/db.ts';
 
 /** Auth's tables of sessions, links, queued addresses and counters: time, not erasure, must end them. */
 const ENDED_BY_TIME = ['session', 'email_token', 'password_reset_request', 'rate_limit'];
@@ -17,20 +18,11 @@ const jobs = retentionJobs({
 });
 const jobNames = new Set(jobs.map((j) => j.name));
 
-let database: OpenDatabase;
-beforeEach(async () => {
-  database = openDatabase(':memory:');
-  await migrate(database.db);
-});
-afterEach(() => database.close());
+const database = testDatabase();
 
 describe('retention rules', () => {
-  it('cover every table of the live schema that is not listed as holding nothing personal', () => {
-    const tables = (
-      database.sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%'").all() as {
-        name: string;
-      }[]
-    ).map((t) => t.name);
+  it('cover every table of the live schema that is not listed as holding nothing personal', async () => {
+    const tables = (await describeSchema(database.db)).tables.map((t) => t.name);
     const missing = tables.filter((t) => !(t in NOT_PERSONAL) && !registryEntry(t)?.retention.rule.trim());
     expect(missing).toEqual([]);
     for (const table of ENDED_BY_TIME) expect(tables).toContain(table);

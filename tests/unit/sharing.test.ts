@@ -57,9 +57,7 @@ async function account(db: DB, label: string, { verified = true } = {}) {
 /** The real mail outbox of the test's database: messages are rows written in the sending transaction. */
 function recordingOutbox() {
   return {
-    get messages(): NoticeMessage[] {
-      return queuedMail(database);
-    },
+    messages: (): Promise<NoticeMessage[]> => queuedMail(database),
     enqueue: (trx: DB, message: NoticeMessage) => enqueueMail(trx, message),
   };
 }
@@ -138,7 +136,7 @@ describe('notices', () => {
     for (let i = 0; i < 3; i++) await job.run(db, after(i));
     // Two more runs in parallel: still one message per account.
     await Promise.all([sendNotices(db, outbox.enqueue, SITE, T0), sendNotices(db, outbox.enqueue, SITE, T0)]);
-    const to = outbox.messages.map((m) => m.to).sort();
+    const to = (await outbox.messages()).map((m) => m.to).sort();
     expect(to).toEqual(users.map((_, i) => `n${i}@example.com`).sort());
     expect(new Set(to).size).toBe(7);
     // A second notice for the same account and purpose is refused by the database itself.
@@ -149,8 +147,8 @@ describe('notices', () => {
     // An account made later is told too.
     const late = await account(db, 'late');
     await job.run(db, after(5));
-    expect(outbox.messages.at(-1)!.to).toBe('late@example.com');
-    expect(outbox.messages.at(-1)!.text).toContain(`${SITE}/account/opt-out?token=`);
+    expect((await outbox.messages()).at(-1)!.to).toBe('late@example.com');
+    expect((await outbox.messages()).at(-1)!.text).toContain(`${SITE}/account/opt-out?token=`);
     expect((await accountNotices(db, late))[0]).toMatchObject({ recipient: 'Acme Leads Ltd', fields: 'Email address, Company' });
   });
 
@@ -161,7 +159,7 @@ describe('notices', () => {
     const outbox = recordingOutbox();
     await queueNotices(db, T0);
     await sendNotices(db, outbox.enqueue, SITE, T0);
-    const token = tokenOf(outbox.messages[0]!);
+    const token = tokenOf((await outbox.messages())[0]!);
     expect(await noticeForLink(db, token)).toMatchObject({ userId: user, recipient: 'Acme Leads Ltd' });
     expect(await noticeForLink(db, token.slice(0, -1) + (token.endsWith('a') ? 'b' : 'a'))).toBeUndefined();
     expect(await optOutByLink(db, token, after(1))).toEqual({ ok: true, recipient: 'Acme Leads Ltd' });
@@ -189,7 +187,7 @@ describe('a share', () => {
     await chooseSharing(db, ids.optedOut, true, false, after(1));
     await recordGpcSignal(db, ids.gpc, after(1));
     await optOutOfPurpose(db, ids.refusedPurpose, purposeId, after(2));
-    const linkMessage = outbox.messages.find((m) => m.to === 'by-link@example.com')!;
+    const linkMessage = (await outbox.messages()).find((m) => m.to === 'by-link@example.com')!;
     expect((await optOutByLink(db, tokenOf(linkMessage), after(2))).ok).toBe(true);
     await chooseSharing(db, ids.changedMind, true, false, after(3));
     await chooseSharing(db, ids.changedMind, false, false, after(4));
@@ -292,7 +290,7 @@ describe('legal and fraud disclosures', () => {
     expect(await recordLegalDisclosure(db, ADMIN, form(999), T0)).toEqual({ ok: false, problem: 'no-account' });
 
     expect(await job.run(db, after(0))).toBe(1);
-    expect(outbox.messages.map((m) => m.to)).toEqual(['open@example.com']);
+    expect((await outbox.messages()).map((m) => m.to)).toEqual(['open@example.com']);
     expect((await disclosuresFor(db, open, after(0)))[0]).toMatchObject({
       kind: 'legal',
       recipient: 'Metropolitan Police',
@@ -306,7 +304,7 @@ describe('legal and fraud disclosures', () => {
     expect(await job.run(db, new Date('2031-03-31T23:59:59Z'))).toBe(0);
     expect(await job.run(db, new Date('2031-04-01T00:00:00Z'))).toBe(1);
     expect(await job.run(db, new Date('2031-04-02T00:00:00Z'))).toBe(0);
-    expect(outbox.messages.map((m) => m.to)).toEqual(['open@example.com', 'held@example.com']);
+    expect((await outbox.messages()).map((m) => m.to)).toEqual(['open@example.com', 'held@example.com']);
     expect(await disclosuresFor(db, held, new Date('2031-04-01T00:00:00Z'))).toHaveLength(1);
     expect((await exportAccount(db, held, new URL(SITE), new Date('2031-04-01T00:00:00Z')))!.tables.disclosure!.rows).toHaveLength(1);
     const audit = await db

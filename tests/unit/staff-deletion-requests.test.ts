@@ -39,7 +39,7 @@ function form(email: string, ticket = 'ZD-1001'): DeletionRequestForm {
 async function record(email: string, ticket?: string, by: { userId: number; ip: string } = actor) {
   const outcome = await recordDeletionRequest(database.db, SITE, by, form(email, ticket), t0);
   if (!outcome.ok) throw new Error(outcome.problem);
-  const mail = queuedMail(database).at(-1)!;
+  const mail = (await queuedMail(database)).at(-1)!;
   return { id: outcome.id, mail, token: linkToken(mail)! };
 }
 
@@ -106,7 +106,7 @@ describe('the path of a request', () => {
     expect(await database.db.selectFrom('user').select('id').where('id', '=', user).executeTakeFirst()).toBeUndefined();
     expect(await database.db.selectFrom('session').select('id').where('user_id', '=', user).execute()).toEqual([]);
     expect(await listDeletionRecords(database.db)).toEqual([expect.objectContaining({ via: 'support' })]);
-    expect(queuedMail(database).at(-1)).toMatchObject({
+    expect((await queuedMail(database)).at(-1)).toMatchObject({
       to: 'leaving@example.com',
       subject: 'Your CustomerTrackr account has been deleted',
     });
@@ -175,7 +175,7 @@ describe('the path of a request', () => {
     expect((await getDeletionRequest(database.db, id, eightDays))!.linkExpired).toBe(true);
 
     expect(await resendDeletionLink(database.db, SITE, actor, id, eightDays)).toEqual({ ok: true });
-    const fresh = linkToken(queuedMail(database).at(-1)!)!;
+    const fresh = linkToken((await queuedMail(database)).at(-1)!)!;
     expect(await checkDeletionLink(database.db, token, eightDays)).toBe('invalid');
     expect(await confirmDeletionByLink(database.db, fresh, eightDays)).toEqual({ ok: true, deleted: true });
     expect((await log()).map((e) => e.action)).toEqual(['deletion-request.record', 'deletion-request.resend', 'account.delete']);
@@ -336,7 +336,7 @@ describe('erasure by another path', () => {
     const { id } = await record('check@example.com');
     await expect(
       database.db.updateTable('deletion_request').set({ status: 'completed', closed_at: t0.toISOString() }).where('id', '=', id).execute(),
-    ).rejects.toThrow(/CHECK constraint failed/);
+    ).rejects.toThrow(/CHECK constraint failed|violates check constraint/);
     expect(user).toBeGreaterThan(0);
   });
 });

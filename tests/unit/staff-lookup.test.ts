@@ -162,7 +162,7 @@ describe('endSessions and resendVerification', () => {
     const user = await account(database, 'unconfirmed@example.com');
     await database.db.updateTable('user').set({ email_verified_at: null }).where('id', '=', user).execute();
     expect(await resendVerification(database.db, new URL('https://ct.example'), actor, user)).toEqual({ ok: true });
-    expect(queuedMail(database)).toEqual([
+    expect(await queuedMail(database)).toEqual([
       expect.objectContaining({ to: 'unconfirmed@example.com', subject: 'Confirm your email address for CustomerTrackr' }),
     ]);
     expect((await entries()).map((e) => [e.action, e.fields])).toEqual([['account.resend-verification', '["email"]']]);
@@ -173,7 +173,7 @@ describe('endSessions and resendVerification', () => {
       problem: 'already-verified',
     });
     expect(await resendVerification(database.db, new URL('https://ct.example'), actor, 9999)).toEqual({ ok: false, problem: 'no-account' });
-    expect(queuedMail(database)).toHaveLength(1);
+    expect(await queuedMail(database)).toHaveLength(1);
     expect(await entries()).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createViewRecorder, readPageCounts, type ViewRecorder } from '../../src/lib/views/index.ts';
-import { testDatabase } from '../support/db.ts';
+import { describeSchema } from '../../src/lib/db/index.ts';
+import { dialect, testDatabase } from '../support/db.ts';
 
 const database = testDatabase();
 let views: ViewRecorder;
@@ -15,7 +16,7 @@ beforeEach(async () => {
   views = createViewRecorder(database);
 });
 
-const all = (table: string) => database.sqlite.prepare(`select * from ${table}`).all() as Record<string, unknown>[];
+const all = async (table: string) => (await sql<Record<string, unknown>>`select * from ${sql.table(table)}`.execute(database.db)).rows;
 
 describe('counting', () => {
   it('counts 2,000 concurrent events exactly once each', async () => {
@@ -25,8 +26,8 @@ describe('counting', () => {
       ),
     );
     expect(outcomes.every((o) => o.counted)).toBe(true);
-    expect(views.counts('/features')).toEqual({ path: '/features', views: 2000, visitors: 1 });
-    expect(all('view_daily')).toEqual([{ path: '/features', day: '2026-03-01', views: 2000, visitors: 1 }]);
+    expect(await views.counts('/features')).toEqual({ path: '/features', views: 2000, visitors: 1 });
+    expect(await all('view_daily')).toEqual([{ path: '/features', day: '2026-03-01', views: 2000, visitors: 1 }]);
     // Every answer includes its own view: the largest is the total.
     expect(Math.max(...outcomes.map((o) => o.views))).toBe(2000);
     expect(Math.min(...outcomes.map((o) => o.views))).toBeGreaterThanOrEqual(1);
@@ -50,7 +51,7 @@ describe('counting', () => {
     expect(again).toEqual({ counted: false, path: '/a', views: 1, visitors: 0 });
     // A retry just after midnight is still a repeat.
     expect((await views.record({ path: '/a', key: k, visitorId: null }, DAY2)).counted).toBe(false);
-    expect(views.counts('/a').views).toBe(1);
+    expect((await views.counts('/a')).views).toBe(1);
   });
 
   it('counts unique visitors per page per day, and site-wide per day', async () => {
@@ -64,14 +65,14 @@ describe('counting', () => {
     ] as const) {
       await views.record({ path, key: key(), visitorId }, DAY1);
     }
-    expect(views.counts('/a')).toEqual({ path: '/a', views: 3, visitors: 2 });
-    expect(views.counts('/b')).toEqual({ path: '/b', views: 1, visitors: 1 });
-    expect(all('view_site_daily')).toEqual([{ day: '2026-03-01', visitors: 2 }]);
+    expect(await views.counts('/a')).toEqual({ path: '/a', views: 3, visitors: 2 });
+    expect(await views.counts('/b')).toEqual({ path: '/b', views: 1, visitors: 1 });
+    expect(await all('view_site_daily')).toEqual([{ day: '2026-03-01', visitors: 2 }]);
 
     // The next day, the same visitor is a unique visitor again.
     await views.record({ path: '/a', key: key(), visitorId: A }, DAY2);
-    expect(views.counts('/a')).toEqual({ path: '/a', views: 4, visitors: 3 });
-    expect(all('view_site_daily')).toEqual([
+    expect(await views.counts('/a')).toEqual({ path: '/a', views: 4, visitors: 3 });
+    expect(await all('view_site_daily')).toEqual([
       { day: '2026-03-01', visitors: 2 },
       { day: '2026-03-02', visitors: 1 },
     ]);
@@ -80,14 +81,14 @@ describe('counting', () => {
   it('counts views without a cookie (Global Privacy Control) but not as visitors', async () => {
     await views.record({ path: '/a', key: key(), visitorId: null }, DAY1);
     await views.record({ path: '/a', key: key(), visitorId: null }, DAY1);
-    expect(views.counts('/a')).toEqual({ path: '/a', views: 2, visitors: 0 });
-    expect(all('view_site_daily')).toEqual([]);
-    expect(all('view_seen')).toEqual([]);
+    expect(await views.counts('/a')).toEqual({ path: '/a', views: 2, visitors: 0 });
+    expect(await all('view_site_daily')).toEqual([]);
+    expect(await all('view_seen')).toEqual([]);
   });
 
-  it('answers zeros for a page never counted', () => {
-    expect(views.counts('/never')).toEqual({ path: '/never', views: 0, visitors: 0 });
-    expect(readPageCounts(database, '/never')).toEqual({ path: '/never', views: 0, visitors: 0 });
+  it('answers zeros for a page never counted', async () => {
+    expect(await views.counts('/never')).toEqual({ path: '/never', views: 0, visitors: 0 });
+    expect(await readPageCounts(database, '/never')).toEqual({ path: '/never', views: 0, visitors: 0 });
   });
 });
 
@@ -95,52 +96,57 @@ describe('what is stored', () => {
   it('never the visitor identifier, only keyed hashes of it, and nothing about the request', async () => {
     const id = 'SecretVisitorIdentifier1';
     await views.record({ path: '/a', key: key(), visitorId: id }, DAY1);
-    const tables = database.sqlite.prepare("select name from sqlite_master where type = 'table' and name like 'view%'").all() as {
-      name: string;
-    }[];
+    const tables = (await describeSchema(database.db)).tables.filter((t) => t.name.startsWith('view'));
     for (const { name } of tables) {
-      for (const row of all(name)) {
+      for (const row of await all(name)) {
         for (const value of Object.values(row)) {
           const text = Buffer.isBuffer(value) ? value.toString('latin1') : String(value);
           expect(text, name).not.toContain(id);
         }
       }
     }
-    expect(all('view_seen')).toHaveLength(2); // one for the page, one for the site
+    expect(await all('view_seen')).toHaveLength(2); // one for the page, one for the site
   });
 
   it('rotates the salt at UTC midnight and deletes what the past day needed', async () => {
     await views.record({ path: '/a', key: key(), visitorId: 'VisitorAAAAAAAAAAAAAAAAA' }, DAY1);
-    const [day1Salt] = all('view_salt');
+    const [day1Salt] = await all('view_salt');
     expect(day1Salt).toMatchObject({ day: '2026-03-01' });
 
     await views.rotate(DAY2);
-    const salts = all('view_salt');
+    const salts = await all('view_salt');
     expect(salts).toHaveLength(1);
     expect(salts[0]).toMatchObject({ day: '2026-03-02' });
     expect(Buffer.compare(salts[0]!.salt as Buffer, day1Salt!.salt as Buffer)).not.toBe(0);
-    expect(all('view_seen')).toEqual([]); // the day's dedupe rows are gone with it
-    expect(all('view_event_key')).toHaveLength(1); // keys stay one more day (retries over midnight)
+    expect(await all('view_seen')).toEqual([]); // the day's dedupe rows are gone with it
+    expect(await all('view_event_key')).toHaveLength(1); // keys stay one more day (retries over midnight)
 
     await views.rotate(at('2026-03-03T00:00:01Z'));
-    expect(all('view_event_key')).toHaveLength(0);
+    expect(await all('view_event_key')).toHaveLength(0);
     // Aggregates stay.
-    expect(views.counts('/a')).toEqual({ path: '/a', views: 1, visitors: 1 });
+    expect(await views.counts('/a')).toEqual({ path: '/a', views: 1, visitors: 1 });
   });
 });
 
 describe('never losing an acknowledged view', () => {
   it('refuses every event of a batch that cannot be committed, and keeps none of it', async () => {
-    await sql`create trigger boom before insert on view_daily when new.path = '/boom' begin select raise(abort, 'boom'); end`.execute(
-      database.db,
-    );
+    if (dialect === 'postgres') {
+      await sql`create function boom() returns trigger language plpgsql as $$ begin raise exception 'boom'; end $$`.execute(database.db);
+      await sql`create trigger boom before insert on view_daily for each row when (new.path = '/boom') execute function boom()`.execute(
+        database.db,
+      );
+    } else {
+      await sql`create trigger boom before insert on view_daily when new.path = '/boom' begin select raise(abort, 'boom'); end`.execute(
+        database.db,
+      );
+    }
     const results = await Promise.allSettled([
       views.record({ path: '/ok', key: key(), visitorId: null }, DAY1),
       views.record({ path: '/boom', key: key(), visitorId: null }, DAY1),
     ]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    expect(views.counts('/ok').views).toBe(0);
-    expect(all('view_event_key')).toEqual([]); // a retry with the same key will count
+    expect((await views.counts('/ok')).views).toBe(0);
+    expect(await all('view_event_key')).toEqual([]); // a retry with the same key will count
     const retry = await views.record({ path: '/ok', key: 'test-key-00000001', visitorId: null }, DAY1);
     expect(retry.counted).toBe(true);
   });
@@ -163,6 +169,6 @@ describe('never losing an acknowledged view', () => {
     await other;
     expect((await counted).counted).toBe(true);
     // The other transaction rolled back; the view did not go with it.
-    expect(views.counts('/a').views).toBe(1);
+    expect((await views.counts('/a')).views).toBe(1);
   });
 });

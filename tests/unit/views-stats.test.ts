@@ -90,8 +90,8 @@ describe('statistics', () => {
     expect(deleted).toBe(3); // two page-days and one site-day of March 1
     const stats = await statistics(database.db, { from: '2026-03-01', to: '2026-03-03' });
     expect(stats.days.map((d) => d.views)).toEqual([0, 0, 2]);
-    expect(views.counts('/a')).toEqual({ path: '/a', views: 2, visitors: 1 });
-    expect(views.counts('/b')).toEqual({ path: '/b', views: 3, visitors: 2 });
+    expect(await views.counts('/a')).toEqual({ path: '/a', views: 2, visitors: 1 });
+    expect(await views.counts('/b')).toEqual({ path: '/b', views: 3, visitors: 2 });
   });
 });
 

@@ -27,9 +27,7 @@ export interface Agreement {
 
 async function knownVersions(db: DB): Promise<KnownVersion[]> {
   const rows = await db.selectFrom('policy_version').select(['effective_date', 'version', 'title', 'material']).execute();
-  return byEffectiveDate(
-    rows.map((r) => ({ effective: r.effective_date, version: r.version, title: r.title, material: r.material === 1 })),
-  );
+  return byEffectiveDate(rows.map((r) => ({ effective: r.effective_date, version: r.version, title: r.title, material: r.material })));
 }
 
 /** The user's agreements, newest first. */

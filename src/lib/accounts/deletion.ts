@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { normalizeEmail } from '../auth/email-address.ts';
 import { isLastAdmin } from '../auth/role-grants.ts';
-import { checkpointWal, writeTransaction, type DB } from '../db/index.ts';
+import { checkpointWal, vacuumErased, writeTransaction, type DB } from '../db/index.ts';
 import type { Database } from '../db/schema.ts';
 import { enqueueMail } from '../mail/index.ts';
 import { policyFacts } from './acknowledgements.ts';
 import { verifyCurrentPassword } from './credentials.ts';
 import { accountDeletedMessage } from './emails.ts';
-import { PERSONAL_DATA } from './registry.ts';
+import { ERASED_TABLES, PERSONAL_DATA } from './registry.ts';
 import type { DeletionVia } from './tables.ts';
 
 /**
@@ -123,13 +123,20 @@ export async function eraseAccountIn(
   return { email: user.email, record };
 }
 
+/** How long an erasure's response waits for the vacuum that follows it before letting it finish on its own. */
+export const ERASURE_VACUUM_WAIT_MS = 2_000;
+
 /**
- * After an erasure has committed: the erased bytes leave the database's files too (the WAL is
- * checkpointed into the main file and emptied; secure_delete has zeroed them there). Every
- * erasure path calls this once its transaction has committed. A checkpoint that cannot finish
- * (another process keeps reading) is logged; the next erasure's checkpoint covers this one's.
+ * After an erasure has committed: the erased bytes leave the database's files too. SQLite: the
+ * WAL is checkpointed into the main file and emptied (secure_delete has zeroed them there).
+ * PostgreSQL: the tables the erasure touched are vacuumed, which removes the erased rows' dead
+ * versions and their index entries (decision 0025). Every erasure path calls this once its
+ * transaction has committed. A checkpoint that cannot finish (another process keeps reading)
+ * is logged; the next erasure's checkpoint covers this one's. A vacuum still running after
+ * ERASURE_VACUUM_WAIT_MS goes on after the caller has answered (a large table's index pass);
+ * one that fails is logged, and autovacuum removes the rows later.
  */
-export async function scrubErasedBytes(db: DB): Promise<void> {
+export async function scrubErasedBytes(db: DB, { waitMs = ERASURE_VACUUM_WAIT_MS } = {}): Promise<void> {
   try {
     if (!(await checkpointWal(db)))
       console.error(
@@ -138,6 +145,17 @@ export async function scrubErasedBytes(db: DB): Promise<void> {
   } catch (error) {
     console.error('account deletion: the database log could not be emptied:', error instanceof Error ? error.message : error);
   }
+  const vacuum = vacuumErased(db, ERASED_TABLES).then(
+    () => undefined,
+    (error: unknown) =>
+      console.error(
+        'account deletion: the erased rows could not be vacuumed now; autovacuum will remove them:',
+        error instanceof Error ? error.message : error,
+      ),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([vacuum, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
 }
 
 export type SelfDeletionOutcome =

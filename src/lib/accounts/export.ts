@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../db/index.ts';
+import type { Kysely } from 'kysely';
+import { insertionOrder, type DB } from '../db/index.ts';
 import { PERSONAL_DATA, exportedColumns, type ExportFormat, type RegistryEntry } from './registry.ts';
 
 /**
@@ -36,8 +36,8 @@ function convert(value: unknown, format: ExportFormat | undefined): unknown {
   switch (format) {
     case 'epoch-ms-as-iso-time':
       return new Date(Number(value)).toISOString();
-    case 'boolean-0-1':
-      return value === 1;
+    case 'boolean':
+      return value === true;
     default:
       return value;
   }
@@ -57,7 +57,7 @@ async function rowsOf(db: DB, e: RegistryEntry, userId: number, now: Date): Prom
     .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))));
   const held = e.heldUntil;
   if (held) query = query.where((eb) => eb.or([eb(held, 'is', null), eb(held, '<=', now.getTime())]));
-  const rows = await query.orderBy(sql`rowid`).execute();
+  const rows = await query.orderBy(insertionOrder(db)).execute();
   return rows.map((row) =>
     Object.fromEntries(
       columns.map((c) => {

@@ -11,7 +11,7 @@ import type { Database } from '../db/schema.ts';
  */
 
 /** How a column's stored value is written in the export. */
-export type ExportFormat = 'text' | 'integer' | 'iso-time' | 'epoch-ms-as-iso-time' | 'boolean-0-1';
+export type ExportFormat = 'text' | 'integer' | 'iso-time' | 'epoch-ms-as-iso-time' | 'boolean';
 
 export type ColumnRule = { export: string; format?: ExportFormat } | { exclude: string };
 
@@ -199,7 +199,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     columns: {
       id: { export: 'The number of the record (later choices have higher numbers).', format: 'integer' },
       user_id: { export: 'The number of your account.', format: 'integer' },
-      opted_out: { export: 'true: you refused sharing; false: you allowed it.', format: 'boolean-0-1' },
+      opted_out: { export: 'true: you refused sharing; false: you allowed it.', format: 'boolean' },
       chosen_at: { export: 'When the choice was made.', format: 'iso-time' },
       source: {
         export: 'account-page (you used the control on your account page) or gpc (your browser sent a Global Privacy Control signal).',
@@ -233,7 +233,7 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
       audience: { export: 'Who sees it: everyone, signed-in or signed-out.' },
       link_url: { export: 'Where its link leads (null: no link).' },
       link_text: { export: 'The words of its link.' },
-      dismissible: { export: 'Whether readers may dismiss it.', format: 'boolean-0-1' },
+      dismissible: { export: 'Whether readers may dismiss it.', format: 'boolean' },
       starts_at: { export: 'When it starts being shown.', format: 'epoch-ms-as-iso-time' },
       ends_at: { export: 'When it stops being shown (null: until ended).', format: 'epoch-ms-as-iso-time' },
       revision: { export: 'How many times what readers see has changed.', format: 'integer' },
@@ -443,6 +443,12 @@ export const PERSONAL_DATA: readonly RegistryEntry[] = [
     },
   }),
 ];
+
+/**
+ * The tables an erasure deletes or changes rows of (every entry but the kept ones): where the
+ * erased rows' old versions wait for vacuum on PostgreSQL (deletion.ts, scrubErasedBytes).
+ */
+export const ERASED_TABLES: readonly (keyof Database)[] = PERSONAL_DATA.filter((e) => e.erase !== 'keep').map((e) => e.table);
 
 /**
  * Tables with no personal data, and why. Visitor statistics and the like belong here: they

@@ -48,7 +48,7 @@ async function history(db: DB, userId: number): Promise<SharingChoice[]> {
     .where('user_id', '=', userId)
     .orderBy('id', 'desc')
     .execute();
-  return rows.map((r) => ({ optedOut: r.opted_out === 1, chosenAt: r.chosen_at, source: r.source }));
+  return rows.map((r) => ({ optedOut: r.opted_out, chosenAt: r.chosen_at, source: r.source }));
 }
 
 /** Whether the user refuses sharing, as stored (GPC signals not yet recorded do not count here). */
@@ -60,7 +60,7 @@ export async function storedOptOut(db: DB, userId: number): Promise<boolean> {
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return latest?.opted_out === 1;
+  return latest?.opted_out === true;
 }
 
 export async function effectiveSharing(db: DB, userId: number, gpc: boolean): Promise<SharingState> {
@@ -84,7 +84,7 @@ export async function chooseSharing(db: DB, userId: number, optOut: boolean, gpc
     if ((await storedOptOut(trx, userId)) === optOut) return 'unchanged';
     await trx
       .insertInto('sharing_choice')
-      .values({ user_id: userId, opted_out: optOut ? 1 : 0, chosen_at: now.toISOString(), source: 'account-page' })
+      .values({ user_id: userId, opted_out: optOut, chosen_at: now.toISOString(), source: 'account-page' })
       .execute();
     return 'changed';
   });
@@ -98,7 +98,10 @@ export async function chooseSharing(db: DB, userId: number, optOut: boolean, gpc
 export async function recordGpcSignal(db: DB, userId: number, now = new Date()): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     if (await storedOptOut(trx, userId)) return false;
-    await trx.insertInto('sharing_choice').values({ user_id: userId, opted_out: 1, chosen_at: now.toISOString(), source: 'gpc' }).execute();
+    await trx
+      .insertInto('sharing_choice')
+      .values({ user_id: userId, opted_out: true, chosen_at: now.toISOString(), source: 'gpc' })
+      .execute();
     return true;
   });
 }

@@ -32,7 +32,7 @@ export interface SharingChoiceTable {
   id: Generated<number>;
   user_id: number;
   /** 1: the user refuses sharing with third parties and use for new purposes. */
-  opted_out: number;
+  opted_out: boolean;
   chosen_at: string;
   source: SharingSource;
 }

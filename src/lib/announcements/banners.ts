@@ -48,7 +48,7 @@ export function announcementBanner(row: AnnouncementFacts): Banner {
     level: row.level,
     text: row.text,
     link: row.link_url !== null && row.link_text !== null ? { url: row.link_url, text: row.link_text } : null,
-    dismissible: row.dismissible === 1,
+    dismissible: row.dismissible,
     startsAt: row.starts_at,
   };
 }

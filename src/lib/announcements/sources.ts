@@ -44,7 +44,7 @@ export async function bannerSources(db: DB, now: Date): Promise<BannerSources> {
     generation,
     readAt: at,
     announcements,
-    versions: versions.map((v) => ({ effective: v.effective_date, version: v.version, material: v.material === 1 })),
+    versions: versions.map((v) => ({ effective: v.effective_date, version: v.version, material: v.material })),
     overrides: new Map(overrides.map((r) => [r.policy_effective_date, { text: r.text, endedAt: r.ended_at, revision: r.revision }])),
   };
   if (!cached || cached.readAt <= at) kept.set(db, sources);

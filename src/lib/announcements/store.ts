@@ -50,6 +50,33 @@ function sameMinute(a: number, b: number): boolean {
   return Math.floor(a / 60_000) === Math.floor(b / 60_000);
 }
 
+/** The columns an editor's form sets directly (the times are the caller's: an edit may keep them). */
+function inputColumns(input: AnnouncementInput) {
+  return {
+    text: input.text,
+    level: input.level,
+    audience: input.audience,
+    link_url: input.link?.url ?? null,
+    link_text: input.link?.text ?? null,
+    dismissible: input.dismissible,
+  };
+}
+
+/** Appends to `announcement_change` who changed an announcement (or a policy announcement), when, and what it set. */
+async function recordChange(
+  trx: DB,
+  about: { announcement_id: number } | { policy_effective_date: CalendarDate },
+  actorId: number,
+  action: ChangeAction,
+  details: unknown,
+  now: Date,
+): Promise<void> {
+  await trx
+    .insertInto('announcement_change')
+    .values({ ...about, at: iso(now), by_user_id: actorId, action, details: JSON.stringify(details) })
+    .execute();
+}
+
 function announcementQuery(db: DB) {
   return db
     .selectFrom('announcement')
@@ -68,7 +95,7 @@ function toRecord(row: AnnouncementRow, now: Date): AnnouncementRecord {
     level: row.level,
     audience: row.audience,
     link: row.link_url !== null && row.link_text !== null ? { url: row.link_url, text: row.link_text } : null,
-    dismissible: row.dismissible === 1,
+    dismissible: row.dismissible,
     startsAt: row.starts_at,
     endsAt: row.ends_at,
     revision: row.revision,
@@ -86,7 +113,7 @@ export function recordBanner(record: AnnouncementRecord): Banner {
     ...record,
     link_url: record.link?.url ?? null,
     link_text: record.link?.text ?? null,
-    dismissible: record.dismissible ? 1 : 0,
+    dismissible: record.dismissible,
     starts_at: record.startsAt,
     ends_at: record.endsAt,
   });
@@ -120,12 +147,7 @@ export async function createAnnouncement(db: DB, input: AnnouncementInput, actor
     const { id } = await trx
       .insertInto('announcement')
       .values({
-        text: input.text,
-        level: input.level,
-        audience: input.audience,
-        link_url: input.link?.url ?? null,
-        link_text: input.link?.text ?? null,
-        dismissible: input.dismissible ? 1 : 0,
+        ...inputColumns(input),
         starts_at: input.startsAt.getTime(),
         ends_at: input.endsAt?.getTime() ?? null,
         revision: 1,
@@ -136,10 +158,7 @@ export async function createAnnouncement(db: DB, input: AnnouncementInput, actor
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('announcement_change')
-      .values({ announcement_id: id, at: iso(now), by_user_id: actorId, action: 'created', details: JSON.stringify(describeInput(input)) })
-      .execute();
+    await recordChange(trx, { announcement_id: id }, actorId, 'created', describeInput(input), now);
     return id;
   });
 }
@@ -168,7 +187,7 @@ export async function updateAnnouncement(
       level: row.level,
       audience: row.audience,
       link: row.link_url !== null && row.link_text !== null ? { url: row.link_url, text: row.link_text } : null,
-      dismissible: row.dismissible === 1,
+      dismissible: row.dismissible,
       startsAt: new Date(row.starts_at),
       endsAt: row.ends_at === null ? null : new Date(row.ends_at),
     });
@@ -189,12 +208,7 @@ export async function updateAnnouncement(
     await trx
       .updateTable('announcement')
       .set({
-        text: input.text,
-        level: input.level,
-        audience: input.audience,
-        link_url: input.link?.url ?? null,
-        link_text: input.link?.text ?? null,
-        dismissible: input.dismissible ? 1 : 0,
+        ...inputColumns(input),
         starts_at: startsAt,
         ends_at: endsAt,
         revision: visible ? row.revision + 1 : row.revision,
@@ -203,10 +217,7 @@ export async function updateAnnouncement(
       })
       .where('id', '=', id)
       .execute();
-    await trx
-      .insertInto('announcement_change')
-      .values({ announcement_id: id, at: iso(now), by_user_id: actorId, action: 'edited', details: JSON.stringify(changed) })
-      .execute();
+    await recordChange(trx, { announcement_id: id }, actorId, 'edited', changed, now);
     return { ok: true, changed: true } as const;
   });
 }
@@ -223,16 +234,7 @@ export async function endAnnouncement(db: DB, id: number, actorId: number, now =
       .set({ ends_at: now.getTime(), updated_at: iso(now), updated_by: actorId })
       .where('id', '=', id)
       .execute();
-    await trx
-      .insertInto('announcement_change')
-      .values({
-        announcement_id: id,
-        at: iso(now),
-        by_user_id: actorId,
-        action: 'ended',
-        details: JSON.stringify({ ends: formatInstant(now) }),
-      })
-      .execute();
+    await recordChange(trx, { announcement_id: id }, actorId, 'ended', { ends: formatInstant(now) }, now);
     return { ok: true, changed: true } as const;
   });
 }
@@ -285,7 +287,7 @@ export async function listPolicyAnnouncements(db: DB, days: number, now = new Da
   );
   const byDate = new Map(rows.map((r) => [r.policy_effective_date, r]));
   return policyAnnouncements(
-    versions.map((v) => ({ effective: v.effective_date, version: v.version, material: v.material === 1 })),
+    versions.map((v) => ({ effective: v.effective_date, version: v.version, material: v.material })),
     overrides,
     days,
     now,
@@ -349,10 +351,7 @@ export async function changePolicyAnnouncement(
       .values({ policy_effective_date: effective, ...values })
       .onConflict((oc) => oc.column('policy_effective_date').doUpdateSet(values))
       .execute();
-    await trx
-      .insertInto('announcement_change')
-      .values({ policy_effective_date: effective, at: iso(now), by_user_id: actorId, action, details: JSON.stringify(details) })
-      .execute();
+    await recordChange(trx, { policy_effective_date: effective }, actorId, action, details, now);
     return { ok: true, changed: true } as const;
   });
 }

@@ -30,7 +30,7 @@ export interface AnnouncementTable {
   /** The words of the link; null exactly when `link_url` is. */
   link_text: string | null;
   /** 1 when readers may dismiss it. */
-  dismissible: number;
+  dismissible: boolean;
   starts_at: number;
   /** Null: shown until an editor ends it. */
   ends_at: number | null;

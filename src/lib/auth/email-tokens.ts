@@ -26,6 +26,8 @@ export interface EmailTokenRow {
 
 export type TokenProblem = 'invalid' | 'expired' | 'used';
 
+export type TokenOutcome = { ok: true; token: EmailTokenRow } | { ok: false; problem: TokenProblem };
+
 /**
  * Issues a single-use link token; earlier unused tokens of the same purpose for the user
  * stop working, so only the newest link in the inbox is valid.
@@ -40,7 +42,7 @@ export async function createEmailToken(
   const { id, token, secretHash } = issueToken();
   const at = now.getTime();
   await writeTransaction(db, 'email-token', async (trx) => {
-    await trx.deleteFrom('email_token').where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+    await discardUnusedLinks(trx, userId, [purpose]);
     await trx
       .insertInto('email_token')
       .values({
@@ -83,7 +85,7 @@ export async function checkEmailTokenRow(
   token: string | null | undefined,
   purpose: EmailTokenPurpose,
   now = new Date(),
-): Promise<{ ok: true; token: EmailTokenRow } | { ok: false; problem: TokenProblem }> {
+): Promise<TokenOutcome> {
   const found = await findToken(db, token, purpose, now);
   if (!found.row) return { ok: false, problem: found.problem };
   return { ok: true, token: { id: found.row.id, userId: found.row.user_id, email: found.row.email } };
@@ -99,7 +101,7 @@ export async function consumeEmailToken(
   token: string | null | undefined,
   purpose: EmailTokenPurpose,
   now = new Date(),
-): Promise<{ ok: true; token: EmailTokenRow } | { ok: false; problem: TokenProblem }> {
+): Promise<TokenOutcome> {
   const found = await checkEmailTokenRow(db, token, purpose, now);
   if (!found.ok) return found;
   const { numUpdatedRows } = await db

@@ -1,4 +1,5 @@
 import { writeTransaction, type DB } from '../db/index.ts';
+import { everyInterval, startWorker, type Schedule, type Worker } from '../jobs/worker.ts';
 import { enqueueMail } from '../mail/index.ts';
 import { findUserByEmail } from './email-address.ts';
 import { siteLink } from './site-links.ts';
@@ -59,12 +60,8 @@ export const RESET_REQUEST_STALE_MS = 60 * 60_000;
 /** How often the server's worker looks at the queue. */
 export const RESET_WORKER_INTERVAL_MS = 1_000;
 
-export interface ResetWorker {
-  /** Handles what is queued now (what each tick does); resolves when done. */
-  runOnce(): Promise<void>;
-  /** Stops the ticks and waits for a run in progress. */
-  stop(): Promise<void>;
-}
+/** Handles what is queued now (runOnce: what each tick does), and stops. */
+export type ResetWorker = Worker<void>;
 
 /**
  * Starts the worker. It runs on its own clock (`schedule`: by default every
@@ -76,35 +73,14 @@ export interface ResetWorker {
 export function startResetWorker(
   db: DB,
   siteUrl: URL,
-  { schedule = every(RESET_WORKER_INTERVAL_MS), ...delivery }: ResetDelivery & { schedule?: (tick: () => void) => () => void } = {},
+  { schedule = everyInterval(RESET_WORKER_INTERVAL_MS), ...delivery }: ResetDelivery & { schedule?: Schedule } = {},
 ): ResetWorker {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const runOnce = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    running ??= queuePasswordResets(db, siteUrl, delivery)
-      .then(() => undefined)
-      .catch((error: unknown) => console.error(`password reset worker: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const cancel = schedule(() => void runOnce());
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      cancel();
-      await running;
-    },
-  };
-}
-
-function every(ms: number): (tick: () => void) => () => void {
-  return (tick) => {
-    const timer = setInterval(tick, ms);
-    timer.unref();
-    return () => clearInterval(timer);
-  };
+  return startWorker(
+    () =>
+      queuePasswordResets(db, siteUrl, delivery)
+        .then(() => undefined)
+        .catch((error: unknown) => console.error(`password reset worker: ${error instanceof Error ? error.message : String(error)}`)),
+    schedule,
+    undefined,
+  );
 }

@@ -1,6 +1,6 @@
 import Bowser from 'bowser';
-import { sql, type Transaction } from 'kysely';
-import type { Database, DB } from '../db/index.ts';
+import type { Transaction } from 'kysely';
+import { insertionOrder, type Database, type DB } from '../db/index.ts';
 import type { Role } from './tables.ts';
 import { issueToken, parseToken, secretMatches } from './tokens.ts';
 
@@ -71,7 +71,7 @@ export async function createSession(
       .insertInto('session')
       .values({ id, user_id: userId, secret_hash: secretHash, created_at: at, last_active_at: at, client: describeClient(userAgent) })
       .execute();
-    // Keep the newest MAX_SESSIONS_PER_ACCOUNT (this one included); rowid breaks ties of the same millisecond.
+    // Keep the newest MAX_SESSIONS_PER_ACCOUNT (this one included); the order of insertion breaks ties of the same millisecond.
     await trx
       .deleteFrom('session')
       .where('user_id', '=', userId)
@@ -81,7 +81,7 @@ export async function createSession(
           .select('id')
           .where('user_id', '=', userId)
           .orderBy('created_at', 'desc')
-          .orderBy(sql`rowid`, 'desc')
+          .orderBy(insertionOrder(trx), 'desc')
           .limit(MAX_SESSIONS_PER_ACCOUNT),
       )
       .execute();

@@ -11,6 +11,15 @@ export interface Config {
   host: string;
   port: number;
   databasePath: string;
+  /**
+   * A PostgreSQL server (`postgres://user:password@host:port/database`, `?sslmode=` honoured):
+   * set, the site runs on it instead of the SQLite file at `databasePath`.
+   */
+  databaseUrl: string | undefined;
+  /** Connections the PostgreSQL pool opens at most. */
+  databasePoolSize: number;
+  /** Milliseconds a PostgreSQL statement may run before the server cancels it. */
+  databaseStatementTimeoutMs: number;
   /** The public origin (scheme, host and port, no path), e.g. `https://customertrackr.com`. */
   siteUrl: URL;
   /** SMTP server for outgoing mail (`smtp://user:pass@host:587`); unset: write to the outbox. */
@@ -66,10 +75,31 @@ const siteUrl = z.string().transform((value, ctx) => {
   return url;
 });
 
+/** A URL that selects PostgreSQL (what src/lib/db connects to; it says why one it cannot reach fails). */
+function isPostgresUrl(value: string): boolean {
+  return URL.canParse(value) && /^postgres(ql)?:$/.test(new URL(value).protocol);
+}
+
 const schema = z.object({
   HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   PORT: port.default(4321),
   DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('./data/customertrackr.db'),
+  DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/database')
+    .optional(),
+  DATABASE_POOL_SIZE: z
+    .string()
+    .regex(/^[1-9]\d{0,2}$/, 'must be a whole number of connections from 1 to 500')
+    .transform(Number)
+    .refine((n) => n <= 500, 'must be a whole number of connections from 1 to 500')
+    .default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: z
+    .string()
+    .regex(/^\d{1,7}$/, 'must be a whole number of milliseconds from 0 (no limit) to 3600000')
+    .transform(Number)
+    .refine((n) => n <= 3_600_000, 'must be a whole number of milliseconds from 0 (no limit) to 3600000')
+    .default(30_000),
   SITE_URL: siteUrl.default(new URL('http://localhost:4321')),
   SMTP_URL: z
     .string()
@@ -122,7 +152,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0]);
-    const shown = name === 'SMTP_URL' || name === 'ASTRO_KEY' ? '(hidden)' : JSON.stringify(env[name]);
+    // URLs may carry a password, and the island key is a secret: never shown.
+    const shown = name === 'SMTP_URL' || name === 'DATABASE_URL' || name === 'ASTRO_KEY' ? '(hidden)' : JSON.stringify(env[name]);
     throw new ConfigError(`${name}=${shown} is invalid: ${issue.message}`);
   }
   const { HOST, PORT, DATABASE_PATH, SITE_URL, SMTP_URL, MAIL_OUTBOX_DIR, MAIL_FROM, ANNOUNCE_POLICY_DAYS } = result.data;
@@ -130,6 +161,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     host: HOST,
     port: PORT,
     databasePath: DATABASE_PATH === ':memory:' ? DATABASE_PATH : resolve(DATABASE_PATH),
+    databaseUrl: result.data.DATABASE_URL,
+    databasePoolSize: result.data.DATABASE_POOL_SIZE,
+    databaseStatementTimeoutMs: result.data.DATABASE_STATEMENT_TIMEOUT_MS,
     siteUrl: SITE_URL,
     smtpUrl: SMTP_URL,
     mailOutboxDir: resolve(MAIL_OUTBOX_DIR),

@@ -1,97 +1,114 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, sql } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { Migrator, type MigrationResultSet } from 'kysely/migration';
 import { migrations } from '../../../db/migrations/index.ts';
-import { config } from '../config/index.ts';
+import { config, type Config } from '../config/index.ts';
+import { dialectOf } from './dialect.ts';
+import { migrationsFor, SqliteSchemaOnPostgres, type AnyKysely } from './migrations.ts';
+import { openPostgres } from './postgres.ts';
 import type { Database } from './schema.ts';
-import { LockFirstSqliteDialect } from './transactions.ts';
+import { BUSY_TIMEOUT_MS, openSqlite } from './sqlite.ts';
+import { describeTarget, targetOf, type DatabaseTarget, type Dialect } from './target.ts';
 
 export type { Database } from './schema.ts';
-export { isUniqueViolation } from './errors.ts';
+export type { DatabaseTarget, Dialect } from './target.ts';
+export { describeTarget, isPostgresUrl, redactUrl, targetOf } from './target.ts';
+export { isDatabaseUnavailable, isUniqueViolation } from './errors.ts';
 export { writeTransaction } from './transactions.ts';
+export { dialectOf } from './dialect.ts';
+export { describeSchema, type Schema, type SchemaColumn, type SchemaObject, type SchemaTable } from './introspection.ts';
 export type DB = Kysely<Database>;
-/** A prepared statement on the SQLite connection, for the few hot paths that bypass Kysely. */
-export type SqliteStatement<P extends unknown[], R> = SQLite.Statement<P, R>;
 
+/**
+ * The site's database, on either dialect (docs/decisions/0021-postgresql.md). Only this folder
+ * knows which one it is: domain code gets `db` (Kysely) and nothing else, never a driver handle.
+ */
 export interface OpenDatabase {
   db: DB;
-  /** The underlying connection, for what Kysely does not cover (backup, pragmas). */
-  sqlite: SQLite.Database;
+  dialect: Dialect;
+  /** Where it is, for messages: the SQLite file's path, or the PostgreSQL URL without its password. */
   path: string;
   close(): Promise<void>;
 }
 
-/** How long a statement waits for another connection's lock before failing. */
-const BUSY_TIMEOUT_MS = 5000;
-
 export class DatabaseError extends Error {
   override name = 'DatabaseError';
-}
+  /** The setting to fix: DATABASE_PATH or DATABASE_URL. */
+  readonly variable: 'DATABASE_PATH' | 'DATABASE_URL';
 
-/**
- * Creates `dir` and its missing parents one level at a time. (Node's own recursive mkdir
- * spins forever on some read-only file systems such as /proc instead of failing.)
- */
-function ensureDirectory(dir: string): void {
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
-    return;
+  constructor(dialect: Dialect, message: string) {
+    super(message);
+    this.variable = dialect === 'postgres' ? 'DATABASE_URL' : 'DATABASE_PATH';
   }
-  const parent = dirname(dir);
-  if (parent !== dir) ensureDirectory(parent);
-  mkdirSync(dir);
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) return error.message || String((error as { code?: unknown }).code ?? error.name);
+  return String(error);
 }
 
 /**
- * Opens (creating if needed) the SQLite file at `path` with the settings every connection
- * must have. The dialect is chosen here and nowhere else: moving to PostgreSQL means
- * replacing this function with one that builds a `PostgresDialect`.
+ * Opens the database at `where` (a SQLite path, a `postgres://` URL, or a target with pool
+ * settings). SQLite is opened and checked at once (it throws a DatabaseError if it cannot be
+ * written); PostgreSQL connects on first use: `connectDatabase` also checks that it answers.
  */
-export function openDatabase(path: string): OpenDatabase {
-  let sqlite: SQLite.Database;
+export function openDatabase(where: string | DatabaseTarget): OpenDatabase {
+  const target = targetOf(where);
+  const path = describeTarget(target);
+  if (target.dialect === 'postgres') {
+    const { db } = openPostgres(target.url, target);
+    return { db, dialect: 'postgres', path, close: once(() => db.destroy()) };
+  }
+  let opened;
   try {
-    if (path !== ':memory:') ensureDirectory(dirname(path));
-    sqlite = new SQLite(path);
-    // WAL lets readers proceed while a write is in progress; NORMAL sync is durable across
-    // process crashes (not power loss of the last transaction), the usual WAL pairing.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    // Erased personal data is overwritten, not left in free pages until they are reused.
-    sqlite.pragma('secure_delete = ON');
-    // A write test: opening succeeds on a read-only file, the first write would not.
-    sqlite.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    opened = openSqlite(target.path);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new DatabaseError(`cannot open the database at ${path}: ${reason}`);
+    throw new DatabaseError('sqlite', `cannot open the database at ${target.path}: ${reasonOf(error)}`);
   }
-  const db = new Kysely<Database>({ dialect: new LockFirstSqliteDialect({ database: sqlite }) });
-  let closed = false;
+  // Closing Kysely closes the better-sqlite3 connection too.
+  return { db: opened.db, dialect: 'sqlite', path, close: once(() => opened.db.destroy()) };
+}
+
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
+}
+
+/** Opens the database and checks that it answers: a DatabaseError says why not, without a password. */
+export async function connectDatabase(where: string | DatabaseTarget): Promise<OpenDatabase> {
+  const target = targetOf(where);
+  const opened = openDatabase(target);
+  try {
+    await sql`select 1`.execute(opened.db);
+  } catch (error) {
+    await opened.close().catch(() => {});
+    throw new DatabaseError(target.dialect, `cannot connect to ${describeTarget(target)}: ${reasonOf(error)}`);
+  }
+  return opened;
+}
+
+/** The database the configuration names: DATABASE_URL when set, else the SQLite file at DATABASE_PATH. */
+export function configuredTarget(from: Config = config()): DatabaseTarget {
+  if (from.databaseUrl === undefined) return { dialect: 'sqlite', path: from.databasePath };
   return {
-    db,
-    sqlite,
-    path,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await db.destroy(); // closes the better-sqlite3 connection too
-    },
+    dialect: 'postgres',
+    url: from.databaseUrl,
+    poolSize: from.databasePoolSize,
+    statementTimeoutMs: from.databaseStatementTimeoutMs,
   };
 }
 
-/** Applies every pending migration; throws with the failing migration's name. */
-// Migrations see the database as it was when they were written, not today's typed schema.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function migrate(db: Kysely<any>): Promise<MigrationResultSet> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+/** Applies every pending migration (each dialect's body); throws with the failing migration's name. */
+export async function migrate(db: AnyKysely): Promise<MigrationResultSet> {
+  const dialect = dialectOf(db);
+  const migrator = new Migrator({
+    db: dialect === 'postgres' ? db.withPlugin(new SqliteSchemaOnPostgres()) : db,
+    provider: { getMigrations: async () => migrationsFor(dialect, migrations) },
+  });
   const result = await migrator.migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     const reason = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new DatabaseError(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${reason}`);
+    throw new DatabaseError(dialect, `migration ${failed?.migrationName ?? '(unknown)'} failed: ${reason}`);
   }
   return result;
 }
@@ -113,13 +130,16 @@ const CHECKPOINT_BUSY_MS = 100;
  *
  * A checkpoint cannot finish while another connection reads an older snapshot or writes; it
  * is retried (`attempts`, with a short wait between) and returns whether it succeeded. Call
- * it after the erasing transaction has committed, never inside one. (With another database,
- * this is where its equivalent would go: it is the one place that knows the dialect.)
+ * it after the erasing transaction has committed, never inside one.
+ *
+ * On PostgreSQL there is no equivalent to run here: WAL segments are recycled by the server's
+ * own checkpoints, and dead tuples are reclaimed by vacuum (`vacuumErased`). It returns true.
  */
 export async function checkpointWal(
   db: DB,
   { attempts = 20, wait = () => new Promise((r) => setTimeout(r, 50)) }: CheckpointOptions = {},
 ): Promise<boolean> {
+  if (dialectOf(db) === 'postgres') return true;
   for (let attempt = 1; ; attempt++) {
     // The connection is held for the three statements, so no other query runs with the short
     // busy timeout (which keeps the synchronous driver from blocking the process for long).
@@ -147,6 +167,41 @@ export async function checkpointWal(
   }
 }
 
+/**
+ * PostgreSQL: a plain VACUUM of `tables` once an erasure has committed
+ * (docs/decisions/0025-erasure-on-postgresql.md). A deleted or updated row stays in the
+ * table's pages as a dead tuple, and its key in every index, until vacuum removes them;
+ * autovacuum would, but only once enough rows have died. This makes it now:
+ *
+ * - `index_cleanup on`: the index entries go too (by default PostgreSQL skips the index pass
+ *   when few rows died, which after one erasure is always the case);
+ * - `skip_locked`: a table another vacuum (or a schema change) holds is skipped rather than
+ *   waited for, so an erasure never queues behind maintenance;
+ * - never FULL: that rewrites the table under an exclusive lock, stopping every request that
+ *   reads it.
+ *
+ * Dead tuples that an older transaction can still see stay until autovacuum's next pass. On
+ * SQLite there is nothing to do (secure_delete and `checkpointWal` reach every byte): it
+ * returns at once. Returns the tables it vacuumed. Run it after the erasing transaction has
+ * committed: VACUUM cannot run inside one.
+ */
+export async function vacuumErased(db: DB, tables: readonly string[]): Promise<string[]> {
+  if (dialectOf(db) !== 'postgres' || tables.length === 0) return [];
+  if (db.isTransaction) throw new Error('vacuumErased runs after the erasing transaction has committed, never inside it');
+  const unique = [...new Set(tables)];
+  await sql`vacuum (index_cleanup on, skip_locked) ${sql.join(unique.map((t) => sql.table(t)))}`.execute(db);
+  return unique;
+}
+
+/**
+ * An expression that orders a table's rows by when they were inserted, for tables without an
+ * id: SQLite's `rowid`; on PostgreSQL the inserting transaction's id (`xmin`), which grows
+ * with each transaction (rows inserted in one transaction tie).
+ */
+export function insertionOrder(db: AnyKysely): RawBuilder<number> {
+  return dialectOf(db) === 'postgres' ? sql<number>`(xmin::text::bigint)` : sql<number>`rowid`;
+}
+
 /** True when the database answers a query. */
 export async function isReachable(db: DB): Promise<boolean> {
   try {
@@ -169,7 +224,7 @@ type Registry = { [SHARED]?: Promise<OpenDatabase> };
 export function database(): Promise<OpenDatabase> {
   const registry = globalThis as Registry;
   registry[SHARED] ??= (async () => {
-    const opened = openDatabase(config().databasePath);
+    const opened = await connectDatabase(configuredTarget());
     await migrate(opened.db);
     return opened;
   })();

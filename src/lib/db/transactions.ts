@@ -7,7 +7,8 @@ import {
   type Transaction,
   type TransactionSettings,
 } from 'kysely';
-import type { SqliteDialectConfig } from 'kysely';
+import { sql, type SqliteDialectConfig } from 'kysely';
+import { dialectOf } from './dialect.ts';
 import type { DB } from './index.ts';
 import type { Database } from './schema.ts';
 
@@ -18,10 +19,10 @@ import type { Database } from './schema.ts';
  *
  * SQLite: `BEGIN IMMEDIATE`, which takes the database's write lock at once (a plain `BEGIN`
  * takes it at the first write, after the reads that decided it, and in WAL mode a concurrent
- * commit in between makes that write fail with SQLITE_BUSY_SNAPSHOT). PostgreSQL, later: the
- * same function opens a transaction and takes a transaction-scoped advisory lock named by
- * `lock` (`pg_advisory_xact_lock(hashtext(lock))`) before calling `fn`. The knowledge of which
- * stays here, in src/lib/db.
+ * commit in between makes that write fail with SQLITE_BUSY_SNAPSHOT). PostgreSQL: a
+ * transaction-scoped advisory lock named by `lock` (`pg_advisory_xact_lock(hashtext(lock))`),
+ * taken as the transaction's first statement; writers of other rules do not wait for it. The
+ * knowledge of which stays here, in src/lib/db.
  */
 
 /**
@@ -32,6 +33,22 @@ class LockFirstSqliteDriver extends SqliteDriver implements Driver {
   override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
     if (settings?.accessMode === 'read write') await connection.executeQuery(CompiledQuery.raw('begin immediate'));
     else await super.beginTransaction(connection);
+  }
+
+  /**
+   * SQLite rolls a transaction back by itself after some errors (a full disk, an I/O error, a
+   * busy lock: sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction").
+   * Kysely's ROLLBACK then fails with "no transaction is active", and Kysely would throw that
+   * instead of the error that ended the transaction, which says what happened (and whether the
+   * site should answer 503: errors.ts).
+   */
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } catch (error) {
+      if (error instanceof Error && /no transaction is active/.test(error.message)) return;
+      throw error;
+    }
   }
 }
 
@@ -48,14 +65,30 @@ export class LockFirstSqliteDialect extends SqliteDialect {
 }
 
 /**
- * Runs `fn` in a transaction that holds the write lock from its first statement, and commits
- * (or rolls back when `fn` throws). `lock` names what the rule protects (e.g. "admins"); it
- * documents the rule here and is the lock's key where locks are finer than the database.
- * Called with a transaction already open (`db.isTransaction`), `fn` joins it: the outermost
- * caller must then be a writeTransaction too.
+ * Runs `fn` in a transaction that holds the rule's lock from its first statement, and commits
+ * (or rolls back when `fn` throws). `lock` names what the rule protects (e.g. "admins"): on
+ * PostgreSQL it is the advisory lock's key, so every writer of one rule must use the same
+ * name, and a transaction that decides by two rules names both (they are taken in one order,
+ * so two such transactions cannot deadlock). Called with a transaction already open
+ * (`db.isTransaction`), `fn` joins it: the outermost caller must then be a writeTransaction too.
  */
-export async function writeTransaction<T>(db: DB, lock: string, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return fn(db as Transaction<Database>);
-  void lock; // SQLite locks the whole database: every name is the same lock.
-  return db.transaction().setAccessMode('read write').execute(fn);
+export async function writeTransaction<T>(
+  db: DB,
+  lock: string | readonly string[],
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  const locks = [...new Set(typeof lock === 'string' ? [lock] : lock)].sort();
+  const takeLocks = async (trx: DB) => {
+    for (const name of locks) await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+  };
+  if (db.isTransaction) {
+    // Joining: on PostgreSQL these locks are taken too (a no-op for one already held).
+    if (dialectOf(db) === 'postgres') await takeLocks(db);
+    return fn(db as Transaction<Database>);
+  }
+  if (dialectOf(db) === 'sqlite') return db.transaction().setAccessMode('read write').execute(fn); // one lock: the database's
+  return db.transaction().execute(async (trx) => {
+    await takeLocks(trx);
+    return fn(trx);
+  });
 }

@@ -1,4 +1,5 @@
 import type { DB } from '../db/index.ts';
+import { everyInterval, startWorker, type Schedule } from './worker.ts';
 
 /**
  * A small scheduler for periodic jobs (retention and housekeeping). Each job is a function of
@@ -80,7 +81,7 @@ export interface SchedulerOptions {
   /** The clock (injected in tests). */
   now?: () => Date;
   /** Calls `tick` periodically; returns how to stop (injected in tests). */
-  schedule?: (tick: () => void) => () => void;
+  schedule?: Schedule;
   /** Where outcomes are reported (default: a line on the console for failures and for work done). */
   report?: (outcome: JobOutcome) => void;
 }
@@ -99,53 +100,31 @@ function defaultReport({ name, ok, result, error }: JobOutcome): void {
   else if (typeof result === 'number' && result > 0) console.log(`job ${name}: ${result} deleted`);
 }
 
-function everyTick(ms: number): (tick: () => void) => () => void {
-  return (tick) => {
-    const timer = setInterval(tick, ms);
-    timer.unref(); // never keeps the process alive
-    return () => clearInterval(timer);
-  };
-}
-
 /** Starts the scheduler: a run now, then one at every tick. Runs never overlap. */
 export function startScheduler(
   db: DB,
   jobs: readonly Job[],
-  { now = () => new Date(), schedule = everyTick(SCHEDULER_TICK_MS), report = defaultReport }: SchedulerOptions = {},
+  { now = () => new Date(), schedule = everyInterval(SCHEDULER_TICK_MS), report = defaultReport }: SchedulerOptions = {},
 ): Scheduler {
   const names = new Set<string>();
   for (const job of jobs) {
     if (names.has(job.name)) throw new Error(`two jobs are named ${job.name}`);
     names.add(job.name);
   }
-  let running: Promise<JobOutcome[]> | undefined;
-  let stopped = false;
-  const runOnce = (): Promise<JobOutcome[]> => {
-    if (stopped) return Promise.resolve([]);
-    running ??= runDueJobs(db, jobs, now())
-      .then((outcomes) => {
-        outcomes.forEach(report);
-        return outcomes;
-      })
-      .catch((error: unknown) => {
-        // The claim itself failed (the database is busy or gone): tried again at the next tick.
-        console.error('scheduler:', error instanceof Error ? error.message : error);
-        return [];
-      })
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  const started = runOnce();
-  const cancel = schedule(() => void runOnce());
-  return {
-    started,
-    runOnce,
-    async stop() {
-      stopped = true;
-      cancel();
-      await running;
-    },
-  };
+  const worker = startWorker<JobOutcome[]>(
+    () =>
+      runDueJobs(db, jobs, now())
+        .then((outcomes) => {
+          outcomes.forEach(report);
+          return outcomes;
+        })
+        .catch((error: unknown) => {
+          // The claim itself failed (the database is busy or gone): tried again at the next tick.
+          console.error('scheduler:', error instanceof Error ? error.message : error);
+          return [];
+        }),
+    schedule,
+    [],
+  );
+  return { started: worker.runOnce(), ...worker };
 }

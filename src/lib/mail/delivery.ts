@@ -1,4 +1,5 @@
-import { checkpointWal, type DB } from '../db/index.ts';
+import { checkpointWal, vacuumErased, type DB } from '../db/index.ts';
+import { everyInterval, startWorker, type Schedule, type Worker } from '../jobs/worker.ts';
 import type { Message } from './message.ts';
 import { transmit } from './transport.ts';
 
@@ -74,7 +75,7 @@ export async function claimDueMail(db: DB, now: Date, { leaseMs, batchSize }: Pi
       messageId: r.message_id,
       message: { to: r.recipient, subject: r.subject, text: r.body },
       attempts: r.attempts,
-      forgetWhenSent: r.forget_when_sent === 1,
+      forgetWhenSent: r.forget_when_sent,
     }))
     .sort((a, b) => a.id - b.id);
 }
@@ -150,9 +151,19 @@ export async function deliverDueMail(db: DB, { send = transmit, now = () => new 
       report.sent++;
       if (mail.forgetWhenSent) forgotten++;
     }
-    // The deleted rows' bytes leave the log too, as after the erasure itself.
-    if (forgotten > 0 && !(await checkpointWal(db)))
-      console.error('mail: the database log could not be emptied after sending a message to an erased address; the next checkpoint will');
+    // The deleted rows' bytes leave the log too (SQLite), and their dead versions the table
+    // (PostgreSQL), as after the erasure itself. The worker runs apart from any request: it
+    // waits for the vacuum.
+    if (forgotten > 0) {
+      if (!(await checkpointWal(db)))
+        console.error('mail: the database log could not be emptied after sending a message to an erased address; the next checkpoint will');
+      await vacuumErased(db, ['mail_outbox']).catch((error: unknown) =>
+        console.error(
+          'mail: the sent messages to erased addresses could not be vacuumed now; autovacuum will remove them:',
+          error instanceof Error ? error.message : error,
+        ),
+      );
+    }
     forgotten = 0;
   }
 }
@@ -160,20 +171,8 @@ export async function deliverDueMail(db: DB, { send = transmit, now = () => new 
 /** How often the server's worker looks for due messages. */
 export const MAIL_WORKER_INTERVAL_MS = 1_000;
 
-export interface MailWorker {
-  /** Sends what is due now (what each tick does); resolves when done. */
-  runOnce(): Promise<void>;
-  /** Stops the ticks and waits for a run in progress. */
-  stop(): Promise<void>;
-}
-
-function everyInterval(ms: number): (tick: () => void) => () => void {
-  return (tick) => {
-    const timer = setInterval(tick, ms);
-    timer.unref(); // never keeps the process alive
-    return () => clearInterval(timer);
-  };
-}
+/** Sends what is due now (runOnce: what each tick does), and stops. */
+export type MailWorker = Worker<void>;
 
 /**
  * Starts the worker: a run now, then one every MAIL_WORKER_INTERVAL_MS (`schedule`, injected in
@@ -182,30 +181,18 @@ function everyInterval(ms: number): (tick: () => void) => () => void {
  */
 export function startMailWorker(
   db: DB,
-  { schedule = everyInterval(MAIL_WORKER_INTERVAL_MS), ...options }: DeliveryOptions & { schedule?: (tick: () => void) => () => void } = {},
+  { schedule = everyInterval(MAIL_WORKER_INTERVAL_MS), ...options }: DeliveryOptions & { schedule?: Schedule } = {},
 ): MailWorker {
-  let running: Promise<void> | undefined;
-  let stopped = false;
-  const runOnce = (): Promise<void> => {
-    if (stopped) return Promise.resolve();
-    running ??= deliverDueMail(db, options)
-      .then(() => undefined)
-      .catch((error: unknown) => console.error(`mail worker: ${error instanceof Error ? error.message : String(error)}`))
-      .finally(() => {
-        running = undefined;
-      });
-    return running;
-  };
-  void runOnce();
-  const cancel = schedule(() => void runOnce());
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      cancel();
-      await running;
-    },
-  };
+  const worker = startWorker(
+    () =>
+      deliverDueMail(db, options)
+        .then(() => undefined)
+        .catch((error: unknown) => console.error(`mail worker: ${error instanceof Error ? error.message : String(error)}`)),
+    schedule,
+    undefined,
+  );
+  void worker.runOnce();
+  return worker;
 }
 
 export interface FailedMail {

@@ -45,7 +45,7 @@ export async function enqueueMail(
       lease_until: null,
       last_error: null,
       finished_at: null,
-      forget_when_sent: forgetWhenSent ? 1 : 0,
+      forget_when_sent: forgetWhenSent,
     })
     .execute();
   return messageId;

@@ -34,5 +34,5 @@ export interface MailOutboxTable {
    * its row is deleted, and the database's log emptied, as soon as it is sent, so the address
    * is not kept the 7 days of sent mail.
    */
-  forget_when_sent: Generated<number>;
+  forget_when_sent: Generated<boolean>;
 }

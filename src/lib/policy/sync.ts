@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import { writeTransaction, type DB } from '../db/index.ts';
 import type { CalendarDate } from './dates.ts';
 
 /** What the database records of a published version. */
@@ -31,13 +30,13 @@ export class PolicySyncError extends Error {
  * (or number) but a different text, title or material flag, it throws `PolicySyncError` and
  * writes nothing, because a published version never changes and rows elsewhere may record
  * that a user accepted the text the database knows.
+ *
+ * Several app servers starting at once on one database each run it: the transaction takes its
+ * lock before it reads, so the second one finds the first one's rows instead of inserting
+ * them again (a unique violation that stopped its start, on PostgreSQL).
  */
-export async function syncPolicyVersions(
-  db: Kysely<Database>,
-  versions: readonly PolicyVersionRecord[],
-  now: Date = new Date(),
-): Promise<SyncResult> {
-  return db.transaction().execute(async (trx) => {
+export async function syncPolicyVersions(db: DB, versions: readonly PolicyVersionRecord[], now: Date = new Date()): Promise<SyncResult> {
+  return writeTransaction(db, 'policy-versions', async (trx) => {
     const rows = await trx.selectFrom('policy_version').selectAll().execute();
     const byDate = new Map(rows.map((r) => [r.effective_date, r]));
     const result: SyncResult = { inserted: [], unchanged: [], onlyInDatabase: [] };
@@ -48,7 +47,7 @@ export async function syncPolicyVersions(
         if (row.content_sha256 !== v.sha256) differs.push('text');
         if (row.title !== v.title) differs.push('title');
         if (row.version !== v.version) differs.push(`version number (${row.version} → ${v.version})`);
-        if (row.material !== (v.material ? 1 : 0)) differs.push('material flag');
+        if (row.material !== v.material) differs.push('material flag');
         if (differs.length > 0) {
           throw new PolicySyncError(
             `the policy version effective ${v.effective} differs from the one the database recorded (${differs.join(', ')}); a published version never changes — restore it and publish the change as a new version`,
@@ -70,7 +69,7 @@ export async function syncPolicyVersions(
           version: v.version,
           title: v.title,
           content_sha256: v.sha256,
-          material: v.material ? 1 : 0,
+          material: v.material,
           recorded_at: now.toISOString(),
         })
         .execute();

@@ -12,8 +12,8 @@ export interface PolicyVersionTable {
   title: string;
   /** SHA-256 (hex) of the version's canonical text, as /privacy/versions.json publishes it. */
   content_sha256: string;
-  /** 1 for a material change, 0 otherwise. */
-  material: number;
+  /** Whether the change is material. */
+  material: boolean;
   /** When this database first recorded the version (ISO 8601). */
   recorded_at: string;
 }

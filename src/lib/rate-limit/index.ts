@@ -128,7 +128,7 @@ export async function backoff(db: DB, limit: Backoff, key: string, now = new Dat
   const inWindow = sql<boolean>`excluded.window_start < rate_limit.window_start + ${limit.windowMs}`;
   const next = sql<number>`case when ${inWindow} then rate_limit.count + 1 else 1 end`;
   const wait = (count: ReturnType<typeof sql<number>>) =>
-    sql<number>`case when ${count} > ${limit.free} then ${at} + min((${count} - ${limit.free}) * ${limit.stepMs}, ${limit.maxDelayMs}) else 0 end`;
+    sql<number>`case when ${count} > ${limit.free} then ${at} + (case when (${count} - ${limit.free}) * ${limit.stepMs} < ${limit.maxDelayMs} then (${count} - ${limit.free}) * ${limit.stepMs} else ${limit.maxDelayMs} end) else 0 end`;
   const row = await db
     .insertInto('rate_limit')
     .values({ bucket: limit.bucket, key_hash: hash, window_start: at, count: 1, blocked_until: limit.free >= 1 ? 0 : at + limit.stepMs })

@@ -98,6 +98,14 @@ function noticeMessage(
   };
 }
 
+/** Notices, each with its purpose and the purpose's recipient. */
+function noticesWithPurpose(db: DB) {
+  return db
+    .selectFrom('purpose_notice')
+    .innerJoin('sharing_purpose', 'sharing_purpose.id', 'purpose_notice.purpose_id')
+    .innerJoin('recipient', 'recipient.id', 'sharing_purpose.recipient_id');
+}
+
 /** Sends up to `max` queued notices to confirmed addresses. Returns how many were sent. */
 export async function sendNotices(
   db: DB,
@@ -106,11 +114,8 @@ export async function sendNotices(
   now = new Date(),
   max = NOTICES_PER_RUN,
 ): Promise<number> {
-  const due = await db
-    .selectFrom('purpose_notice')
+  const due = await noticesWithPurpose(db)
     .innerJoin('user', 'user.id', 'purpose_notice.user_id')
-    .innerJoin('sharing_purpose', 'sharing_purpose.id', 'purpose_notice.purpose_id')
-    .innerJoin('recipient', 'recipient.id', 'sharing_purpose.recipient_id')
     .select([
       'purpose_notice.purpose_id',
       'purpose_notice.user_id',
@@ -217,10 +222,7 @@ export interface LinkNotice {
 export async function noticeForLink(db: DB, token: string | null | undefined): Promise<LinkNotice | undefined> {
   const parsed = parseToken(token);
   if (!parsed) return undefined;
-  const row = await db
-    .selectFrom('purpose_notice')
-    .innerJoin('sharing_purpose', 'sharing_purpose.id', 'purpose_notice.purpose_id')
-    .innerJoin('recipient', 'recipient.id', 'sharing_purpose.recipient_id')
+  const row = await noticesWithPurpose(db)
     .select([
       'purpose_notice.user_id',
       'purpose_notice.purpose_id',
@@ -276,10 +278,7 @@ export interface AccountNotice {
 
 /** The notices on the user's account, newest purpose first. */
 export async function accountNotices(db: DB, userId: number): Promise<AccountNotice[]> {
-  const rows = await db
-    .selectFrom('purpose_notice')
-    .innerJoin('sharing_purpose', 'sharing_purpose.id', 'purpose_notice.purpose_id')
-    .innerJoin('recipient', 'recipient.id', 'sharing_purpose.recipient_id')
+  const rows = await noticesWithPurpose(db)
     .select([
       'purpose_notice.purpose_id',
       'recipient.name',

@@ -158,7 +158,7 @@ export async function runShare(db: DB, actor: AuditActor, request: ShareRequest,
               .selectFrom('sharing_choice as sc')
               .select('sc.id')
               .whereRef('sc.user_id', '=', 'user.id')
-              .where('sc.opted_out', '=', 1)
+              .where('sc.opted_out', '=', true)
               .where('sc.id', '=', (inner) =>
                 inner
                   .selectFrom('sharing_choice as latest')

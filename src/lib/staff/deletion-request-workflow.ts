@@ -232,7 +232,8 @@ async function complete(
   now: Date,
   confirm?: { via: ConfirmedVia },
 ): Promise<CompletionOutcome> {
-  const done = await writeTransaction(db, 'admins', async (trx) => {
+  // Both rules: the request's one transition (against a cancel) and the last admin (against other erasures).
+  const done = await writeTransaction(db, ['admins', 'deletion-requests'], async (trx) => {
     const request = await trx.selectFrom('deletion_request').select(['status', 'user_id']).where('id', '=', requestId).executeTakeFirst();
     if (!request) return { ok: false as const, problem: 'not-found' as const };
     if (request.status !== (confirm ? 'pending' : 'confirmed'))
@@ -267,24 +268,28 @@ export type ConfirmOutcome = { ok: true; deleted: boolean } | { ok: false; probl
  * confirmed for support to complete (`deleted: false`).
  */
 export async function confirmDeletionByLink(db: DB, token: string | null | undefined, now = new Date()): Promise<ConfirmOutcome> {
-  const confirmed = await writeTransaction(db, 'admins', async (trx): Promise<{ id: number } | { problem: LinkProblem | 'last-admin' }> => {
-    const found = await requestOfToken(trx, token, now);
-    if ('problem' in found) return { problem: found.problem };
-    // Checked before the link is used up: the owner is told to contact support instead.
-    const { user_id: userId } = await trx
-      .selectFrom('deletion_request')
-      .select('user_id')
-      .where('id', '=', found.id)
-      .executeTakeFirstOrThrow();
-    if (userId !== null && (await isLastAdmin(trx, userId))) return { problem: 'last-admin' };
-    const { numUpdatedRows } = await trx
-      .updateTable('deletion_request')
-      .set(confirmedValues('email-link', now))
-      .where('id', '=', found.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return numUpdatedRows === 1n ? { id: found.id } : { problem: 'invalid' };
-  });
+  const confirmed = await writeTransaction(
+    db,
+    ['admins', 'deletion-requests'],
+    async (trx): Promise<{ id: number } | { problem: LinkProblem | 'last-admin' }> => {
+      const found = await requestOfToken(trx, token, now);
+      if ('problem' in found) return { problem: found.problem };
+      // Checked before the link is used up: the owner is told to contact support instead.
+      const { user_id: userId } = await trx
+        .selectFrom('deletion_request')
+        .select('user_id')
+        .where('id', '=', found.id)
+        .executeTakeFirstOrThrow();
+      if (userId !== null && (await isLastAdmin(trx, userId))) return { problem: 'last-admin' };
+      const { numUpdatedRows } = await trx
+        .updateTable('deletion_request')
+        .set(confirmedValues('email-link', now))
+        .where('id', '=', found.id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return numUpdatedRows === 1n ? { id: found.id } : { problem: 'invalid' };
+    },
+  );
   if ('problem' in confirmed) return { ok: false, problem: confirmed.problem };
   const ticket = (await db.selectFrom('deletion_request').select('ticket').where('id', '=', confirmed.id).executeTakeFirst())?.ticket ?? '';
   try {

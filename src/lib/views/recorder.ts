@@ -1,24 +1,24 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
-import type { OpenDatabase, SqliteStatement } from '../db/index.ts';
+import { sql } from 'kysely';
+import type { DB } from '../db/index.ts';
 import { addDays, dayOf, type Day } from './days.ts';
 import { hashKey, keyedHash } from './visitor.ts';
 
 /**
  * Counting views, exactly.
  *
- * A view event, inside a SQLite transaction: record the page load's idempotency key (a
- * repeat stops here), mark the visitor as seen for the page and for the site today (keyed
- * hashes), then add to the page's day, the page's total and the site's day. Events that
- * arrive together are committed together (group commit). better-sqlite3 is synchronous, so
- * a transaction runs start to finish without yielding. It never runs while another request
- * has a transaction open on the shared connection (it would become a savepoint inside it
- * and share its fate): then it waits for Kysely's connection lock. A caller is answered
- * only after the commit that holds its event: an acknowledged view is never lost, and none
- * is counted twice.
+ * A view event, inside a transaction: record the page load's idempotency key (a repeat
+ * stops here), mark the visitor as seen for the page and for the site today (keyed hashes),
+ * then add to the page's day, the page's total and the site's day. Events that arrive while
+ * a commit is in flight are committed together in the next one (group commit), and a batch
+ * costs a fixed number of statements whatever its size: one multi-row insert of the keys,
+ * one of the page marks, one of the site marks, one upsert each of days, totals and site
+ * days. A caller is answered only after the commit that holds its event: an acknowledged view
+ * is never lost, and none is counted twice.
  *
- * The statements are written out here (constant SQL with placeholders, prepared once)
- * rather than built with Kysely per event: this is the hot path of every page view. They are
- * plain SQL upserts (`on conflict … do update`), which PostgreSQL also speaks.
+ * One implementation for both dialects (docs/decisions/0021-postgresql.md): the statements
+ * are Kysely's, plain `insert … on conflict` upserts that SQLite and PostgreSQL both speak.
+ * One batch is in flight at a time, so batches never wait on each other's row locks.
  */
 
 /** One page load, as the beacon reports it (already validated). */
@@ -48,7 +48,7 @@ export interface ViewRecorder {
   /** Counts `event` at `now`; resolves with the page's counts once the write has committed. */
   record(event: ViewEvent, now?: Date): Promise<RecordOutcome>;
   /** The page's all-time counts (zeros for a page never counted). */
-  counts(path: string): PageCounts;
+  counts(path: string): Promise<PageCounts>;
   /**
    * Starts the day of `now` if it has not started yet: draws its salt, deletes older salts,
    * the dedupe rows of past days, and idempotency keys older than yesterday. Runs by itself
@@ -58,172 +58,209 @@ export interface ViewRecorder {
   rotate(now?: Date): Promise<void>;
 }
 
-type Totals = { views: number; visitors: number };
-
-const totalsStatements = new WeakMap<OpenDatabase['sqlite'], SqliteStatement<[string], Totals>>();
+/** Events per transaction at most (bounds the parameters of one statement). */
+const MAX_BATCH = 400;
 
 /**
- * A page's all-time counts, what the counter shows (zeros for a page never counted). One
- * read of one row with a statement prepared once per connection: the island calls this on
- * every render. Counting transactions never stay open across an await, so this always
- * reads committed totals.
+ * A page's all-time counts, what the counter shows (zeros for a page never counted). The
+ * island calls this on every render: one read of one row by its key.
  */
-export function readPageCounts({ sqlite }: Pick<OpenDatabase, 'sqlite'>, path: string): PageCounts {
-  let statement = totalsStatements.get(sqlite);
-  if (!statement) {
-    statement = sqlite.prepare<[string], Totals>('select views, visitors from view_total where path = ?');
-    totalsStatements.set(sqlite, statement);
-  }
-  const row = statement.get(path);
+export async function readPageCounts({ db }: { db: DB }, path: string): Promise<PageCounts> {
+  const row = await db.selectFrom('view_total').select(['views', 'visitors']).where('path', '=', path).executeTakeFirst();
   return { path, views: row?.views ?? 0, visitors: row?.visitors ?? 0 };
 }
+
 type DayKey = { day: Day; key: KeyObject };
 type Pending = { event: ViewEvent; day: Day; resolve: (outcome: RecordOutcome) => void; reject: (error: unknown) => void };
+type Totals = { views: number; visitors: number };
 
-export function createViewRecorder({ db, sqlite }: Pick<OpenDatabase, 'db' | 'sqlite'>): ViewRecorder {
-  const statements = {
-    insertKey: sqlite.prepare<[string, Day]>('insert into view_event_key (key, day) values (?, ?) on conflict (key) do nothing'),
-    getSalt: sqlite.prepare<[Day], { salt: Buffer }>('select salt from view_salt where day = ?'),
-    insertSalt: sqlite.prepare<[Day, Buffer]>('insert into view_salt (day, salt) values (?, ?) on conflict (day) do nothing'),
-    deleteOldSalts: sqlite.prepare<[Day]>('delete from view_salt where day < ?'),
-    deleteOldSeen: sqlite.prepare<[Day]>('delete from view_seen where day < ?'),
-    deleteOldKeys: sqlite.prepare<[Day]>('delete from view_event_key where day < ?'),
-    insertSeen: sqlite.prepare<[Buffer, Day]>('insert into view_seen (hash, day) values (?, ?) on conflict (hash) do nothing'),
-    addDaily: sqlite.prepare<[string, Day, number, number]>(
-      `insert into view_daily (path, day, views, visitors) values (?, ?, ?, ?)
-       on conflict (path, day) do update set views = view_daily.views + excluded.views, visitors = view_daily.visitors + excluded.visitors`,
-    ),
-    addTotal: sqlite.prepare<[string, number, number], Totals>(
-      `insert into view_total (path, views, visitors) values (?, ?, ?)
-       on conflict (path) do update set views = view_total.views + excluded.views, visitors = view_total.visitors + excluded.visitors
-       returning views, visitors`,
-    ),
-    addSiteVisitors: sqlite.prepare<[Day, number]>(
-      `insert into view_site_daily (day, visitors) values (?, ?)
-       on conflict (day) do update set visitors = view_site_daily.visitors + excluded.visitors`,
-    ),
-  };
-
+export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
   // The hash key of the current day, once its salt has been read in a committed transaction
-  // (a salt never changes during its day). `draft` is what the running transaction uses.
+  // (a salt never changes during its day).
   let committed: DayKey | undefined;
-  let draft: DayKey | undefined;
 
-  /** The hash key of `day`, starting the day if needed (inside a transaction). */
-  function keyOf(day: Day): KeyObject {
-    if (draft?.day === day) return draft.key;
-    statements.insertSalt.run(day, randomBytes(32));
-    const { salt } = statements.getSalt.get(day)!;
-    statements.deleteOldSalts.run(day);
-    statements.deleteOldSeen.run(day);
-    statements.deleteOldKeys.run(addDays(day, -1));
-    draft = { day, key: hashKey(salt) };
-    return draft.key;
+  /** The hash key of `day`, starting the day if needed (inside the transaction `trx`). */
+  async function keyOf(trx: DB, day: Day, started: Map<Day, KeyObject>): Promise<KeyObject> {
+    if (committed?.day === day) return committed.key;
+    const known = started.get(day);
+    if (known) return known;
+    await trx
+      .insertInto('view_salt')
+      .values({ day, salt: randomBytes(32) })
+      .onConflict((oc) => oc.column('day').doNothing())
+      .execute();
+    const { salt } = await trx.selectFrom('view_salt').select('salt').where('day', '=', day).executeTakeFirstOrThrow();
+    await trx.deleteFrom('view_salt').where('day', '<', day).execute();
+    await trx.deleteFrom('view_seen').where('day', '<', day).execute();
+    await trx.deleteFrom('view_event_key').where('day', '<', addDays(day, -1)).execute();
+    const key = hashKey(salt);
+    started.set(day, key);
+    return key;
   }
 
-  const countsOf = (path: string) => readPageCounts({ sqlite }, path);
+  /** After the commit: the newest day started becomes the cached one. */
+  function remember(started: Map<Day, KeyObject>) {
+    for (const [day, key] of started) if (!committed || day >= committed.day) committed = { day, key };
+  }
 
   /**
-   * A batch of events, in one transaction. Each event: its key (a repeat stops here), then
-   * whether its visitor is new today for the page and for the site. The additions are then
-   * summed per page and day and written once each, so a batch costs one upsert per page, not
-   * per event. Every answer carries the page's totals after the batch: its own view included.
+   * A batch of events, in one transaction. The keys first (a write, so that on SQLite the
+   * transaction takes the write lock before it reads, waiting its turn under busy_timeout):
+   * a key already stored, or repeated earlier in the batch, is not counted. Then each counted
+   * event's visitor marks: new today for the page, and if so for the site. The additions are
+   * summed per page and day and written once each. Every answer carries the page's totals
+   * after the batch: its own view included.
    */
-  const countBatch = sqlite.transaction((batch: readonly Pending[]): RecordOutcome[] => {
-    const perPageDay = new Map<string, { path: string; day: Day; views: number; visitors: number }>();
-    const newSiteVisitors = new Map<Day, number>();
-    const counted = batch.map(({ event, day }) => {
-      const key = keyOf(day);
-      if (statements.insertKey.run(event.key, day).changes === 0) return false;
-      let newPageVisitor = 0;
-      if (event.visitorId !== null) {
-        newPageVisitor = statements.insertSeen.run(keyedHash(key, 'page', day, event.path, event.visitorId), day).changes;
-        // Seen on this page today means seen on the site today (both marks are made together
-        // and expire together): only a first view of a page can be a first view of the site.
-        if (newPageVisitor === 1 && statements.insertSeen.run(keyedHash(key, 'site', day, event.visitorId), day).changes === 1) {
-          newSiteVisitors.set(day, (newSiteVisitors.get(day) ?? 0) + 1);
-        }
-      }
-      const id = `${day} ${event.path}`;
-      const sum = perPageDay.get(id) ?? { path: event.path, day, views: 0, visitors: 0 };
-      sum.views += 1;
-      sum.visitors += newPageVisitor;
-      perPageDay.set(id, sum);
-      return true;
-    });
-    const totals = new Map<string, Totals>();
-    for (const { path, day, views, visitors } of perPageDay.values()) {
-      statements.addDaily.run(path, day, views, visitors);
-      totals.set(path, statements.addTotal.get(path, views, visitors)!);
-    }
-    for (const [day, visitors] of newSiteVisitors) statements.addSiteVisitors.run(day, visitors);
-    return batch.map(({ event }, i) => {
-      const total = totals.get(event.path) ?? countsOf(event.path);
-      return { counted: counted[i]!, path: event.path, views: total.views, visitors: total.visitors };
-    });
-  });
-  const startDay = sqlite.transaction((day: Day) => keyOf(day));
+  async function countBatch(batch: readonly Pending[]): Promise<RecordOutcome[]> {
+    const started = new Map<Day, KeyObject>();
+    const outcomes = await db.transaction().execute(async (trx) => {
+      const firstOfKey = new Map<string, Pending>();
+      for (const item of batch) if (!firstOfKey.has(item.event.key)) firstOfKey.set(item.event.key, item);
+      const inserted = await trx
+        .insertInto('view_event_key')
+        .values([...firstOfKey.values()].map(({ event, day }) => ({ key: event.key, day })))
+        .onConflict((oc) => oc.column('key').doNothing())
+        .returning('key')
+        .execute();
+      const newKeys = new Set(inserted.map((r) => r.key));
+      const counted = batch.map((item) => newKeys.has(item.event.key) && firstOfKey.get(item.event.key) === item);
 
-  /**
-   * Runs `work` (which opens and commits its own transaction) once nothing else has a
-   * transaction open on the shared connection. If none is open now, it runs at once: it is
-   * synchronous, so nothing can begin meanwhile. If one is (a Kysely transaction between two
-   * of its awaits), it waits for Kysely's connection lock, which that transaction holds.
-   */
-  function exclusive<T>(work: () => T): Promise<T> {
-    if (!sqlite.inTransaction) {
-      try {
-        return Promise.resolve(runAlone(work));
-      } catch (error) {
-        return Promise.reject(error);
+      // Page marks for counted events with a visitor; a mark repeated in the batch is new once.
+      const pageMarks = new Map<string, { hash: Buffer; day: Day; item: Pending }>();
+      const siteMarkOf = new Map<Pending, { hash: Buffer; day: Day }>();
+      for (const [i, item] of batch.entries()) {
+        const { event, day } = item;
+        if (!counted[i] || event.visitorId === null) continue;
+        const key = await keyOf(trx, day, started);
+        const hash = keyedHash(key, 'page', day, event.path, event.visitorId);
+        const id = hash.toString('hex');
+        if (pageMarks.has(id)) continue;
+        pageMarks.set(id, { hash, day, item });
+        siteMarkOf.set(item, { hash: keyedHash(key, 'site', day, event.visitorId), day });
       }
-    }
-    return db.connection().execute(async () => runAlone(work));
+      // The day starts with its first event even when no event of the batch has a visitor.
+      for (const item of batch) await keyOf(trx, item.day, started);
+      const newPage = await insertMarks(trx, [...pageMarks.values()]);
+      const newPageVisitor = new Set([...pageMarks.values()].filter((m) => newPage.has(m.hash.toString('hex'))).map((m) => m.item));
+      // Seen on this page today means seen on the site today (both marks are made together
+      // and expire together): only a first view of a page can be a first view of the site.
+      const siteMarks = new Map<string, { hash: Buffer; day: Day }>();
+      for (const item of newPageVisitor) {
+        const mark = siteMarkOf.get(item)!;
+        siteMarks.set(mark.hash.toString('hex'), mark);
+      }
+      const newSite = await insertMarks(trx, [...siteMarks.values()]);
+      const newSiteVisitors = new Map<Day, number>();
+      for (const [id, { day }] of siteMarks) if (newSite.has(id)) newSiteVisitors.set(day, (newSiteVisitors.get(day) ?? 0) + 1);
+
+      const perPageDay = new Map<string, { path: string; day: Day; views: number; visitors: number }>();
+      const perPage = new Map<string, Totals>();
+      for (const [i, item] of batch.entries()) {
+        if (!counted[i]) continue;
+        const { path } = item.event;
+        const visitor = newPageVisitor.has(item) ? 1 : 0;
+        const id = `${item.day} ${path}`;
+        const sum = perPageDay.get(id) ?? { path, day: item.day, views: 0, visitors: 0 };
+        sum.views += 1;
+        sum.visitors += visitor;
+        perPageDay.set(id, sum);
+        const total = perPage.get(path) ?? { views: 0, visitors: 0 };
+        total.views += 1;
+        total.visitors += visitor;
+        perPage.set(path, total);
+      }
+      const totals = new Map<string, Totals>();
+      if (perPageDay.size > 0) {
+        await trx
+          .insertInto('view_daily')
+          .values([...perPageDay.values()])
+          .onConflict((oc) =>
+            oc.columns(['path', 'day']).doUpdateSet({
+              views: sql`view_daily.views + excluded.views`,
+              visitors: sql`view_daily.visitors + excluded.visitors`,
+            }),
+          )
+          .execute();
+        const rows = await trx
+          .insertInto('view_total')
+          .values([...perPage].map(([path, t]) => ({ path, ...t })))
+          .onConflict((oc) =>
+            oc.column('path').doUpdateSet({
+              views: sql`view_total.views + excluded.views`,
+              visitors: sql`view_total.visitors + excluded.visitors`,
+            }),
+          )
+          .returning(['path', 'views', 'visitors'])
+          .execute();
+        for (const { path, views, visitors } of rows) totals.set(path, { views, visitors });
+      }
+      if (newSiteVisitors.size > 0) {
+        await trx
+          .insertInto('view_site_daily')
+          .values([...newSiteVisitors].map(([day, visitors]) => ({ day, visitors })))
+          .onConflict((oc) => oc.column('day').doUpdateSet({ visitors: sql`view_site_daily.visitors + excluded.visitors` }))
+          .execute();
+      }
+      const outcomes: RecordOutcome[] = [];
+      for (const [i, { event }] of batch.entries()) {
+        const total = totals.get(event.path) ?? (await readPageCounts({ db: trx }, event.path));
+        outcomes.push({ counted: counted[i]!, path: event.path, views: total.views, visitors: total.visitors });
+      }
+      return outcomes;
+    });
+    remember(started); // only now: the transaction that read the salt has committed
+    return outcomes;
   }
 
-  function runAlone<T>(work: () => T): T {
-    if (sqlite.inTransaction) throw new Error('view counting: the connection is inside another transaction');
-    draft = committed;
-    try {
-      const result = work();
-      committed = draft; // only now: the transaction that read the salt has committed
-      return result;
-    } finally {
-      draft = committed;
-    }
+  /** Inserts the marks not yet present; returns the hex of those it inserted. */
+  async function insertMarks(trx: DB, marks: { hash: Buffer; day: Day }[]): Promise<Set<string>> {
+    if (marks.length === 0) return new Set();
+    const rows = await trx
+      .insertInto('view_seen')
+      .values(marks.map(({ hash, day }) => ({ hash, day })))
+      .onConflict((oc) => oc.column('hash').doNothing())
+      .returning('hash')
+      .execute();
+    return new Set(rows.map((r) => Buffer.from(r.hash).toString('hex')));
   }
 
-  // Group commit: the events that arrive while the event loop is busy are counted together,
-  // in one transaction, as soon as it is free. Each caller hears back only after the commit
-  // that holds its event; if anything in it fails, nothing of it is kept and every event in
-  // it is refused (the beacon retries with the same key).
+  // Group commit: events wait in the queue while a batch commits, and go together in the
+  // next. Each caller hears back only after the commit that holds its event; if anything in
+  // it fails, nothing of it is kept and every event in it is refused (the beacon retries
+  // with the same key).
   let queue: Pending[] = [];
-  let scheduled = false;
+  let inFlight = false;
   function flush() {
-    scheduled = false;
-    const batch = queue;
-    queue = [];
-    exclusive(() => countBatch.immediate(batch)).then(
-      (outcomes) => outcomes.forEach((outcome, i) => batch[i]!.resolve(outcome)),
-      (error: unknown) => batch.forEach((item) => item.reject(error)),
-    );
+    if (inFlight || queue.length === 0) return;
+    inFlight = true;
+    const batch = queue.slice(0, MAX_BATCH);
+    queue = queue.slice(batch.length);
+    countBatch(batch)
+      .then(
+        (outcomes) => outcomes.forEach((outcome, i) => batch[i]!.resolve(outcome)),
+        (error: unknown) => batch.forEach((item) => item.reject(error)),
+      )
+      .finally(() => {
+        inFlight = false;
+        flush();
+      });
   }
 
   return {
     record(event, now = new Date()) {
       return new Promise<RecordOutcome>((resolve, reject) => {
         queue.push({ event, day: dayOf(now), resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        // Events of the same turn of the event loop go together even when nothing is in flight.
+        if (queue.length === 1 && !inFlight) setImmediate(flush);
       });
     },
-    counts: countsOf,
+    counts: (path) => readPageCounts({ db }, path),
     async rotate(now = new Date()) {
       const day = dayOf(now);
       if (committed?.day === day) return;
-      await exclusive(() => startDay.immediate(day));
+      const started = new Map<Day, KeyObject>();
+      await db.transaction().execute((trx) => keyOf(trx, day, started));
+      remember(started);
     },
   };
 }

@@ -1,0 +1,47 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import { SqliteBooleans } from './booleans.ts';
+import type { Database } from './schema.ts';
+import { LockFirstSqliteDialect } from './transactions.ts';
+
+/** How long a statement waits for another connection's lock before failing. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Creates `dir` and its missing parents one level at a time. (Node's own recursive mkdir
+ * spins forever on some read-only file systems such as /proc instead of failing.)
+ */
+function ensureDirectory(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new Error(`${dir} is not a folder`);
+    return;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) ensureDirectory(parent);
+  mkdirSync(dir);
+}
+
+/** Opens (creating if needed) the SQLite file at `path` with the settings every connection must have; throws the driver's error. */
+export function openSqlite(path: string): { db: Kysely<Database>; sqlite: SQLite.Database } {
+  if (path !== ':memory:') ensureDirectory(dirname(path));
+  const sqlite = new SQLite(path);
+  try {
+    // WAL lets readers proceed while a write is in progress; NORMAL sync is durable across
+    // process crashes (not power loss of the last transaction), the usual WAL pairing.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Erased personal data is overwritten, not left in free pages until they are reused.
+    sqlite.pragma('secure_delete = ON');
+    // A write test: opening succeeds on a read-only file, the first write would not.
+    sqlite.exec('BEGIN IMMEDIATE; ROLLBACK;');
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new LockFirstSqliteDialect({ database: sqlite }), plugins: [new SqliteBooleans()] });
+  return { db, sqlite };
+}
