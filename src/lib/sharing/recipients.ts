@@ -1,7 +1,8 @@
 import { recordAudit, type AuditActor } from '../audit/log.ts';
 import type { DB } from '../db/index.ts';
 import { isCalendarDate } from '../policy/dates.ts';
-import type { RecipientChangeKind, RecipientKind } from './tables.ts';
+import type { Selectable } from 'kysely';
+import type { RecipientChangeKind, RecipientKind, RecipientTable } from './tables.ts';
 
 /**
  * The public register of recipients (/privacy/recipients): every processor and third party
@@ -64,18 +65,8 @@ export function checkRecipientForm(input: Partial<Record<RecipientField, string 
   return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value: value as RecipientValues };
 }
 
-type RecipientRow = {
-  id: number;
-  name: string;
-  country: string;
-  data_received: string;
-  purpose: string;
-  kind: RecipientKind;
-  since: string;
-  added_at: number;
-  updated_at: number;
-  removed_at: number | null;
-};
+/** A stored row, as the table declares it (tables.ts). */
+type RecipientRow = Selectable<RecipientTable>;
 
 function fromRow(r: RecipientRow): Recipient {
   return {
