@@ -305,13 +305,14 @@ describe('isDatabaseUnavailable', () => {
     }
   });
 
-  it("knows PostgreSQL's shutdown and connection states, pg's lost connections, and looks into causes", () => {
+  it("knows PostgreSQL's shutdown, read-only and connection states, pg's lost connections, and looks into causes", () => {
     const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
     for (const error of [
       withCode('57P01', 'terminating connection due to administrator command'),
       withCode('57P02'),
       withCode('57P03', 'the database system is shutting down'),
       withCode('53300', 'sorry, too many clients already'),
+      withCode('25006', 'cannot execute INSERT in a read-only transaction'),
       withCode('08006'),
       withCode('08001'),
       withCode('ECONNRESET'),
@@ -337,6 +338,8 @@ describe('isDatabaseUnavailable', () => {
       withCode('23505'),
       withCode('42P01'),
       withCode('57014', 'canceling statement due to statement timeout'),
+      // A missing privilege is a misconfiguration that waiting does not cure.
+      withCode('42501', 'permission denied for table view_count'),
       withCode('SQLITE_CONSTRAINT_UNIQUE'),
       withCode('SQLITE_CORRUPT'),
       withCode('SQLITE_ERROR'),

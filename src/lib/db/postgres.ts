@@ -81,13 +81,15 @@ const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT
 
 /**
  * SQLSTATEs of a server that cannot serve just now: shutting down, starting up, in recovery,
- * out of connections. (Class 08, connection exceptions, is matched by its prefix.)
+ * out of connections, or read-only (the writes wait for a primary, as SQLite's read-only file
+ * does). A missing privilege (42501) is not among them: that is a misconfiguration. (Class 08, connection exceptions, is matched by its prefix.)
  */
 const UNAVAILABLE_STATES = new Set([
   '57P01', // admin_shutdown: a fast or smart shutdown ended the session
   '57P02', // crash_shutdown: another backend crashed, the server restarts
   '57P03', // cannot_connect_now: starting up, shutting down, in recovery
   '53300', // too_many_connections
+  '25006', // read_only_sql_transaction: a standby, or a role or database set read-only for maintenance
 ]);
 
 /**
