@@ -5,6 +5,14 @@ import { SERVER_V8_FLAGS, serverEnv } from '../server/runtime-settings.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * The island key (ASTRO_KEY) of the local tools that run the built site on PostgreSQL (the
+ * tests, the fault tests, the benchmark) when none is given: a fixed value, not a secret,
+ * never for production. A server with DATABASE_URL needs a key (src/lib/config/island-key.ts);
+ * one fixed key lets every tool run on the same build instead of rebuilding for its own.
+ */
+export const LOCAL_ASTRO_KEY = Buffer.from('customertrackr-tests-island-key!').toString('base64');
+
 export interface SiteProcess {
   url: string;
   child: ChildProcess;

@@ -7,7 +7,7 @@ import { RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE } from '../../src/lib/http/una
 import { Client, islandCalls } from '../support/account-profile.ts';
 import { startCluster, throwawayPostgres, type Cluster } from '../support/cluster.ts';
 import { createUser, PASSWORD, startSession } from '../support/users.ts';
-import { eventKey, sendViewEvent, startViewLoad } from '../support/view-load.ts';
+import { eventKey, sendViewEvent, startViewLoad } from '../../src/cli/view-load.ts';
 
 const CLIENTS = 32;
 /** The page the load counts; the probes and the recovery writes count another, so that the load's count stays exact. */

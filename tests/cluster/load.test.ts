@@ -1,7 +1,7 @@
 // Exact counts through nginx under load, and an app server killed in the middle of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../support/cluster.ts';
-import { BROWSER, startViewLoad, type LoadResult } from '../support/view-load.ts';
+import { BROWSER, startViewLoad, type LoadResult } from '../../src/cli/view-load.ts';
 
 const LOAD_SECONDS = Number(process.env.CLUSTER_LOAD_SECONDS ?? 20);
 const CLIENTS = 64;

@@ -4,17 +4,18 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSiteProcess, startSiteProcess } from '../../src/cli/site-process.ts';
+import { LOCAL_ASTRO_KEY, spawnSiteProcess, startSiteProcess } from '../../src/cli/site-process.ts';
 import { createTestPostgresDatabase, dialect } from './postgres.ts';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * The island key (ASTRO_KEY) the tests build with (global-setup.ts) and start every server
- * with: a fixed test value, not a secret. Servers that share a database need one
- * (src/lib/config/island-key.ts), and one build then serves the HTTP tests and the cluster.
+ * with: the local tools' fixed value (site-process.ts), not a secret. Servers that share a
+ * database need one (src/lib/config/island-key.ts), and one build then serves the HTTP
+ * tests, the cluster, the fault tests and the benchmark.
  */
-export const TEST_ASTRO_KEY = Buffer.from('customertrackr-tests-island-key!').toString('base64');
+export const TEST_ASTRO_KEY = LOCAL_ASTRO_KEY;
 
 export interface RunningSite {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:39211 */

@@ -1,4 +1,6 @@
 import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { describeSchema, openDatabase } from './index.ts';
 
 /**
  * Operations on a database file outside the running site's connection: the backup command
@@ -27,19 +29,27 @@ export function integrityCheck(path: string): string {
   }
 }
 
-/** Every row of every table, as text: two equal snapshots mean nothing stored has changed. */
-export function snapshotTables(path: string): string {
-  const sqlite = new SQLite(path, { readonly: true });
+/**
+ * Every row of every table, as text, on either dialect: two equal snapshots mean nothing
+ * stored has changed. Rows are sorted by their text, so that the order a dialect happens to
+ * return them in does not count as a change.
+ */
+export async function snapshotTables(where: string): Promise<string> {
+  const opened = openDatabase(where);
   try {
-    const tables = sqlite
-      .prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name")
-      .all() as {
-      name: string;
-    }[];
-    return tables
-      .map(({ name }) => `${name}:${JSON.stringify(sqlite.prepare(`select * from "${name.replaceAll('"', '""')}"`).all())}`)
-      .join('\n');
+    const { tables } = await describeSchema(opened.db);
+    const lines: string[] = [];
+    for (const { name } of tables.toSorted((a, b) => a.name.localeCompare(b.name))) {
+      const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(opened.db);
+      lines.push(
+        `${name}:${rows
+          .map((row) => JSON.stringify(row))
+          .sort()
+          .join('\n')}`,
+      );
+    }
+    return lines.join('\n');
   } finally {
-    sqlite.close();
+    await opened.close();
   }
 }

@@ -1,6 +1,6 @@
-// View events as many browsers' beacons send them (public/js/view-count.js), for the cluster's
-// load tests: each event has its own idempotency key and is retried with that same key until
-// it is acknowledged, so that the stored count can be compared with what was acknowledged.
+// View events as many browsers' beacons send them (public/js/view-count.js), for the fault
+// and cluster tests: each event has its own idempotency key and is retried with that same key
+// until it is acknowledged, so that the stored count can be compared with what was acknowledged.
 import { randomBytes } from 'node:crypto';
 
 export const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0 Safari/537.36';
