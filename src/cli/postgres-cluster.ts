@@ -55,7 +55,16 @@ function postgresIds(): { uid: number; gid: number } {
   return { uid, gid };
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export interface ClusterOptions {
+  /**
+   * Commits reach the disk before they are acknowledged (fsync, full-page writes and
+   * synchronous commit on, as in production): for figures that mean something (the
+   * benchmark). Off by default: the tests do not test PostgreSQL's durability.
+   */
+  durable?: boolean;
+}
+
+export async function startPostgresCluster({ durable = false }: ClusterOptions = {}): Promise<PostgresCluster> {
   const bin = postgresBin();
   if (!bin) throw new Error('no PostgreSQL found: install it (Debian: apt-get install postgresql) or set TEST_DATABASE_URL');
   const asRoot = process.getuid?.() === 0;
@@ -98,16 +107,14 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     'UTF8',
     '--no-sync',
   ];
-  // A server for tests: durability is not what is tested on it (fsync off), many
-  // connections (each test file's databases and servers have pools). A clean shutdown
+  // A server for tests: durability is not what is tested on it (fsync off, unless `durable`),
+  // many connections (each test file's databases and servers have pools). A clean shutdown
   // (stopServer's fast mode) still writes every committed transaction out before it stops.
   const options = [
     `-p ${port}`,
     `-k ${sockets}`,
     "-c listen_addresses='127.0.0.1'",
-    '-c fsync=off',
-    '-c full_page_writes=off',
-    '-c synchronous_commit=off',
+    ...(durable ? [] : ['-c fsync=off', '-c full_page_writes=off', '-c synchronous_commit=off']),
     '-c max_connections=300',
     '-c shared_buffers=64MB',
   ].join(' ');

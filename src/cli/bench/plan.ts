@@ -10,7 +10,10 @@ import { startTopology, type Topology } from './topology.ts';
 import { SCENARIOS, type Scenario } from './scenarios.ts';
 import { ONLY, root } from './settings.ts';
 
-/** What this run measures: every scenario, or those BENCH_ONLY names with their peers. */
+/**
+ * What this run measures: every scenario, or those BENCH_ONLY names with their peers, and
+ * (transitively) every scenario their goals compare with or whose request a peer repeats.
+ */
 export function selectedScenarios(): Scenario[] {
   const only = ONLY;
   if (!only) return SCENARIOS;
@@ -19,8 +22,38 @@ export function selectedScenarios(): Scenario[] {
     throw new Error(
       `BENCH_ONLY: no scenario named ${unknown.join(', ')} (there are ${SCENARIOS.map((s) => s.name).join(', ')}, sign-in, reset)`,
     );
-  return SCENARIOS.filter((s) => only.includes(s.name) || only.includes(s.baselineOf ?? s.nginxOf ?? s.throughNginx?.of ?? ''));
+  const named = new Set(SCENARIOS.filter((s) => only.includes(s.name) || only.includes(sourceOf(s) ?? '')).map((s) => s.name));
+  for (let grown = true; grown;) {
+    grown = false;
+    for (const scenario of SCENARIOS.filter((s) => named.has(s.name))) {
+      for (const needed of [sourceOf(scenario), ...(scenario.goal?.minRatios ?? []).map((r) => r.scenario)]) {
+        if (needed && !named.has(needed)) {
+          named.add(needed);
+          grown = true;
+        }
+      }
+    }
+  }
+  return SCENARIOS.filter((s) => named.has(s.name));
 }
+
+/** The scenario whose request a peer repeats. */
+const sourceOf = (s: Scenario) => s.baselineOf ?? s.nginxOf ?? s.throughNginx?.of;
+
+/** An app server under test: where it listens, its origin, and its process (for the peak RSS). */
+export interface SiteUnderTest extends Site {
+  pid: number | undefined;
+}
+
+/** The app servers of a run: on SQLite, and on PostgreSQL where it is installed. */
+export interface Sites {
+  sqlite: SiteUnderTest;
+  postgres?: SiteUnderTest;
+}
+
+/** The app server a scenario's own requests go to; undefined when its database is not running here. */
+export const siteOf = (sites: Sites, scenario: Scenario): SiteUnderTest | undefined =>
+  scenario.database === 'postgres' ? sites.postgres : sites.sqlite;
 
 /** The baseline server (the site itself is started by site-process.ts). */
 interface Running {
@@ -63,17 +96,20 @@ export interface Planned {
  */
 export async function planTargets(
   scenarios: Scenario[],
-  site: Site,
-  sitePid: number | undefined,
+  sites: Sites,
   nginx: string | undefined,
   dir: string,
   stopping: (() => Promise<void>)[],
   /** The site's environment, for the second app server of the topology scenarios. */
   appEnv: Record<string, string> = {},
 ): Promise<Planned> {
+  const site = sites.sqlite;
   const plans = new Map<string, RequestPlan>();
   const targets: Target[] = [];
-  for (const scenario of scenarios) if (scenario.plan) plans.set(scenario.name, await scenario.plan(site));
+  for (const scenario of scenarios) {
+    const own = siteOf(sites, scenario);
+    if (scenario.plan && own) plans.set(scenario.name, await scenario.plan(own));
+  }
   const planOf = (scenario: Scenario, name: string) => {
     const plan = plans.get(name);
     if (!plan) throw new Error(`${scenario.name}: ${name} has no plan`);
@@ -108,7 +144,8 @@ export async function planTargets(
     } else if (scenario.nginxOf) {
       if (nginxUrl) targets.push({ scenario, url: nginxUrl, plan: planOf(scenario, scenario.nginxOf) });
     } else if (scenario.plan) {
-      targets.push({ scenario, url: site.url, plan: planOf(scenario, scenario.name), pid: sitePid });
+      const own = siteOf(sites, scenario);
+      if (own) targets.push({ scenario, url: own.url, plan: planOf(scenario, scenario.name), pid: own.pid });
     } else {
       throw new Error(`${scenario.name}: give it a plan, a baselineOf, an nginxOf or a throughNginx`);
     }

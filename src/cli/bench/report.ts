@@ -23,20 +23,24 @@ export interface Ratio {
   rounds: number[];
 }
 
-export function printHeading(nginx: string | undefined, wrk: string | undefined): void {
+/** `postgres`: the PostgreSQL the pg- scenarios run on (its version and settings), if any. */
+export function printHeading(nginx: string | undefined, wrk: string | undefined, postgres: string | undefined): void {
   console.log(
-    `Benchmark: ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SECONDS} s per scenario, taking turns (after ${WARMUP_SECONDS} s of warm-up); ${cpus().length} CPUs; Node ${process.versions.node}${nginx ? `; ${nginxVersion(nginx)}` : ''}; load from ${wrk ? 'wrk (GETs) and autocannon (POSTs)' : 'autocannon'}\n`,
+    `Benchmark: ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SECONDS} s per scenario, taking turns (after ${WARMUP_SECONDS} s of warm-up); ${cpus().length} CPUs; Node ${process.versions.node}${nginx ? `; ${nginxVersion(nginx)}` : ''}${postgres ? `; ${postgres}` : ''}; load from ${wrk ? 'wrk (GETs) and autocannon (POSTs)' : 'autocannon'}\n`,
   );
 }
+
+/** The width of the name column: the longest scenario name (pg-announcements). */
+const NAME_WIDTH = 17;
 
 export function printResults(results: Measured[]): void {
   for (const result of results) {
     const rss = result.peakRssMb === undefined ? '' : `   peak RSS ${result.peakRssMb} MB`;
     console.log(
-      `${result.name.padEnd(13)} ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}${rss}`,
+      `${result.name.padEnd(NAME_WIDTH)} ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}${rss}`,
     );
-    console.log(`${''.padEnd(13)} ${result.description}`);
-    console.log(`${''.padEnd(13)} rounds: ${result.roundsRps.map((r) => fmt(r)).join(', ')} req/s`);
+    console.log(`${''.padEnd(NAME_WIDTH)} ${result.description}`);
+    console.log(`${''.padEnd(NAME_WIDTH)} rounds: ${result.roundsRps.map((r) => fmt(r)).join(', ')} req/s`);
   }
 }
 
@@ -50,6 +54,10 @@ export function checkGoals(scenarios: Scenario[], results: Measured[]): { checks
   for (const scenario of scenarios) {
     const result = results.find((r) => r.name === scenario.name);
     const { goal } = scenario;
+    if (!result && goal && scenario.database === 'postgres') {
+      checks.push({ ok: null, line: `${scenario.name}: not measured (PostgreSQL is not installed)` });
+      continue;
+    }
     if (!result || !goal) continue;
     for (const wanted of goal.minRatios ?? []) {
       const base = results.find((r) => r.name === wanted.scenario);
@@ -119,7 +127,22 @@ export function peakRssCheck(results: Measured[], signInPeakRssMb: number | unde
   };
 }
 
-export function printMissingTools(nginx: string | undefined, wrk: string | undefined): void {
+/** Sign-in on PostgreSQL against sign-in on SQLite: a figure (argon2id dominates both), no goal. */
+export function signInComparison(sqlite: Record<string, number>, postgres: Record<string, number>): Check {
+  const onSqlite = sqlite.signInsPerSecond ?? 0;
+  const onPostgres = postgres.signInsPerSecond ?? 0;
+  const share = onSqlite > 0 ? ` (${fmt((onPostgres / onSqlite) * 100, 1)} % of SQLite's ${fmt(onSqlite, 1)})` : '';
+  return {
+    ok: null,
+    line: `sign-in on PostgreSQL: ${fmt(onPostgres, 1)} per second${share}, p99 ${fmt(postgres.signInP99Ms ?? 0)} ms; /healthz meanwhile p99 ${fmt(postgres.pageP99Ms ?? 0)} ms (a figure, no goal)`,
+  };
+}
+
+export function printMissingTools(nginx: string | undefined, wrk: string | undefined, postgresMissing: boolean): void {
+  if (postgresMissing)
+    console.log(
+      '\n(PostgreSQL is not installed here: the pg- scenarios and sign-in on PostgreSQL are not measured. apt-get install postgresql, and run again.)',
+    );
   if (!nginx)
     console.log(
       '\n(nginx is not installed here: the ratios to nginx are not measured. Install it (apt-get install nginx-light) and run again.)',
@@ -142,6 +165,9 @@ export interface Report {
   results: Measured[];
   ratios: Ratio[];
   signIn: { figures: Record<string, number>; peakRssMb: number | undefined } | undefined;
+  signInOnPostgres: { figures: Record<string, number>; peakRssMb: number | undefined } | undefined;
+  /** The PostgreSQL of the pg- scenarios, if any. */
+  postgres: string | undefined;
   reset: Record<string, number> | undefined;
   checks: Check[];
 }
@@ -157,6 +183,7 @@ export function writeReport(report: Report): void {
         at: new Date().toISOString(),
         node: process.versions.node,
         nginx: report.nginx ? nginxVersion(report.nginx) : null,
+        postgres: report.postgres ?? null,
         cpus: cpus().length,
         connections: CONNECTIONS,
         rounds: ROUNDS,
@@ -166,6 +193,7 @@ export function writeReport(report: Report): void {
         results: report.results,
         ratios: report.ratios,
         signIn: report.signIn && { ...report.signIn.figures, peakRssMb: report.signIn.peakRssMb },
+        signInOnPostgres: report.signInOnPostgres && { ...report.signInOnPostgres.figures, peakRssMb: report.signInOnPostgres.peakRssMb },
         reset: report.reset,
         checks: report.checks,
       },

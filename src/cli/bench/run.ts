@@ -28,10 +28,13 @@ export async function measureTargets(targets: Target[]): Promise<Measured[]> {
   }));
 }
 
-/** Sign-in (argon2id on the thread pool) while a cheap page is measured, with the site's peak RSS meanwhile. */
-export async function measureSignIn(siteUrl: string, sitePid: number | undefined, databasePath: string) {
+/**
+ * Sign-in (argon2id on the thread pool) while a cheap page is measured, with the site's peak
+ * RSS meanwhile; `database` is the site's (a SQLite file or a PostgreSQL URL).
+ */
+export async function measureSignIn(siteUrl: string, sitePid: number | undefined, database: string) {
   resetPeakRss(sitePid);
-  const figures = await benchSignIn(siteUrl, SITE_ORIGIN, { databasePath });
+  const figures = await benchSignIn(siteUrl, SITE_ORIGIN, { database });
   return { figures, peakRssMb: roundedMb(peakRss(sitePid)) };
 }
 

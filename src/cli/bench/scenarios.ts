@@ -33,6 +33,11 @@ export interface Scenario {
    * configuration (bench/topology.ts), in front of one app server or two.
    */
   throughNginx?: { of: string; apps: 1 | 2 };
+  /**
+   * Run against a second app server on PostgreSQL (bench.ts starts a throwaway cluster for it)
+   * instead of the one on SQLite. Not measured where PostgreSQL is not installed.
+   */
+  database?: 'postgres';
   goal?: Goal;
   /** Checks run after the scenario, given its plan; each returns a line to print (and whether it held). */
   verify?: (site: Site, plan: RequestPlan) => Promise<{ ok: boolean; line: string }>;
@@ -45,35 +50,56 @@ async function viewCount(site: Site, path: string): Promise<number> {
   return ((await res.json()) as { views: number }).views;
 }
 
+/** A view event as the beacon sends it: a new page-load key each time, a returning visitor's cookie. */
+async function viewEventPlan(site: Site): Promise<RequestPlan> {
+  return {
+    method: 'POST',
+    path: '/api/views/event',
+    headers: {
+      'content-type': 'application/json',
+      origin: site.origin,
+      'user-agent': BROWSER_UA,
+      cookie: 'visitor=BenchVisitor000000000001',
+    },
+    // Keys as the beacon makes them (time, then random hex), all of the same length so
+    // that the baseline gets requests of the same size.
+    body: () => JSON.stringify({ path: VIEW_PATH, key: `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}` }),
+  };
+}
+
+/**
+ * Exactness under the same load: a burst of a known number of events (autocannon stops a
+ * timed run with requests in flight, so the timed runs cannot be checked exactly).
+ */
+async function exactViewCounts(site: Site, plan: RequestPlan): Promise<{ ok: boolean; line: string }> {
+  const before = await viewCount(site, VIEW_PATH);
+  const burst = await autocannon({ ...options(site.url, plan), amount: 5000 });
+  const added = (await viewCount(site, VIEW_PATH)) - before;
+  return {
+    ok: burst['2xx'] === 5000 && added === 5000,
+    line: `exact: 5,000 events sent, ${fmt(burst['2xx'])} accepted → +${fmt(added)} views`,
+  };
+}
+
+/** The request of the server island named `island` on `page`, as the page's script makes it. */
+async function islandPlan(site: Site, page: string, island: string, headers: Record<string, string>): Promise<RequestPlan> {
+  const html = await (await fetch(site.url + page)).text();
+  const src = new RegExp(`/_server-islands/${island}[^"']*`).exec(html)?.[0]?.replaceAll('&amp;', '&');
+  if (!src) throw new Error(`no ${island} island on ${page}`);
+  return { method: 'GET', path: src, headers };
+}
+
+const announcementsPlan = (site: Site) => islandPlan(site, '/', 'AnnouncementBanner', { 'user-agent': BROWSER_UA });
+const viewCountPlan = (site: Site) =>
+  islandPlan(site, VIEW_PATH, 'ViewCount', { 'accept-language': 'en-US,en;q=0.9', 'user-agent': BROWSER_UA });
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'view-event',
     description: `POST /api/views/event for ${VIEW_PATH}: a new page-load key each time, a returning visitor's cookie`,
-    plan: async (site) => ({
-      method: 'POST',
-      path: '/api/views/event',
-      headers: {
-        'content-type': 'application/json',
-        origin: site.origin,
-        'user-agent': BROWSER_UA,
-        cookie: 'visitor=BenchVisitor000000000001',
-      },
-      // Keys as the beacon makes them (time, then random hex), all of the same length so
-      // that the baseline gets requests of the same size.
-      body: () => JSON.stringify({ path: VIEW_PATH, key: `${Date.now().toString(36)}-${randomBytes(12).toString('hex')}` }),
-    }),
+    plan: viewEventPlan,
     goal: { minRatios: [{ scenario: 'raw-node', ratio: 0.5 }], maxP99Ms: 20 },
-    // Exactness under the same load: a burst of a known number of events (autocannon stops
-    // a timed run with requests in flight, so the timed runs cannot be checked exactly).
-    verify: async (site, plan) => {
-      const before = await viewCount(site, VIEW_PATH);
-      const burst = await autocannon({ ...options(site.url, plan), amount: 5000 });
-      const added = (await viewCount(site, VIEW_PATH)) - before;
-      return {
-        ok: burst['2xx'] === 5000 && added === 5000,
-        line: `exact: 5,000 events sent, ${fmt(burst['2xx'])} accepted → +${fmt(added)} views`,
-      };
-    },
+    verify: exactViewCounts,
   },
   {
     name: 'raw-node',
@@ -139,23 +165,37 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'announcements',
     description: 'GET the AnnouncementBanner server island (rendered by Astro; reads the dismiss cookie and the schedule)',
-    plan: async (site) => {
-      const html = await (await fetch(site.url + '/')).text();
-      const src = /\/_server-islands\/AnnouncementBanner[^"']*/.exec(html)?.[0]?.replaceAll('&amp;', '&');
-      if (!src) throw new Error('no AnnouncementBanner island on /');
-      return { method: 'GET', path: src, headers: { 'user-agent': BROWSER_UA } };
-    },
+    plan: announcementsPlan,
     goal: { minRps: 1500 },
   },
   {
     name: 'island',
     description: `GET the ViewCount server island of ${VIEW_PATH} (rendered by Astro)`,
-    plan: async (site) => {
-      const html = await (await fetch(site.url + VIEW_PATH)).text();
-      const src = /\/_server-islands\/ViewCount[^"']*/.exec(html)?.[0]?.replaceAll('&amp;', '&');
-      if (!src) throw new Error(`no ViewCount island on ${VIEW_PATH}`);
-      return { method: 'GET', path: src, headers: { 'accept-language': 'en-US,en;q=0.9', 'user-agent': BROWSER_UA } };
-    },
+    plan: viewCountPlan,
     goal: { minRps: 1500 },
+  },
+  // The same on PostgreSQL (issue 15): an app server whose DATABASE_URL names a local
+  // PostgreSQL with durable commits, against the same bare Node peer and the SQLite figures.
+  {
+    name: 'pg-view-event',
+    description: `view-event with the site on PostgreSQL (group commit: src/lib/views/)`,
+    database: 'postgres',
+    plan: viewEventPlan,
+    goal: { minRatios: [{ scenario: 'raw-node', ratio: 0.35 }], maxP99Ms: 50 },
+    verify: exactViewCounts,
+  },
+  {
+    name: 'pg-island',
+    description: 'island with the site on PostgreSQL',
+    database: 'postgres',
+    plan: viewCountPlan,
+    goal: { minRatios: [{ scenario: 'island', ratio: 0.8 }], maxP99Ms: 50 },
+  },
+  {
+    name: 'pg-announcements',
+    description: 'announcements with the site on PostgreSQL',
+    database: 'postgres',
+    plan: announcementsPlan,
+    goal: { minRatios: [{ scenario: 'announcements', ratio: 0.8 }], maxP99Ms: 50 },
   },
 ];

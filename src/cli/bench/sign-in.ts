@@ -13,19 +13,19 @@
 // (`signInRateLimited`); with `clearLimits: false` the figures show the limiter at work.
 //
 // The accounts it signs in with are created directly in the server's database (so this needs
-// DATABASE_PATH, or `databasePath`, to be the running server's) and deleted at the end,
-// together with their sessions.
+// DATABASE_PATH, or `database`, to be the running server's: a SQLite file or a PostgreSQL
+// URL) and deleted at the end, together with their sessions.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { createAccount, hashPassword, normalizeEmail, removeThrowawayAccounts } from '../../lib/auth/index.ts';
 import { config } from '../../lib/config/index.ts';
-import { openDatabase, type DB } from '../../lib/db/index.ts';
+import { isPostgresUrl, openDatabase, type DB } from '../../lib/db/index.ts';
 import { BACKOFFS, clearBuckets, LIMITS } from '../../lib/rate-limit/index.ts';
 
 export interface SignInBenchOptions {
-  /** The running server's database. Default: DATABASE_PATH (as the server reads it). */
-  databasePath?: string;
+  /** The running server's database: a SQLite file or a `postgres://` URL. Default: DATABASE_PATH (as the server reads it). */
+  database?: string;
   /** How long sign-ins run, in seconds. Default 5. */
   durationSeconds?: number;
   /** Concurrent sign-in connections. Default 8. */
@@ -76,11 +76,11 @@ function pageLoad(baseUrl: string, path: string, seconds: number) {
  */
 export async function benchSignIn(baseUrl: string, origin: string, options: SignInBenchOptions = {}): Promise<Record<string, number>> {
   const { durationSeconds = 5, connections = 8, users = 8, page = '/healthz', clearLimits = true } = options;
-  const databasePath = options.databasePath ?? config().databasePath;
-  if (!existsSync(databasePath))
-    throw new Error(`sign-in bench: no database at ${databasePath}; set DATABASE_PATH to the running server's database`);
+  const where = options.database ?? config().databasePath;
+  if (!isPostgresUrl(where) && !existsSync(where))
+    throw new Error(`sign-in bench: no database at ${where}; set DATABASE_PATH to the running server's database`);
   const base = baseUrl.replace(/\/$/, '');
-  const database = openDatabase(databasePath);
+  const database = openDatabase(where);
   const { db } = database;
   let clearing: NodeJS.Timeout | undefined;
   let created: number[] = [];
@@ -122,7 +122,7 @@ export async function benchSignIn(baseUrl: string, origin: string, options: Sign
     const rateLimited = count(429);
     if (succeeded === 0 && total > 0 && rateLimited < total) {
       throw new Error(
-        `sign-in bench: no sign-in succeeded (statuses ${JSON.stringify(Object.fromEntries(statuses))}); is ${databasePath} the running server's database, and ${origin} its SITE_URL?`,
+        `sign-in bench: no sign-in succeeded (statuses ${JSON.stringify(Object.fromEntries(statuses))}); is ${database.path} the running server's database, and ${origin} its SITE_URL?`,
       );
     }
     const seconds = signInResult.duration;
