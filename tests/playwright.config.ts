@@ -14,6 +14,10 @@ export default defineConfig({
   testDir: './e2e',
   outputDir: '../test-results/playwright',
   fullyParallel: false,
+  // One worker: the specs share one server and one database, and some change what every page
+  // shows (announcements, the last admin), so two at once would make results depend on their
+  // interleaving; on the 2-core CI machine a second browser also competes with the server for
+  // the CPU, and measured no faster.
   workers: 1,
   retries: 0,
   timeout: 30_000,

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from '@playwright/test';
 import { PASSWORD } from '../support/users.ts';
 import { expect, newSignedInPage, newUser, signInAs, submitSignInForm, test } from './fixtures.ts';
-import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+import { expectNoAxeViolations, hasHorizontalScroll, saveScreenshot } from './support.ts';
 
 const PAGES = ['/account', '/account/security', '/account/privacy', '/account/data'] as const;
 
@@ -363,7 +363,7 @@ for (const width of [320, 375, 1440]) {
         expect(await hasHorizontalScroll(page), path).toBe(false);
         if (width !== 320) {
           const name = path.slice(1).replace(/\//g, '-');
-          await page.screenshot({ path: `test-results/screens/${name}-${width}-${colorScheme}.png`, fullPage: true });
+          await saveScreenshot(page, `${name}-${width}-${colorScheme}`, { fullPage: true });
         }
       }
       // A refused form, as the reader sees it.
@@ -372,7 +372,7 @@ for (const width of [320, 375, 1440]) {
       await section(page, 'Profile').getByRole('button', { name: 'Save profile' }).click();
       await expect(page.getByRole('alert')).toBeVisible();
       expect(await hasHorizontalScroll(page)).toBe(false);
-      if (width !== 320) await page.screenshot({ path: `test-results/screens/account-error-${width}-${colorScheme}.png` });
+      if (width !== 320) await saveScreenshot(page, `account-error-${width}-${colorScheme}`);
     });
   }
 }

@@ -7,7 +7,7 @@ import type { Page } from '@playwright/test';
 import { linkPath, waitForMail } from '../support/outbox.ts';
 import { PASSWORD, uniqueEmail } from '../support/users.ts';
 import { E2E_OUTBOX, expect, newUser, signInWithForm, submitSignInForm, test } from './fixtures.ts';
-import { expectNoAxeViolations } from './support.ts';
+import { expectNoAxeViolations, saveScreenshot } from './support.ts';
 
 /** The header's account menu (the server island), once it has arrived. */
 function accountMenu(page: Page) {
@@ -152,7 +152,7 @@ test('registration errors are tied to their fields and keep what was typed', asy
   await expect(page.locator('[data-hint-text]')).toHaveText('');
   await passwordField.fill('a');
   await expect(page.locator('[data-hint-text]')).toHaveText('14 more characters needed.');
-  await page.screenshot({ path: 'test-results/screens/register-errors.png', fullPage: true });
+  await saveScreenshot(page, 'register-errors', { fullPage: true });
 });
 
 for (const colorScheme of ['light', 'dark'] as const) {

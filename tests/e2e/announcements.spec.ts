@@ -9,7 +9,7 @@ import { startSite } from '../support/site.ts';
 import { withDatabase } from '../support/site-db.ts';
 import { uniqueText } from '../support/users.ts';
 import { E2E_DATABASE, expect, newSignedInPage, newUser, test } from './fixtures.ts';
-import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+import { expectNoAxeViolations, hasHorizontalScroll, saveScreenshot } from './support.ts';
 
 /**
  * Starts counting layout shifts not caused by the reader's own input (what CLS counts).
@@ -162,7 +162,7 @@ test('a visitor dismisses an announcement with the keyboard; it stays dismissed 
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   expect(await layoutShifts(page), 'the banner arrives without moving the page').toEqual([]);
   expect(await hasHorizontalScroll(page)).toBe(false);
-  await page.screenshot({ path: 'test-results/screens/announcement-banner-1024.png' });
+  await saveScreenshot(page, 'announcement-banner-1024');
 
   // Reach its Dismiss button from the top of the page with Tab, and press it.
   const dismiss = item.getByRole('button', { name: 'Dismiss' });
@@ -212,7 +212,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
         await expect(banner(page, text)).toBeVisible();
       }
       expect(await hasHorizontalScroll(page)).toBe(false);
-      await page.screenshot({ path: `test-results/screens/announcement-banner-${width}-${colorScheme}.png` });
+      await saveScreenshot(page, `announcement-banner-${width}-${colorScheme}`);
     }
     await expectNoAxeViolations(page);
   });
@@ -291,7 +291,7 @@ test.describe('the admin pages', () => {
           await expect(page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Announcements' })).toBeVisible();
           expect(await hasHorizontalScroll(page), `${path} at ${width}px`).toBe(false);
           if (name === 'announcements' || name === 'announcement-edit' || colorScheme === 'light') {
-            await page.screenshot({ path: `test-results/screens/${name}-${width}-${colorScheme}.png`, fullPage: true });
+            await saveScreenshot(page, `${name}-${width}-${colorScheme}`, { fullPage: true });
           }
         }
         await expectNoAxeViolations(page);

@@ -71,6 +71,12 @@ export function clearRateLimits(): Promise<unknown> {
 export interface Fixtures {
   /** Runs before every test (automatically): the rate-limit counters start empty. */
   cleanRateLimits: void;
+  /**
+   * Runs after every test (automatically): a test that failed leaves a full-page screenshot
+   * of each page still open under its folder in test-results/playwright/ (a passing test
+   * takes none; E2E_SCREENSHOTS=1 saves the specs' own screenshots, see support.ts).
+   */
+  screenshotOnFailure: void;
   /** A new account (verified, with PASSWORD, agreed to the first policy version). */
   user: NewUser;
   /** The test's page, its context signed in as `user`. */
@@ -89,6 +95,24 @@ export const test = base.extend<Fixtures>({
     async ({}, use) => {
       await clearRateLimits();
       await use();
+    },
+    { auto: true },
+  ],
+  // On `context`, so that it runs before the test's own context closes.
+  screenshotOnFailure: [
+    async ({ browser, context }, use, testInfo) => {
+      await use();
+      if (testInfo.status === testInfo.expectedStatus) return;
+      const pages = [context, ...browser.contexts().filter((c) => c !== context)].flatMap((c) => c.pages());
+      for (const [i, page] of pages.entries()) {
+        const path = testInfo.outputPath(`test-failed-${i + 1}.png`);
+        try {
+          await page.screenshot({ path, fullPage: true, timeout: 5_000 });
+          testInfo.attachments.push({ name: 'screenshot', path, contentType: 'image/png' });
+        } catch {
+          // A page that cannot be drawn (closed, or stuck): the trace has what it showed.
+        }
+      }
     },
     { auto: true },
   ],

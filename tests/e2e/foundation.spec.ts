@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures.ts';
-import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+import { expectNoAxeViolations, hasHorizontalScroll, saveScreenshot } from './support.ts';
 
 const PAGES = [
   ['home', '/'],
@@ -18,7 +18,7 @@ for (const width of [320, 375, 1280]) {
       await page.goto(path);
       await expect(page.locator('h1')).toHaveCount(1);
       expect(await hasHorizontalScroll(page)).toBe(false);
-      await page.screenshot({ path: `test-results/screens/${name}-${width}.png`, fullPage: true });
+      await saveScreenshot(page, `${name}-${width}`, { fullPage: true });
     });
   }
 }
@@ -30,7 +30,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await page.goto(path);
       await expectNoAxeViolations(page);
       if (colorScheme === 'dark' && name === 'home') {
-        await page.screenshot({ path: `test-results/screens/${name}-dark.png`, fullPage: true });
+        await saveScreenshot(page, `${name}-dark`, { fullPage: true });
       }
     });
   }

@@ -1,12 +1,13 @@
 // The header and the docked banners (issue 14, items 2-4): the header knows the reader's state
 // at first paint, works without JavaScript, collapses on phones with CSS alone, keeps the
 // account menu inside the viewport; on phones one banner shows at a time, within 15 % of the
-// screen, each dismissible, and the staff pages have none. Screenshots of each state go to
-// test-results/screens/header-*.png.
+// screen, each dismissible, and the staff pages have none. With E2E_SCREENSHOTS=1,
+// screenshots of each state go to test-results/screens/header-*.png.
 import type { Browser, Page } from '@playwright/test';
 import { createAnnouncement, endAnnouncement } from '../../src/lib/announcements/index.ts';
 import { withDatabase } from '../support/site-db.ts';
 import { E2E_DATABASE, expect, newUser, signInAs, test } from './fixtures.ts';
+import { saveScreenshot } from './support.ts';
 
 const PHONE = { width: 375, height: 812 };
 const WIDE = { width: 1440, height: 900 };
@@ -30,7 +31,7 @@ async function signedInPage(browser: Browser, viewport: typeof PHONE, displayNam
 }
 
 const accountSlot = (page: Page) => page.locator('.site-header .account-slot');
-const shot = (page: Page, name: string) => page.screenshot({ path: `test-results/screens/header-${name}.png` });
+const shot = (page: Page, name: string) => saveScreenshot(page, `header-${name}`);
 
 test('a signed-in reader never sees "Sign in / Create account", not even for a frame', async ({ browser }) => {
   const { page } = await signedInPage(browser, WIDE, 'Jane Frame');
@@ -52,6 +53,8 @@ test('a signed-in reader never sees "Sign in / Create account", not even for a f
   await shot(page, 'signed-in-before-island-1440');
   release();
   await expect(accountSlot(page).getByText('Jane Frame')).toBeVisible();
+  // Two more frames checked with the name in place, whether or not a screenshot is taken.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   await shot(page, 'signed-in-1440');
   expect(await page.evaluate(() => (window as unknown as { sawSignedOut: boolean }).sawSignedOut)).toBe(false);
   await page.context().close();

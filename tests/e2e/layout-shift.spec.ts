@@ -2,18 +2,17 @@
 // the cumulative layout shift from navigation until every server island has rendered stays
 // at or below 0.01. A PerformanceObserver registered before the page's first byte (buffered,
 // so nothing before it is missed) records each layout-shift entry with the elements that
-// moved; the test prints them when it fails. Each page is also saved as a screenshot under
-// test-results/screens/ (state, page, width), to be looked at.
+// moved; the test prints them when it fails. The server islands' answers are held back until
+// the page has painted and settled, so that their arrival is measured on every page. A page
+// that moved is saved as a full-page screenshot under test-results/screens/ (state, page,
+// width), to be looked at; with E2E_SCREENSHOTS=1 (`E2E_SCREENSHOTS=1 npm run test:e2e`)
+// every page is.
 import type { Page } from '@playwright/test';
 import { expect, newUser, signInAs, test } from './fixtures.ts';
 import { sitePages, type SitePage } from './site-pages.ts';
+import { SAVE_SCREENSHOTS } from './support.ts';
 
 const LIMIT = 0.01;
-/**
- * Server islands are held back this long, as on a real network: on 127.0.0.1 they could
- * otherwise land before the first paint and hide what their arrival moves.
- */
-const ISLAND_DELAY_MS = 400;
 const WIDTHS = [
   { width: 375, height: 812 },
   { width: 1440, height: 900 },
@@ -76,8 +75,54 @@ export async function islandsRendered(page: Page): Promise<void> {
   });
 }
 
-async function measure(page: Page, path: string): Promise<{ cls: number; shifts: Shift[] }> {
-  await page.goto(path);
+/**
+ * Waits until the page has painted its content and settled: loaded, its first contentful
+ * paint reported, its fonts in place and two more frames drawn.
+ */
+async function painted(page: Page): Promise<void> {
+  await page.waitForFunction(() => performance.getEntriesByName('first-contentful-paint').length > 0, undefined, {
+    polling: 'raf',
+    timeout: 10_000,
+  });
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+  });
+}
+
+/**
+ * Holds back the answers of every server island the page asks for until `release()`. On
+ * 127.0.0.1 they could otherwise land before the first paint and hide what their arrival
+ * moves; held until the page has painted and settled, they arrive as on a slow network, every
+ * time (a request made after the release goes through at once).
+ */
+async function holdIslands(page: Page): Promise<{ hold: () => void; release: () => void }> {
+  let held: Promise<void> = Promise.resolve();
+  let release = () => {};
+  await page.route('**/_server-islands/**', async (route) => {
+    await held;
+    await route.continue();
+  });
+  return {
+    hold: () => {
+      held = new Promise<void>((resolve) => (release = resolve));
+    },
+    release: () => release(),
+  };
+}
+
+async function measure(
+  page: Page,
+  path: string,
+  islands: { hold: () => void; release: () => void },
+): Promise<{ cls: number; shifts: Shift[] }> {
+  islands.hold();
+  try {
+    await page.goto(path);
+    await painted(page);
+  } finally {
+    islands.release();
+  }
   await islandsRendered(page);
   const shifts = await page.evaluate(() => window.__layoutShifts ?? []);
   const counted = shifts.filter((s) => !s.hadRecentInput);
@@ -85,14 +130,14 @@ async function measure(page: Page, path: string): Promise<{ cls: number; shifts:
 }
 
 async function measureAll(page: Page, pages: SitePage[], state: string, width: number): Promise<string[]> {
-  await page.route('**/_server-islands/**', async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, ISLAND_DELAY_MS));
-    await route.continue();
-  });
+  const islands = await holdIslands(page);
   const failures: string[] = [];
   for (const { name, path } of pages) {
-    const { cls, shifts } = await measure(page, path);
-    await page.screenshot({ path: `test-results/screens/${state}-${name}-${width}.png`, fullPage: true });
+    const { cls, shifts } = await measure(page, path, islands);
+    // A page that moved is always saved, to be looked at; the others with E2E_SCREENSHOTS=1.
+    if (cls > LIMIT || SAVE_SCREENSHOTS) {
+      await page.screenshot({ path: `test-results/screens/${state}-${name}-${width}.png`, fullPage: true });
+    }
     if (cls > LIMIT) {
       failures.push(
         `${path} (${state}, ${width}px): CLS ${cls.toFixed(4)}\n${shifts.map((s) => `  ${s.value.toFixed(4)}: ${s.sources.join('; ') || '(no sources reported)'}`).join('\n')}`,

@@ -1,12 +1,13 @@
 // The policy pages and the marketing pages as a reader sees them (issue 14, items 8-10 and 13):
 // the policy's sticky contents (or reader's guide), its "About this version" box, tables that
 // turn into cards on phones with nothing clipped or scrolling sideways, the diff's marks in
-// dark mode, the web font, and the calls to action for signed-in readers. Screenshots of each
-// page at 375 and 1440 px, light and dark, go to test-results/screens/.
+// dark mode, the web font, and the calls to action for signed-in readers. With
+// E2E_SCREENSHOTS=1, screenshots of each page at 375 and 1440 px, light and dark, go to
+// test-results/screens/ (without it, the pages are still loaded and must answer 200).
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { expectNoAxeViolations } from './support.ts';
+import { expectNoAxeViolations, SAVE_SCREENSHOTS, saveScreenshot } from './support.ts';
 
 const CHANGES = '/privacy/changes/2009-01-01...2027-01-01';
 
@@ -210,9 +211,13 @@ test.describe('screenshots', () => {
         await page.emulateMedia({ colorScheme });
         for (const width of [375, 1440]) {
           await page.setViewportSize({ width, height: 900 });
-          await page.goto(path);
-          await page.waitForLoadState('networkidle');
-          await page.screenshot({ path: `test-results/screens/pages-${name}-${width}-${colorScheme}.png`, fullPage: true });
+          const response = await page.goto(path);
+          expect(response?.status(), `${path} at ${width}px (${colorScheme})`).toBe(200);
+          if (SAVE_SCREENSHOTS) {
+            // Every island and late resource in place before the picture is taken.
+            await page.waitForLoadState('networkidle');
+            await saveScreenshot(page, `pages-${name}-${width}-${colorScheme}`, { fullPage: true });
+          }
         }
       }
     });

@@ -10,7 +10,7 @@ import type { Page } from '@playwright/test';
 import { linkPath, waitForMail } from '../support/outbox.ts';
 import { withDatabase } from '../support/site-db.ts';
 import { E2E_DATABASE, E2E_OUTBOX, expect, newUser, signInAs, signInWithForm, test } from './fixtures.ts';
-import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+import { expectNoAxeViolations, hasHorizontalScroll, saveScreenshot } from './support.ts';
 
 function region(page: Page, name: string | RegExp) {
   return page.getByRole('region', { name });
@@ -123,7 +123,7 @@ test('support reveals a detail with a reason, and the user sees it on their acco
   await expect(access).toContainText(`Reason given: “${reason}”`);
   await expect(access).toContainText('Our support team opened your account record');
   await expect(access).not.toContainText(support.email);
-  await access.screenshot({ path: 'test-results/screens/staff-access-on-account.png' });
+  await saveScreenshot(access, 'staff-access-on-account');
   await expectNoAxeViolations(userPage);
   await userContext.close();
 });
@@ -234,8 +234,7 @@ for (const width of [320, 375, 1440]) {
       for (const [path, name] of shots) {
         await page.goto(path);
         expect(await hasHorizontalScroll(page), `${path} at ${width}px`).toBe(false);
-        if (width !== 320)
-          await page.screenshot({ path: `test-results/screens/staff-${name}-${width}-${colorScheme}.png`, fullPage: true });
+        if (width !== 320) await saveScreenshot(page, `staff-${name}-${width}-${colorScheme}`, { fullPage: true });
       }
     }
     // The search with its results.
@@ -244,7 +243,7 @@ for (const width of [320, 375, 1440]) {
     await page.getByLabel('Email address, or how it begins').fill('e2e-staff-screen');
     await page.getByRole('button', { name: 'Find' }).click();
     expect(await hasHorizontalScroll(page)).toBe(false);
-    await page.screenshot({ path: `test-results/screens/staff-users-results-${width}.png`, fullPage: true });
+    await saveScreenshot(page, `staff-users-results-${width}`, { fullPage: true });
   });
 }
 

@@ -5,7 +5,7 @@
 // database is shared with the other specs: counts are compared before and after.
 import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, newUser, signInAs, test } from './fixtures.ts';
-import { expectNoAxeViolations, hasHorizontalScroll } from './support.ts';
+import { expectNoAxeViolations, hasHorizontalScroll, saveScreenshot } from './support.ts';
 
 /** What the counter says for `n` views. */
 const viewed = (n: number) => `Viewed ${n.toLocaleString('en-US')} ${n === 1 ? 'time' : 'times'}`;
@@ -110,7 +110,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await expect(page.getByRole('heading', { level: 1, name: 'Visitor statistics' })).toBeVisible();
     await expect(page.getByRole('img', { name: /Views and visitors per day/ })).toBeVisible();
     await expectNoAxeViolations(page);
-    await page.screenshot({ path: `test-results/screens/admin-stats-${colorScheme}.png`, fullPage: true });
+    await saveScreenshot(page, `admin-stats-${colorScheme}`, { fullPage: true });
   });
 }
 
@@ -165,6 +165,6 @@ test('statistics at a glance: presets, the comparison, definitions, and a chart 
     await expect(page.getByText(/A visitor is one browser on one day/)).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(page.getByText(/A visitor is one browser on one day/)).toBeHidden();
-    if (width !== 320) await page.screenshot({ path: `test-results/screens/admin-stats-7d-${width}.png`, fullPage: true });
+    if (width !== 320) await saveScreenshot(page, `admin-stats-7d-${width}`, { fullPage: true });
   }
 });
