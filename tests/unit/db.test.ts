@@ -11,6 +11,7 @@ import {
   DatabaseError,
   isDatabaseUnavailable,
   isReachable,
+  isTransactionConflict,
   isUniqueViolation,
   migrate,
   openDatabase,
@@ -243,6 +244,57 @@ function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('isTransactionConflict', () => {
+  it.runIf(dialect === 'postgres')('recognises a deadlock PostgreSQL broke, and takes it for nothing else', async () => {
+    const database = await openTestDatabase();
+    try {
+      const { db } = database;
+      await sql`create table pair (id integer primary key, n integer not null)`.execute(db);
+      await sql`insert into pair values (1, 0), (2, 0)`.execute(db);
+      // Each transaction locks one row, waits until the other has locked the other, then
+      // wants it: the server ends one of them (after deadlock_timeout, 1 s).
+      let locked = 0;
+      let bothLocked!: () => void;
+      const both = new Promise<void>((resolve) => (bothLocked = resolve));
+      const crossing = (first: number, second: number) =>
+        db.transaction().execute(async (trx) => {
+          await sql`update pair set n = n + 1 where id = ${first}`.execute(trx);
+          if (++locked === 2) bothLocked();
+          await both;
+          await sql`update pair set n = n + 1 where id = ${second}`.execute(trx);
+        });
+      const results = await Promise.allSettled([crossing(1, 2), crossing(2, 1)]);
+      const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      expect(refused).toHaveLength(1);
+      expect(isTransactionConflict(refused[0])).toBe(true);
+      expect(isDatabaseUnavailable(refused[0])).toBe(false);
+      // Nothing of the ended one was kept.
+      expect((await sql<{ n: number }>`select sum(n)::integer as n from pair`.execute(db)).rows[0]!.n).toBe(2);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('is not a violated constraint, a wrong statement or a missing table', async () => {
+    const database = await openTestDatabase();
+    try {
+      const insert = () => sql`insert into app_meta (key, value) values ('conflict-test', 'x')`.execute(database.db);
+      await insert();
+      for (const attempt of [
+        insert,
+        () => sql`selec 1`.execute(database.db),
+        () => sql`select * from no_such_table`.execute(database.db),
+      ]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(Error);
+        expect(isTransactionConflict(error)).toBe(false);
+      }
+    } finally {
+      await database.close();
+    }
+  });
+});
 
 describe('isDatabaseUnavailable', () => {
   it("recognises the drivers' own errors for a database that cannot be used just now", async () => {

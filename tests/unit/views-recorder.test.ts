@@ -33,6 +33,58 @@ describe('counting', () => {
     expect(Math.min(...outcomes.map((o) => o.views))).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts exactly when two app servers count the same pages and keys at once', async () => {
+    // Each recorder is one app server; the second sees the events in the opposite order, so
+    // their batches reach the same rows in opposite orders unless they lock them sorted.
+    const [one, two] = [createViewRecorder(database), createViewRecorder(database)];
+    const events = Array.from({ length: 600 }, (_, i) => ({
+      path: `/page-${i % 20}`,
+      key: key(),
+      visitorId: `Visitor${String(i % 7).repeat(17)}`,
+    }));
+    const outcomes = await Promise.all([
+      ...events.map((event) => one.record(event, DAY1)),
+      ...events.toReversed().map((event) => two.record(event, DAY1)),
+    ]);
+    expect(outcomes.filter((o) => o.counted)).toHaveLength(600);
+    for (let page = 0; page < 20; page++) {
+      expect(await one.counts(`/page-${page}`)).toEqual({ path: `/page-${page}`, views: 30, visitors: 7 });
+    }
+  });
+
+  it('counts a mixed batch of the current day as it would count the same events one by one', async () => {
+    const A = 'VisitorAAAAAAAAAAAAAAAAA';
+    const B = 'VisitorBBBBBBBBBBBBBBBBB';
+    const earlier = key();
+    await views.record({ path: '/a', key: earlier, visitorId: A }, DAY1); // the day has started
+    const twice = key();
+    // One batch (the same turn of the event loop); on PostgreSQL, one statement.
+    const outcomes = await Promise.all([
+      views.record({ path: '/a', key: earlier, visitorId: A }, DAY1), // a retry: not counted
+      views.record({ path: '/a', key: twice, visitorId: B }, DAY1), // B: new on /a and on the site
+      views.record({ path: '/a', key: twice, visitorId: B }, DAY1), // the same key again
+      views.record({ path: '/a', key: key(), visitorId: B }, DAY1), // B again: a view, not a visitor
+      views.record({ path: '/b', key: key(), visitorId: A }, DAY1), // A: new on /b, not on the site
+      views.record({ path: '/b', key: key(), visitorId: null }, DAY1), // no cookie: a view
+    ]);
+    expect(outcomes.map((o) => o.counted)).toEqual([false, true, false, true, true, true]);
+    expect(outcomes.map((o) => [o.path, o.views, o.visitors])).toEqual([
+      ['/a', 3, 2],
+      ['/a', 3, 2],
+      ['/a', 3, 2],
+      ['/a', 3, 2],
+      ['/b', 2, 1],
+      ['/b', 2, 1],
+    ]);
+    const daily = (await all('view_daily')).sort((x, y) => String(x.path).localeCompare(String(y.path)));
+    expect(daily).toEqual([
+      { path: '/a', day: '2026-03-01', views: 3, visitors: 2 },
+      { path: '/b', day: '2026-03-01', views: 2, visitors: 1 },
+    ]);
+    expect(await all('view_site_daily')).toEqual([{ day: '2026-03-01', visitors: 2 }]);
+    expect(await all('view_event_key')).toHaveLength(5);
+  });
+
   it('answers with counts that include the event itself', async () => {
     const first = await views.record({ path: '/a', key: key(), visitorId: 'VisitorAAAAAAAAAAAAAAAAA' }, DAY1);
     expect(first).toEqual({ counted: true, path: '/a', views: 1, visitors: 1 });
@@ -84,6 +136,18 @@ describe('counting', () => {
     expect(await views.counts('/a')).toEqual({ path: '/a', views: 2, visitors: 0 });
     expect(await all('view_site_daily')).toEqual([]);
     expect(await all('view_seen')).toEqual([]);
+  });
+
+  it('gives concurrent readers of a page one read, and reads again once it has settled', async () => {
+    await views.record({ path: '/a', key: key(), visitorId: null }, DAY1);
+    const first = readPageCounts(database, '/a');
+    expect(readPageCounts(database, '/a')).toBe(first);
+    expect(readPageCounts(database, '/b')).not.toBe(first);
+    expect(await first).toEqual({ path: '/a', views: 1, visitors: 0 });
+    await views.record({ path: '/a', key: key(), visitorId: null }, DAY1);
+    const next = readPageCounts(database, '/a');
+    expect(next).not.toBe(first);
+    expect(await next).toEqual({ path: '/a', views: 2, visitors: 0 });
   });
 
   it('answers zeros for a page never counted', async () => {

@@ -4,7 +4,7 @@
  * that cannot be reached or written just now is the site's answer 503, not a 500. Only this
  * folder knows how each driver reports them.
  */
-import { isPostgresUnavailable, postgresUniqueViolation } from './postgres.ts';
+import { isPostgresConflict, isPostgresUnavailable, postgresUniqueViolation } from './postgres.ts';
 
 interface DriverError {
   code?: unknown;
@@ -61,4 +61,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (Array.isArray(errors)) pending.push(...errors);
   }
   return false;
+}
+
+/**
+ * Whether `error` says the database ended a transaction because it conflicted with another
+ * one running at the same time (PostgreSQL breaking a deadlock, or a serialization failure):
+ * nothing of it was kept, and the same transaction run again succeeds. SQLite runs one
+ * writer at a time and reports a wait that took too long as unavailable instead.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && isPostgresConflict(error);
 }

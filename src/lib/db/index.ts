@@ -12,7 +12,7 @@ import { describeTarget, targetOf, type DatabaseTarget, type Dialect } from './t
 export type { Database } from './schema.ts';
 export type { DatabaseTarget, Dialect } from './target.ts';
 export { describeTarget, isPostgresUrl, redactUrl, targetOf } from './target.ts';
-export { isDatabaseUnavailable, isUniqueViolation } from './errors.ts';
+export { isDatabaseUnavailable, isTransactionConflict, isUniqueViolation } from './errors.ts';
 export { writeTransaction } from './transactions.ts';
 export { dialectOf } from './dialect.ts';
 export { describeSchema, type Schema, type SchemaColumn, type SchemaObject, type SchemaTable } from './introspection.ts';
@@ -44,6 +44,16 @@ export class DatabaseError extends Error {
 function reasonOf(error: unknown): string {
   if (error instanceof Error) return error.message || String((error as { code?: unknown }).code ?? error.name);
   return String(error);
+}
+
+/**
+ * Whether one statement can write to several tables: PostgreSQL's data-modifying `WITH`
+ * (each part sees what the others returned, and the statement commits or fails whole).
+ * SQLite has no such statement. Where a write spans tables, it saves the round trips of a
+ * transaction of several statements, which on a busy server cost more than the work itself.
+ */
+export function writesSeveralTablesInOneStatement(db: DB): boolean {
+  return dialectOf(db) === 'postgres';
 }
 
 /**

@@ -100,6 +100,17 @@ const UNAVAILABLE_MESSAGES =
   /^(Connection terminated|timeout exceeded when trying to connect|timeout expired|Client has encountered a connection error and is not queryable)/;
 
 /**
+ * SQLSTATEs of a transaction the server ended to let another go on: a deadlock it broke, or a
+ * serializable transaction that lost a race. Nothing of it was kept; run again, it succeeds.
+ */
+const CONFLICT_STATES = new Set(['40P01', '40001']);
+
+/** Whether `error` is PostgreSQL ending a transaction in a conflict with another (CONFLICT_STATES). */
+export function isPostgresConflict(error: object): boolean {
+  return CONFLICT_STATES.has((error as PgError).code as string);
+}
+
+/**
  * Whether `error` (one error, without its causes: errors.ts walks those) says the PostgreSQL
  * server cannot be reached or cannot serve just now, as opposed to a problem with the query.
  */

@@ -1,6 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { sql } from 'kysely';
-import type { DB } from '../db/index.ts';
+import { isTransactionConflict, writesSeveralTablesInOneStatement, type DB } from '../db/index.ts';
 import { addDays, dayOf, type Day } from './days.ts';
 import { hashKey, keyedHash } from './visitor.ts';
 
@@ -18,7 +18,13 @@ import { hashKey, keyedHash } from './visitor.ts';
  *
  * One implementation for both dialects (docs/decisions/0021-postgresql.md): the statements
  * are Kysely's, plain `insert … on conflict` upserts that SQLite and PostgreSQL both speak.
- * One batch is in flight at a time, so batches never wait on each other's row locks.
+ * On PostgreSQL a batch of the current day is the same writes in one statement instead
+ * (`countBatchInOneStatement`, decision 0027): each statement of a transaction is a round
+ * trip to the server, and under load those round trips, not the work, were the time a batch
+ * took. Batches of several app servers that touch the same rows wait on each other's row
+ * locks; every statement writes its rows sorted by their key, so they always take them in the
+ * same order, and a batch the server still ends to break a deadlock is run again (nothing of
+ * it was kept).
  */
 
 /** One page load, as the beacon reports it (already validated). */
@@ -61,11 +67,37 @@ export interface ViewRecorder {
 /** Events per transaction at most (bounds the parameters of one statement). */
 const MAX_BATCH = 400;
 
+/** Attempts at a batch that the database ended in a conflict with another (a deadlock). */
+const CONFLICT_ATTEMPTS = 3;
+
+/** Rows in the order of their unique key, the order every batch locks them in. */
+function sortedBy<T>(rows: Iterable<T>, keyOf: (row: T) => string): T[] {
+  return [...rows].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+}
+
+/** Reads of a page's counts in flight, per database: concurrent readers of a page share one. */
+const readsInFlight = new WeakMap<DB, Map<string, Promise<PageCounts>>>();
+
 /**
  * A page's all-time counts, what the counter shows (zeros for a page never counted). The
- * island calls this on every render: one read of one row by its key.
+ * island calls this on every render: one read of one row by its key. Renders of the same page
+ * that start while a read of it is in flight get that read's answer rather than a read of
+ * their own (nothing is kept once it settles; the island's answer may be cached for seconds
+ * anyway): a popular page costs the database one read at a time, not one per render. Inside
+ * a transaction it always reads, to see the transaction's own writes.
  */
-export async function readPageCounts({ db }: { db: DB }, path: string): Promise<PageCounts> {
+export function readPageCounts({ db }: { db: DB }, path: string): Promise<PageCounts> {
+  if (db.isTransaction) return readPageCountsNow(db, path);
+  let reads = readsInFlight.get(db);
+  if (!reads) readsInFlight.set(db, (reads = new Map()));
+  const inFlight = reads.get(path);
+  if (inFlight) return inFlight;
+  const read = readPageCountsNow(db, path).finally(() => reads.delete(path));
+  reads.set(path, read);
+  return read;
+}
+
+async function readPageCountsNow(db: DB, path: string): Promise<PageCounts> {
   const row = await db.selectFrom('view_total').select(['views', 'visitors']).where('path', '=', path).executeTakeFirst();
   return { path, views: row?.views ?? 0, visitors: row?.visitors ?? 0 };
 }
@@ -75,6 +107,7 @@ type Pending = { event: ViewEvent; day: Day; resolve: (outcome: RecordOutcome) =
 type Totals = { views: number; visitors: number };
 
 export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
+  const oneStatement = writesSeveralTablesInOneStatement(db);
   // The hash key of the current day, once its salt has been read in a committed transaction
   // (a salt never changes during its day).
   let committed: DayKey | undefined;
@@ -112,13 +145,15 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
    * after the batch: its own view included.
    */
   async function countBatch(batch: readonly Pending[]): Promise<RecordOutcome[]> {
+    const today = committed;
+    if (oneStatement && today && batch.every((item) => item.day === today.day)) return countBatchInOneStatement(batch, today.key);
     const started = new Map<Day, KeyObject>();
     const outcomes = await db.transaction().execute(async (trx) => {
       const firstOfKey = new Map<string, Pending>();
       for (const item of batch) if (!firstOfKey.has(item.event.key)) firstOfKey.set(item.event.key, item);
       const inserted = await trx
         .insertInto('view_event_key')
-        .values([...firstOfKey.values()].map(({ event, day }) => ({ key: event.key, day })))
+        .values(sortedBy(firstOfKey.values(), (item) => item.event.key).map(({ event, day }) => ({ key: event.key, day })))
         .onConflict((oc) => oc.column('key').doNothing())
         .returning('key')
         .execute();
@@ -173,7 +208,7 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
       if (perPageDay.size > 0) {
         await trx
           .insertInto('view_daily')
-          .values([...perPageDay.values()])
+          .values(sortedBy(perPageDay.values(), (row) => `${row.path}\n${row.day}`))
           .onConflict((oc) =>
             oc.columns(['path', 'day']).doUpdateSet({
               views: sql`view_daily.views + excluded.views`,
@@ -183,7 +218,7 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
           .execute();
         const rows = await trx
           .insertInto('view_total')
-          .values([...perPage].map(([path, t]) => ({ path, ...t })))
+          .values(sortedBy(perPage, ([path]) => path).map(([path, t]) => ({ path, ...t })))
           .onConflict((oc) =>
             oc.column('path').doUpdateSet({
               views: sql`view_total.views + excluded.views`,
@@ -197,13 +232,13 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
       if (newSiteVisitors.size > 0) {
         await trx
           .insertInto('view_site_daily')
-          .values([...newSiteVisitors].map(([day, visitors]) => ({ day, visitors })))
+          .values(sortedBy(newSiteVisitors, ([day]) => day).map(([day, visitors]) => ({ day, visitors })))
           .onConflict((oc) => oc.column('day').doUpdateSet({ visitors: sql`view_site_daily.visitors + excluded.visitors` }))
           .execute();
       }
       const outcomes: RecordOutcome[] = [];
       for (const [i, { event }] of batch.entries()) {
-        const total = totals.get(event.path) ?? (await readPageCounts({ db: trx }, event.path));
+        const total = totals.get(event.path) ?? (await readPageCountsNow(trx, event.path));
         outcomes.push({ counted: counted[i]!, path: event.path, views: total.views, visitors: total.visitors });
       }
       return outcomes;
@@ -212,19 +247,121 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
     return outcomes;
   }
 
+  /**
+   * A batch of the current day (its hash key known) as one statement, with the same outcome
+   * as the transaction of countBatch: the keys not yet stored are counted, once each; a
+   * counted event's page mark that is new makes its visitor new for the page (once per mark),
+   * and then its site mark, if new, new for the site; the sums per page and day, per page and
+   * per day are added; every answer carries its page's totals after the batch. Both marks are
+   * hashed for every event with a visitor (what is not counted is not inserted): the statement
+   * learns which events count only as it runs.
+   */
+  async function countBatchInOneStatement(batch: readonly Pending[], key: KeyObject): Promise<RecordOutcome[]> {
+    const firstOfKey = new Map<string, Pending>();
+    for (const item of batch) if (!firstOfKey.has(item.event.key)) firstOfKey.set(item.event.key, item);
+    const events = sortedBy(firstOfKey.values(), (item) => item.event.key);
+    const column = <T>(of: (item: Pending) => T) => events.map(of);
+    const mark = (item: Pending, ...parts: string[]) =>
+      item.event.visitorId === null ? null : keyedHash(key, ...parts, item.event.visitorId);
+    const { rows } = await sql<{ key: string | null; path: string | null; views: number | null; visitors: number | null }>`
+      with event as (
+        select * from unnest(
+          ${column((item) => item.event.key)}::text[], ${column((item) => item.day)}::text[],
+          ${column((item) => item.event.path)}::text[],
+          ${column((item) => mark(item, 'page', item.day, item.event.path))}::bytea[],
+          ${column((item) => mark(item, 'site', item.day))}::bytea[]
+        ) as event (key, day, path, page_mark, site_mark)
+      ),
+      new_key as (
+        insert into view_event_key (key, day) select key, day from event order by key
+        on conflict (key) do nothing
+        returning key
+      ),
+      counted as (select event.* from event join new_key using (key)),
+      new_page_mark as (
+        insert into view_seen (hash, day)
+        select distinct page_mark, day from counted where page_mark is not null order by page_mark
+        on conflict (hash) do nothing
+        returning hash
+      ),
+      new_page_visitor as (
+        select distinct on (page_mark) counted.* from counted join new_page_mark on new_page_mark.hash = counted.page_mark
+        order by page_mark, key
+      ),
+      new_site_mark as (
+        insert into view_seen (hash, day)
+        select distinct site_mark, day from new_page_visitor order by site_mark
+        on conflict (hash) do nothing
+        returning day
+      ),
+      page_day as (
+        select counted.path, counted.day, count(*) as views, count(new_page_visitor.key) as visitors
+        from counted left join new_page_visitor using (key)
+        group by counted.path, counted.day
+      ),
+      added_daily as (
+        insert into view_daily (path, day, views, visitors)
+        select path, day, views, visitors from page_day order by path, day
+        on conflict (path, day) do update
+          set views = view_daily.views + excluded.views, visitors = view_daily.visitors + excluded.visitors
+      ),
+      total as (
+        insert into view_total (path, views, visitors)
+        select path, sum(views), sum(visitors) from page_day group by path order by path
+        on conflict (path) do update
+          set views = view_total.views + excluded.views, visitors = view_total.visitors + excluded.visitors
+        returning path, views, visitors
+      ),
+      added_site_daily as (
+        insert into view_site_daily (day, visitors)
+        select day, count(*) from new_site_mark group by day order by day
+        on conflict (day) do update set visitors = view_site_daily.visitors + excluded.visitors
+      )
+      select key, null as path, null as views, null as visitors from new_key
+      union all
+      select null, path, views, visitors from total
+    `.execute(db);
+    const newKeys = new Set<string>();
+    const totals = new Map<string, Totals>();
+    for (const row of rows) {
+      if (row.key !== null) newKeys.add(row.key);
+      else totals.set(row.path!, { views: Number(row.views), visitors: Number(row.visitors) });
+    }
+    const outcomes: RecordOutcome[] = [];
+    for (const item of batch) {
+      const { path } = item.event;
+      const counted = newKeys.has(item.event.key) && firstOfKey.get(item.event.key) === item;
+      const total = totals.get(path) ?? (await readPageCountsNow(db, path));
+      totals.set(path, total);
+      outcomes.push({ counted, path, views: total.views, visitors: total.visitors });
+    }
+    return outcomes;
+  }
+
   /** Inserts the marks not yet present; returns the hex of those it inserted. */
   async function insertMarks(trx: DB, marks: { hash: Buffer; day: Day }[]): Promise<Set<string>> {
     if (marks.length === 0) return new Set();
     const rows = await trx
       .insertInto('view_seen')
-      .values(marks.map(({ hash, day }) => ({ hash, day })))
+      .values(sortedBy(marks, ({ hash }) => hash.toString('hex')).map(({ hash, day }) => ({ hash, day })))
       .onConflict((oc) => oc.column('hash').doNothing())
       .returning('hash')
       .execute();
     return new Set(rows.map((r) => Buffer.from(r.hash).toString('hex')));
   }
 
-  // Group commit: events wait in the queue while a batch commits, and go together in the
+  /** A batch, run again when the database ended it to break a deadlock with another. */
+  async function countBatchAgainOnConflict(batch: readonly Pending[]): Promise<RecordOutcome[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await countBatch(batch);
+      } catch (error) {
+        if (attempt >= CONFLICT_ATTEMPTS || !isTransactionConflict(error)) throw error;
+      }
+    }
+  }
+
+  // Group commit: events wait in the queue while batches commit, and go together in the
   // next. Each caller hears back only after the commit that holds its event; if anything in
   // it fails, nothing of it is kept and every event in it is refused (the beacon retries
   // with the same key).
@@ -235,7 +372,7 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
     inFlight = true;
     const batch = queue.slice(0, MAX_BATCH);
     queue = queue.slice(batch.length);
-    countBatch(batch)
+    countBatchAgainOnConflict(batch)
       .then(
         (outcomes) => outcomes.forEach((outcome, i) => batch[i]!.resolve(outcome)),
         (error: unknown) => batch.forEach((item) => item.reject(error)),
