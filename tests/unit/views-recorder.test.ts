@@ -142,7 +142,9 @@ describe('counting', () => {
     await views.record({ path: '/a', key: key(), visitorId: null }, DAY1);
     const first = readPageCounts(database, '/a');
     expect(readPageCounts(database, '/a')).toBe(first);
-    expect(readPageCounts(database, '/b')).not.toBe(first);
+    const other = readPageCounts(database, '/b');
+    expect(other).not.toBe(first);
+    expect(await other).toEqual({ path: '/b', views: 0, visitors: 0 });
     expect(await first).toEqual({ path: '/a', views: 1, visitors: 0 });
     await views.record({ path: '/a', key: key(), visitorId: null }, DAY1);
     const next = readPageCounts(database, '/a');
