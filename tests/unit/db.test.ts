@@ -9,6 +9,7 @@ import {
   checkpointWal,
   connectDatabase,
   DatabaseError,
+  executePrepared,
   isDatabaseUnavailable,
   isReachable,
   isTransactionConflict,
@@ -244,6 +245,30 @@ function closedPort(): Promise<number> {
     });
   });
 }
+
+describe('executePrepared', () => {
+  it('runs a statement, prepared once per connection on PostgreSQL, and never inside a transaction', async () => {
+    const created = dialect === 'postgres' ? await createTestPostgresDatabase() : undefined;
+    const database = created ? openDatabase({ dialect: 'postgres', url: created.url, poolSize: 1 }) : await openTestDatabase();
+    try {
+      const { db } = database;
+      for (const n of [1, 2]) {
+        expect(await executePrepared(db, 'add_one', sql<{ n: number }>`select ${n} + 1 as n`)).toEqual([{ n: n + 1 }]);
+      }
+      if (dialect === 'postgres') {
+        // One connection in the pool: the statement that ran twice was prepared there once.
+        const { rows } = await sql<{ name: string }>`select name from pg_prepared_statements`.execute(db);
+        expect(rows).toEqual([{ name: 'add_one' }]);
+      }
+      await expect(db.transaction().execute((trx) => executePrepared(trx, 'add_one', sql`select 1`))).rejects.toThrow(
+        /not inside a transaction/,
+      );
+    } finally {
+      await database.close();
+      await created?.drop();
+    }
+  });
+});
 
 describe('isTransactionConflict', () => {
   it.runIf(dialect === 'postgres')('recognises a deadlock PostgreSQL broke, and takes it for nothing else', async () => {

@@ -4,7 +4,7 @@ import { migrations } from '../../../db/migrations/index.ts';
 import { config, type Config } from '../config/index.ts';
 import { dialectOf } from './dialect.ts';
 import { migrationsFor, SqliteSchemaOnPostgres, type AnyKysely } from './migrations.ts';
-import { openPostgres } from './postgres.ts';
+import { executePreparedOnPostgres, openPostgres } from './postgres.ts';
 import type { Database } from './schema.ts';
 import { BUSY_TIMEOUT_MS, openSqlite } from './sqlite.ts';
 import { describeTarget, targetOf, type DatabaseTarget, type Dialect } from './target.ts';
@@ -54,6 +54,20 @@ function reasonOf(error: unknown): string {
  */
 export function writesSeveralTablesInOneStatement(db: DB): boolean {
   return dialectOf(db) === 'postgres';
+}
+
+/**
+ * Runs `query`, a statement whose text never changes (its values are parameters), as the
+ * prepared statement `name` on PostgreSQL: parsed and planned once per connection, then only
+ * bound and run. For a large statement on a hot path, parsing and planning cost more than
+ * running it (the view counter's batch: ~2.7 ms unprepared, ~1.9 ms prepared, on an idle
+ * machine). On SQLite it simply runs it. It takes a connection of its own: never inside a
+ * transaction.
+ */
+export async function executePrepared<R>(db: DB, name: string, query: RawBuilder<R>): Promise<R[]> {
+  if (db.isTransaction) throw new Error('executePrepared takes a connection of its own: not inside a transaction');
+  const compiled = query.compile(db);
+  return (await executePreparedOnPostgres(db, name, compiled)) ?? (await db.executeQuery(compiled)).rows;
 }
 
 /**

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type CompiledQuery } from 'kysely';
 import type { Database } from './schema.ts';
 import { redactUrl } from './target.ts';
 
@@ -20,6 +20,9 @@ const types = {
     return pg.types.getTypeParser(oid, format);
   },
 };
+
+/** The pool of each Kysely instance openPostgres made (for executePreparedOnPostgres). */
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
 
 export interface PostgresConnection {
   db: Kysely<Database>;
@@ -52,7 +55,28 @@ export function openPostgres(
   pool.on('connect', (client) => {
     client.on('error', () => {});
   });
-  return { pool, db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return { pool, db };
+}
+
+/**
+ * Runs `query` as the prepared statement `name` on a connection of the pool of `db`: each
+ * connection parses and plans it the first time, then only binds and runs it (pg keeps the
+ * names each connection has prepared). Kysely sends every statement unnamed, parsed and
+ * planned anew each time. Resolves with undefined when `db` is not one openPostgres made.
+ */
+export async function executePreparedOnPostgres<R>(db: Kysely<Database>, name: string, query: CompiledQuery<R>): Promise<R[] | undefined> {
+  const pool = pools.get(db);
+  if (!pool) return undefined;
+  const client = await pool.connect();
+  try {
+    // A connection the server dropped is discarded by the pool on release (not queryable).
+    const result = await client.query<R & pg.QueryResultRow>({ name, text: query.sql, values: [...query.parameters] });
+    return result.rows;
+  } finally {
+    client.release();
+  }
 }
 
 interface PgError {

@@ -1,6 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { sql } from 'kysely';
-import { isTransactionConflict, writesSeveralTablesInOneStatement, type DB } from '../db/index.ts';
+import { executePrepared, isTransactionConflict, writesSeveralTablesInOneStatement, type DB } from '../db/index.ts';
 import { addDays, dayOf, type Day } from './days.ts';
 import { hashKey, keyedHash } from './visitor.ts';
 
@@ -263,7 +263,11 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
     const column = <T>(of: (item: Pending) => T) => events.map(of);
     const mark = (item: Pending, ...parts: string[]) =>
       item.event.visitorId === null ? null : keyedHash(key, ...parts, item.event.visitorId);
-    const { rows } = await sql<{ key: string | null; path: string | null; views: number | null; visitors: number | null }>`
+    type Row = { key: string | null; path: string | null; views: number | null; visitors: number | null };
+    const rows = await executePrepared(
+      db,
+      'count_view_batch',
+      sql<Row>`
       with event as (
         select * from unnest(
           ${column((item) => item.event.key)}::text[], ${column((item) => item.day)}::text[],
@@ -320,7 +324,8 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
       select key, null as path, null as views, null as visitors from new_key
       union all
       select null, path, views, visitors from total
-    `.execute(db);
+    `,
+    );
     const newKeys = new Set<string>();
     const totals = new Map<string, Totals>();
     for (const row of rows) {
