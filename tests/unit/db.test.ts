@@ -16,6 +16,7 @@ import {
   isUniqueViolation,
   migrate,
   openDatabase,
+  sharedRead,
   vacuumErased,
   writeTransaction,
   type DB,
@@ -266,6 +267,40 @@ describe('executePrepared', () => {
     } finally {
       await database.close();
       await created?.drop();
+    }
+  });
+});
+
+describe('sharedRead', () => {
+  it('gives callers that arrive while a read is in flight its answer or its failure, then reads again', async () => {
+    const database = await openTestDatabase();
+    try {
+      const { db } = database;
+      let reads = 0;
+      const readOn = (on: DB) => async () => {
+        reads++;
+        return (await sql<{ n: number }>`select cast(${reads} as integer) as n`.execute(on)).rows[0]!.n;
+      };
+      const read = readOn(db);
+      const [a, b] = [sharedRead(db, 'n', read), sharedRead(db, 'n', read)];
+      expect(b).toBe(a);
+      expect(await Promise.all([a, b, sharedRead(db, 'other', read)])).toEqual([1, 1, 2]);
+      expect(await sharedRead(db, 'n', read)).toBe(3); // settled: read again
+
+      const failing = () => Promise.reject(new Error('no database'));
+      const [c, d] = [sharedRead(db, 'n', failing), sharedRead(db, 'n', read)];
+      await expect(c).rejects.toThrow('no database');
+      await expect(d).rejects.toThrow('no database');
+      expect(await sharedRead(db, 'n', read)).toBe(4);
+
+      // Inside a transaction: always its own read.
+      await db.transaction().execute(async (trx) => {
+        const [e, f] = [sharedRead(trx, 'n', readOn(trx)), sharedRead(trx, 'n', readOn(trx))];
+        expect(f).not.toBe(e);
+        expect((await Promise.all([e, f])).sort()).toEqual([5, 6]);
+      });
+    } finally {
+      await database.close();
     }
   });
 });

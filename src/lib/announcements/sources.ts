@@ -1,4 +1,4 @@
-import type { DB } from '../db/index.ts';
+import { sharedRead, type DB } from '../db/index.ts';
 import type { CalendarDate } from '../policy/dates.ts';
 import { BANNER_COLUMNS, type AnnouncementFacts } from './banners.ts';
 import type { PolicyOverride, PolicyVersionFact } from './policy.ts';
@@ -28,7 +28,10 @@ const kept = new WeakMap<DB, BannerSources>();
 export async function bannerSources(db: DB, now: Date): Promise<BannerSources> {
   // The counter first: a change landing between it and the reads below leaves an older
   // counter with newer facts, which the next request reads again; never the other way round.
-  const { generation } = await db.selectFrom('banner_generation').select('generation').where('id', '=', 1).executeTakeFirstOrThrow();
+  // Shared by the renders that start while it is in flight (`sharedRead`): one read at a time.
+  const { generation } = await sharedRead(db, 'banner_generation', () =>
+    db.selectFrom('banner_generation').select('generation').where('id', '=', 1).executeTakeFirstOrThrow(),
+  );
   const cached = kept.get(db);
   // A `now` before the reading (a preview of the past) needs announcements ended since.
   if (cached && cached.generation === generation && cached.readAt <= now.getTime()) return cached;

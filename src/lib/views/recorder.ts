@@ -1,6 +1,6 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { sql } from 'kysely';
-import { executePrepared, isTransactionConflict, writesSeveralTablesInOneStatement, type DB } from '../db/index.ts';
+import { executePrepared, isTransactionConflict, sharedRead, writesSeveralTablesInOneStatement, type DB } from '../db/index.ts';
 import { addDays, dayOf, type Day } from './days.ts';
 import { hashKey, keyedHash } from './visitor.ts';
 
@@ -75,26 +75,14 @@ function sortedBy<T>(rows: Iterable<T>, keyOf: (row: T) => string): T[] {
   return [...rows].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
 }
 
-/** Reads of a page's counts in flight, per database: concurrent readers of a page share one. */
-const readsInFlight = new WeakMap<DB, Map<string, Promise<PageCounts>>>();
-
 /**
  * A page's all-time counts, what the counter shows (zeros for a page never counted). The
- * island calls this on every render: one read of one row by its key. Renders of the same page
- * that start while a read of it is in flight get that read's answer rather than a read of
- * their own (nothing is kept once it settles; the island's answer may be cached for seconds
- * anyway): a popular page costs the database one read at a time, not one per render. Inside
- * a transaction it always reads, to see the transaction's own writes.
+ * island calls this on every render: one read of one row by its key, shared by the renders of
+ * the same page that start while it is in flight (`sharedRead`, decision 0028; the island's
+ * answer may be cached for seconds anyway).
  */
 export function readPageCounts({ db }: { db: DB }, path: string): Promise<PageCounts> {
-  if (db.isTransaction) return readPageCountsNow(db, path);
-  let reads = readsInFlight.get(db);
-  if (!reads) readsInFlight.set(db, (reads = new Map()));
-  const inFlight = reads.get(path);
-  if (inFlight) return inFlight;
-  const read = readPageCountsNow(db, path).finally(() => reads.delete(path));
-  reads.set(path, read);
-  return read;
+  return sharedRead(db, `view_total ${path}`, () => readPageCountsNow(db, path));
 }
 
 async function readPageCountsNow(db: DB, path: string): Promise<PageCounts> {
