@@ -72,7 +72,10 @@ const CONFLICT_ATTEMPTS = 3;
 
 /** Rows in the order of their unique key, the order every batch locks them in. */
 function sortedBy<T>(rows: Iterable<T>, keyOf: (row: T) => string): T[] {
-  return [...rows].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  return [...rows]
+    .map((row) => ({ key: keyOf(row), row }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ row }) => row);
 }
 
 /**
@@ -93,6 +96,13 @@ async function readPageCountsNow(db: DB, path: string): Promise<PageCounts> {
 type DayKey = { day: Day; key: KeyObject };
 type Pending = { event: ViewEvent; day: Day; resolve: (outcome: RecordOutcome) => void; reject: (error: unknown) => void };
 type Totals = { views: number; visitors: number };
+
+/** The first event of the batch with each idempotency key: a key repeated later is not counted again. */
+function firstOfEachKey(batch: readonly Pending[]): Map<string, Pending> {
+  const first = new Map<string, Pending>();
+  for (const item of batch) if (!first.has(item.event.key)) first.set(item.event.key, item);
+  return first;
+}
 
 export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
   const oneStatement = writesSeveralTablesInOneStatement(db);
@@ -137,8 +147,7 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
     if (oneStatement && today && batch.every((item) => item.day === today.day)) return countBatchInOneStatement(batch, today.key);
     const started = new Map<Day, KeyObject>();
     const outcomes = await db.transaction().execute(async (trx) => {
-      const firstOfKey = new Map<string, Pending>();
-      for (const item of batch) if (!firstOfKey.has(item.event.key)) firstOfKey.set(item.event.key, item);
+      const firstOfKey = firstOfEachKey(batch);
       const inserted = await trx
         .insertInto('view_event_key')
         .values(sortedBy(firstOfKey.values(), (item) => item.event.key).map(({ event, day }) => ({ key: event.key, day })))
@@ -245,8 +254,7 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
    * learns which events count only as it runs.
    */
   async function countBatchInOneStatement(batch: readonly Pending[], key: KeyObject): Promise<RecordOutcome[]> {
-    const firstOfKey = new Map<string, Pending>();
-    for (const item of batch) if (!firstOfKey.has(item.event.key)) firstOfKey.set(item.event.key, item);
+    const firstOfKey = firstOfEachKey(batch);
     const events = sortedBy(firstOfKey.values(), (item) => item.event.key);
     const column = <T>(of: (item: Pending) => T) => events.map(of);
     const mark = (item: Pending, ...parts: string[]) =>
@@ -354,7 +362,7 @@ export function createViewRecorder({ db }: { db: DB }): ViewRecorder {
     }
   }
 
-  // Group commit: events wait in the queue while batches commit, and go together in the
+  // Group commit: events wait in the queue while a batch commits, and go together in the
   // next. Each caller hears back only after the commit that holds its event; if anything in
   // it fails, nothing of it is kept and every event in it is refused (the beacon retries
   // with the same key).
