@@ -3,7 +3,7 @@
 // its environment only, shown here with a stand-in pg_dump that records what it was given; the
 // real dump is restored with pg_restore where the tests have a server (`npm run test:postgres`).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,9 @@ describe('db:backup on SQLite', () => {
       expect(run.stderr).toBe('');
       expect(run.stdout).toMatch(/^backed up .*site\.db to .*site-backup\.db \(\d+ pages\)\n$/);
       expect(await withDatabase(file, async (db) => (await db.selectFrom('user').select('id').execute()).length)).toBe(3);
+      // Personal data: readable by its owner only, and nothing left beside it.
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readdirSync(dir).filter((name) => name.includes('.partial-'))).toEqual([]);
 
       const again = backup(file, { DATABASE_PATH: path });
       expect(again.status).toBe(1);

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import {
   checkpointWal,
@@ -21,6 +21,7 @@ import {
   writeTransaction,
   type DB,
 } from '../../src/lib/db/index.ts';
+import { withStatementCache } from '../../src/lib/db/sqlite.ts';
 import { dialect, openTestDatabase } from '../support/db.ts';
 import { createTestPostgresDatabase, databaseUrl } from '../support/postgres.ts';
 
@@ -184,6 +185,55 @@ describe('vacuumErased', () => {
       );
     } finally {
       await database.close();
+    }
+  });
+});
+
+// The SQLite connection's kept statements (src/lib/db/sqlite.ts).
+describe.runIf(dialect === 'sqlite')('withStatementCache', () => {
+  it('prepares a query once, keeps at most its size, and gives a query being streamed a statement of its own', async () => {
+    const sqlite = new SQLite(':memory:');
+    const prepared: string[] = [];
+    const original = sqlite.prepare.bind(sqlite);
+    sqlite.prepare = ((text: string) => {
+      prepared.push(text);
+      return original(text);
+    }) as typeof sqlite.prepare;
+    const cached = withStatementCache(sqlite, 2);
+    const db = new Kysely<{ t: { x: number } }>({ dialect: new SqliteDialect({ database: cached }) });
+    try {
+      await db.schema.createTable('t').addColumn('x', 'integer').execute();
+      await db
+        .insertInto('t')
+        .values([{ x: 1 }, { x: 2 }, { x: 3 }])
+        .execute();
+      const one = () => db.selectFrom('t').select('x').where('x', '=', 2).execute();
+      prepared.length = 0;
+      expect(await one()).toEqual([{ x: 2 }]);
+      expect(await one()).toEqual([{ x: 2 }]);
+      expect(prepared).toHaveLength(1);
+
+      // A statement still being iterated (a streamed select) is busy: the same query gets another.
+      const text = 'select x from t order by x';
+      const streaming = cached.prepare(text).iterate([]);
+      expect(streaming.next().value).toEqual({ x: 1 });
+      expect(cached.prepare(text).all([])).toEqual([{ x: 1 }, { x: 2 }, { x: 3 }]);
+      expect([...streaming]).toEqual([{ x: 2 }, { x: 3 }]);
+
+      // Two kept at most: after two other queries, the first is prepared again.
+      prepared.length = 0;
+      await db.selectFrom('t').select('x').where('x', '<', 1).execute();
+      await db.selectFrom('t').select('x').where('x', '>', 1).execute();
+      await one();
+      expect(prepared).toHaveLength(3);
+
+      // A schema change: the kept statement is re-prepared by SQLite, not run against the old table.
+      await db.schema.dropTable('t').execute();
+      await db.schema.createTable('t').addColumn('x', 'integer').execute();
+      await db.insertInto('t').values({ x: 2 }).execute();
+      expect(await one()).toEqual([{ x: 2 }]);
+    } finally {
+      await db.destroy();
     }
   });
 });

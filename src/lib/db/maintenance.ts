@@ -1,3 +1,5 @@
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describeSchema, openDatabase } from './index.ts';
@@ -7,15 +9,29 @@ import { describeSchema, openDatabase } from './index.ts';
  * and the fault tests use them. They live here because only src/lib/db knows the driver.
  */
 
-/** A consistent copy of the live database (SQLite's online backup), safe while the server writes. */
+/**
+ * A consistent copy of the live database (SQLite's online backup), safe while the server
+ * writes, into `destination`, which must not exist. As with pg_dump's (postgres-tools.ts), the
+ * copy is made under another name, readable by its owner only, and linked into place once
+ * whole: `destination` is a complete backup or absent, and never readable by the machine's
+ * other users, not even while written.
+ */
 export async function backupDatabase(source: string, destination: string): Promise<{ totalPages: number }> {
+  if (existsSync(destination)) throw new Error(`${destination} already exists; choose a new file name`);
   const sqlite = new SQLite(source, { readonly: true, fileMustExist: true });
+  mkdirSync(dirname(destination), { recursive: true });
+  const partial = `${destination}.partial-${process.pid}`;
+  // SQLite writes into an empty file as into a new database, and keeps its mode.
+  closeSync(openSync(partial, 'wx', 0o600));
   try {
     sqlite.pragma('busy_timeout = 5000');
-    const { totalPages } = await sqlite.backup(destination);
+    const { totalPages } = await sqlite.backup(partial);
+    // A link fails if `destination` has appeared meanwhile, where a rename would overwrite it.
+    linkSync(partial, destination);
     return { totalPages };
   } finally {
     sqlite.close();
+    rmSync(partial, { force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely } from 'kysely';
+import { Kysely, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { SqliteBooleans } from './booleans.ts';
 import type { Database } from './schema.ts';
 import { LockFirstSqliteDialect } from './transactions.ts';
@@ -42,6 +42,43 @@ export function openSqlite(path: string): { db: Kysely<Database>; sqlite: SQLite
     sqlite.close();
     throw error;
   }
-  const db = new Kysely<Database>({ dialect: new LockFirstSqliteDialect({ database: sqlite }), plugins: [new SqliteBooleans()] });
+  const db = new Kysely<Database>({
+    dialect: new LockFirstSqliteDialect({ database: withStatementCache(sqlite) }),
+    plugins: [new SqliteBooleans()],
+  });
   return { db, sqlite };
+}
+
+/** Prepared statements kept per connection: more than the site's distinct queries, so its hot ones stay. */
+export const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * The connection as Kysely's SQLite driver sees it, with its prepared statements kept for
+ * reuse. The driver prepares every query it runs, and compiling SQL costs more than running a
+ * point lookup (a server island's read, a session check): better-sqlite3's own advice is to
+ * prepare once and run many times. At most STATEMENT_CACHE_SIZE, the least recently used
+ * given up first (queries whose text varies, such as IN lists, cannot grow it). A statement
+ * still being iterated (a streamed select) is `busy` and cannot run again until it is done:
+ * another is prepared for the caller meanwhile. Statements are re-prepared by SQLite itself
+ * after a migration changes the schema.
+ */
+export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SqliteStatement {
+      const kept = statements.get(sql);
+      if (kept && !kept.busy) {
+        // Map keeps insertion order: moving it to the end makes the first key the least recently used.
+        statements.delete(sql);
+        statements.set(sql, kept);
+        return kept;
+      }
+      const statement = sqlite.prepare(sql);
+      statements.delete(sql);
+      statements.set(sql, statement);
+      if (statements.size > size) statements.delete(statements.keys().next().value!);
+      return statement;
+    },
+  };
 }

@@ -12,7 +12,9 @@
 /** Seconds a client is asked to wait before trying again: about what a restart takes. */
 export const RETRY_AFTER_SECONDS = 5;
 
-export const UNAVAILABLE_MESSAGE = 'The site cannot reach its database just now. Please try again in a few seconds.';
+// Says what the reader needs (wait, then try again) and nothing of the cause: the same words
+// whether the server is down, restarting or refusing writes (a read-only standby).
+export const UNAVAILABLE_MESSAGE = "The site's database is unavailable just now. Please try again in a few seconds.";
 
 /**
  * The shape of the answer: an HTML page for a browser asking for a page, JSON for actions
