@@ -4,7 +4,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOT_PERSONAL, PERSONAL_DATA, registryEntry } from '../../src/lib/accounts/registry.ts';
-import { describeSchema, insertionOrder } from '../../src/lib/db/index.ts';
+import { exportOrder } from '../../src/lib/accounts/export.ts';
+import { describeSchema } from '../../src/lib/db/index.ts';
 import { Client } from '../support/account-profile.ts';
 import { withDatabase } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
@@ -262,7 +263,9 @@ describe('POST /account/export.json', () => {
         );
         const { rows: stored } = await sql<
           Record<string, unknown>
-        >`select * from ${sql.table(table.name)} where ${where} order by ${insertionOrder(db)}`.execute(db);
+        >`select * from ${sql.table(table.name)} where ${where} order by ${sql.join(exportOrder(db, entry).map((key) => (typeof key === 'string' ? sql.ref(key) : key)))}`.execute(
+          db,
+        );
         expect(stored.length, `${table.name} has rows for this user`).toBeGreaterThan(0);
         expect(section.rows, table.name).toHaveLength(stored.length);
         stored.forEach((row, i) => {

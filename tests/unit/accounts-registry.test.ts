@@ -143,6 +143,22 @@ describe('exportAccount', () => {
     expect(JSON.stringify(data)).not.toContain('not-a-real-hash');
   });
 
+  it('lists rows in the order they were written, and rows written together in the same order every time', async () => {
+    const id = await createAccount(database.db, normalizeEmail('order@example.com')!, [], null, new Date('2026-11-25T00:00:00Z'));
+    const grantedAt = '2026-11-25T00:00:00.000Z';
+    await database.db.transaction().execute(async (trx) => {
+      for (const role of ['support', 'admin'] as const)
+        await trx.insertInto('user_role').values({ user_id: id, role, granted_at: grantedAt }).execute();
+    });
+    const roles = async () =>
+      (await exportAccount(database.db, id, new URL('https://customertrackr.example')))!.tables.user_role!.rows.map((row) => row.role);
+    // SQLite numbers each row as it is added; PostgreSQL gives both rows the one transaction's
+    // id, and the tie is broken by the rows' values instead of where they happen to lie.
+    const expected = dialect === 'postgres' ? ['admin', 'support'] : ['support', 'admin'];
+    expect(await roles()).toEqual(expected);
+    expect(await roles()).toEqual(expected);
+  });
+
   it('answers undefined for an account that does not exist', async () => {
     expect(await exportAccount(database.db, 999, new URL('https://x.example'))).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import { insertionOrder, type DB } from '../db/index.ts';
 import { PERSONAL_DATA, exportedColumns, type ExportFormat, type RegistryEntry } from './registry.ts';
 
@@ -46,6 +46,16 @@ function convert(value: unknown, format: ExportFormat | undefined): unknown {
 // The registry names tables and columns at run time; Kysely still quotes every identifier.
 type Untyped = Kysely<Record<string, Record<string, unknown>>>;
 
+/**
+ * The order of a table's rows in the export, the same every time for the same data: by when
+ * they were written (insertionOrder: SQLite's rowid; PostgreSQL's transaction id, which an
+ * update moves forward), ties broken by the rows' values, since rows written in one
+ * PostgreSQL transaction (an account's roles given together) share their transaction id.
+ */
+export function exportOrder(db: DB, e: RegistryEntry): (string | RawBuilder<number>)[] {
+  return [insertionOrder(db), ...Object.keys(e.columns)];
+}
+
 async function rowsOf(db: DB, e: RegistryEntry, userId: number, now: Date): Promise<Record<string, unknown>[]> {
   const columns = exportedColumns(e);
   if (e.userColumns.length === 0 || columns.length === 0) return [];
@@ -57,7 +67,8 @@ async function rowsOf(db: DB, e: RegistryEntry, userId: number, now: Date): Prom
     .where((eb) => eb.or(e.userColumns.map((c) => eb(c, '=', userId))));
   const held = e.heldUntil;
   if (held) query = query.where((eb) => eb.or([eb(held, 'is', null), eb(held, '<=', now.getTime())]));
-  const rows = await query.orderBy(insertionOrder(db)).execute();
+  for (const key of exportOrder(db, e)) query = query.orderBy(key);
+  const rows = await query.execute();
   return rows.map((row) =>
     Object.fromEntries(
       columns.map((c) => {
