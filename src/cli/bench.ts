@@ -58,10 +58,11 @@ async function startPostgresSite(dir: string, stopping: (() => Promise<void>)[])
   const cluster = await startPostgresCluster({ durable: true });
   stopping.push(async () => cluster.stop());
   const url = await createAppDatabase(cluster.url, 'ct_bench');
-  const started = await startSiteProcess({ DATABASE_URL: url, MAIL_OUTBOX_DIR: join(dir, 'outbox-pg'), SITE_URL: SITE_ORIGIN });
+  const env = { DATABASE_URL: url, MAIL_OUTBOX_DIR: join(dir, 'outbox-pg'), SITE_URL: SITE_ORIGIN };
+  const started = await startSiteProcess(env);
   // First in the list: the server stops before its cluster.
   stopping.unshift(() => stopProcess(started));
-  return { site: { url: started.url, origin: SITE_ORIGIN, pid: started.child.pid }, url };
+  return { site: { url: started.url, origin: SITE_ORIGIN, pid: started.child.pid, env }, url };
 }
 
 async function main() {
@@ -81,7 +82,7 @@ async function main() {
   const firstResponseMs = performance.now() - startedAt;
   const sitePid = site.child.pid;
   const startRssMb = peakRss(sitePid);
-  const target = { url: site.url, origin: SITE_ORIGIN, pid: sitePid };
+  const target = { url: site.url, origin: SITE_ORIGIN, pid: sitePid, env: appEnv };
   const stopping: (() => Promise<void>)[] = [() => stopProcess(site)];
   const nginx = nginxBinary();
   const pgBin = postgresBin();
@@ -91,7 +92,7 @@ async function main() {
   try {
     const onPostgres = postgres ? await startPostgresSite(dir, stopping) : undefined;
     const sites = { sqlite: target, postgres: onPostgres?.site };
-    const { targets, plans } = await planTargets(scenarios, sites, nginx, dir, stopping, appEnv);
+    const { targets, plans } = await planTargets(scenarios, sites, nginx, dir, stopping);
     const results = await measureTargets(targets);
     report.printResults(results);
     const { checks, ratios } = report.checkGoals(scenarios, results);

@@ -43,6 +43,8 @@ const sourceOf = (s: Scenario) => s.baselineOf ?? s.nginxOf ?? s.throughNginx?.o
 /** An app server under test: where it listens, its origin, and its process (for the peak RSS). */
 export interface SiteUnderTest extends Site {
   pid: number | undefined;
+  /** The environment it was started with: a second app server on the same database gets it too. */
+  env: Record<string, string>;
 }
 
 /** The app servers of a run: on SQLite, and on PostgreSQL where it is installed. */
@@ -100,8 +102,6 @@ export async function planTargets(
   nginx: string | undefined,
   dir: string,
   stopping: (() => Promise<void>)[],
-  /** The site's environment, for the second app server of the topology scenarios. */
-  appEnv: Record<string, string> = {},
 ): Promise<Planned> {
   const site = sites.sqlite;
   const plans = new Map<string, RequestPlan>();
@@ -128,12 +128,20 @@ export async function planTargets(
     stopping.push(running.stop);
     nginxUrl = running.url;
   }
-  // The generated nginx in front of one and two app servers, when a scenario asks for it.
-  let topology: Topology | undefined;
-  if (nginx && scenarios.some((s) => s.throughNginx)) topology = await startTopology(nginx, dir, site.url, appEnv, stopping);
+  // The generated nginx in front of one and two app servers on each database a scenario asks
+  // for: the site under test and a second server process on the same database.
+  const topologies = new Map<SiteUnderTest, Topology>();
+  for (const scenario of scenarios) {
+    const own = siteOf(sites, scenario);
+    if (!nginx || !scenario.throughNginx || !own || topologies.has(own)) continue;
+    const where = join(dir, `topology-${scenario.database ?? 'sqlite'}`);
+    topologies.set(own, await startTopology(nginx, where, own.url, own.env, stopping));
+  }
   for (const scenario of scenarios) {
     if (scenario.throughNginx) {
       const { of, apps } = scenario.throughNginx;
+      const own = siteOf(sites, scenario);
+      const topology = own && topologies.get(own);
       if (topology) targets.push({ scenario, url: apps === 1 ? topology.one : topology.two, plan: planOf(scenario, of) });
     } else if (scenario.baselineOf) {
       const plan = planOf(scenario, scenario.baselineOf);

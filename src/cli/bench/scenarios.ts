@@ -184,6 +184,22 @@ export const SCENARIOS: Scenario[] = [
     goal: { minRatios: [{ scenario: 'raw-node', ratio: 0.35 }], maxP99Ms: 50 },
     verify: exactViewCounts,
   },
+  // Several app servers on one PostgreSQL, as the README's "Outgrowing one machine" runs it:
+  // both count into the same rows (each batch one statement, rows locked in key order).
+  {
+    name: 'pg-tier-event-1',
+    description: 'pg-view-event through the generated nginx to one app server',
+    database: 'postgres',
+    throughNginx: { of: 'pg-view-event', apps: 1 },
+    goal: { minRatios: [{ scenario: 'pg-view-event' }] },
+  },
+  {
+    name: 'pg-tier-event-2',
+    description: 'pg-view-event through the generated nginx to two app servers (one PostgreSQL)',
+    database: 'postgres',
+    throughNginx: { of: 'pg-view-event', apps: 2 },
+    goal: { minRatios: [{ scenario: 'pg-tier-event-1' }] },
+  },
   {
     name: 'pg-island',
     description: 'island with the site on PostgreSQL',
