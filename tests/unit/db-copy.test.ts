@@ -5,9 +5,10 @@
 // SQLite on every run, and SQLite → PostgreSQL → SQLite when TEST_DATABASE_URL names a server
 // (`npm run test:postgres`).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteOwnAccount, eraseAccount } from '../../src/lib/accounts/index.ts';
@@ -159,11 +160,12 @@ async function newAccountId(where: string): Promise<number> {
   return using(where, (db) => createAccount(db, normalizeEmail(`after-copy-${Math.random()}@example.com`)!, [], null, T0));
 }
 
-function runCli(args: string[], env: Record<string, string> = {}) {
+function runCli(args: string[], env: Record<string, string> = {}, as: { uid?: number; gid?: number } = {}) {
   const run = spawnSync(process.execPath, [join(root, 'src/cli/db-copy.ts'), ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, ...env },
+    ...as,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -253,6 +255,43 @@ describe('npm run db:copy', () => {
     expect(run.stdout).toMatch(/^view_daily: 1236 rows, checksum ok$/m);
     expect(run.stdout).toMatch(/^app_meta: 1 row, checksum ok$/m);
     expect(run.stdout).toMatch(/34 tables copied and verified/);
+  });
+
+  it('copies from a file it may only read, and leaves it as it was; says what to do when its folder is read-only too', async () => {
+    const { path } = await filled();
+    // Root ignores file modes: the command then runs as nobody, as an operator's own account would.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const sourceDir = folder();
+    chmodSync(sourceDir, 0o777);
+    const readOnly = join(sourceDir, 'backup.db');
+    copyFileSync(path, readOnly);
+    // In rollback-journal mode, as a file from elsewhere may be: opening it to write would
+    // turn it to WAL mode (the site's setting), a change to the source.
+    const sqlite = new SQLite(readOnly);
+    sqlite.pragma('journal_mode = DELETE');
+    sqlite.close();
+    chmodSync(readOnly, 0o444);
+    const before = readFileSync(readOnly);
+    const targetDir = folder();
+    chmodSync(targetDir, 0o777);
+
+    const run = runCli(['--from', readOnly, '--to', join(targetDir, 'copy.db')], {}, as);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/34 tables copied and verified/);
+    expect(readFileSync(readOnly).equals(before)).toBe(true);
+
+    // The site's own files are in WAL mode, which needs the folder to be writable.
+    const walDir = folder();
+    const walFile = join(walDir, 'backup.db');
+    copyFileSync(path, walFile);
+    chmodSync(walDir, 0o555);
+    const refused = runCli(['--from', walFile, '--to', join(targetDir, 'second.db')], {}, as);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^db:copy: cannot read .*backup\.db in its folder, which is read-only: .*Copy the file .* to a folder you can write to/,
+    );
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('refuses bad arguments with one line and never prints a password', () => {

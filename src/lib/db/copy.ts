@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { sql, type RawBuilder } from 'kysely';
 import { migrations } from '../../../db/migrations/index.ts';
 import { BOOLEAN_COLUMNS } from './booleans.ts';
@@ -71,11 +71,20 @@ export async function copyDatabase({ from, to, batchSize = DEFAULT_BATCH, onCopi
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new CopyError(`the batch size must be a positive whole number, not ${batchSize}`);
 
-  const sourceDb = await connectDatabase(tool(source));
+  const sourceDb = await connectDatabase(tool(source, 'source')).catch((error: unknown) => {
+    // Read-only, SQLite still writes a small -shm file beside a database in WAL mode, and
+    // cannot open it (SQLITE_CANTOPEN) where the folder does not let it.
+    if (source.dialect === 'sqlite' && error instanceof Error && !folderIsWritable(source.path))
+      throw new CopyError(
+        `cannot read ${source.path} in its folder, which is read-only: SQLite needs to write a small -shm file beside it. ` +
+          'Copy the file (and its -wal file, if there is one) to a folder you can write to, and copy from there',
+      );
+    throw error;
+  });
   let targetDb: OpenDatabase | undefined;
   try {
     const sourceTables = await checkSource(sourceDb, fromText);
-    targetDb = await connectDatabase(tool(target));
+    targetDb = await connectDatabase(tool(target, 'target'));
     const seeded = await seededRows();
     await checkEmpty(targetDb, toText, seeded);
     await migrate(targetDb.db);
@@ -113,8 +122,19 @@ export async function copyDatabase({ from, to, batchSize = DEFAULT_BATCH, onCopi
  * A connection for the copy: one statement at a time on each side (a pool of 2), and no
  * statement timeout (counting or analyzing a large table may take longer than a request should).
  */
-function tool(target: DatabaseTarget): DatabaseTarget {
-  return target.dialect === 'postgres' ? { ...target, poolSize: 2, statementTimeoutMs: 0 } : target;
+function folderIsWritable(path: string): boolean {
+  try {
+    accessSync(dirname(path), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tool(target: DatabaseTarget, role: 'source' | 'target'): DatabaseTarget {
+  if (target.dialect === 'postgres') return { ...target, poolSize: 2, statementTimeoutMs: 0 };
+  // The source is only read: it may be a file its user may not write, and is never changed.
+  return role === 'source' ? { ...target, readOnly: true } : target;
 }
 
 function locate(where: string, role: 'source' | 'target'): DatabaseTarget {

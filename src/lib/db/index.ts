@@ -85,7 +85,7 @@ export function openDatabase(where: string | DatabaseTarget): OpenDatabase {
   }
   let opened;
   try {
-    opened = openSqlite(target.path);
+    opened = openSqlite(target.path, { readOnly: target.readOnly });
   } catch (error) {
     throw new DatabaseError('sqlite', `cannot open the database at ${target.path}: ${reasonOf(error)}`);
   }

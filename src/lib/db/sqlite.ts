@@ -23,21 +23,32 @@ function ensureDirectory(dir: string): void {
   mkdirSync(dir);
 }
 
-/** Opens (creating if needed) the SQLite file at `path` with the settings every connection must have; throws the driver's error. */
-export function openSqlite(path: string): { db: Kysely<Database>; sqlite: SQLite.Database } {
-  if (path !== ':memory:') ensureDirectory(dirname(path));
-  const sqlite = new SQLite(path);
+/**
+ * Opens (creating if needed) the SQLite file at `path` with the settings every connection must
+ * have; throws the driver's error. With `readOnly`, an existing file is opened only to be read
+ * (db:copy's source, which may be a file its user may not write): nothing is created and no
+ * setting that writes is made, and SQLite refuses any write. SQLite still writes its shared
+ * memory file (`-shm`) beside a database in WAL mode, so the folder must be writable.
+ */
+export function openSqlite(
+  path: string,
+  { readOnly = false }: { readOnly?: boolean } = {},
+): { db: Kysely<Database>; sqlite: SQLite.Database } {
+  if (path !== ':memory:' && !readOnly) ensureDirectory(dirname(path));
+  const sqlite = readOnly ? new SQLite(path, { readonly: true, fileMustExist: true }) : new SQLite(path);
   try {
-    // WAL lets readers proceed while a write is in progress; NORMAL sync is durable across
-    // process crashes (not power loss of the last transaction), the usual WAL pairing.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    // Erased personal data is overwritten, not left in free pages until they are reused.
-    sqlite.pragma('secure_delete = ON');
-    // A write test: opening succeeds on a read-only file, the first write would not.
-    sqlite.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    if (!readOnly) {
+      // WAL lets readers proceed while a write is in progress; NORMAL sync is durable across
+      // process crashes (not power loss of the last transaction), the usual WAL pairing.
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL');
+      // Erased personal data is overwritten, not left in free pages until they are reused.
+      sqlite.pragma('secure_delete = ON');
+      // A write test: opening succeeds on a read-only file, the first write would not.
+      sqlite.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    }
   } catch (error) {
     sqlite.close();
     throw error;

@@ -6,7 +6,12 @@
 export type Dialect = 'sqlite' | 'postgres';
 
 export type DatabaseTarget =
-  | { dialect: 'sqlite'; path: string }
+  | {
+      dialect: 'sqlite';
+      path: string;
+      /** Open an existing file only to read it (a copy's source): nothing is written to it. */
+      readOnly?: boolean;
+    }
   | {
       dialect: 'postgres';
       url: string;
