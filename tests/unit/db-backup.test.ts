@@ -105,7 +105,7 @@ writeFileSync(file, 'PGDMP');
     expect(args).toEqual([
       '--format=custom',
       '--no-password',
-      expect.stringMatching(/^--file=.*site\.dump\.partial-\d+$/),
+      expect.stringMatching(/^--file=.*site\.dump\.partial-[0-9a-f]{12}$/),
       '--dbname=postgres://ct@127.0.0.1:1/site?sslmode=disable',
     ]);
     expect(JSON.stringify(args)).not.toContain('0451');

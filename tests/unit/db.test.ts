@@ -227,6 +227,15 @@ describe.runIf(dialect === 'sqlite')('withStatementCache', () => {
       await one();
       expect(prepared).toHaveLength(3);
 
+      // A long statement (a multi-row insert) is not kept.
+      prepared.length = 0;
+      const many = Array.from({ length: 400 }, (_, i) => ({ x: i }));
+      await db.insertInto('t').values(many).execute();
+      await db.deleteFrom('t').where('x', '>', 3).execute();
+      await db.insertInto('t').values(many).execute();
+      await db.deleteFrom('t').where('x', '>', 3).execute();
+      expect(prepared.filter((text) => text.startsWith('insert'))).toHaveLength(2);
+
       // A schema change: the kept statement is re-prepared by SQLite, not run against the old table.
       await db.schema.dropTable('t').execute();
       await db.schema.createTable('t').addColumn('x', 'integer').execute();

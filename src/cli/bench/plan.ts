@@ -135,7 +135,13 @@ export async function planTargets(
     const own = siteOf(sites, scenario);
     if (!nginx || !scenario.throughNginx || !own || topologies.has(own)) continue;
     const where = join(dir, `topology-${scenario.database ?? 'sqlite'}`);
-    topologies.set(own, await startTopology(nginx, where, own.url, own.env, stopping));
+    // Stopped first, before the site's own server and (on PostgreSQL) its cluster.
+    const stops: (() => Promise<void>)[] = [];
+    try {
+      topologies.set(own, await startTopology(nginx, where, own.url, own.env, stops));
+    } finally {
+      stopping.unshift(...stops.reverse());
+    }
   }
   for (const scenario of scenarios) {
     if (scenario.throughNginx) {

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { sql, type RawBuilder } from 'kysely';
 import { migrations } from '../../../db/migrations/index.ts';
@@ -73,11 +73,12 @@ export async function copyDatabase({ from, to, batchSize = DEFAULT_BATCH, onCopi
 
   const sourceDb = await connectDatabase(tool(source, 'source')).catch((error: unknown) => {
     // Read-only, SQLite still writes a small -shm file beside a database in WAL mode, and
-    // cannot open it (SQLITE_CANTOPEN) where the folder does not let it.
-    if (source.dialect === 'sqlite' && error instanceof Error && !folderIsWritable(source.path))
+    // cannot open one where the folder does not let it.
+    if (source.dialect === 'sqlite' && isInWalMode(source.path) && !folderIsWritable(source.path))
       throw new CopyError(
         `cannot read ${source.path} in its folder, which is read-only: SQLite needs to write a small -shm file beside it. ` +
           'Copy the file (and its -wal file, if there is one) to a folder you can write to, and copy from there',
+        { cause: error },
       );
     throw error;
   });
@@ -118,10 +119,21 @@ export async function copyDatabase({ from, to, batchSize = DEFAULT_BATCH, onCopi
   }
 }
 
-/**
- * A connection for the copy: one statement at a time on each side (a pool of 2), and no
- * statement timeout (counting or analyzing a large table may take longer than a request should).
- */
+/** Whether the SQLite file at `path` says it is in WAL mode (byte 18 of its header is 2). */
+function isInWalMode(path: string): boolean {
+  try {
+    const header = Buffer.alloc(20);
+    const fd = openSync(path, 'r');
+    try {
+      return readSync(fd, header, 0, 20, 0) === 20 && header.subarray(0, 16).toString('latin1') === 'SQLite format 3\0' && header[18] === 2;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 function folderIsWritable(path: string): boolean {
   try {
     accessSync(dirname(path), constants.W_OK);
@@ -131,6 +143,11 @@ function folderIsWritable(path: string): boolean {
   }
 }
 
+/**
+ * A connection for the copy: one statement at a time on each side (a pool of 2), and no
+ * statement timeout (counting or analyzing a large table may take longer than a request
+ * should). The source is opened read-only.
+ */
 function tool(target: DatabaseTarget, role: 'source' | 'target'): DatabaseTarget {
   if (target.dialect === 'postgres') return { ...target, poolSize: 2, statementTimeoutMs: 0 };
   // The source is only read: it may be a file its user may not write, and is never changed.

@@ -1,8 +1,7 @@
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { describeSchema, openDatabase } from './index.ts';
+import { writePrivateFile } from './private-file.ts';
 
 /**
  * Operations on a database file outside the running site's connection: the backup command
@@ -11,28 +10,22 @@ import { describeSchema, openDatabase } from './index.ts';
 
 /**
  * A consistent copy of the live database (SQLite's online backup), safe while the server
- * writes, into `destination`, which must not exist. As with pg_dump's (postgres-tools.ts), the
- * copy is made under another name, readable by its owner only, and linked into place once
- * whole: `destination` is a complete backup or absent, and never readable by the machine's
- * other users, not even while written.
+ * writes, into `destination`, which must not exist: whole or absent, and readable by its
+ * owner only, like pg_dump's (writePrivateFile).
  */
 export async function backupDatabase(source: string, destination: string): Promise<{ totalPages: number }> {
-  if (existsSync(destination)) throw new Error(`${destination} already exists; choose a new file name`);
-  const sqlite = new SQLite(source, { readonly: true, fileMustExist: true });
-  mkdirSync(dirname(destination), { recursive: true });
-  const partial = `${destination}.partial-${process.pid}`;
-  // SQLite writes into an empty file as into a new database, and keeps its mode.
-  closeSync(openSync(partial, 'wx', 0o600));
-  try {
-    sqlite.pragma('busy_timeout = 5000');
-    const { totalPages } = await sqlite.backup(partial);
-    // A link fails if `destination` has appeared meanwhile, where a rename would overwrite it.
-    linkSync(partial, destination);
-    return { totalPages };
-  } finally {
-    sqlite.close();
-    rmSync(partial, { force: true });
-  }
+  let totalPages = 0;
+  await writePrivateFile(destination, async (partial) => {
+    const sqlite = new SQLite(source, { readonly: true, fileMustExist: true });
+    try {
+      sqlite.pragma('busy_timeout = 5000');
+      // SQLite writes into an empty file as into a new database, and keeps its mode.
+      ({ totalPages } = await sqlite.backup(partial));
+    } finally {
+      sqlite.close();
+    }
+  });
+  return { totalPages };
 }
 
 /** `PRAGMA integrity_check`: 'ok', or the first problem SQLite found. */

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, linkSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { writePrivateFile } from './private-file.ts';
 import { redactUrl } from './target.ts';
 
 /**
@@ -94,8 +95,8 @@ export interface PostgresBackup {
 
 /**
  * `pg_dump --format=custom` of the database at `url` into `file`, which must not exist. The
- * dump is written next to it under another name and moved into place once pg_dump has
- * succeeded, so `file` is either a whole dump or absent. Throws MissingToolError when pg_dump
+ * dump is written next to it under another name, readable by its owner only, and moved into
+ * place once pg_dump has succeeded, so `file` is either a whole dump or absent (writePrivateFile). Throws MissingToolError when pg_dump
  * cannot be found; any other failure with pg_dump's own message (never the password).
  */
 export async function backupPostgres(url: string, file: string, search: ToolSearch = {}): Promise<PostgresBackup> {
@@ -110,12 +111,8 @@ export async function backupPostgres(url: string, file: string, search: ToolSear
   }
   const { dbname, env } = libpqConnection(url);
   const password = new URL(url).password;
-  mkdirSync(dirname(file), { recursive: true });
-  const partial = `${file}.partial-${process.pid}`;
-  // Made first, readable by its owner only: pg_dump truncates it and keeps its mode, so a dump
-  // of personal data is never readable by the machine's other users, not even while written.
-  closeSync(openSync(partial, 'wx', 0o600));
-  try {
+  // pg_dump truncates the private file writePrivateFile made and keeps its mode.
+  await writePrivateFile(file, async (partial) => {
     // --no-password: never stop to ask at a terminal (a wrong password fails instead).
     const { code, stderr } = await run(found.file, ['--format=custom', '--no-password', `--file=${partial}`, `--dbname=${dbname}`], env);
     if (code !== 0) {
@@ -123,11 +120,7 @@ export async function backupPostgres(url: string, file: string, search: ToolSear
       const shown = password ? reason.replaceAll(password, '***').replaceAll(decodeURIComponent(password), '***') : reason;
       throw new Error(`pg_dump of ${redactUrl(url)} failed: ${shown.replace(/^pg_dump: (error: )?/, '')}`);
     }
-    // A link fails if `file` has appeared meanwhile, where a rename would overwrite it.
-    linkSync(partial, file);
-  } finally {
-    rmSync(partial, { force: true });
-  }
+  });
   return { file, bytes: statSync(file).size, tool: found.file, version: found.version };
 }
 

@@ -62,13 +62,19 @@ export function openSqlite(
 
 /** Prepared statements kept per connection: more than the site's distinct queries, so its hot ones stay. */
 export const STATEMENT_CACHE_SIZE = 200;
+/**
+ * Longer statements are not kept: multi-row inserts (a batch of view events, db:copy's
+ * batches) differ in text with their row count, each holds up to a megabyte prepared, and
+ * keeping them would push the short, hot lookups out.
+ */
+export const MAX_KEPT_SQL_LENGTH = 2000;
 
 /**
  * The connection as Kysely's SQLite driver sees it, with its prepared statements kept for
  * reuse. The driver prepares every query it runs, and compiling SQL costs more than running a
  * point lookup (a server island's read, a session check): better-sqlite3's own advice is to
  * prepare once and run many times. At most STATEMENT_CACHE_SIZE, the least recently used
- * given up first (queries whose text varies, such as IN lists, cannot grow it). A statement
+ * given up first, and none longer than MAX_KEPT_SQL_LENGTH: memory stays bounded. A statement
  * still being iterated (a streamed select) is `busy` and cannot run again until it is done:
  * another is prepared for the caller meanwhile. Statements are re-prepared by SQLite itself
  * after a migration changes the schema.
@@ -86,6 +92,7 @@ export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CAC
         return kept;
       }
       const statement = sqlite.prepare(sql);
+      if (sql.length > MAX_KEPT_SQL_LENGTH) return statement;
       statements.delete(sql);
       statements.set(sql, statement);
       if (statements.size > size) statements.delete(statements.keys().next().value!);

@@ -14,7 +14,7 @@ export const RETRY_AFTER_SECONDS = 5;
 
 // Says what the reader needs (wait, then try again) and nothing of the cause: the same words
 // whether the server is down, restarting or refusing writes (a read-only standby).
-export const UNAVAILABLE_MESSAGE = "The site's database is unavailable just now. Please try again in a few seconds.";
+export const UNAVAILABLE_MESSAGE = 'The database behind this site is unavailable just now. Please try again in a few seconds.';
 
 /**
  * The shape of the answer: an HTML page for a browser asking for a page, JSON for actions
