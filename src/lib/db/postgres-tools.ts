@@ -96,8 +96,9 @@ export interface PostgresBackup {
 /**
  * `pg_dump --format=custom` of the database at `url` into `file`, which must not exist. The
  * dump is written next to it under another name, readable by its owner only, and moved into
- * place once pg_dump has succeeded, so `file` is either a whole dump or absent (writePrivateFile). Throws MissingToolError when pg_dump
- * cannot be found; any other failure with pg_dump's own message (never the password).
+ * place once pg_dump has succeeded, so `file` is either a whole dump or absent
+ * (writePrivateFile). Throws MissingToolError when pg_dump cannot be found; any other failure
+ * with pg_dump's own message (never the password).
  */
 export async function backupPostgres(url: string, file: string, search: ToolSearch = {}): Promise<PostgresBackup> {
   if (existsSync(file)) throw new Error(`${file} already exists; choose a new file name`);
