@@ -2,6 +2,7 @@
 import { satteri } from '@astrojs/markdown-satteri';
 import node from '@astrojs/node';
 import { defineConfig } from 'astro/config';
+import { islandDecryptCache } from './src/integrations/island-decrypt-cache/index.ts';
 import { MAX_BODY_BYTES } from './src/lib/config/limits.ts';
 
 const site = new URL(process.env.SITE_URL || 'http://localhost:4321');
@@ -35,4 +36,6 @@ export default defineConfig({
     processor: satteri({ features: { smartPunctuation: false } }),
   },
   devToolbar: { enabled: false },
+  // The built server remembers recent island decryptions (docs/decisions/0030-island-decrypt-cache.md).
+  integrations: [islandDecryptCache()],
 });
