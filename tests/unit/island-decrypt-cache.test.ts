@@ -77,7 +77,13 @@ describe("the memo of server islands' decryption", () => {
     const memoized = memoizeInSource(source);
     expect(memoized).toContain('async function decryptStringOnce(');
     expect(memoized).toContain('const decryptString = memoizeDecrypt(decryptStringOnce);');
+    expect(memoized).not.toContain('export const decryptString');
+    // Astro 7.4's build exports the function where it is declared.
+    const inline = memoizeInSource(source.replace('async function decryptString(', 'export async function decryptString('));
+    expect(inline).toContain('\nasync function decryptStringOnce(');
+    expect(inline).toContain('export const decryptString = memoizeDecrypt(decryptStringOnce);');
     expect(memoizeInSource(source.replace('async function decryptString(', 'async function decrypt('))).toBeUndefined();
+    expect(memoizeInSource(source + '\nasync function decryptString() {}')).toBeUndefined();
     // The built server (global setup builds it) holds the memo.
     const chunks = join(root, 'dist/server/chunks');
     const built = readdirSync(chunks).filter((name) =>

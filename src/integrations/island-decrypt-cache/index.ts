@@ -12,15 +12,21 @@ import type { AstroIntegration } from 'astro';
  * build stops and says so, rather than silently losing the memo.
  */
 const ENCRYPTION_MODULE = /[/\\]node_modules[/\\]astro[/\\]dist[/\\]core[/\\]encryption\.js$/;
-const DECLARATION = 'async function decryptString(';
+const DECLARATION = /(export\s+)?async function decryptString\(/g;
 const MEMOIZE_MODULE = fileURLToPath(new URL('./memoize.ts', import.meta.url));
 
-/** encryption.js with its `decryptString` memoized; undefined when it does not declare it exactly once. */
+/**
+ * encryption.js with its `decryptString` memoized; undefined when it does not declare it
+ * exactly once. Both forms Astro's builds have shipped are handled: a declaration exported at
+ * the end of the module (7.3) and an inline `export async function` (7.4).
+ */
 export function memoizeInSource(code: string): string | undefined {
-  if (code.split(DECLARATION).length !== 2) return undefined;
+  const declarations = [...code.matchAll(DECLARATION)];
+  if (declarations.length !== 1) return undefined;
+  const exported = declarations[0]![1] !== undefined;
   return (
     code.replace(DECLARATION, 'async function decryptStringOnce(') +
-    `\nimport { memoizeDecrypt } from ${JSON.stringify(MEMOIZE_MODULE)};\nconst decryptString = memoizeDecrypt(decryptStringOnce);\n`
+    `\nimport { memoizeDecrypt } from ${JSON.stringify(MEMOIZE_MODULE)};\n${exported ? 'export ' : ''}const decryptString = memoizeDecrypt(decryptStringOnce);\n`
   );
 }
 
@@ -41,7 +47,7 @@ export function islandDecryptCache(): AstroIntegration {
                   const memoized = memoizeInSource(code);
                   if (memoized === undefined) {
                     this.error(
-                      `${id} no longer declares "${DECLARATION}…)" once: Astro changed its island encryption. See docs/decisions/0030-island-decrypt-cache.md: remove src/integrations/island-decrypt-cache if Astro now avoids repeated decryption, or update it`,
+                      `${id} no longer declares "async function decryptString(…)" once: Astro changed its island encryption. See docs/decisions/0030-island-decrypt-cache.md: remove src/integrations/island-decrypt-cache if Astro now avoids repeated decryption, or update it`,
                     );
                   }
                   applied.add(this.environment.name);
