@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AstroIntegration } from 'astro';
 
@@ -8,12 +10,16 @@ import type { AstroIntegration } from 'astro';
  * Astro's island endpoint calls `decryptString` of astro/dist/core/encryption.js, which the
  * build bundles into the server. This integration renames that function and exports a memoized
  * one in its place, at build time, so nothing in node_modules is changed and an install without
- * scripts gets it too. If a new Astro no longer has the function where this expects it, the
- * build stops and says so, rather than silently losing the memo.
+ * scripts gets it too. If a new Astro no longer has the function as this expects it (the same
+ * name and parameters), or the built server does not hold the memo, the build stops and says
+ * so, rather than silently losing the memo or an argument.
  */
 const ENCRYPTION_MODULE = /[/\\]node_modules[/\\]astro[/\\]dist[/\\]core[/\\]encryption\.js$/;
-const DECLARATION = /(export\s+)?async function decryptString\(/g;
+const DECLARATION = /(export\s+)?async function decryptString\(key, encoded, additionalData\) \{/g;
 const MEMOIZE_MODULE = fileURLToPath(new URL('./memoize.ts', import.meta.url));
+const MEMOIZED = 'const decryptString = memoizeDecrypt(decryptStringOnce);';
+const SEE =
+  'See docs/decisions/0030-island-decrypt-cache.md: remove src/integrations/island-decrypt-cache if Astro now avoids repeated decryption, or update it';
 
 /**
  * encryption.js with its `decryptString` memoized; undefined when it does not declare it
@@ -25,18 +31,26 @@ export function memoizeInSource(code: string): string | undefined {
   if (declarations.length !== 1) return undefined;
   const exported = declarations[0]![1] !== undefined;
   return (
-    code.replace(DECLARATION, 'async function decryptStringOnce(') +
-    `\nimport { memoizeDecrypt } from ${JSON.stringify(MEMOIZE_MODULE)};\n${exported ? 'export ' : ''}const decryptString = memoizeDecrypt(decryptStringOnce);\n`
+    code.replace(DECLARATION, 'async function decryptStringOnce(key, encoded, additionalData) {') +
+    `\nimport { memoizeDecrypt } from ${JSON.stringify(MEMOIZE_MODULE)};\n${exported ? 'export ' : ''}${MEMOIZED}\n`
+  );
+}
+
+/** Whether any JavaScript file under `dir` holds the memoized `decryptString`. */
+export function holdsMemo(dir: string): boolean {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).some(
+    // (The bundler may turn the `const` into a `var`.)
+    (name) => /\.m?js$/.test(name) && readFileSync(join(dir, name), 'utf8').includes('decryptString = memoizeDecrypt(decryptStringOnce)'),
   );
 }
 
 export function islandDecryptCache(): AstroIntegration {
+  let serverDir: string | undefined;
   return {
     name: 'customertrackr:island-decrypt-cache',
     hooks: {
       'astro:config:setup': ({ command, updateConfig }) => {
         if (command !== 'build') return;
-        const applied = new Set<string>();
         updateConfig({
           vite: {
             plugins: [
@@ -46,25 +60,24 @@ export function islandDecryptCache(): AstroIntegration {
                   if (!ENCRYPTION_MODULE.test(id)) return;
                   const memoized = memoizeInSource(code);
                   if (memoized === undefined) {
-                    this.error(
-                      `${id} no longer declares "async function decryptString(…)" once: Astro changed its island encryption. See docs/decisions/0030-island-decrypt-cache.md: remove src/integrations/island-decrypt-cache if Astro now avoids repeated decryption, or update it`,
-                    );
+                    this.error(`${id} no longer declares "async function decryptString(key, encoded, additionalData)" once. ${SEE}`);
                   }
-                  applied.add(this.environment.name);
                   return { code: memoized, map: null };
-                },
-                buildEnd(error) {
-                  // The server's bundle holds the island endpoint: it must have met the module.
-                  if (!error && this.environment.name === 'ssr' && !applied.has('ssr')) {
-                    this.error(
-                      'The server build did not include astro/dist/core/encryption.js: Astro moved its island decryption. See docs/decisions/0030-island-decrypt-cache.md.',
-                    );
-                  }
                 },
               },
             ],
           },
         });
+      },
+      'astro:config:done': ({ config }) => {
+        serverDir = fileURLToPath(config.build.server);
+      },
+      'astro:build:done': () => {
+        if (serverDir && !holdsMemo(serverDir)) {
+          throw new Error(
+            `The built server (${serverDir}) does not hold the memo of island decryptions: Astro moved its island decryption. ${SEE}`,
+          );
+        }
       },
     },
   };
