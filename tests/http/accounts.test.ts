@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, fieldError, mailsTo, textOf } from '../support/account-profile.ts';
 import { linkPath, readOutbox, waitForMail } from '../support/outbox.ts';
-import { root, siteFetch, startSite, type RunningSite } from '../support/site.ts';
+import { islandPathIn, root, siteFetch, startSite, type RunningSite } from '../support/site.ts';
 import { waitForMailDelivered, withDatabase } from '../support/site-db.ts';
 import { createUser, PASSWORD, uniqueEmail } from '../support/users.ts';
 
@@ -36,9 +36,9 @@ async function register(client: Client, email: string, password = PASSWORD): Pro
 /** The server-island HTML of the header, as the browser fetches it after the page. */
 async function headerIsland(client: Client): Promise<Response> {
   const html = await (await client.get('/about')).text();
-  const src = /\/_server-islands\/SignInStatus\?[^"]+/.exec(html)?.[0];
+  const src = islandPathIn(html, 'SignInStatus');
   if (!src) throw new Error('no sign-in island on the page');
-  return client.get(src.replace(/&amp;/g, '&'));
+  return client.get(src);
 }
 
 /** Who the server thinks is signed in with this client's cookies (null: nobody), as /login says. */

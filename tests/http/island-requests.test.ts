@@ -2,7 +2,7 @@
 // memoized (docs/decisions/0030-island-decrypt-cache.md): a repeated request is answered the
 // same, and what Astro refuses is still refused, however often it is sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSite, type RunningSite } from '../support/site.ts';
+import { islandPathIn, startSite, type RunningSite } from '../support/site.ts';
 
 let site: RunningSite;
 beforeAll(async () => {
@@ -15,9 +15,9 @@ afterAll(async () => {
 /** The island request of `island` on `page`, as the page's script makes it. */
 async function islandRequest(page: string, island: string): Promise<URL> {
   const html = await (await fetch(site.url + page)).text();
-  const src = new RegExp(`/_server-islands/${island}\\?[^"']+`).exec(html)?.[0];
-  expect(src, `${page} carries the ${island} island`).toBeDefined();
-  return new URL(src!.replaceAll('&amp;', '&'), site.url);
+  const path = islandPathIn(html, island);
+  expect(path, `${page} carries the ${island} island`).toBeDefined();
+  return new URL(path!, site.url);
 }
 
 const post = (island: string, body: unknown) =>

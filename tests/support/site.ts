@@ -141,3 +141,8 @@ export async function siteFetch(site: RunningSite, path: string, init: RequestIn
     req.end(body);
   });
 }
+
+/** The path of the server island named `island` in a page's HTML, as its script fetches it; undefined when the page has none. */
+export function islandPathIn(html: string, island: string): string | undefined {
+  return new RegExp(`/_server-islands/${island}\\?[^"']+`).exec(html)?.[0]?.replaceAll('&amp;', '&');
+}

@@ -17,7 +17,8 @@ import type { AstroIntegration } from 'astro';
 const ENCRYPTION_MODULE = /[/\\]node_modules[/\\]astro[/\\]dist[/\\]core[/\\]encryption\.js$/;
 const DECLARATION = /(export\s+)?async function decryptString\(key, encoded, additionalData\) \{/g;
 const MEMOIZE_MODULE = fileURLToPath(new URL('./memoize.ts', import.meta.url));
-const MEMOIZED = 'const decryptString = memoizeDecrypt(decryptStringOnce);';
+// The bundler may turn the `const` it is declared with into a `var`: the built server is searched for this.
+const MEMOIZED = 'decryptString = memoizeDecrypt(decryptStringOnce)';
 const SEE =
   'See docs/decisions/0030-island-decrypt-cache.md: remove src/integrations/island-decrypt-cache if Astro now avoids repeated decryption, or update it';
 
@@ -32,15 +33,14 @@ export function memoizeInSource(code: string): string | undefined {
   const exported = declarations[0]![1] !== undefined;
   return (
     code.replace(DECLARATION, 'async function decryptStringOnce(key, encoded, additionalData) {') +
-    `\nimport { memoizeDecrypt } from ${JSON.stringify(MEMOIZE_MODULE)};\n${exported ? 'export ' : ''}${MEMOIZED}\n`
+    `\nimport { memoizeDecrypt } from ${JSON.stringify(MEMOIZE_MODULE)};\n${exported ? 'export ' : ''}const ${MEMOIZED};\n`
   );
 }
 
 /** Whether any JavaScript file under `dir` holds the memoized `decryptString`. */
 export function holdsMemo(dir: string): boolean {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).some(
-    // (The bundler may turn the `const` into a `var`.)
-    (name) => /\.m?js$/.test(name) && readFileSync(join(dir, name), 'utf8').includes('decryptString = memoizeDecrypt(decryptStringOnce)'),
+    (name) => /\.m?js$/.test(name) && readFileSync(join(dir, name), 'utf8').includes(MEMOIZED),
   );
 }
 
