@@ -4,6 +4,7 @@ import { sessionCookie, signedInHintCookie, validateSessionToken } from './lib/a
 import { config } from './lib/config/index.ts';
 import { database, isDatabaseUnavailable } from './lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from './lib/http/origin.ts';
+import { renderedPolicy } from './lib/http/security-headers.ts';
 import { reportUnavailable, RETRY_AFTER_SECONDS, unavailableResponse } from './lib/http/unavailable.ts';
 import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/staff-currency.ts';
 
@@ -12,7 +13,8 @@ import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/
  * 1. state-changing requests from other sites are refused;
  * 2. the session cookie is checked and the user put in `locals`;
  * 3. responses that do not say otherwise are private and never stored, since they may
- *    depend on who asked;
+ *    depend on who asked; every response keeps the site's own content security policy beside
+ *    Astro's (src/lib/http/security-headers.ts);
  * 4. the signed-in hint cookie follows the session cookie as the response leaves it (set by a
  *    sign-in, deleted by a sign-out, expired), so prerendered pages can tell at first paint;
  * 5. while the database is unavailable, the answer is 503 with Retry-After, not a 500
@@ -109,6 +111,10 @@ async function handle(context: APIContext, next: MiddlewareNext): Promise<Respon
   // answer it as JSON.
   if (response.status === 503 && !response.headers.has('Retry-After'))
     response = withHeaders(response, { 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' });
+  const policy = response.headers.get('Content-Security-Policy');
+  if (policy !== null) {
+    response = withHeaders(response, { 'Content-Security-Policy': renderedPolicy(context.url.pathname, policy) });
+  }
   // A response shared caches may store never sets a cookie: a cached Set-Cookie would be
   // handed to everyone. The stale session cookie is then deleted by the next private response.
   if (isPublic(response)) return response;

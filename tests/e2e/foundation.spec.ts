@@ -77,3 +77,27 @@ test('the wide navigation shows every link without a menu button', async ({ page
     await expect(page.getByRole('navigation', { name: /main/i }).getByRole('link', { name })).toBeVisible();
   }
 });
+
+test('a page rendered on demand refuses to be framed, and runs its own scripts', async ({ page }) => {
+  // The sign-in form inside another page's frame is how a clickjacking attack starts.
+  const refused = page.waitForEvent('console', (message) => message.text().includes("frame-ancestors 'none'"));
+  await page.goto('/features');
+  await page.evaluate(() => {
+    const frame = document.createElement('iframe');
+    frame.src = '/login';
+    document.body.append(frame);
+  });
+  await refused;
+  const framed = page.frames().find((frame) => frame !== page.mainFrame());
+  expect(framed ? await framed.locator('form').count() : 0).toBe(0);
+
+  // Opened by itself, the page runs its scripts under Astro's policy, sent beside the site's.
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await page.goto('/register');
+  await page.getByLabel('Password', { exact: true }).fill('a');
+  await expect(page.locator('[data-hint-text]')).toHaveText('14 more characters needed.');
+  expect(errors).toEqual([]);
+});

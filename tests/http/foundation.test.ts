@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialect } from '../support/postgres.ts';
-import { root, runServerUntilExit, startSite, type RunningSite } from '../support/site.ts';
+import { islandPathIn, root, runServerUntilExit, startSite, type RunningSite } from '../support/site.ts';
 
 const PAGES = ['/', '/features', '/pricing', '/about', '/terms', '/privacy'];
 
@@ -49,8 +49,12 @@ describe('pages', () => {
   });
 
   it('sets the security headers on every response', async () => {
-    for (const path of ['/', '/healthz', '/no-such-page']) {
-      const res = await fetch(site.url + path);
+    const island = islandPathIn(await (await fetch(site.url + '/features')).text(), 'ViewCountIsland');
+    expect(island).toBeDefined();
+    // Prerendered, the server's own, not found, rendered on demand (a form, a redirect), an island.
+    for (const path of ['/', '/healthz', '/no-such-page', '/login', '/account', island!]) {
+      const res = await fetch(site.url + path, { redirect: 'manual' });
+      expect(res.status, path).toBeLessThan(500);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
       expect(res.headers.get('content-security-policy'), path).toContain("frame-ancestors 'none'");
       expect(res.headers.get('referrer-policy'), path).toBe('strict-origin-when-cross-origin');
@@ -58,6 +62,24 @@ describe('pages', () => {
       // Plain-http SITE_URL: no HSTS (it would be ignored, and misleading).
       expect(res.headers.get('strict-transport-security'), path).toBeNull();
     }
+  });
+
+  it("keeps Astro's policy on a page rendered on demand beside the site's, and gives an island a policy of its own", async () => {
+    // Two policies in one header: browsers enforce each, so the page's scripts need their hash
+    // and it cannot be framed.
+    const page = (await fetch(site.url + '/login')).headers.get('content-security-policy')!;
+    const policies = page.split(',').map((policy) => policy.trim());
+    expect(policies).toHaveLength(2);
+    expect(policies[0]).toMatch(/^script-src 'self' 'sha256-[\w+/=]+'/);
+    expect(policies[0]).toMatch(/style-src 'self' 'sha256-/);
+    expect(policies[1]).toBe("frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'");
+
+    const island = islandPathIn(await (await fetch(site.url + '/features')).text(), 'AnnouncementBanner')!;
+    const res = await fetch(site.url + island);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
   });
 });
 

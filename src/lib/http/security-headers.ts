@@ -1,13 +1,20 @@
 /**
- * Headers every response carries, static or rendered on demand.
- *
- * Script and style sources are governed by the per-page policy Astro generates
- * (`security.csp`, with hashes of each page's scripts); this second policy adds what a
- * `<meta>` policy cannot express. Browsers enforce both, so the stricter rule always wins.
+ * What a `<meta>` policy cannot express, sent with every response: Astro's per-page policy
+ * (`security.csp`, with hashes of each page's scripts and styles) governs script and style
+ * sources, this one framing, `<base>`, form targets and plugins.
  */
+export const SITE_POLICY = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+
+/**
+ * The policy of a server island's answer. Its HTML is inserted into a page by Astro's script and
+ * runs under that page's policy; opened by itself, it may load and run nothing.
+ */
+export const FRAGMENT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** Headers every response carries, static or rendered on demand. */
 export function securityHeaders(siteUrl: URL): Record<string, string> {
   const headers: Record<string, string> = {
-    'Content-Security-Policy': "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+    'Content-Security-Policy': SITE_POLICY,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'strict-origin-when-cross-origin',
     'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()',
@@ -18,3 +25,18 @@ export function securityHeaders(siteUrl: URL): Record<string, string> {
   }
   return headers;
 }
+
+/**
+ * The Content-Security-Policy header of a response rendered on demand, given the one Astro set.
+ *
+ * Astro's header replaces the one src/server sets, so a page rendered on demand would lose
+ * SITE_POLICY (and could be framed): both are sent, as one header holding two policies, each of
+ * which browsers enforce. A server island gets FRAGMENT_POLICY instead of Astro's page policy,
+ * which would be ten times the size of the fragment it describes and governs nothing there.
+ */
+export function renderedPolicy(pathname: string, astroPolicy: string | null): string {
+  if (isServerIsland(pathname)) return FRAGMENT_POLICY;
+  return astroPolicy ? `${astroPolicy}, ${SITE_POLICY}` : SITE_POLICY;
+}
+
+export const isServerIsland = (pathname: string) => pathname.startsWith('/_server-islands/');
