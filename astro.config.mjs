@@ -35,6 +35,9 @@ export default defineConfig({
     // No smart punctuation: a policy version is published word for word, quotes included.
     processor: satteri({ features: { smartPunctuation: false } }),
   },
+  // No images are transformed at run time: the endpoint Astro adds for that answers 404
+  // (src/lib/http/no-image-endpoint.ts).
+  image: { endpoint: { route: '/_image', entrypoint: './src/lib/http/no-image-endpoint.ts' } },
   devToolbar: { enabled: false },
   // The built server remembers recent island decryptions (docs/decisions/0030-island-decrypt-cache.md).
   integrations: [islandDecryptCache()],

@@ -213,6 +213,43 @@ describe('with the default SITE_URL (a loopback origin)', () => {
     expect(account.headers.getSetCookie().join('\n')).toMatch(/^session=;|Max-Age=0|Expires=Thu, 01 Jan 1970/im);
   });
 
+  it('shows a signed-in reader nothing of their own in a response shared caches may store', async () => {
+    const { email } = await createUser(site);
+    const client = new Client(site);
+    await client.signIn(email);
+    const responses: [string, Response, string][] = [];
+    for (const path of ['/privacy/recipients', '/privacy/recipients.xml', '/features', '/privacy', '/account']) {
+      const res = await client.get(path);
+      const body = await res.text();
+      responses.push([path, res, body]);
+      for (const call of islandCalls(body).filter((call) => call.method === 'GET')) {
+        const island = await client.get(call.url);
+        responses.push([call.url, island, await island.text()]);
+      }
+    }
+    const publicOnes = responses.filter(([, res]) => /\bpublic\b/.test(res.headers.get('cache-control') ?? ''));
+    expect(publicOnes.map(([path]) => path)).toContain('/privacy/recipients');
+    for (const [path, , body] of publicOnes) {
+      expect(body, path).not.toContain(email);
+      expect(body, path).not.toContain('Signed in as');
+    }
+    // The register still shows who is signed in, through its island.
+    const recipients = responses.find(([path]) => path === '/privacy/recipients')![2];
+    const signInStatus = islandCalls(recipients).find((call) => call.url.includes('SignInStatus'));
+    expect(signInStatus).toBeDefined();
+    const status = await client.get(signInStatus!.url);
+    expect(status.headers.get('cache-control')).toBe('private, no-store');
+    expect(await status.text()).toContain(email);
+  });
+
+  it("answers Astro's image endpoint with 404: the site transforms no images", async () => {
+    for (const query of ['', '?href=/robots.txt', '?href=/favicon.svg&f=svg', '?href=/favicon.svg&w=99999&h=99999&f=png']) {
+      const res = await siteFetch(site, '/_image' + query);
+      expect(res.status, query).toBe(404);
+      expect(await res.text()).toBe('Not found\n');
+    }
+  });
+
   it('answers 1,000 generated requests without a 5xx', { timeout: 120_000 }, async () => {
     // A small deterministic generator (mulberry32), so that a failure can be replayed.
     let seed = 0x5eed1234;
