@@ -4,7 +4,7 @@ import { sessionCookie, signedInHintCookie, validateSessionToken } from './lib/a
 import { config } from './lib/config/index.ts';
 import { database, isDatabaseUnavailable } from './lib/db/index.ts';
 import { CROSS_SITE_MESSAGE, isAllowedOrigin } from './lib/http/origin.ts';
-import { renderedPolicy } from './lib/http/security-headers.ts';
+import { isServerIsland, renderedPolicy } from './lib/http/security-headers.ts';
 import { reportUnavailable, RETRY_AFTER_SECONDS, unavailableResponse } from './lib/http/unavailable.ts';
 import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/staff-currency.ts';
 
@@ -113,7 +113,13 @@ async function handle(context: APIContext, next: MiddlewareNext): Promise<Respon
     response = withHeaders(response, { 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' });
   const policy = response.headers.get('Content-Security-Policy');
   if (policy !== null) {
-    response = withHeaders(response, { 'Content-Security-Policy': renderedPolicy(context.url.pathname, policy) });
+    const { pathname } = context.url;
+    const headers: Record<string, string> = { 'Content-Security-Policy': renderedPolicy(pathname, policy) };
+    // Astro names no charset for an island's HTML; a reader opening one by itself gets the right one.
+    if (isServerIsland(pathname) && response.headers.get('Content-Type') === 'text/html') {
+      headers['Content-Type'] = 'text/html; charset=utf-8';
+    }
+    response = withHeaders(response, headers);
   }
   // A response shared caches may store never sets a cookie: a cached Set-Cookie would be
   // handed to everyone. The stale session cookie is then deleted by the next private response.

@@ -80,6 +80,7 @@ describe('pages', () => {
     expect(res.headers.get('content-security-policy')).toBe(
       "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
     );
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
 });
 
