@@ -13,8 +13,9 @@ import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/
  * 1. state-changing requests from other sites are refused;
  * 2. the session cookie is checked and the user put in `locals`;
  * 3. responses that do not say otherwise are private and never stored, since they may
- *    depend on who asked; every response keeps the site's own content security policy beside
- *    Astro's (src/lib/http/security-headers.ts);
+ *    depend on who asked; pages keep the site's own content security policy beside Astro's,
+ *    server islands get a policy of their own, other responses keep src/server's
+ *    (src/lib/http/security-headers.ts);
  * 4. the signed-in hint cookie follows the session cookie as the response leaves it (set by a
  *    sign-in, deleted by a sign-out, expired), so prerendered pages can tell at first paint;
  * 5. while the database is unavailable, the answer is 503 with Retry-After, not a 500

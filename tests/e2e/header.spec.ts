@@ -60,6 +60,23 @@ test('a signed-in reader never sees "Sign in / Create account", not even for a f
   await page.context().close();
 });
 
+test('/privacy/recipients, public to shared caches, shows a signed-in reader their name through the island', async ({ browser }) => {
+  const { page } = await signedInPage(browser, WIDE, 'Jane Register');
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  const release = await holdIslands(page);
+  const response = await page.goto('/privacy/recipients');
+  // What a shared cache may store names no one: the chip first, the name from the island.
+  expect(await response?.text()).not.toContain('Jane Register');
+  await expect(accountSlot(page).getByRole('link', { name: 'Account', exact: true })).toBeVisible();
+  release();
+  await expect(accountSlot(page).getByText('Jane Register')).toBeVisible();
+  expect(errors).toEqual([]);
+  await page.context().close();
+});
+
 test('a visitor sees "Sign in" and "Create account" before the island arrives', async ({ page }) => {
   await page.setViewportSize(WIDE);
   const release = await holdIslands(page);

@@ -1,7 +1,7 @@
 /**
- * What a `<meta>` policy cannot express, sent with every response: Astro's per-page policy
- * (`security.csp`, with hashes of each page's scripts and styles) governs script and style
- * sources, this one framing, `<base>`, form targets and plugins.
+ * What a `<meta>` policy cannot express, sent with every response but a server island's:
+ * Astro's per-page policy (`security.csp`, with hashes of each page's scripts and styles)
+ * governs script and style sources, this one framing, `<base>`, form targets and plugins.
  */
 export const SITE_POLICY = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
