@@ -3,6 +3,7 @@ import { satteri } from '@astrojs/markdown-satteri';
 import node from '@astrojs/node';
 import { defineConfig } from 'astro/config';
 import { islandDecryptCache } from './src/integrations/island-decrypt-cache/index.ts';
+import { islandPagePolicy } from './src/integrations/island-page-policy/index.ts';
 import { MAX_BODY_BYTES } from './src/lib/config/limits.ts';
 
 const site = new URL(process.env.SITE_URL || 'http://localhost:4321');
@@ -39,6 +40,7 @@ export default defineConfig({
   // (src/lib/http/no-image-endpoint.ts).
   image: { endpoint: { route: '/_image', entrypoint: './src/lib/http/no-image-endpoint.ts' } },
   devToolbar: { enabled: false },
-  // The built server remembers recent island decryptions (docs/decisions/0030-island-decrypt-cache.md).
-  integrations: [islandDecryptCache()],
+  // The built server remembers recent island decryptions (docs/decisions/0030-island-decrypt-cache.md)
+  // and works out no page policy for an island's answer (0031-no-page-policy-for-islands.md).
+  integrations: [islandDecryptCache(), islandPagePolicy()],
 });

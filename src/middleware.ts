@@ -113,8 +113,9 @@ async function handle(context: APIContext, next: MiddlewareNext): Promise<Respon
   if (response.status === 503 && !response.headers.has('Retry-After'))
     response = withHeaders(response, { 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' });
   const policy = response.headers.get('Content-Security-Policy');
-  if (policy !== null) {
-    const { pathname } = context.url;
+  const { pathname } = context.url;
+  // Astro sets no policy for islands (src/integrations/island-page-policy): they get their own here.
+  if (policy !== null || isServerIsland(pathname)) {
     const headers: Record<string, string> = { 'Content-Security-Policy': renderedPolicy(pathname, policy) };
     // Astro names no charset for an island's HTML; a reader opening one by itself gets the right one.
     if (isServerIsland(pathname) && response.headers.get('Content-Type') === 'text/html') {

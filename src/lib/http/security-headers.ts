@@ -31,8 +31,9 @@ export function securityHeaders(siteUrl: URL): Record<string, string> {
  *
  * Astro's header replaces the one src/server sets, so a page rendered on demand would lose
  * SITE_POLICY (and could be framed): both are sent, as one header holding two policies, each of
- * which browsers enforce. A server island gets FRAGMENT_POLICY instead of Astro's page policy,
- * which would be ten times the size of the fragment it describes and governs nothing there.
+ * which browsers enforce. A server island gets FRAGMENT_POLICY: a page's policy would be ten
+ * times the size of the fragment and govern nothing there, so the build stops Astro from working
+ * one out for islands at all (src/integrations/island-page-policy).
  */
 export function renderedPolicy(pathname: string, astroPolicy: string | null): string {
   if (isServerIsland(pathname)) return FRAGMENT_POLICY;
