@@ -12,7 +12,8 @@
 //
 // To measure something more, add one entry to SCENARIOS (bench/scenarios.ts): a name, what it does, and `plan`,
 // which returns the request to repeat. Optional: goals, and `verify` (run after). Peers are
-// entries too, with `baselineOf` (bare Node) or `nginxOf` instead of `plan`.
+// entries too, with `baselineOf` (bare Node), `floorOf` (bare Node spending the site's CPU time
+// per request: the tail floor of a p99 goal) or `nginxOf` instead of `plan`.
 //
 // Peak RSS is measured per scenario: the kernel's high-water mark of the site's process
 // (VmHWM) is reset before each run (/proc/<pid>/clear_refs) and read after it.

@@ -30,6 +30,8 @@ export interface Measured {
   rps: number;
   /** Per round. */
   roundsRps: number[];
+  /** Each round's p99, in milliseconds: a tail from one starved round shows as one outlier. */
+  roundsP99: number[];
   /** wrk or autocannon. */
   driver: string;
   /** Median of the rounds' medians. */
@@ -41,6 +43,8 @@ export interface Measured {
   errors: number;
   /** The site's highest RSS while this scenario ran, in MB (site scenarios only). */
   peakRssMb?: number;
+  /** A tail floor's CPU time spent per request, in microseconds: the median over its rounds. */
+  spentUs?: number;
 }
 
 export function options(url: string, plan: RequestPlan): autocannon.Options {
@@ -73,6 +77,7 @@ export function summarize(name: string, description: string, rounds: LoadRun[], 
     driver,
     rps: ok / seconds,
     roundsRps: rounds.map((r) => r.ok / r.duration),
+    roundsP99: rounds.map((r) => r.p99),
     p50: median(rounds.map((r) => r.p50)),
     p99: Math.max(...rounds.map((r) => r.p99)),
     ok,
@@ -121,5 +126,22 @@ export function resetPeakRss(pid: number | undefined): void {
     writeFileSync(`/proc/${pid}/clear_refs`, '5');
   } catch {
     // Not Linux, or not allowed: the readings then cover everything since the start.
+  }
+}
+
+/**
+ * The CPU time, in microseconds, the main thread of process `pid` has used (Linux: its task's
+ * utime and stime in /proc, in clock ticks of 10 ms); undefined elsewhere. The main thread is
+ * the one every request waits for: the collector's helper threads are not counted.
+ */
+export function mainThreadCpuUs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces), from the third: utime is the 14th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
+  } catch {
+    return undefined;
   }
 }

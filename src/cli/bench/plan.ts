@@ -38,7 +38,7 @@ export function selectedScenarios(): Scenario[] {
 }
 
 /** The scenario whose request a peer repeats. */
-const sourceOf = (s: Scenario) => s.baselineOf ?? s.nginxOf ?? s.throughNginx?.of;
+const sourceOf = (s: Scenario) => s.baselineOf ?? s.floorOf ?? s.nginxOf ?? s.throughNginx?.of;
 
 /** An app server under test: where it listens, its origin, and its process (for the peak RSS). */
 export interface SiteUnderTest extends Site {
@@ -149,10 +149,16 @@ export async function planTargets(
       const own = siteOf(sites, scenario);
       const topology = own && topologies.get(own);
       if (topology) targets.push({ scenario, url: apps === 1 ? topology.one : topology.two, plan: planOf(scenario, of) });
-    } else if (scenario.baselineOf) {
-      const plan = planOf(scenario, scenario.baselineOf);
-      const reply = await capture(site, plan);
-      const raw = await startProcess([join(root, 'src/cli/bench-raw-server.ts'), JSON.stringify(reply)], {}, /ready at (http:\/\/\S+)/);
+    } else if (scenario.baselineOf || scenario.floorOf) {
+      const source = scenario.baselineOf ?? scenario.floorOf!;
+      // A floor answers its scenario's own server's bytes, and is not measured where that
+      // server's database is not running.
+      const own = scenario.floorOf ? siteOf(sites, scenario) : site;
+      if (!own || (scenario.floorOf && !plans.has(source))) continue;
+      const plan = planOf(scenario, source);
+      const reply = await capture(own, plan);
+      const args = [join(root, 'src/cli/bench-raw-server.ts'), JSON.stringify(reply), ...(scenario.floorOf ? ['spend'] : [])];
+      const raw = await startProcess(args, {}, /ready at (http:\/\/\S+)/);
       stopping.push(raw.stop);
       targets.push({ scenario, url: raw.url, plan });
     } else if (scenario.nginxOf) {
@@ -161,7 +167,7 @@ export async function planTargets(
       const own = siteOf(sites, scenario);
       if (own) targets.push({ scenario, url: own.url, plan: planOf(scenario, scenario.name), pid: own.pid });
     } else {
-      throw new Error(`${scenario.name}: give it a plan, a baselineOf, an nginxOf or a throughNginx`);
+      throw new Error(`${scenario.name}: give it a plan, a baselineOf, a floorOf, an nginxOf or a throughNginx`);
     }
   }
   return { targets, plans };

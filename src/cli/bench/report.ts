@@ -30,17 +30,18 @@ export function printHeading(nginx: string | undefined, wrk: string | undefined,
   );
 }
 
-/** The width of the name column: the longest scenario name (pg-announcements). */
-const NAME_WIDTH = 17;
-
 export function printResults(results: Measured[]): void {
+  // The width of the name column: the longest name, and at least the one of pg-announcements.
+  const NAME_WIDTH = Math.max(17, ...results.map((r) => r.name.length + 1));
   for (const result of results) {
     const rss = result.peakRssMb === undefined ? '' : `   peak RSS ${result.peakRssMb} MB`;
     console.log(
       `${result.name.padEnd(NAME_WIDTH)} ${fmt(result.rps).padStart(8)} req/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms   non-2xx ${result.non2xx}   errors ${result.errors}${rss}`,
     );
     console.log(`${''.padEnd(NAME_WIDTH)} ${result.description}`);
-    console.log(`${''.padEnd(NAME_WIDTH)} rounds: ${result.roundsRps.map((r) => fmt(r)).join(', ')} req/s`);
+    console.log(
+      `${''.padEnd(NAME_WIDTH)} rounds: ${result.roundsRps.map((r) => fmt(r)).join(', ')} req/s; p99 ${result.roundsP99.map((p) => fmt(p)).join(', ')} ms`,
+    );
   }
 }
 
@@ -83,9 +84,14 @@ export function checkGoals(scenarios: Scenario[], results: Measured[]): { checks
       checks.push({ ok: result.rps >= goal.minRps, line: `${scenario.name}: ${fmt(result.rps)} per second (goal ≥ ${fmt(goal.minRps)})` });
     }
     if (goal.maxP99Ms !== undefined) {
+      const floor = results.find((r) => scenarios.some((s) => s.name === r.name && s.floorOf === scenario.name));
+      const floorText =
+        floor?.spentUs === undefined
+          ? ''
+          : `; ${floor.name}, spending the same ${fmt(floor.spentUs)} µs of CPU per request: p99 ${fmt(floor.p99)} ms`;
       checks.push({
         ok: result.p99 < goal.maxP99Ms,
-        line: `${scenario.name}: p99 ${fmt(result.p99)} ms at ${CONNECTIONS} connections (goal < ${goal.maxP99Ms} ms)`,
+        line: `${scenario.name}: p99 ${fmt(result.p99)} ms at ${CONNECTIONS} connections (goal < ${goal.maxP99Ms} ms${floorText})`,
       });
     }
   }

@@ -26,6 +26,14 @@ export interface Scenario {
   plan?: (site: Site) => Promise<RequestPlan>;
   /** Instead of `plan`: the bare Node server answering this scenario's request with the site's bytes. */
   baselineOf?: string;
+  /**
+   * Instead of `plan`: the tail floor of the named scenario. A bare Node server answering its
+   * request with the site's bytes after spending, on each request, the CPU time the site's main
+   * thread spent per request on it in the same round (src/cli/bench-raw-server.ts): the p50
+   * and p99 that any server doing that much work per request gets from this machine, to read
+   * the site's p99 against.
+   */
+  floorOf?: string;
   /** Instead of `plan`: nginx serving the file of dist/client the site answers this scenario's request with. */
   nginxOf?: string;
   /**
@@ -213,5 +221,18 @@ export const SCENARIOS: Scenario[] = [
     database: 'postgres',
     plan: announcementsPlan,
     goal: { minRatios: [{ scenario: 'announcements', ratio: 0.8 }], maxP99Ms: 50 },
+  },
+  // The p99 goals' floors, measured right after their scenario in each round.
+  {
+    name: 'pg-island-floor',
+    description: "a bare Node server spending pg-island's CPU time per request",
+    database: 'postgres',
+    floorOf: 'pg-island',
+  },
+  {
+    name: 'pg-announcements-floor',
+    description: "a bare Node server spending pg-announcements' CPU time per request",
+    database: 'postgres',
+    floorOf: 'pg-announcements',
   },
 ];
