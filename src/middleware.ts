@@ -14,8 +14,8 @@ import { HANDBOOK_PATH, isPersonalDataTool, staffCurrency } from './lib/sharing/
  * 2. the session cookie is checked and the user put in `locals`;
  * 3. responses that do not say otherwise are private and never stored, since they may
  *    depend on who asked; pages keep the site's own content security policy beside Astro's,
- *    server islands get a policy of their own, other responses keep src/server's
- *    (src/lib/http/security-headers.ts);
+ *    a server island's rendered answer gets a policy of its own, other responses keep
+ *    src/server's (src/lib/http/security-headers.ts);
  * 4. the signed-in hint cookie follows the session cookie as the response leaves it (set by a
  *    sign-in, deleted by a sign-out, expired), so prerendered pages can tell at first paint;
  * 5. while the database is unavailable, the answer is 503 with Retry-After, not a 500
@@ -113,14 +113,14 @@ async function handle(context: APIContext, next: MiddlewareNext): Promise<Respon
   if (response.status === 503 && !response.headers.has('Retry-After'))
     response = withHeaders(response, { 'Retry-After': String(RETRY_AFTER_SECONDS), 'Cache-Control': 'no-store' });
   const policy = response.headers.get('Content-Security-Policy');
-  const { pathname } = context.url;
-  // Astro sets no policy for islands (src/integrations/island-page-policy): they get their own here.
-  if (policy !== null || isServerIsland(pathname)) {
-    const headers: Record<string, string> = { 'Content-Security-Policy': renderedPolicy(pathname, policy) };
+  // Astro sets no policy for an island's answer (src/integrations/island-page-policy): a
+  // rendered one gets its own here. Its refusals keep src/server's: Astro answers an unknown
+  // island with the site's 404 page, which needs the site's styles and scripts.
+  const island = isServerIsland(context.url.pathname) && response.ok;
+  if (policy !== null || island) {
+    const headers: Record<string, string> = { 'Content-Security-Policy': renderedPolicy(island, policy) };
     // Astro names no charset for an island's HTML; a reader opening one by itself gets the right one.
-    if (isServerIsland(pathname) && response.headers.get('Content-Type') === 'text/html') {
-      headers['Content-Type'] = 'text/html; charset=utf-8';
-    }
+    if (island && response.headers.get('Content-Type') === 'text/html') headers['Content-Type'] = 'text/html; charset=utf-8';
     response = withHeaders(response, headers);
   }
   // A response shared caches may store never sets a cookie: a cached Set-Cookie would be

@@ -82,6 +82,26 @@ describe('pages', () => {
     );
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
   });
+
+  it("answers an island's refusals under the site's policy, so the 404 page keeps its styles", async () => {
+    const siteOnly = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+    // No such island: Astro answers with the site's 404 page, whose stylesheet, fonts and
+    // first-paint script the fragment policy would block.
+    const real = islandPathIn(await (await fetch(site.url + '/features')).text(), 'AnnouncementBanner')!;
+    const missing = await fetch(site.url + real.replace('/AnnouncementBanner?', '/Nope?'));
+    expect(missing.status).toBe(404);
+    expect(await missing.text()).toContain('We couldn’t find that page');
+    const policies = missing.headers
+      .get('content-security-policy')!
+      .split(',')
+      .map((policy) => policy.trim());
+    expect(policies).not.toContain("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    expect(policies).toContain(siteOnly);
+    // A forged request is refused without a page, under the site's own policy.
+    const forged = await fetch(site.url + '/_server-islands/ViewCountIsland?e=x&p=y&s=');
+    expect(forged.status).toBe(400);
+    expect(forged.headers.get('content-security-policy')).toBe(siteOnly);
+  });
 });
 
 describe('caching', () => {

@@ -93,8 +93,9 @@ export interface Planned {
 
 /**
  * Asks each scenario for its request and starts the peers (one nginx for all its scenarios,
- * where `nginx` is installed; a bare Node server per baseline). Each peer's stop is pushed onto
- * `stopping` as soon as it runs, so the caller stops it even when a later step fails.
+ * where `nginx` is installed; a bare Node server per baseline and per tail floor). Each peer's
+ * stop is pushed onto `stopping` as soon as it runs, so the caller stops it even when a later
+ * step fails.
  */
 export async function planTargets(
   scenarios: Scenario[],

@@ -17,35 +17,39 @@ async function setSpend(floorUrl: string, us: number): Promise<void> {
 
 /**
  * Drives every target for ROUNDS rounds of SECONDS (after a warm-up) and summarizes each. A
- * tail floor (`floorOf`) runs after its scenario in each round, spending the CPU time per
- * request the site's main thread spent on that scenario in that round.
+ * tail floor (`floorOf`) runs after its scenario, in the warm-up and in each round, spending
+ * the CPU time per request the site's main thread spent on that scenario in its latest run.
  */
-export async function measureTargets(targets: Target[]): Promise<Measured[]> {
-  const spendFor = (t: Target, cpuPerRequest: Map<string, number>) =>
-    t.scenario.floorOf ? setSpend(t.url, cpuPerRequest.get(t.scenario.floorOf) ?? 0) : undefined;
+export async function measureTargets(planned: Target[]): Promise<Measured[]> {
+  // A floor needs its scenario's CPU time, read from /proc (Linux): elsewhere it is left out.
+  const targets = planned.filter(({ scenario }) => {
+    const source = scenario.floorOf && planned.find((t) => t.scenario.name === scenario.floorOf);
+    return !scenario.floorOf || (source && mainThreadCpuUs(source.pid) !== undefined);
+  });
   const cpuPerRequest = new Map<string, number>();
-  for (const t of targets) {
-    await spendFor(t, cpuPerRequest);
-    await drive(t.url, t.plan, WARMUP_SECONDS);
-  }
+  const runOnce = async (t: Target, seconds: number) => {
+    const { name, floorOf } = t.scenario;
+    const spendUs = floorOf ? cpuPerRequest.get(floorOf) : undefined;
+    if (floorOf) await setSpend(t.url, spendUs ?? 0);
+    const before = mainThreadCpuUs(t.pid);
+    const run = await drive(t.url, t.plan, seconds);
+    const after = mainThreadCpuUs(t.pid);
+    // A run that answered nothing leaves no figure, rather than the one before it.
+    if (before !== undefined && after !== undefined && run.ok > 0) cpuPerRequest.set(name, (after - before) / run.ok);
+    else cpuPerRequest.delete(name);
+    return { run, spendUs };
+  };
+  for (const t of targets) await runOnce(t, WARMUP_SECONDS);
   const rounds = new Map<string, LoadRun[]>(targets.map((t) => [t.scenario.name, []]));
   const peaks = new Map<string, number>();
   const spent = new Map<string, number[]>();
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
       const name = t.scenario.name;
-      if (t.scenario.floorOf) {
-        const us = cpuPerRequest.get(t.scenario.floorOf);
-        if (us === undefined) throw new Error(`${name}: ${t.scenario.floorOf} must run before it, on a server whose CPU time can be read`);
-        await setSpend(t.url, us);
-        spent.set(name, [...(spent.get(name) ?? []), us]);
-      }
       resetPeakRss(t.pid);
-      const cpuBefore = mainThreadCpuUs(t.pid);
-      const run = await drive(t.url, t.plan, SECONDS);
-      const cpuAfter = mainThreadCpuUs(t.pid);
+      const { run, spendUs } = await runOnce(t, SECONDS);
       rounds.get(name)!.push(run);
-      if (cpuBefore !== undefined && cpuAfter !== undefined && run.ok > 0) cpuPerRequest.set(name, (cpuAfter - cpuBefore) / run.ok);
+      if (spendUs !== undefined) spent.set(name, [...(spent.get(name) ?? []), spendUs]);
       const peak = t.pid ? peakRss(t.pid) : undefined;
       if (peak !== undefined) peaks.set(name, Math.max(peak, peaks.get(name) ?? 0));
     }

@@ -222,7 +222,7 @@ export const SCENARIOS: Scenario[] = [
     plan: announcementsPlan,
     goal: { minRatios: [{ scenario: 'announcements', ratio: 0.8 }], maxP99Ms: 50 },
   },
-  // The p99 goals' floors, measured right after their scenario in each round.
+  // The p99 goals' floors, each measured after its scenario in each round.
   {
     name: 'pg-island-floor',
     description: "a bare Node server spending pg-island's CPU time per request",

@@ -1,7 +1,8 @@
 /**
- * What a `<meta>` policy cannot express, sent with every response but a server island's:
- * Astro's per-page policy (`security.csp`, with hashes of each page's scripts and styles)
- * governs script and style sources, this one framing, `<base>`, form targets and plugins.
+ * What a `<meta>` policy cannot express, sent with every response but a server island's
+ * rendered answer: Astro's per-page policy (`security.csp`, with hashes of each page's scripts
+ * and styles) governs script and style sources, this one framing, `<base>`, form targets and
+ * plugins.
  */
 export const SITE_POLICY = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
@@ -27,16 +28,17 @@ export function securityHeaders(siteUrl: URL): Record<string, string> {
 }
 
 /**
- * The Content-Security-Policy header of a response rendered on demand, given the one Astro set.
+ * The Content-Security-Policy header of a response rendered on demand, given whether it is a
+ * server island's rendered answer and the policy Astro set.
  *
  * Astro's header replaces the one src/server sets, so a page rendered on demand would lose
  * SITE_POLICY (and could be framed): both are sent, as one header holding two policies, each of
- * which browsers enforce. A server island gets FRAGMENT_POLICY: a page's policy would be ten
- * times the size of the fragment and govern nothing there, so the build stops Astro from working
- * one out for islands at all (src/integrations/island-page-policy).
+ * which browsers enforce. A server island's answer gets FRAGMENT_POLICY: a page's policy would
+ * be ten times the size of the fragment and govern nothing there, so the build stops Astro from
+ * working one out for islands at all (src/integrations/island-page-policy).
  */
-export function renderedPolicy(pathname: string, astroPolicy: string | null): string {
-  if (isServerIsland(pathname)) return FRAGMENT_POLICY;
+export function renderedPolicy(island: boolean, astroPolicy: string | null): string {
+  if (island) return FRAGMENT_POLICY;
   return astroPolicy ? `${astroPolicy}, ${SITE_POLICY}` : SITE_POLICY;
 }
 
