@@ -1,4 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import compression from 'compression';
 import type { Config } from '../lib/config/index.ts';
 import { BODY_LIMITS } from '../lib/config/limits.ts';
@@ -245,9 +247,19 @@ export function createSiteServer({
     // A pipelined request whose response waits behind another's has no socket of its own yet:
     // answer it in turn, the usual way (Node then closes the connection).
     if (!res.socket) return refuse(req, res, 413, message);
+    req.pause();
+    socket.pause();
+    answerOnSocket(socket, 413, json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', body, req.method === 'HEAD');
+  }
+
+  /**
+   * An answer written straight to the socket, which is half-closed after it and closed for
+   * good after a short linger (so the client reads the answer before the connection goes).
+   */
+  function answerOnSocket(socket: Duplex, status: number, contentType: string, body: string, headOnly = false) {
     const headers: Record<string, string | number> = {
       ...(baseHeaders as Record<string, string>),
-      'Content-Type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
+      'Content-Type': contentType,
       'Cache-Control': 'no-store',
       'Content-Length': Buffer.byteLength(body),
       Connection: 'close',
@@ -255,12 +267,24 @@ export function createSiteServer({
     const head = Object.entries(headers)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('');
-    req.pause();
-    socket.pause();
-    socket.end(`HTTP/1.1 413 ${STATUS_CODES[413]}\r\n${head}\r\n${req.method === 'HEAD' ? '' : body}`);
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${headOnly ? '' : body}`);
     const timer = setTimeout(() => socket.destroy(), LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
+  }
+
+  // What Node's parser cannot read as a request: the answer says why, with the site's headers,
+  // where Node's own has neither.
+  const UNREADABLE: Record<string, [number, string]> = {
+    HPE_HEADER_OVERFLOW: [431, 'The request headers are larger than this server accepts.'],
+    HPE_CHUNK_EXTENSIONS_OVERFLOW: [413, 'The chunk extensions of the request body are too large.'],
+    ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request did not arrive in time.'],
+  };
+  function answerUnreadable(error: NodeJS.ErrnoException, socket: Duplex) {
+    // Nothing can be answered on a connection that is gone, or after a response has begun.
+    if (error.code === 'ECONNRESET' || !socket.writable || (socket as Socket).bytesWritten > 0) return void socket.destroy();
+    const [status, message] = UNREADABLE[error.code ?? ''] ?? [400, 'The request is not valid HTTP.'];
+    answerOnSocket(socket, status, 'text/plain; charset=utf-8', `${message}\n`);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -347,7 +371,10 @@ export function createSiteServer({
       res.end('Internal server error\n');
     });
   };
-  const server = createServer(onRequest);
+  // Node would answer an HTTP/1.1 request without Host with a bare 400 of its own; handle()
+  // says what is missing.
+  const server = createServer({ requireHostHeader: false }, onRequest);
+  server.on('clientError', answerUnreadable);
   // `Expect: 100-continue`: a declared body over its limit is refused without inviting it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     const declared = Number(rawHeader(req, 'content-length'));

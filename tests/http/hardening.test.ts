@@ -250,6 +250,28 @@ describe('with the default SITE_URL (a loopback origin)', () => {
     }
   });
 
+  it("says what is wrong with a request Node's parser refuses, with the site's headers", async () => {
+    const expectSiteHeaders = (res: RawResponse) => {
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
+      expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+    };
+    // HTTP/1.1 without Host: the site's own answer, not Node's bare 400.
+    const noHost = await raw(site, 'GET /privacy HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(noHost.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(noHost.body).toContain('Name the site in the Host header');
+    expectSiteHeaders(noHost);
+    const garbage = await raw(site, 'HELLO THERE\r\n\r\n');
+    expect(garbage.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(garbage.body).toBe('The request is not valid HTTP.\n');
+    expectSiteHeaders(garbage);
+    const huge = await raw(site, get('/', `127.0.0.1:${new URL(site.url).port}`, `X-Padding: ${'a'.repeat(20_000)}\r\n`));
+    expect(huge.statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(huge.body).toBe('The request headers are larger than this server accepts.\n');
+    expectSiteHeaders(huge);
+  });
+
   it('answers 1,000 generated requests without a 5xx', { timeout: 120_000 }, async () => {
     // A small deterministic generator (mulberry32), so that a failure can be replayed.
     let seed = 0x5eed1234;
