@@ -4,9 +4,10 @@
 // Rate limits are per client address, and every request here comes from 127.0.0.1: each
 // group of tests that spends a limited budget (registrations, sign-ins, reset requests)
 // stays well inside it, and the tests of the limits themselves run against their own site.
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, fieldError, mailsTo, textOf } from '../support/account-profile.ts';
@@ -568,15 +569,21 @@ describe('emailed links', () => {
 
   it("an operator-created account's set-password link (npm run user -- add) works once", async () => {
     const email = uniqueEmail('staff');
-    const out = execFileSync(process.execPath, [join(root, 'src/cli/user.ts'), 'add', email, '--role', 'support'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        ...site.databaseEnv,
-        SITE_URL: site.origin,
+    // Asynchronously: blocked in a synchronous child, the test's fetch could not see the server
+    // close an idle keep-alive connection, and would send its next request on it.
+    const { stdout: out } = await promisify(execFile)(
+      process.execPath,
+      [join(root, 'src/cli/user.ts'), 'add', email, '--role', 'support'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          ...site.databaseEnv,
+          SITE_URL: site.origin,
+        },
+        encoding: 'utf8',
       },
-      encoding: 'utf8',
-    });
+    );
     const link = /https?:\/\/\S+/.exec(out)?.[0];
     expect(link).toMatch(/\/reset-password\?token=[a-z2-7.]+&purpose=set-password$/);
     const url = new URL(link!);

@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialect } from '../support/postgres.ts';
@@ -225,7 +226,8 @@ describe.runIf(dialect === 'sqlite')('the database', () => {
 
   it('can be backed up while the server runs', async () => {
     const backup = join(site.dir, 'backup.db');
-    const out = execFileSync(process.execPath, [join(root, 'src/cli/db-backup.ts'), backup], {
+    // Asynchronously, so that the tests' keep-alive connections notice the server closing them meanwhile.
+    const { stdout: out } = await promisify(execFile)(process.execPath, [join(root, 'src/cli/db-backup.ts'), backup], {
       cwd: root,
       env: { ...process.env, DATABASE_PATH: site.databasePath },
       encoding: 'utf8',
