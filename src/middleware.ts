@@ -107,6 +107,9 @@ async function handle(context: APIContext, next: MiddlewareNext): Promise<Respon
   const hadHint = context.cookies.get(hint.name)?.value === hint.value;
 
   let response = await next();
+  // Astro's island route takes GET and POST, and answers any other method 405 without saying so.
+  if (response.status === 405 && isServerIsland(context.url.pathname) && !response.headers.has('Allow'))
+    response = withHeaders(response, { Allow: 'GET, POST' });
   // A 503 says when to come back, and is never stored: a form action refused with
   // SERVICE_UNAVAILABLE renders its page with that status (ActionErrorAlert), /_actions/ calls
   // answer it as JSON.

@@ -19,6 +19,8 @@ const FORWARDED_HEADERS = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-p
  */
 const METHODS_SERVED = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
 const ALLOW = 'GET, HEAD, POST, OPTIONS';
+/** What a built file (a prerendered page, feed or asset) takes: it can only be read. */
+const FILE_ALLOW = 'GET, HEAD, OPTIONS';
 
 /**
  * After refusing an oversized body, the server stops reading, sends its answer and half-closes;
@@ -287,6 +289,27 @@ export function createSiteServer({
     answerOnSocket(socket, status, 'text/plain; charset=utf-8', `${message}\n`);
   }
 
+  /** The built file a request path names, if any (the policy's dated paths resolved by date). */
+  function builtFileAt(rawPath: string): StaticFile | undefined {
+    let path = rawPath;
+    if (rawPath.includes('%')) {
+      try {
+        path = decodeURIComponent(rawPath);
+      } catch {
+        // Malformed percent-encoding cannot name a file; let Astro's routing decide.
+        return undefined;
+      }
+    }
+    const resolved = resolvePath(path, now());
+    return resolved === null ? undefined : staticFiles.get(resolved);
+  }
+
+  /** OPTIONS: which methods the address takes, and nothing else (RFC 9110, section 9.3.7). */
+  function answerOptions(res: ServerResponse, allow: string) {
+    res.writeHead(204, { ...baseHeaders, Allow: allow, 'Cache-Control': 'no-store' });
+    res.end();
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const rawPath = (req.url ?? '/').split('?', 1)[0]!;
     // The Host (or, from a trusted proxy, X-Forwarded-Host) must be the site's: Astro builds
@@ -303,21 +326,15 @@ export function createSiteServer({
           : refuse(req, res, 421, `This server answers for ${config.siteUrl.host} only.`);
       }
     }
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      let path: string | undefined = rawPath;
-      if (rawPath.includes('%')) {
-        try {
-          path = decodeURIComponent(rawPath);
-        } catch {
-          // Malformed percent-encoding cannot name a file; let Astro's routing decide.
-          path = undefined;
-        }
-      }
-      const resolved = path === undefined ? null : resolvePath(path, now());
-      const file = resolved === null ? undefined : staticFiles.get(resolved);
-      if (file) return sendStatic(req, res, file);
-    }
     const method = req.method ?? '';
+    const file = isViewsApiPath(rawPath) ? undefined : builtFileAt(rawPath);
+    if (file) {
+      if (method === 'GET' || method === 'HEAD') return sendStatic(req, res, file);
+      // Astro would answer 404 for a file it built: the address exists, it only reads.
+      if (method === 'OPTIONS') return answerOptions(res, FILE_ALLOW);
+      return refuse(req, res, 405, `${rawPath} is a published file: it can only be read (GET).`, { Allow: FILE_ALLOW });
+    }
+    if (method === 'OPTIONS' && rawPath === '*') return answerOptions(res, ALLOW);
     if (!METHODS_SERVED.has(method)) return refuse(req, res, 405, `This site does not accept ${method} requests.`, { Allow: ALLOW });
     if (!rawPath.startsWith('/') && !(method === 'OPTIONS' && rawPath === '*')) {
       return refuse(req, res, 400, 'The request target must be a path, such as /privacy.');

@@ -109,7 +109,7 @@ describe('nginx answers like the Node server', () => {
     }
   });
 
-  it('the styled 404 page: for an unknown path, the internal policy pages and a POST to a page', async () => {
+  it('the styled 404 page: for an unknown path and the internal policy pages', async () => {
     const notFound = await (await fetch(`${cluster.url}/no-such-page`)).text();
     expect(notFound).toContain('<h1');
     for (const [path, method] of [
@@ -117,7 +117,6 @@ describe('nginx answers like the Node server', () => {
       ['/privacy/as-of/manifest.json', 'GET'],
       ['/privacy/as-of/2027-01-01/', 'HEAD'],
       ['/PRICING', 'GET'],
-      ['/pricing', 'POST'],
     ] as const) {
       for (const encoding of ENCODINGS) {
         const init = { method, headers: { origin: cluster.origin, 'accept-encoding': encoding } };
@@ -128,6 +127,20 @@ describe('nginx answers like the Node server', () => {
     }
     const body = await (await fetch(`${cluster.url}/privacy/as-of/manifest.json`)).text();
     expect(body).toBe(notFound);
+  });
+
+  it('a POST or OPTIONS to a page: the methods a published file takes (nginx passes them to the app)', async () => {
+    for (const [method, status] of [
+      ['POST', 405],
+      ['OPTIONS', 204],
+    ] as const) {
+      const init = { method, headers: { origin: cluster.origin } };
+      const [node, nginx] = await Promise.all([answer(cluster.a.url, '/pricing', init), answer(cluster.url, '/pricing', init)]);
+      expect(nginx, method).toEqual(node);
+      expect(nginx.status, method).toBe(status);
+      const allow = (await fetch(`${cluster.url}/pricing`, init)).headers.get('allow');
+      expect(allow, method).toBe('GET, HEAD, OPTIONS');
+    }
   });
 });
 

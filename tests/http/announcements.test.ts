@@ -233,7 +233,10 @@ describe('dismissing', () => {
     expect(odd.headers.get('location')).toBe('/');
     const none = await reader.post('/announcements/dismiss', { token: 'a2r1' });
     expect(none.headers.get('location')).toBe('/');
-    expect((await reader.get('/announcements/dismiss')).status).toBe(404);
+    // A GET (a link followed, a crawler) changes nothing, and is told the address takes POST.
+    const got = await reader.get('/announcements/dismiss');
+    expect([got.status, got.headers.get('allow')]).toEqual([405, 'POST']);
+    expect(got.headers.getSetCookie()).toEqual([]);
   });
 });
 

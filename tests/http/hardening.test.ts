@@ -111,6 +111,43 @@ describe('with the default SITE_URL (a loopback origin)', () => {
     expect((await raw(site, `BREW /login HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).status).toBe(400);
   });
 
+  it('answers OPTIONS, and a method an address does not take, with the methods it does take', async () => {
+    const send = (method: string, path: string, extra = '') =>
+      raw(
+        site,
+        `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${site.origin}\r\n${extra}Content-Length: 0\r\nConnection: close\r\n\r\n`,
+      );
+    // Built files (pages, feeds, assets) only read; Astro answered 404, as if they did not exist.
+    for (const path of ['/', '/privacy', '/privacy/versions.json']) {
+      const options = await send('OPTIONS', path);
+      expect([options.status, options.headers.allow, options.body], path).toEqual([204, 'GET, HEAD, OPTIONS', '']);
+      const post = await send('POST', path);
+      expect([post.status, post.headers.allow], path).toEqual([405, 'GET, HEAD, OPTIONS']);
+      expect(post.body, path).toContain('can only be read');
+      expect(post.headers['x-content-type-options'], path).toBe('nosniff');
+    }
+    const server = await send('OPTIONS', '*');
+    expect([server.status, server.headers.allow]).toEqual([204, 'GET, HEAD, POST, OPTIONS']);
+    // On-demand endpoints: a reader and a POST-only form target.
+    for (const path of ['/privacy/recipients.xml', '/admin/audit.csv']) {
+      expect((await send('OPTIONS', path)).headers.allow, path).toBe('GET, HEAD, OPTIONS');
+      const post = await send('POST', path);
+      expect([post.status, post.headers.allow], path).toEqual([405, 'GET, HEAD, OPTIONS']);
+      expect(post.body, path).toContain('This address takes GET or HEAD requests, not POST.');
+    }
+    expect((await send('HEAD', '/privacy/recipients.xml')).status).toBe(200);
+    const dismiss = await send('GET', '/announcements/dismiss');
+    expect([dismiss.status, dismiss.headers.allow]).toEqual([405, 'POST']);
+    expect(dismiss.body).toContain('This address takes POST requests, not GET.');
+    const dismissOptions = await send('OPTIONS', '/announcements/dismiss');
+    expect([dismissOptions.status, dismissOptions.headers.allow]).toEqual([204, 'POST, OPTIONS']);
+    // A server island takes GET and POST; Astro's 405 did not say so.
+    const island = await send('OPTIONS', '/_server-islands/SignInStatus');
+    expect([island.status, island.headers.allow]).toEqual([405, 'GET, POST']);
+    // An address that does not exist is still not found.
+    expect((await send('OPTIONS', '/no-such-page')).status).toBe(404);
+  });
+
   it('sends the standard reason phrase of each status', async () => {
     const form = 'email=nobody%40example.com&password=wrong-but-long-enough';
     const signIn = await raw(

@@ -6,6 +6,7 @@
  * docs/data-export.md.
  */
 import type { APIRoute } from 'astro';
+import { otherMethod } from '../../lib/http/methods.ts';
 import { accountPageInfo, donePath } from '../../components/account/page-state.ts';
 import { exportAccount, exportFileName, exportRateLimitKey, recordGpcSignal, sendsGpc } from '../../lib/accounts/index.ts';
 import { config } from '../../lib/config/index.ts';
@@ -71,3 +72,6 @@ export const GET: APIRoute = () =>
     status: 405,
     headers: { Allow: 'POST', 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
   });
+
+/** Any other method (OPTIONS, HEAD): which ones this address takes. */
+export const ALL: APIRoute = ({ request }) => otherMethod(request.method, ['POST']);

@@ -1,4 +1,5 @@
 import type { APIRoute } from 'astro';
+import { otherMethod } from '../../lib/http/methods.ts';
 import {
   addDismissed,
   dismissCookieName,
@@ -57,3 +58,6 @@ function problem(message: string): Response {
     headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
   });
 }
+
+/** Any other method (OPTIONS, HEAD): which ones this address takes. */
+export const ALL: APIRoute = ({ request }) => otherMethod(request.method, ['POST']);
