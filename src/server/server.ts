@@ -336,7 +336,7 @@ export function createSiteServer({
     }
     if (method === 'OPTIONS' && rawPath === '*') return answerOptions(res, ALLOW);
     if (!METHODS_SERVED.has(method)) return refuse(req, res, 405, `This site does not accept ${method} requests.`, { Allow: ALLOW });
-    if (!rawPath.startsWith('/') && !(method === 'OPTIONS' && rawPath === '*')) {
+    if (!rawPath.startsWith('/')) {
       return refuse(req, res, 400, 'The request target must be a path, such as /privacy.');
     }
     // Every body is read here, up to its limit, before Astro or the view counter sees it.

@@ -4,8 +4,9 @@
  * client is better told which methods the address does take: 405 with `Allow` (which RFC 9110
  * requires on a 405), or for OPTIONS, 204 with the same list.
  *
- * An endpoint exports it as `ALL`, which Astro calls for every method the endpoint has no
- * handler of its own for, HEAD included: an endpoint that reads passes HEAD on to its GET.
+ * An endpoint exports `onlyTakes(…)` or `onlyReads(GET)` as `ALL`, which Astro calls for every
+ * method the endpoint has no handler of its own for, HEAD included: an endpoint that reads
+ * passes HEAD on to its GET.
  * (src/server refuses methods the site serves nowhere before Astro sees them.)
  */
 export function otherMethod(method: string, takes: readonly string[]): Response {
@@ -19,5 +20,14 @@ export function otherMethod(method: string, takes: readonly string[]): Response 
   });
 }
 
-/** What an endpoint that only reads takes. */
-export const READS = ['GET', 'HEAD', 'OPTIONS'] as const;
+/** An endpoint's `ALL` when it takes only `takes` (POST, for a form's target). */
+export const onlyTakes =
+  (takes: readonly string[]) =>
+  ({ request }: { request: Request }) =>
+    otherMethod(request.method, takes);
+
+/** An endpoint's `ALL` when it only reads: HEAD is answered by its `get`, the rest refused. */
+export const onlyReads =
+  <Context extends { request: Request }>(get: (context: Context) => Response | Promise<Response>) =>
+  (context: Context) =>
+    context.request.method === 'HEAD' ? get(context) : otherMethod(context.request.method, ['GET', 'HEAD', 'OPTIONS']);

@@ -6,7 +6,7 @@
  * docs/data-export.md.
  */
 import type { APIRoute } from 'astro';
-import { otherMethod } from '../../lib/http/methods.ts';
+import { onlyTakes } from '../../lib/http/methods.ts';
 import { accountPageInfo, donePath } from '../../components/account/page-state.ts';
 import { exportAccount, exportFileName, exportRateLimitKey, recordGpcSignal, sendsGpc } from '../../lib/accounts/index.ts';
 import { config } from '../../lib/config/index.ts';
@@ -74,4 +74,4 @@ export const GET: APIRoute = () =>
   });
 
 /** Any other method (OPTIONS, HEAD): which ones this address takes. */
-export const ALL: APIRoute = ({ request }) => otherMethod(request.method, ['POST']);
+export const ALL: APIRoute = onlyTakes(['POST']);

@@ -1,5 +1,5 @@
 import type { APIRoute } from 'astro';
-import { otherMethod, READS } from '../../lib/http/methods.ts';
+import { onlyReads } from '../../lib/http/methods.ts';
 import { auditCsv, parseAuditFilters } from '../../lib/audit/index.ts';
 import { database } from '../../lib/db/index.ts';
 import { adminAccess, signInPath } from '../../lib/staff/sections.ts';
@@ -33,4 +33,4 @@ export const GET: APIRoute = async ({ locals, url, redirect }) => {
 };
 
 /** Any other method: 405 naming the ones this address takes (HEAD is answered by GET). */
-export const ALL: APIRoute = (context) => (context.request.method === 'HEAD' ? GET(context) : otherMethod(context.request.method, READS));
+export const ALL: APIRoute = onlyReads(GET);

@@ -1,5 +1,5 @@
 import type { APIRoute } from 'astro';
-import { otherMethod } from '../../lib/http/methods.ts';
+import { onlyTakes } from '../../lib/http/methods.ts';
 import {
   addDismissed,
   dismissCookieName,
@@ -60,4 +60,4 @@ function problem(message: string): Response {
 }
 
 /** Any other method (OPTIONS, HEAD): which ones this address takes. */
-export const ALL: APIRoute = ({ request }) => otherMethod(request.method, ['POST']);
+export const ALL: APIRoute = onlyTakes(['POST']);

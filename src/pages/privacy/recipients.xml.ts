@@ -3,7 +3,7 @@
  * first (the public change log, src/lib/sharing/recipients.ts). On demand, like the page.
  */
 import type { APIRoute } from 'astro';
-import { otherMethod, READS } from '../../lib/http/methods.ts';
+import { onlyReads } from '../../lib/http/methods.ts';
 import { Feed } from 'feed';
 import { database } from '../../lib/db/index.ts';
 import { recipientChanges } from '../../lib/sharing/index.ts';
@@ -48,4 +48,4 @@ export const GET: APIRoute = async ({ site, url }) => {
 };
 
 /** Any other method: 405 naming the ones this address takes (HEAD is answered by GET). */
-export const ALL: APIRoute = (context) => (context.request.method === 'HEAD' ? GET(context) : otherMethod(context.request.method, READS));
+export const ALL: APIRoute = onlyReads(GET);

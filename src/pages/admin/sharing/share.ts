@@ -7,7 +7,7 @@
  * purpose's page (303 with `refused=`); any other client gets the status and a JSON message.
  */
 import type { APIRoute } from 'astro';
-import { otherMethod } from '../../../lib/http/methods.ts';
+import { onlyTakes } from '../../../lib/http/methods.ts';
 import { database } from '../../../lib/db/index.ts';
 import { hit, type Limit } from '../../../lib/rate-limit/index.ts';
 import { checkShareForm, runShare, SHARE_REFUSALS, type ShareRefusal } from '../../../lib/sharing/index.ts';
@@ -85,4 +85,4 @@ export const POST: APIRoute = async (context) => {
 };
 
 /** Any other method (OPTIONS, HEAD): which ones this address takes. */
-export const ALL: APIRoute = ({ request }) => otherMethod(request.method, ['POST']);
+export const ALL: APIRoute = onlyTakes(['POST']);
