@@ -5,7 +5,7 @@
  * changed from inside a running process: V8 reads its flags before the heap exists, glibc
  * reads its settings at the first allocation.
  *
- * - `--max-semi-space-size=4 --heap-growing-percent=30`: by default V8 sizes the heap for the
+ * - `--max-semi-space-size=4 --heap-growing-percent=20`: by default V8 sizes the heap for the
  *   machine (24 GiB here): a 128 MB young generation and an old one that grows several times
  *   past what is alive before it collects, so the server rose to ~360 MB under island load
  *   while 30–40 MB of it was alive. No hard limit (`--max-old-space-size`): a heap that must
@@ -17,9 +17,9 @@
  *   CPU, and keeps what was freed in each: two arenas hold ~15 MB less. An operator's own
  *   value is kept.
  *
- * Why these and not others: docs/decisions/0011 and 0013.
+ * Why these and not others: docs/decisions/0011, 0013 and 0032.
  */
-export const SERVER_V8_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=30', '--no-maglev'];
+export const SERVER_V8_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20', '--no-maglev'];
 
 export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
