@@ -21,6 +21,12 @@ export interface RequestPlan {
   path: string;
   headers?: Record<string, string>;
   body?: () => string;
+  /**
+   * With wrk: every connection opens, and is accepted, before the first request is sent, so
+   * that the figures are those of the requests at CONNECTIONS open connections and not of
+   * Node's accepting a burst of new ones (bench/wrk.ts, docs/decisions/0033-wrk-opens-connections-first.md).
+   */
+  connectFirst?: boolean;
 }
 
 export interface Measured {

@@ -89,12 +89,17 @@ async function exactViewCounts(site: Site, plan: RequestPlan): Promise<{ ok: boo
   };
 }
 
-/** The request of the server island named `island` on `page`, as the page's script makes it. */
+/**
+ * The request of the server island named `island` on `page`, as the page's script makes it.
+ * Connections open first: a render takes ~0.3 ms of the server's one thread, so under load a
+ * turn of its event loop takes ~10 ms, and connections opened with the load would wait turns
+ * to be accepted (bench/wrk.ts).
+ */
 async function islandPlan(site: Site, page: string, island: string, headers: Record<string, string>): Promise<RequestPlan> {
   const html = await (await fetch(site.url + page)).text();
   const src = new RegExp(`/_server-islands/${island}[^"']*`).exec(html)?.[0]?.replaceAll('&amp;', '&');
   if (!src) throw new Error(`no ${island} island on ${page}`);
-  return { method: 'GET', path: src, headers };
+  return { method: 'GET', path: src, headers, connectFirst: true };
 }
 
 const announcementsPlan = (site: Site) => islandPlan(site, '/', 'AnnouncementBanner', { 'user-agent': BROWSER_UA });

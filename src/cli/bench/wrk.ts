@@ -29,14 +29,36 @@ export interface LoadRun {
 
 const MARKER = 'bench-result:';
 
+/**
+ * With `connectFirst`, how long each connection waits after it opens before sending its first
+ * request, so that the server has accepted all of them before the measured load starts. Node
+ * accepts one connection per turn of its event loop (libuv 1.46 and later), and a turn under
+ * load lasts as long as the answers of every connection already accepted: connections opened
+ * as the load starts wait hundreds of milliseconds to be accepted, and wrk's correction for
+ * coordinated omission counts each such wait as many requests
+ * (docs/decisions/0033-wrk-opens-connections-first.md). An idle server accepts 32 in a few ms.
+ */
+export const OPENING_MS = 100;
+
+/** wrk asks `delay` before every request; only each connection's first request waits (one thread, one counter). */
+const connectFirst = (connections: number) => `local opening = ${connections}
+delay = function()
+  if opening > 0 then
+    opening = opening - 1
+    return ${OPENING_MS}
+  end
+  return 0
+end
+`;
+
 const lua = (s: string) => `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')}"`;
 
-function script(method: string, headers: Record<string, string>): string {
+function script(method: string, headers: Record<string, string>, opening: string): string {
   return `wrk.method = ${lua(method)}
 ${Object.entries(headers)
   .map(([name, value]) => `wrk.headers[${lua(name)}] = ${lua(value)}`)
   .join('\n')}
-done = function(summary, latency, requests)
+${opening}done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('${MARKER}{"requests":%d,"durationUs":%d,"status":%d,"other":%d,"p50Us":%d,"p99Us":%d}\\n',
     summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
@@ -49,13 +71,13 @@ end
 export async function runWrk(
   binary: string,
   url: string,
-  request: { method: string; headers?: Record<string, string> },
+  request: { method: string; headers?: Record<string, string>; connectFirst?: boolean },
   connections: number,
   seconds: number,
 ): Promise<LoadRun> {
   const dir = mkdtempSync(join(tmpdir(), 'ct-wrk-'));
   const scriptPath = join(dir, 'request.lua');
-  writeFileSync(scriptPath, script(request.method, request.headers ?? {}));
+  writeFileSync(scriptPath, script(request.method, request.headers ?? {}, request.connectFirst ? connectFirst(connections) : ''));
   try {
     return await new Promise<LoadRun>((resolve, reject) => {
       const child = spawn(binary, ['-t1', `-c${connections}`, `-d${seconds}s`, '--timeout', '10s', '-s', scriptPath, url], {
@@ -80,7 +102,8 @@ export async function runWrk(
           ok: r.requests - r.status,
           non2xx: r.status,
           errors: r.other,
-          duration: r.durationUs / 1e6,
+          // No request is sent while the connections open: the measured window starts after it.
+          duration: (r.durationUs - (request.connectFirst ? OPENING_MS * 1000 : 0)) / 1e6,
           p50: r.p50Us / 1000,
           p99: r.p99Us / 1000,
         });
