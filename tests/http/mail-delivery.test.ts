@@ -214,12 +214,8 @@ describe('a server killed in the middle of a batch', () => {
       expect(Math.max(...counts.values())).toBe(2);
       // The SMTP server has the last message as soon as it answers; its row is marked sent
       // just after, on the restarted server.
-      const rows = await waitForRows(
-        killed,
-        (all) => all.filter((r) => idSet.has(r.message_id)).every((r) => r.status === 'sent'),
-        'all 45 sent',
-      );
-      expect(rows.filter((r) => idSet.has(r.message_id)).every((r) => r.status === 'sent')).toBe(true);
+      const allSent = (all: OutboxRow[]) => all.filter((r) => idSet.has(r.message_id)).every((r) => r.status === 'sent');
+      expect(allSent(await waitForRows(killed, allSent, 'all 45 sent'))).toBe(true);
     } finally {
       restarted.child.kill('SIGTERM');
       await restarted.exited;

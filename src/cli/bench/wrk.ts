@@ -38,7 +38,7 @@ const MARKER = 'bench-result:';
  * coordinated omission counts each such wait as many requests
  * (docs/decisions/0033-wrk-opens-connections-first.md). An idle server accepts 32 in a few ms.
  */
-export const OPENING_MS = 100;
+const OPENING_MS = 100;
 
 /** wrk asks `delay` before every request; only each connection's first request waits (one thread, one counter). */
 const connectFirst = (connections: number) => `local opening = ${connections}
