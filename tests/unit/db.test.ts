@@ -248,6 +248,66 @@ describe.runIf(dialect === 'sqlite')('withStatementCache', () => {
 });
 
 // SQLite's own behaviour: it ends a transaction by itself after some errors.
+describe.runIf(dialect === 'sqlite')('transactions beside another connection to the file', () => {
+  /** Two connections to one new file (the server and a CLI command, say), with a table; the second gives up on a lock at once. */
+  async function twoConnections() {
+    const path = join(mkdtempSync(join(tmpdir(), 'ct-db-')), 'site.db');
+    const first = openDatabase(path);
+    const second = openDatabase(path);
+    await sql`create table t (x integer)`.execute(first.db);
+    // better-sqlite3 is synchronous: waiting out the busy timeout here would block the event loop that must release the lock.
+    await sql`pragma busy_timeout = 0`.execute(second.db);
+    const insert = (db: DB, x: number) =>
+      db
+        .insertInto('t' as never)
+        .values({ x } as never)
+        .execute();
+    const count = async () => (await sql<{ n: number }>`select count(*) as n from t`.execute(first.db)).rows[0]!.n;
+    return { first, second, insert, count, close: () => Promise.all([first.close(), second.close()]) };
+  }
+
+  it('take the write lock first, so one that read before the other connection wrote still commits its write', async () => {
+    const { first, second, insert, count, close } = await twoConnections();
+    try {
+      // With a plain BEGIN the second connection's commit would land between the read and the
+      // write, and the write would fail at once with SQLITE_BUSY_SNAPSHOT.
+      let refused: unknown;
+      await first.db.transaction().execute(async (trx) => {
+        await sql`select count(*) from t`.execute(trx);
+        refused = await insert(second.db, 1).catch((e: unknown) => e);
+        await insert(trx, 2);
+      });
+      expect((refused as { code?: string }).code).toBe('SQLITE_BUSY');
+      expect(await count()).toBe(1);
+      // Once committed, the other connection writes again.
+      await insert(second.db, 3);
+      expect(await count()).toBe(2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('begin a read-only one without the lock, so other connections write meanwhile', async () => {
+    const { first, second, insert, count, close } = await twoConnections();
+    try {
+      const seen = await first.db
+        .transaction()
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          const before = (await sql<{ n: number }>`select count(*) as n from t`.execute(trx)).rows[0]!.n;
+          await insert(second.db, 1);
+          // One snapshot: the other connection's commit is not seen inside.
+          const after = (await sql<{ n: number }>`select count(*) as n from t`.execute(trx)).rows[0]!.n;
+          return [before, after];
+        });
+      expect(seen).toEqual([0, 0]);
+      expect(await count()).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+});
+
 describe.runIf(dialect === 'sqlite')('a transaction SQLite rolled back by itself', () => {
   it('fails with the error that ended it, not with the ROLLBACK after it', async () => {
     const database = openDatabase(':memory:');

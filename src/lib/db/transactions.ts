@@ -26,13 +26,18 @@ import type { Database } from './schema.ts';
  */
 
 /**
- * SQLite's driver, with `BEGIN IMMEDIATE` for transactions opened with access mode
- * "read write" (what writeTransaction asks for); other transactions begin as before.
+ * SQLite's driver, with `BEGIN IMMEDIATE` for every transaction but those opened with access
+ * mode "read only". A plain `BEGIN` that reads and then writes fails at its first write, at
+ * once and without waiting out the busy timeout, when another connection to the file (a CLI
+ * command beside the server, a second process) committed after its first read
+ * (SQLITE_BUSY_SNAPSHOT: "database is locked"). Taking the write lock first waits instead.
+ * Within one process it costs nothing: Kysely runs one SQLite connection, one transaction at
+ * a time. A read-only transaction begins deferred, so it does not hold up writers.
  */
 class LockFirstSqliteDriver extends SqliteDriver implements Driver {
   override async beginTransaction(connection: DatabaseConnection, settings?: TransactionSettings): Promise<void> {
-    if (settings?.accessMode === 'read write') await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-    else await super.beginTransaction(connection);
+    if (settings?.accessMode === 'read only') await super.beginTransaction(connection);
+    else await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
   /**
