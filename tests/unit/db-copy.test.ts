@@ -243,6 +243,35 @@ describe('db:copy SQLite → SQLite', () => {
     expect(wrong.map((t) => t.table)).toEqual(['view_total']);
     expect(wrong[0]!.targetRows).toBe(wrong[0]!.sourceRows + 1);
   });
+
+  it('copies one snapshot of a source the site writes to meanwhile, and holds none of its writes up', async () => {
+    const { path } = await filled();
+    const dir = folder();
+    const live = join(dir, 'live.db');
+    copyFileSync(path, live);
+    const before = await dump(live);
+    const site = openDatabase(live);
+    try {
+      // The site's own connection gives up at once on a lock: a copy holding the write lock would fail it.
+      await sql`pragma busy_timeout = 0`.execute(site.db);
+      let written = false;
+      const result = await copyDatabase({
+        from: live,
+        to: join(dir, 'copy.db'),
+        onCopied: async () => {
+          if (written) return;
+          written = true;
+          await site.db.insertInto('view_total').values({ path: '/meanwhile', views: 1, visitors: 1 }).execute();
+        },
+      });
+      expect(written).toBe(true);
+      expect(result.ok).toBe(true);
+      expect(await dump(join(dir, 'copy.db'))).toEqual(before);
+      expect((await site.db.selectFrom('view_total').select('path').where('path', '=', '/meanwhile').execute()).length).toBe(1);
+    } finally {
+      await site.close();
+    }
+  });
 });
 
 describe('npm run db:copy', () => {

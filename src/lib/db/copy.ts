@@ -332,10 +332,9 @@ async function copyAll(
   batchSize: number,
   onCopied: CopyOptions['onCopied'],
 ): Promise<Map<string, { rows: number; checksum: string }>> {
-  const snapshot =
-    source.dialect === 'postgres'
-      ? source.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only')
-      : source.db.transaction();
+  // Read only: on SQLite it begins deferred (no write lock on the source, which is opened read
+  // only), and its snapshot starts at the first read; on PostgreSQL repeatable read gives one.
+  const snapshot = source.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only');
   return snapshot.execute(async (src) => {
     const sums = new Map<string, { rows: number; checksum: string }>();
     for (const plan of order) {
