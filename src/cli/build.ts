@@ -37,10 +37,12 @@ export function buildIsStale(): boolean {
 /** Runs `astro build` in this process's Node, then precompresses the client files; false when the build failed. */
 export function build(): boolean {
   const astro = join(root, 'node_modules/astro/bin/astro.mjs');
+  // Not the server's compile cache (npm start sets it, in dist/): the build empties dist/.
+  const { NODE_COMPILE_CACHE: _, ...env } = process.env;
   const result = spawnSync(process.execPath, [astro, 'build'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ASTRO_TELEMETRY_DISABLED: '1', ...process.env },
+    env: { ASTRO_TELEMETRY_DISABLED: '1', ...env },
   });
   if (result.status !== 0) return false;
   const { files, bytesBefore, bytesAfterBrotli } = precompress(join(root, 'dist/client'));

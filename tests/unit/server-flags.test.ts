@@ -3,7 +3,7 @@
 // them out in package.json.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SERVER_ENV, SERVER_V8_FLAGS, serverEnv } from '../../src/server/runtime-settings.ts';
 
@@ -16,7 +16,7 @@ function runScript(script: string, entry: string, expression: string, env: NodeJ
   const command = script.replace(entry, `-e 'console.log(${expression})'`);
   // The project's Node first on PATH, as npm puts node_modules/.bin there.
   const path = `${dirname(process.execPath)}:${process.env.PATH}`;
-  const { MALLOC_ARENA_MAX: _, ...inherited } = process.env;
+  const { MALLOC_ARENA_MAX: _, NODE_COMPILE_CACHE: __, ...inherited } = process.env;
   return spawnSync('sh', ['-c', command], { encoding: 'utf8', env: { ...inherited, PATH: path, ...env } });
 }
 
@@ -33,11 +33,14 @@ describe('the server’s runtime settings', () => {
     const defaults = runScript(
       script,
       entry,
-      'JSON.stringify({ env: process.env.MALLOC_ARENA_MAX, argv: process.execArgv.slice(0, -2), pid: process.pid })',
+      'JSON.stringify({ env: process.env.MALLOC_ARENA_MAX, argv: process.execArgv.slice(0, -2), pid: process.pid, cache: require("node:module").getCompileCacheDir() })',
     );
     expect(defaults.stderr).toBe('');
     // execArgv ends with this test's own -e and its code; the shell's process is Node's.
-    expect(JSON.parse(defaults.stdout)).toEqual({ env: SERVER_ENV.MALLOC_ARENA_MAX, argv: SERVER_V8_FLAGS, pid: defaults.pid });
+    const seen = JSON.parse(defaults.stdout) as { cache: string };
+    expect(seen).toEqual({ env: SERVER_ENV.MALLOC_ARENA_MAX, argv: SERVER_V8_FLAGS, pid: defaults.pid, cache: expect.any(String) });
+    // Node's compile cache is on, in the build (decision 0035), under a folder per Node version and V8 flags.
+    expect(seen.cache.startsWith(join(process.cwd(), SERVER_ENV.NODE_COMPILE_CACHE!) + '/')).toBe(true);
     // An operator's own value is kept.
     expect(runScript(script, entry, 'process.env.MALLOC_ARENA_MAX', { MALLOC_ARENA_MAX: '4' }).stdout.trim()).toBe('4');
   });
