@@ -1,5 +1,5 @@
 import type { Kysely, RawBuilder } from 'kysely';
-import { insertionOrder, type DB } from '../db/index.ts';
+import { insertionOrder, snapshotTransaction, type DB } from '../db/index.ts';
 import { PERSONAL_DATA, exportedColumns, type ExportFormat, type RegistryEntry } from './registry.ts';
 
 /**
@@ -80,39 +80,34 @@ async function rowsOf(db: DB, e: RegistryEntry, userId: number, now: Date): Prom
 }
 
 /**
- * The export of `userId`'s data, or undefined when there is no such user. Read in one
- * read-only transaction that sees one snapshot (PostgreSQL's default, read committed, would
- * give each table its own), so it is consistent, and does not hold up writers.
+ * The export of `userId`'s data, or undefined when there is no such user. Read from one
+ * snapshot (snapshotTransaction), so it is consistent, and without holding up writers.
  */
 export async function exportAccount(db: DB, userId: number, siteUrl: URL, now = new Date()): Promise<AccountExport | undefined> {
-  return db
-    .transaction()
-    .setAccessMode('read only')
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const user = await trx.selectFrom('user').select('id').where('id', '=', userId).executeTakeFirst();
-      if (!user) return undefined;
-      const tables: Record<string, ExportedTable> = {};
-      const excluded: AccountExport['excluded'] = [];
-      for (const e of PERSONAL_DATA) {
-        const columns: Record<string, string> = {};
-        for (const [name, rule] of Object.entries(e.columns)) {
-          if ('export' in rule) columns[name] = rule.export;
-          else excluded.push({ table: e.table, column: name, reason: rule.exclude });
-        }
-        if (Object.keys(columns).length > 0)
-          tables[e.table] = { description: e.description, retention: e.retention.rule, columns, rows: await rowsOf(trx, e, userId, now) };
+  return snapshotTransaction(db, async (trx) => {
+    const user = await trx.selectFrom('user').select('id').where('id', '=', userId).executeTakeFirst();
+    if (!user) return undefined;
+    const tables: Record<string, ExportedTable> = {};
+    const excluded: AccountExport['excluded'] = [];
+    for (const e of PERSONAL_DATA) {
+      const columns: Record<string, string> = {};
+      for (const [name, rule] of Object.entries(e.columns)) {
+        if ('export' in rule) columns[name] = rule.export;
+        else excluded.push({ table: e.table, column: name, reason: rule.exclude });
       }
-      return {
-        format: EXPORT_FORMAT,
-        formatVersion: EXPORT_FORMAT_VERSION,
-        exportedAt: now.toISOString(),
-        documentation: new URL(EXPORT_FORMAT_PATH, siteUrl).href,
-        accountId: userId,
-        tables,
-        excluded,
-      };
-    });
+      if (Object.keys(columns).length > 0)
+        tables[e.table] = { description: e.description, retention: e.retention.rule, columns, rows: await rowsOf(trx, e, userId, now) };
+    }
+    return {
+      format: EXPORT_FORMAT,
+      formatVersion: EXPORT_FORMAT_VERSION,
+      exportedAt: now.toISOString(),
+      documentation: new URL(EXPORT_FORMAT_PATH, siteUrl).href,
+      accountId: userId,
+      tables,
+      excluded,
+    };
+  });
 }
 
 /** The file name offered for download, e.g. customertrackr-data-2026-11-25.json. */

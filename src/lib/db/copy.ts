@@ -9,6 +9,7 @@ import { connectDatabase, migrate, openDatabase, type OpenDatabase } from './ind
 import { describeSchema, type SchemaTable } from './introspection.ts';
 import type { AnyKysely } from './migrations.ts';
 import { describeTarget, targetOf, type DatabaseTarget, type Dialect } from './target.ts';
+import { snapshotTransaction } from './transactions.ts';
 
 /**
  * `npm run db:copy`: every row of one database into another, empty one, whatever the two
@@ -332,10 +333,7 @@ async function copyAll(
   batchSize: number,
   onCopied: CopyOptions['onCopied'],
 ): Promise<Map<string, { rows: number; checksum: string }>> {
-  // Read only: on SQLite it begins deferred (no write lock on the source, which is opened read
-  // only), and its snapshot starts at the first read; on PostgreSQL repeatable read gives one.
-  const snapshot = source.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only');
-  return snapshot.execute(async (src) => {
+  return snapshotTransaction(source.db, async (src) => {
     const sums = new Map<string, { rows: number; checksum: string }>();
     for (const plan of order) {
       const sum = await target.db.transaction().execute(async (trx) => {

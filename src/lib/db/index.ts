@@ -13,7 +13,7 @@ export type { Database } from './schema.ts';
 export type { DatabaseTarget, Dialect } from './target.ts';
 export { describeTarget, isPostgresUrl, redactUrl, targetOf } from './target.ts';
 export { isDatabaseUnavailable, isTransactionConflict, isUniqueViolation } from './errors.ts';
-export { writeTransaction } from './transactions.ts';
+export { snapshotTransaction, writeTransaction } from './transactions.ts';
 export { sharedRead } from './shared-reads.ts';
 export { dialectOf } from './dialect.ts';
 export { describeSchema, type Schema, type SchemaColumn, type SchemaObject, type SchemaTable } from './introspection.ts';

@@ -97,3 +97,14 @@ export async function writeTransaction<T>(
     return fn(trx);
   });
 }
+
+/**
+ * Runs `fn` in a read-only transaction that sees one snapshot of the database, for a read that
+ * must be consistent across tables (an account's export, db:copy's source). SQLite: a deferred
+ * `BEGIN` (LockFirstSqliteDriver), which holds up no writer and whose snapshot starts at its
+ * first read. PostgreSQL: repeatable read, as its default, read committed, gives each
+ * statement its own snapshot; a write in it is refused.
+ */
+export function snapshotTransaction<T>(db: DB, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().setAccessMode('read only').setIsolationLevel('repeatable read').execute(fn);
+}
